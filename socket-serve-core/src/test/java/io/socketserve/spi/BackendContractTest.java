@@ -1,0 +1,1207 @@
+package io.socketserve.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every {@link Backend} implementation passes. Extend it, return a new, unstarted
+ * backend from {@link #newBackend()} and release what the test used in {@link #cleanUp()}.
+ *
+ * <p>A backend whose instances share a store (Redis) returns, for every call within one test, a
+ * backend on the same store, so that two backends of one test behave like two instances of one
+ * cluster; the tests about instances then run too. A backend without a shared store (in-memory)
+ * overrides {@link #instancesShareTheStore()} to return {@code false}, and those tests are skipped.
+ *
+ * <pre>{@code
+ * class MyBackendContractTest extends BackendContractTest {
+ *     protected Backend newBackend() { return new MyBackend(store); }
+ * }
+ * }</pre>
+ *
+ * <p>Each test checks one behaviour documented on {@link Backend}, and is named after it. Tests wait
+ * with Awaitility, never with sleeps; every stage is awaited with a timeout, so a backend that hangs
+ * fails instead of blocking the build.
+ */
+public abstract class BackendContractTest {
+
+    /** The {@code maxLogEntries} the backend of each test is started with. */
+    protected static final int MAX_LOG_ENTRIES = 1_000;
+
+    /** How long a single backend operation may take before the test fails. */
+    protected static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(10);
+
+    private static final AtomicLong IDS = new AtomicLong();
+
+    /** The backend under test, started with {@link #MAX_LOG_ENTRIES}. */
+    protected Backend backend;
+
+    private final List<Backend> backends = new ArrayList<>();
+    private final List<LogSubscription> subscriptions = new ArrayList<>();
+
+    /** A new, unstarted backend on the store of the current test. */
+    protected abstract Backend newBackend();
+
+    /** Called after each test, once every backend of the test has been closed. */
+    protected void cleanUp() throws Exception {}
+
+    /** Whether two backends from {@link #newBackend()} within one test see the same state. */
+    protected boolean instancesShareTheStore() {
+        return true;
+    }
+
+    /** Another started instance on the store of {@link #backend}; skips the test without a shared store. */
+    protected final Backend otherInstance() {
+        assumeTrue(instancesShareTheStore(), "instances of this backend do not share a store");
+        return started(MAX_LOG_ENTRIES);
+    }
+
+    @BeforeEach
+    final void startBackend() {
+        backend = started(MAX_LOG_ENTRIES);
+    }
+
+    @AfterEach
+    final void closeBackends() throws Exception {
+        subscriptions.forEach(LogSubscription::close);
+        backends.forEach(Backend::close);
+        cleanUp();
+    }
+
+    // ------------------------------------------------------------------------------------ helpers
+
+    /** A further backend on the same store (another "instance"), started; closed after the test. */
+    protected final Backend started(int maxLogEntries) {
+        Backend b = newBackend();
+        backends.add(b);
+        get(b.start(maxLogEntries));
+        return b;
+    }
+
+    protected static <T> T get(CompletionStage<T> stage) {
+        try {
+            return stage.toCompletableFuture().get(OPERATION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("backend operation failed", e);
+        }
+    }
+
+    protected static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    protected static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    protected static String newId() {
+        return "sess" + IDS.incrementAndGet() + "-" + Long.toHexString(System.nanoTime());
+    }
+
+    protected static SessionRecord record(String id) {
+        return new SessionRecord(id, "hash-" + id, "/", 1_700_000_000_000L, 0, 0, Map.of("user", "u-" + id));
+    }
+
+    protected final String createSession() {
+        return createSession(System.currentTimeMillis() + 60_000);
+    }
+
+    protected final String createSession(long expiresAt) {
+        String id = newId();
+        get(backend.createSession(record(id), expiresAt));
+        return id;
+    }
+
+    private long append(String text) {
+        return get(backend.append(bytes(text)));
+    }
+
+    private List<String> texts(List<LogRecord> records) {
+        List<String> out = new ArrayList<>();
+        records.forEach(r -> out.add(text(r.entry())));
+        return out;
+    }
+
+    private LogSubscription subscribe(Backend b, long after, LogListener listener) {
+        LogSubscription s = b.subscribe(after, listener);
+        subscriptions.add(s);
+        return s;
+    }
+
+    private static <T> List<T> race(int threads, Supplier<T> task) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<T>> futures = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                futures.add(pool.submit(() -> {
+                    go.await();
+                    return task.get();
+                }));
+            }
+            go.countDown();
+            List<T> out = new ArrayList<>();
+            for (Future<T> f : futures) {
+                out.add(f.get(30, TimeUnit.SECONDS));
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Records what a subscription delivers and checks that calls never overlap. */
+    protected static final class Recorder implements LogListener {
+        final List<LogRecord> records = new CopyOnWriteArrayList<>();
+        final List<long[]> gaps = new CopyOnWriteArrayList<>();
+        final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicBoolean overlapped = new AtomicBoolean();
+        final AtomicBoolean emptyBatch = new AtomicBoolean();
+
+        @Override
+        public void onRecords(List<LogRecord> batch) {
+            if (inFlight.incrementAndGet() > 1) {
+                overlapped.set(true);
+            }
+            if (batch.isEmpty()) {
+                emptyBatch.set(true);
+            }
+            records.addAll(batch);
+            Thread.yield();
+            inFlight.decrementAndGet();
+        }
+
+        @Override
+        public void onGap(long afterPosition, long oldestPosition) {
+            gaps.add(new long[] {afterPosition, oldestPosition});
+        }
+
+        List<Long> positions() {
+            List<Long> out = new ArrayList<>();
+            records.forEach(r -> out.add(r.position()));
+            return out;
+        }
+
+        List<String> texts() {
+            List<String> out = new ArrayList<>();
+            records.forEach(r -> out.add(text(r.entry())));
+            return out;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- log
+
+    @Test
+    void headIsZeroWhenTheLogIsEmpty() {
+        assertThat(get(backend.head())).isZero();
+    }
+
+    @Test
+    void appendReturnsPositionsOfAtLeastOne() {
+        assertThat(append("a")).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void appendReturnsStrictlyIncreasingPositions() {
+        long a = append("a");
+        long b = append("b");
+        long c = append("c");
+        assertThat(b).isGreaterThan(a);
+        assertThat(c).isGreaterThan(b);
+    }
+
+    @Test
+    void headIsThePositionOfTheNewestEntry() {
+        append("a");
+        long b = append("b");
+        assertThat(get(backend.head())).isEqualTo(b);
+    }
+
+    @Test
+    void appendsIssuedFromOneThreadTakeEffectInCallOrder() {
+        List<CompletionStage<Long>> stages = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            stages.add(backend.append(bytes("m" + i)));
+        }
+        List<Long> positions = new ArrayList<>();
+        stages.forEach(s -> positions.add(get(s)));
+        assertThat(positions).isSorted().doesNotHaveDuplicates();
+    }
+
+    @Test
+    void joinFollowedByAppendFromOneThreadIsAppendedInThatOrder() {
+        String id = createSession();
+        CompletionStage<JoinResult> join = backend.join(id, "r", 10, bytes("join"));
+        CompletionStage<Long> append = backend.append(bytes("msg"));
+        assertThat(get(append)).isGreaterThan(get(join).position());
+    }
+
+    @Test
+    void concurrentAppendsGetDistinctPositions() throws Exception {
+        List<Long> positions = race(8, () -> append("x"));
+        assertThat(positions).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void readReturnsEntriesAfterThePositionInOrder() {
+        long a = append("a");
+        append("b");
+        append("c");
+        LogSlice slice = get(backend.read(a, 100));
+        assertThat(texts(slice.records())).containsExactly("b", "c");
+        assertThat(slice.records()).extracting(LogRecord::position).isSorted();
+    }
+
+    @Test
+    void readFromZeroReturnsEverything() {
+        append("a");
+        append("b");
+        assertThat(texts(get(backend.read(0, 100)).records())).containsExactly("a", "b");
+    }
+
+    @Test
+    void readReturnsAtMostMaxEntries() {
+        for (int i = 0; i < 5; i++) {
+            append("m" + i);
+        }
+        assertThat(texts(get(backend.read(0, 3)).records())).containsExactly("m0", "m1", "m2");
+    }
+
+    @Test
+    void readReportsTheHead() {
+        append("a");
+        long b = append("b");
+        assertThat(get(backend.read(0, 1)).head()).isEqualTo(b);
+    }
+
+    @Test
+    void readReportsTheOldestPositionWhenNothingWasTrimmed() {
+        long a = append("a");
+        append("b");
+        assertThat(get(backend.read(a, 10)).oldestPosition()).isEqualTo(a);
+    }
+
+    @Test
+    void readOfAnEmptyLogReportsHeadPlusOneAsOldest() {
+        LogSlice slice = get(backend.read(0, 10));
+        assertThat(slice.records()).isEmpty();
+        assertThat(slice.head()).isZero();
+        assertThat(slice.oldestPosition()).isEqualTo(1);
+    }
+
+    @Test
+    void readAtTheHeadReturnsNothing() {
+        long a = append("a");
+        assertThat(get(backend.read(a, 10)).records()).isEmpty();
+    }
+
+    @Test
+    void readPositionsMatchAppendPositions() {
+        long a = append("a");
+        long b = append("b");
+        assertThat(get(backend.read(0, 10)).records())
+                .extracting(LogRecord::position)
+                .containsExactly(a, b);
+    }
+
+    @Test
+    void entriesAreStoredByteForByte() {
+        byte[] entry = new byte[256];
+        for (int i = 0; i < entry.length; i++) {
+            entry[i] = (byte) i;
+        }
+        long p = get(backend.append(entry.clone()));
+        LogRecord r = get(backend.read(p - 1, 1)).records().get(0);
+        assertThat(r.position()).isEqualTo(p);
+        assertThat(r.entry()).isEqualTo(entry);
+    }
+
+    @Test
+    void logKeepsAtLeastMaxLogEntries() {
+        Backend small = started(16);
+        long last = 0;
+        for (int i = 0; i < 400; i++) {
+            last = get(small.append(bytes("m" + i)));
+        }
+        LogSlice slice = get(small.read(0, 1_000));
+        assertThat(slice.head()).isEqualTo(last);
+        assertThat(slice.records().size()).isGreaterThanOrEqualTo(16);
+        assertThat(texts(slice.records())).endsWith("m399");
+    }
+
+    @Test
+    void logIsTrimmedPastMaxLogEntries() {
+        Backend small = started(16);
+        long first = get(small.append(bytes("first")));
+        for (int i = 0; i < 400; i++) {
+            get(small.append(bytes("m" + i)));
+        }
+        LogSlice slice = get(small.read(0, 1_000));
+        assertThat(slice.oldestPosition()).isGreaterThan(first);
+        assertThat(texts(slice.records())).doesNotContain("first");
+    }
+
+    @Test
+    void readFromBeforeTheOldestStartsAtTheOldestAndReportsIt() {
+        Backend small = started(16);
+        long first = get(small.append(bytes("first")));
+        for (int i = 0; i < 400; i++) {
+            get(small.append(bytes("m" + i)));
+        }
+        LogSlice slice = get(small.read(first, 10));
+        assertThat(slice.oldestPosition()).isGreaterThan(first + 1);
+        assertThat(slice.records().get(0).position()).isEqualTo(slice.oldestPosition());
+    }
+
+    // ---------------------------------------------------------------------------------- subscribe
+
+    @Test
+    void subscribeDeliversExistingEntriesAfterThePosition() {
+        long a = append("a");
+        append("b");
+        append("c");
+        Recorder rec = new Recorder();
+        subscribe(backend, a, rec);
+        await().atMost(OPERATION_TIMEOUT).until(() -> rec.records.size() == 2);
+        assertThat(rec.texts()).containsExactly("b", "c");
+    }
+
+    @Test
+    void subscribeDeliversLaterAppends() {
+        Recorder rec = new Recorder();
+        subscribe(backend, get(backend.head()), rec);
+        long p = append("later");
+        await().atMost(OPERATION_TIMEOUT).until(() -> rec.records.size() == 1);
+        assertThat(rec.records.get(0).position()).isEqualTo(p);
+        assertThat(rec.texts()).containsExactly("later");
+    }
+
+    @Test
+    void subscribeFromTheHeadDeliversOnlyNewEntries() {
+        append("old");
+        Recorder rec = new Recorder();
+        subscribe(backend, get(backend.head()), rec);
+        append("new");
+        await().atMost(OPERATION_TIMEOUT).until(() -> !rec.records.isEmpty());
+        assertThat(rec.texts()).containsExactly("new");
+    }
+
+    @Test
+    void subscribeDeliversEveryEntryOnceInLogOrder() throws Exception {
+        Recorder rec = new Recorder();
+        subscribe(backend, 0, rec);
+        List<Long> appended = Collections.synchronizedList(new ArrayList<>());
+        race(8, () -> {
+            for (int i = 0; i < 50; i++) {
+                appended.add(append("x"));
+            }
+            return null;
+        });
+        await().atMost(OPERATION_TIMEOUT).until(() -> rec.records.size() >= 400);
+        assertThat(rec.positions()).isSorted().doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(appended);
+    }
+
+    @Test
+    void subscribeDeliversToTheListenerSerially() throws Exception {
+        Recorder rec = new Recorder();
+        subscribe(backend, 0, rec);
+        race(4, () -> {
+            for (int i = 0; i < 50; i++) {
+                append("x");
+            }
+            return null;
+        });
+        await().atMost(OPERATION_TIMEOUT).until(() -> rec.records.size() >= 200);
+        assertThat(rec.overlapped).isFalse();
+        assertThat(rec.emptyBatch).isFalse();
+    }
+
+    @Test
+    void subscribeSeesAppendsOfAnotherInstance() {
+        Backend other = otherInstance();
+        Recorder rec = new Recorder();
+        subscribe(backend, get(backend.head()), rec);
+        long p = get(other.append(bytes("from other")));
+        await().atMost(OPERATION_TIMEOUT).until(() -> rec.positions().contains(p));
+    }
+
+    @Test
+    void subscribeReportsAGapWhenTheLogWasTrimmedPastItsPosition() {
+        Backend small = started(16);
+        long first = get(small.append(bytes("first")));
+        for (int i = 0; i < 400; i++) {
+            get(small.append(bytes("m" + i)));
+        }
+        long oldest = get(small.read(0, 1)).oldestPosition();
+        Recorder rec = new Recorder();
+        subscribe(small, first - 1, rec);
+        await().atMost(OPERATION_TIMEOUT).until(() -> !rec.gaps.isEmpty() && !rec.records.isEmpty());
+        assertThat(rec.gaps.get(0)[0]).isEqualTo(first - 1);
+        assertThat(rec.gaps.get(0)[1]).isEqualTo(oldest);
+        assertThat(rec.records.get(0).position()).isEqualTo(oldest);
+    }
+
+    @Test
+    void subscribeReportsNoGapWhenNothingWasTrimmed() {
+        append("a");
+        append("b");
+        Recorder rec = new Recorder();
+        subscribe(backend, 0, rec);
+        await().atMost(OPERATION_TIMEOUT).until(() -> rec.records.size() == 2);
+        assertThat(rec.gaps).isEmpty();
+    }
+
+    @Test
+    void closedSubscriptionDeliversNothingMore() {
+        Recorder rec = new Recorder();
+        LogSubscription s = subscribe(backend, get(backend.head()), rec);
+        append("before");
+        await().atMost(OPERATION_TIMEOUT).until(() -> rec.records.size() == 1);
+        s.close();
+        append("after");
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> rec.records.size() == 1);
+    }
+
+    @Test
+    void closingASubscriptionTwiceIsHarmless() {
+        LogSubscription s = subscribe(backend, 0, new Recorder());
+        s.close();
+        s.close();
+    }
+
+    @Test
+    void closingOneSubscriptionLeavesOthersRunning() {
+        Recorder closed = new Recorder();
+        Recorder open = new Recorder();
+        long head = get(backend.head());
+        subscribe(backend, head, closed).close();
+        subscribe(backend, head, open);
+        append("x");
+        await().atMost(OPERATION_TIMEOUT).until(() -> open.records.size() == 1);
+        assertThat(closed.records).isEmpty();
+    }
+
+    // ----------------------------------------------------------------------------------- sessions
+
+    @Test
+    void createSessionReturnsTheHeadAsCreationPosition() {
+        append("a");
+        long head = append("b");
+        assertThat(get(backend.createSession(record(newId()), System.currentTimeMillis() + 60_000)))
+                .isEqualTo(head);
+    }
+
+    @Test
+    void createSessionOnAnEmptyLogReturnsZero() {
+        assertThat(get(backend.createSession(record(newId()), System.currentTimeMillis() + 60_000)))
+                .isZero();
+    }
+
+    @Test
+    void createSessionAppendsNothing() {
+        long head = append("a");
+        createSession();
+        assertThat(get(backend.head())).isEqualTo(head);
+    }
+
+    @Test
+    void findSessionReturnsTheRecordWithCreationPositionAndCursor() {
+        long head = append("a");
+        String id = newId();
+        get(backend.createSession(record(id), System.currentTimeMillis() + 60_000));
+        assertThat(get(backend.findSession(id))).isEqualTo(record(id).withCreatedPosition(head));
+    }
+
+    @Test
+    void findSessionKeepsAttributesAndEmptyAttributes() {
+        String id = newId();
+        SessionRecord r = new SessionRecord(id, "h", "/chat", 42, 0, 0, Map.of("a", "1", "b", "", "c:d", "x y"));
+        get(backend.createSession(r, System.currentTimeMillis() + 60_000));
+        assertThat(get(backend.findSession(id)).attributes()).isEqualTo(r.attributes());
+        String bare = newId();
+        get(backend.createSession(
+                new SessionRecord(bare, "h", "/", 1, 0, 0, Map.of()), System.currentTimeMillis() + 60_000));
+        assertThat(get(backend.findSession(bare)).attributes()).isEmpty();
+    }
+
+    @Test
+    void findSessionReturnsNullForAnUnknownId() {
+        assertThat(get(backend.findSession("nobody"))).isNull();
+    }
+
+    @Test
+    void sessionsAreVisibleToAnotherInstance() {
+        String id = createSession();
+        Backend other = otherInstance();
+        assertThat(get(other.findSession(id))).isNotNull();
+    }
+
+    @Test
+    void sessionCountCountsSessions() {
+        createSession();
+        String b = createSession();
+        createSession();
+        get(backend.removeSession(b, bytes("bye")));
+        assertThat(get(backend.sessionCount())).isEqualTo(2);
+    }
+
+    @Test
+    void expiredSessionsReturnsSessionsWhoseExpiryIsAtOrBeforeNow() {
+        long now = System.currentTimeMillis();
+        String past = createSession(now - 1_000);
+        String exactly = createSession(now);
+        String future = createSession(now + 60_000);
+        assertThat(get(backend.expiredSessions(now, 100)))
+                .containsExactlyInAnyOrder(past, exactly)
+                .doesNotContain(future);
+    }
+
+    @Test
+    void expiredSessionsReturnsAtMostMax() {
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < 5; i++) {
+            createSession(now - 1_000);
+        }
+        assertThat(get(backend.expiredSessions(now, 3))).hasSize(3);
+    }
+
+    @Test
+    void expiredSessionsDoesNotRemoveThem() {
+        long now = System.currentTimeMillis();
+        String id = createSession(now - 1_000);
+        get(backend.expiredSessions(now, 10));
+        assertThat(get(backend.findSession(id))).isNotNull();
+        assertThat(get(backend.expiredSessions(now, 10))).contains(id);
+    }
+
+    @Test
+    void touchSessionsMovesTheExpiry() {
+        long now = System.currentTimeMillis();
+        String touched = createSession(now - 1_000);
+        String untouched = createSession(now - 1_000);
+        get(backend.touchSessions(List.of(touched), now + 60_000));
+        assertThat(get(backend.expiredSessions(now, 10))).containsExactly(untouched);
+        assertThat(get(backend.expiredSessions(now + 60_000, 10))).contains(touched, untouched);
+    }
+
+    @Test
+    void touchSessionsCanMoveTheExpiryEarlier() {
+        long now = System.currentTimeMillis();
+        String id = createSession(now + 60_000);
+        get(backend.touchSessions(List.of(id), now - 1));
+        assertThat(get(backend.expiredSessions(now, 10))).containsExactly(id);
+    }
+
+    @Test
+    void touchSessionsIgnoresUnknownIds() {
+        String id = createSession();
+        get(backend.touchSessions(List.of("nobody", id), System.currentTimeMillis() + 120_000));
+        assertThat(get(backend.findSession("nobody"))).isNull();
+        assertThat(get(backend.sessionCount())).isEqualTo(1);
+        assertThat(get(backend.expiredSessions(Long.MAX_VALUE / 2, 10))).containsExactly(id);
+    }
+
+    @Test
+    void touchSessionsWithNoIdsDoesNothing() {
+        get(backend.touchSessions(List.of(), System.currentTimeMillis()));
+        assertThat(get(backend.sessionCount())).isZero();
+    }
+
+    @Test
+    void setCursorRecordsThePosition() {
+        String id = createSession();
+        long p = append("a");
+        get(backend.setCursor(id, p));
+        assertThat(get(backend.findSession(id)).cursor()).isEqualTo(p);
+    }
+
+    @Test
+    void setCursorKeepsTheRestOfTheRecord() {
+        String id = createSession();
+        SessionRecord before = get(backend.findSession(id));
+        get(backend.setCursor(id, 99));
+        assertThat(get(backend.findSession(id))).isEqualTo(before.withCursor(99));
+    }
+
+    @Test
+    void setCursorOfAnUnknownIdIsIgnored() {
+        get(backend.setCursor("nobody", 5));
+        assertThat(get(backend.findSession("nobody"))).isNull();
+        assertThat(get(backend.sessionCount())).isZero();
+    }
+
+    // ----------------------------------------------------------------------------- removeSession
+
+    @Test
+    void removeSessionReturnsTheRecordRoomsAndData() {
+        String id = createSession();
+        SessionRecord stored = get(backend.findSession(id));
+        get(backend.join(id, "r1", 10, bytes("j1")));
+        get(backend.join(id, "r2", 10, bytes("j2")));
+        get(backend.putData(id, "k", "\"v\""));
+        RemovedSession removed = get(backend.removeSession(id, bytes("bye")));
+        assertThat(removed).isNotNull();
+        assertThat(removed.session()).isEqualTo(stored);
+        assertThat(removed.rooms()).containsExactlyInAnyOrder("r1", "r2");
+        assertThat(removed.data()).isEqualTo(Map.of("k", "\"v\""));
+    }
+
+    @Test
+    void removeSessionAppendsItsEntry() {
+        String id = createSession();
+        RemovedSession removed = get(backend.removeSession(id, bytes("bye")));
+        assertThat(get(backend.head())).isEqualTo(removed.position());
+        LogRecord last = get(backend.read(removed.position() - 1, 1)).records().get(0);
+        assertThat(last.position()).isEqualTo(removed.position());
+        assertThat(text(last.entry())).isEqualTo("bye");
+    }
+
+    @Test
+    void removeSessionDeletesTheSession() {
+        String id = createSession();
+        get(backend.removeSession(id, bytes("bye")));
+        assertThat(get(backend.findSession(id))).isNull();
+        assertThat(get(backend.membership(id)).exists()).isFalse();
+        assertThat(get(backend.sessionCount())).isZero();
+    }
+
+    @Test
+    void removeSessionDeletesItsMemberships() {
+        String id = createSession();
+        String other = createSession();
+        get(backend.join(id, "r", 10, bytes("j")));
+        get(backend.join(other, "r", 10, bytes("j")));
+        get(backend.removeSession(id, bytes("bye")));
+        assertThat(get(backend.roomMembers("r"))).containsExactly(other);
+        assertThat(get(backend.roomSize("r"))).isEqualTo(1);
+    }
+
+    @Test
+    void removeSessionEmptiesRoomsThatLoseTheirLastMember() {
+        String id = createSession();
+        get(backend.join(id, "alone", 10, bytes("j")));
+        get(backend.removeSession(id, bytes("bye")));
+        assertThat(get(backend.roomMembers("alone"))).isEmpty();
+        assertThat(get(backend.roomSize("alone"))).isZero();
+    }
+
+    @Test
+    void removeSessionDeletesItsData() {
+        String id = createSession();
+        get(backend.putData(id, "k", "1"));
+        get(backend.removeSession(id, bytes("bye")));
+        assertThat(get(backend.getAllData(id))).isEmpty();
+        assertThat(get(backend.getData(id, "k"))).isNull();
+    }
+
+    @Test
+    void removeSessionTakesItOutOfTheExpiryIndex() {
+        String id = createSession(System.currentTimeMillis() - 1_000);
+        get(backend.removeSession(id, bytes("bye")));
+        assertThat(get(backend.expiredSessions(System.currentTimeMillis(), 10))).doesNotContain(id);
+    }
+
+    @Test
+    void removeSessionOfAnUnknownIdReturnsNullAndAppendsNothing() {
+        long head = append("a");
+        assertThat(get(backend.removeSession("nobody", bytes("bye")))).isNull();
+        assertThat(get(backend.head())).isEqualTo(head);
+    }
+
+    @Test
+    void removeSessionSucceedsOnlyOnce() {
+        String id = createSession();
+        assertThat(get(backend.removeSession(id, bytes("bye")))).isNotNull();
+        long head = get(backend.head());
+        assertThat(get(backend.removeSession(id, bytes("bye again")))).isNull();
+        assertThat(get(backend.head())).isEqualTo(head);
+    }
+
+    @Test
+    void concurrentRemoveSessionHasExactlyOneWinner() throws Exception {
+        String id = createSession();
+        get(backend.join(id, "r", 10, bytes("j")));
+        Backend other = instancesShareTheStore() ? otherInstance() : backend;
+        AtomicInteger turn = new AtomicInteger();
+        List<RemovedSession> results = race(8, () -> {
+            Backend b = turn.getAndIncrement() % 2 == 0 ? backend : other;
+            return get(b.removeSession(id, bytes("bye")));
+        });
+        assertThat(results.stream().filter(r -> r != null)).hasSize(1);
+        assertThat(texts(get(backend.read(0, 100)).records())).containsOnlyOnce("bye");
+    }
+
+    @Test
+    void aRemovedIdCanBeCreatedAgainAsANewSession() {
+        String id = createSession();
+        get(backend.join(id, "r", 10, bytes("j")));
+        get(backend.removeSession(id, bytes("bye")));
+        get(backend.createSession(record(id), System.currentTimeMillis() + 60_000));
+        assertThat(get(backend.membership(id)).rooms()).isEmpty();
+        assertThat(get(backend.roomMembers("r"))).isEmpty();
+    }
+
+    // --------------------------------------------------------------------------------- membership
+
+    @Test
+    void joinAddsTheMemberAndAppendsItsEntry() {
+        String id = createSession();
+        JoinResult result = get(backend.join(id, "r", 10, bytes("joined")));
+        assertThat(result.status()).isEqualTo(JoinResult.Status.CHANGED);
+        assertThat(result.position()).isEqualTo(get(backend.head()));
+        assertThat(texts(get(backend.read(result.position() - 1, 1)).records())).containsExactly("joined");
+        assertThat(get(backend.roomMembers("r"))).containsExactly(id);
+        assertThat(get(backend.membership(id)).rooms()).containsExactly("r");
+    }
+
+    @Test
+    void joinOfAMemberIsUnchangedAndAppendsNothing() {
+        String id = createSession();
+        get(backend.join(id, "r", 10, bytes("j")));
+        long head = get(backend.head());
+        assertThat(get(backend.join(id, "r", 10, bytes("again"))))
+                .isEqualTo(JoinResult.of(JoinResult.Status.UNCHANGED));
+        assertThat(get(backend.head())).isEqualTo(head);
+    }
+
+    @Test
+    void joinBeyondMaxRoomsIsLimitReachedAndAppendsNothing() {
+        String id = createSession();
+        get(backend.join(id, "r1", 2, bytes("j")));
+        get(backend.join(id, "r2", 2, bytes("j")));
+        long head = get(backend.head());
+        assertThat(get(backend.join(id, "r3", 2, bytes("j"))))
+                .isEqualTo(JoinResult.of(JoinResult.Status.LIMIT_REACHED));
+        assertThat(get(backend.head())).isEqualTo(head);
+        assertThat(get(backend.roomMembers("r3"))).isEmpty();
+        assertThat(get(backend.membership(id)).rooms()).containsExactlyInAnyOrder("r1", "r2");
+    }
+
+    @Test
+    void joinOfAMemberAtTheLimitIsUnchanged() {
+        String id = createSession();
+        get(backend.join(id, "r1", 1, bytes("j")));
+        assertThat(get(backend.join(id, "r1", 1, bytes("j"))).status()).isEqualTo(JoinResult.Status.UNCHANGED);
+    }
+
+    @Test
+    void joinAfterLeavingFreesASlotUnderTheLimit() {
+        String id = createSession();
+        get(backend.join(id, "r1", 1, bytes("j")));
+        get(backend.leave(id, "r1", bytes("l")));
+        assertThat(get(backend.join(id, "r2", 1, bytes("j"))).status()).isEqualTo(JoinResult.Status.CHANGED);
+    }
+
+    @Test
+    void joinOfAnUnknownSessionIsNoSessionAndAppendsNothing() {
+        long head = append("a");
+        assertThat(get(backend.join("nobody", "r", 10, bytes("j"))))
+                .isEqualTo(JoinResult.of(JoinResult.Status.NO_SESSION));
+        assertThat(get(backend.head())).isEqualTo(head);
+        assertThat(get(backend.roomMembers("r"))).isEmpty();
+    }
+
+    @Test
+    void leaveRemovesTheMemberAndAppendsItsEntry() {
+        String id = createSession();
+        get(backend.join(id, "r", 10, bytes("j")));
+        JoinResult result = get(backend.leave(id, "r", bytes("left")));
+        assertThat(result.status()).isEqualTo(JoinResult.Status.CHANGED);
+        assertThat(result.position()).isEqualTo(get(backend.head()));
+        assertThat(texts(get(backend.read(result.position() - 1, 1)).records())).containsExactly("left");
+        assertThat(get(backend.membership(id)).rooms()).isEmpty();
+    }
+
+    @Test
+    void leaveOfANonMemberIsUnchangedAndAppendsNothing() {
+        String id = createSession();
+        long head = append("a");
+        assertThat(get(backend.leave(id, "r", bytes("l")))).isEqualTo(JoinResult.of(JoinResult.Status.UNCHANGED));
+        assertThat(get(backend.head())).isEqualTo(head);
+    }
+
+    @Test
+    void leaveOfAnUnknownSessionIsNoSession() {
+        assertThat(get(backend.leave("nobody", "r", bytes("l"))))
+                .isEqualTo(JoinResult.of(JoinResult.Status.NO_SESSION));
+    }
+
+    @Test
+    void leaveKeepsOtherMembers() {
+        String a = createSession();
+        String b = createSession();
+        get(backend.join(a, "r", 10, bytes("j")));
+        get(backend.join(b, "r", 10, bytes("j")));
+        get(backend.leave(a, "r", bytes("l")));
+        assertThat(get(backend.roomMembers("r"))).containsExactly(b);
+        assertThat(get(backend.membership(b)).rooms()).containsExactly("r");
+    }
+
+    @Test
+    void anEmptyRoomDisappears() {
+        String id = createSession();
+        get(backend.join(id, "r", 10, bytes("j")));
+        get(backend.leave(id, "r", bytes("l")));
+        assertThat(get(backend.roomMembers("r"))).isEmpty();
+        assertThat(get(backend.roomSize("r"))).isZero();
+    }
+
+    @Test
+    void membershipVersionIsTheCreationPositionBeforeAnyChange() {
+        append("a");
+        String id = createSession();
+        MembershipSnapshot snapshot = get(backend.membership(id));
+        assertThat(snapshot.exists()).isTrue();
+        assertThat(snapshot.rooms()).isEmpty();
+        assertThat(snapshot.version()).isEqualTo(get(backend.findSession(id)).createdPosition());
+    }
+
+    @Test
+    void membershipVersionIsThePositionOfTheLastJoin() {
+        String id = createSession();
+        get(backend.join(id, "r1", 10, bytes("j")));
+        JoinResult last = get(backend.join(id, "r2", 10, bytes("j")));
+        append("unrelated");
+        MembershipSnapshot snapshot = get(backend.membership(id));
+        assertThat(snapshot.version()).isEqualTo(last.position());
+        assertThat(snapshot.rooms()).containsExactlyInAnyOrder("r1", "r2");
+    }
+
+    @Test
+    void membershipVersionIsThePositionOfTheLastLeave() {
+        String id = createSession();
+        get(backend.join(id, "r", 10, bytes("j")));
+        JoinResult left = get(backend.leave(id, "r", bytes("l")));
+        assertThat(get(backend.membership(id)).version()).isEqualTo(left.position());
+    }
+
+    @Test
+    void membershipVersionIgnoresUnchangedJoinsAndOtherSessions() {
+        String id = createSession();
+        String other = createSession();
+        JoinResult joined = get(backend.join(id, "r", 10, bytes("j")));
+        get(backend.join(id, "r", 10, bytes("again")));
+        get(backend.join(other, "r", 10, bytes("j")));
+        assertThat(get(backend.membership(id)).version()).isEqualTo(joined.position());
+    }
+
+    @Test
+    void membershipOfAnUnknownSessionIsMissing() {
+        assertThat(get(backend.membership("nobody"))).isEqualTo(MembershipSnapshot.missing());
+    }
+
+    @Test
+    void roomMembersListsEveryMember() {
+        String a = createSession();
+        String b = createSession();
+        createSession();
+        get(backend.join(a, "r", 10, bytes("j")));
+        get(backend.join(b, "r", 10, bytes("j")));
+        assertThat(get(backend.roomMembers("r"))).containsExactlyInAnyOrder(a, b);
+    }
+
+    @Test
+    void roomSizeCountsMembers() {
+        for (int i = 0; i < 3; i++) {
+            get(backend.join(createSession(), "r", 10, bytes("j")));
+        }
+        assertThat(get(backend.roomSize("r"))).isEqualTo(3);
+    }
+
+    @Test
+    void anUnknownRoomIsEmpty() {
+        assertThat(get(backend.roomMembers("never"))).isEmpty();
+        assertThat(get(backend.roomSize("never"))).isZero();
+    }
+
+    @Test
+    void roomNamesAreTakenLiterally() {
+        String id = createSession();
+        String room = "/chat#room:{a b}*?[x]";
+        get(backend.join(id, room, 10, bytes("j")));
+        assertThat(get(backend.roomMembers(room))).containsExactly(id);
+        assertThat(get(backend.roomMembers("/chat#room:{a b}*?[y]"))).isEmpty();
+        assertThat(get(backend.membership(id)).rooms()).containsExactly(room);
+    }
+
+    @Test
+    void positionsStayStrictlyIncreasingAcrossAllKindsOfAppend() {
+        String id = createSession();
+        long a = append("a");
+        long j = get(backend.join(id, "r", 10, bytes("j"))).position();
+        long l = get(backend.leave(id, "r", bytes("l"))).position();
+        long r = get(backend.removeSession(id, bytes("bye"))).position();
+        long b = append("b");
+        assertThat(List.of(a, j, l, r, b)).isSorted().doesNotHaveDuplicates();
+    }
+
+    // ------------------------------------------------------------------------------- session data
+
+    @Test
+    void putDataThenGetData() {
+        String id = createSession();
+        assertThat(get(backend.putData(id, "k", "{\"n\":1}"))).isTrue();
+        assertThat(get(backend.getData(id, "k"))).isEqualTo("{\"n\":1}");
+    }
+
+    @Test
+    void putDataReplacesTheValue() {
+        String id = createSession();
+        get(backend.putData(id, "k", "1"));
+        get(backend.putData(id, "k", "2"));
+        assertThat(get(backend.getData(id, "k"))).isEqualTo("2");
+    }
+
+    @Test
+    void putDataWithNullRemovesTheKey() {
+        String id = createSession();
+        get(backend.putData(id, "k", "1"));
+        assertThat(get(backend.putData(id, "k", null))).isTrue();
+        assertThat(get(backend.getData(id, "k"))).isNull();
+        assertThat(get(backend.getAllData(id))).isEmpty();
+    }
+
+    @Test
+    void putDataOfAnUnknownSessionReturnsFalseAndStoresNothing() {
+        assertThat(get(backend.putData("nobody", "k", "1"))).isFalse();
+        assertThat(get(backend.getData("nobody", "k"))).isNull();
+        assertThat(get(backend.findSession("nobody"))).isNull();
+    }
+
+    @Test
+    void getDataOfAnAbsentKeyIsNull() {
+        String id = createSession();
+        assertThat(get(backend.getData(id, "absent"))).isNull();
+    }
+
+    @Test
+    void getAllDataReturnsEveryKey() {
+        String id = createSession();
+        get(backend.putData(id, "a", "1"));
+        get(backend.putData(id, "b", "\"two\""));
+        assertThat(get(backend.getAllData(id))).isEqualTo(Map.of("a", "1", "b", "\"two\""));
+    }
+
+    @Test
+    void sessionDataIsPerSession() {
+        String a = createSession();
+        String b = createSession();
+        get(backend.putData(a, "k", "1"));
+        assertThat(get(backend.getData(b, "k"))).isNull();
+    }
+
+    @Test
+    void compareAndSetDataSetsWhenTheValueMatches() {
+        String id = createSession();
+        get(backend.putData(id, "k", "1"));
+        assertThat(get(backend.compareAndSetData(id, "k", "1", "2"))).isTrue();
+        assertThat(get(backend.getData(id, "k"))).isEqualTo("2");
+    }
+
+    @Test
+    void compareAndSetDataFailsWhenTheValueDiffers() {
+        String id = createSession();
+        get(backend.putData(id, "k", "1"));
+        assertThat(get(backend.compareAndSetData(id, "k", "0", "2"))).isFalse();
+        assertThat(get(backend.getData(id, "k"))).isEqualTo("1");
+    }
+
+    @Test
+    void compareAndSetDataWithNullExpectedSetsOnlyAnAbsentKey() {
+        String id = createSession();
+        assertThat(get(backend.compareAndSetData(id, "k", null, "1"))).isTrue();
+        assertThat(get(backend.compareAndSetData(id, "k", null, "2"))).isFalse();
+        assertThat(get(backend.getData(id, "k"))).isEqualTo("1");
+    }
+
+    @Test
+    void compareAndSetDataWithNullUpdateRemovesTheKey() {
+        String id = createSession();
+        get(backend.putData(id, "k", "1"));
+        assertThat(get(backend.compareAndSetData(id, "k", "1", null))).isTrue();
+        assertThat(get(backend.getData(id, "k"))).isNull();
+    }
+
+    @Test
+    void compareAndSetDataOfAnUnknownSessionFails() {
+        assertThat(get(backend.compareAndSetData("nobody", "k", null, "1"))).isFalse();
+        assertThat(get(backend.getData("nobody", "k"))).isNull();
+    }
+
+    @Test
+    void concurrentCompareAndSetDataIncrementsLoseNoUpdate() throws Exception {
+        String id = createSession();
+        get(backend.putData(id, "n", "0"));
+        race(8, () -> {
+            for (int i = 0; i < 25; i++) {
+                while (true) {
+                    String current = get(backend.getData(id, "n"));
+                    String next = Integer.toString(Integer.parseInt(current) + 1);
+                    if (get(backend.compareAndSetData(id, "n", current, next))) {
+                        break;
+                    }
+                }
+            }
+            return null;
+        });
+        assertThat(get(backend.getData(id, "n"))).isEqualTo("200");
+    }
+
+    // -------------------------------------------------------------------------------- key/value
+
+    @Test
+    void kvPutThenGet() {
+        get(backend.kvPut("k", "v", 0));
+        assertThat(get(backend.kvGet("k"))).isEqualTo("v");
+    }
+
+    @Test
+    void kvGetOfAnAbsentKeyIsNull() {
+        assertThat(get(backend.kvGet("absent"))).isNull();
+    }
+
+    @Test
+    void kvPutWithNullDeletes() {
+        get(backend.kvPut("k", "v", 0));
+        get(backend.kvPut("k", null, 0));
+        assertThat(get(backend.kvGet("k"))).isNull();
+    }
+
+    @Test
+    void kvIsSharedBetweenInstances() {
+        get(backend.kvPut("k", "v", 0));
+        assertThat(get(otherInstance().kvGet("k"))).isEqualTo("v");
+    }
+
+    @Test
+    void kvIsSeparateFromSessionData() {
+        String id = createSession();
+        get(backend.putData(id, "k", "session"));
+        assertThat(get(backend.kvGet("k"))).isNull();
+        assertThat(get(backend.kvGet(id))).isNull();
+    }
+
+    @Test
+    void kvPutWithTtlExpires() {
+        get(backend.kvPut("k", "v", 200));
+        assertThat(get(backend.kvGet("k"))).isEqualTo("v");
+        await().atMost(Duration.ofSeconds(5)).until(() -> get(backend.kvGet("k")) == null);
+    }
+
+    @Test
+    void kvPutWithoutTtlClearsAnEarlierTtl() {
+        get(backend.kvPut("k", "v", 200));
+        get(backend.kvPut("k", "w", 0));
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).until(() -> "w"
+                .equals(get(backend.kvGet("k"))));
+    }
+
+    @Test
+    void kvCompareAndSetWithNullExpectedSetsOnlyAnAbsentKey() {
+        assertThat(get(backend.kvCompareAndSet("k", null, "1", 0))).isTrue();
+        assertThat(get(backend.kvCompareAndSet("k", null, "2", 0))).isFalse();
+        assertThat(get(backend.kvGet("k"))).isEqualTo("1");
+    }
+
+    @Test
+    void kvCompareAndSetSetsWhenTheValueMatches() {
+        get(backend.kvPut("k", "1", 0));
+        assertThat(get(backend.kvCompareAndSet("k", "1", "2", 0))).isTrue();
+        assertThat(get(backend.kvGet("k"))).isEqualTo("2");
+    }
+
+    @Test
+    void kvCompareAndSetFailsWhenTheValueDiffers() {
+        get(backend.kvPut("k", "1", 0));
+        assertThat(get(backend.kvCompareAndSet("k", "0", "2", 0))).isFalse();
+        assertThat(get(backend.kvGet("k"))).isEqualTo("1");
+    }
+
+    @Test
+    void kvCompareAndSetWithNullUpdateDeletes() {
+        get(backend.kvPut("k", "1", 0));
+        assertThat(get(backend.kvCompareAndSet("k", "1", null, 0))).isTrue();
+        assertThat(get(backend.kvGet("k"))).isNull();
+    }
+
+    @Test
+    void kvCompareAndSetWithTtlExpires() {
+        assertThat(get(backend.kvCompareAndSet("lock", null, "me", 200))).isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(() -> get(backend.kvGet("lock")) == null);
+        assertThat(get(backend.kvCompareAndSet("lock", null, "you", 0))).isTrue();
+    }
+
+    @Test
+    void concurrentKvCompareAndSetIncrementsLoseNoUpdate() throws Exception {
+        get(backend.kvPut("n", "0", 0));
+        Backend other = instancesShareTheStore() ? otherInstance() : backend;
+        AtomicInteger turn = new AtomicInteger();
+        race(8, () -> {
+            Backend b = turn.getAndIncrement() % 2 == 0 ? backend : other;
+            for (int i = 0; i < 25; i++) {
+                while (true) {
+                    String current = get(b.kvGet("n"));
+                    String next = Integer.toString(Integer.parseInt(current) + 1);
+                    if (get(b.kvCompareAndSet("n", current, next, 0))) {
+                        break;
+                    }
+                }
+            }
+            return null;
+        });
+        assertThat(get(backend.kvGet("n"))).isEqualTo("200");
+    }
+
+    // ---------------------------------------------------------------------------------- lifecycle
+
+    @Test
+    void closeIsIdempotent() {
+        Backend b = started(MAX_LOG_ENTRIES);
+        b.close();
+        b.close();
+    }
+
+    @Test
+    void closeStopsSubscriptions() {
+        Backend b = started(MAX_LOG_ENTRIES);
+        Recorder rec = new Recorder();
+        b.subscribe(0, rec);
+        b.close();
+        AtomicReference<Long> appended = new AtomicReference<>(append("after close"));
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !rec.positions()
+                .contains(appended.get()));
+    }
+
+    @Test
+    void stateIsVisibleAcrossInstancesOfOneStore() {
+        Backend other = otherInstance();
+        String id = createSession();
+        get(other.join(id, "r", 10, bytes("j")));
+        assertThat(get(backend.roomMembers("r"))).containsExactly(id);
+        assertThat(get(backend.membership(id)).rooms()).containsExactly("r");
+        assertThat(Set.copyOf(get(other.roomMembers("r")))).containsExactly(id);
+    }
+}
