@@ -1,0 +1,398 @@
+package io.socketserve;
+
+import io.socketserve.memory.InMemoryBackend;
+import io.socketserve.spi.Backend;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Immutable server configuration. Every limit has a named default; build with {@link #builder()}.
+ *
+ * <pre>{@code
+ * ServerOptions options = ServerOptions.builder()
+ *         .backend(RedisBackend.create("redis://localhost:6379"))
+ *         .maxRoomsPerSocket(10)
+ *         .sessionTimeout(Duration.ofSeconds(30))
+ *         .build();
+ * }</pre>
+ */
+public final class ServerOptions {
+
+    /** {@value} — where the protocol endpoints live. */
+    public static final String DEFAULT_BASE_PATH = "/socket";
+    /** {@value} bytes (1 MiB) — the largest request body and event payload. */
+    public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+    /** {@value} — deepest JSON nesting accepted. */
+    public static final int DEFAULT_MAX_JSON_DEPTH = 64;
+    /** {@value} — rooms one socket may be in at once. */
+    public static final int DEFAULT_MAX_ROOMS_PER_SOCKET = 100;
+    /** {@value} characters. */
+    public static final int DEFAULT_MAX_ROOM_NAME_LENGTH = 256;
+    /** {@value} characters. */
+    public static final int DEFAULT_MAX_EVENT_NAME_LENGTH = 128;
+    /** {@value} — sessions the whole deployment may hold. */
+    public static final int DEFAULT_MAX_SESSIONS = 200_000;
+    /** {@value} — log entries kept for resume (the recovery window by count). */
+    public static final int DEFAULT_RECOVERY_MAX_MESSAGES = 100_000;
+    /** 2 minutes — the recovery window by age. */
+    public static final Duration DEFAULT_RECOVERY_MAX_AGE = Duration.ofMinutes(2);
+    /** 60 seconds — a session with no stream and no poll for this long ends. */
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(60);
+    /** 25 seconds — keepalive comment period on idle streams. */
+    public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(25);
+    /** 5 seconds — how often an instance looks for expired sessions. */
+    public static final Duration DEFAULT_EXPIRY_SWEEP_INTERVAL = Duration.ofSeconds(5);
+    /** {@value} bytes (1 MiB) — unwritten bytes one connection may hold before it is cut off. */
+    public static final int DEFAULT_MAX_STREAM_BUFFER_BYTES = 1024 * 1024;
+    /** 30 seconds — longest a long-poll waits. */
+    public static final Duration DEFAULT_LONG_POLL_MAX_WAIT = Duration.ofSeconds(30);
+    /** {@value} — handler invocations running or queued at once. */
+    public static final int DEFAULT_MAX_CONCURRENT_HANDLERS = 10_000;
+    /** 10 seconds — longest a blocking API call waits for the backend. */
+    public static final Duration DEFAULT_BACKEND_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Supplier<Backend> backend;
+    private final String basePath;
+    private final int maxPayloadBytes;
+    private final int maxJsonDepth;
+    private final int maxRoomsPerSocket;
+    private final int maxRoomNameLength;
+    private final int maxEventNameLength;
+    private final int maxSessions;
+    private final int recoveryMaxMessages;
+    private final Duration recoveryMaxAge;
+    private final Duration sessionTimeout;
+    private final Duration keepaliveInterval;
+    private final Duration expirySweepInterval;
+    private final int maxStreamBufferBytes;
+    private final Duration longPollMaxWait;
+    private final @Nullable ExecutorService handlerExecutor;
+    private final int maxConcurrentHandlers;
+    private final Duration backendTimeout;
+    private final boolean rejectUnknownEvents;
+    private final List<String> allowedOrigins;
+
+    private ServerOptions(Builder b) {
+        this.backend = b.backend;
+        this.basePath = b.basePath;
+        this.maxPayloadBytes = b.maxPayloadBytes;
+        this.maxJsonDepth = b.maxJsonDepth;
+        this.maxRoomsPerSocket = b.maxRoomsPerSocket;
+        this.maxRoomNameLength = b.maxRoomNameLength;
+        this.maxEventNameLength = b.maxEventNameLength;
+        this.maxSessions = b.maxSessions;
+        this.recoveryMaxMessages = b.recoveryMaxMessages;
+        this.recoveryMaxAge = b.recoveryMaxAge;
+        this.sessionTimeout = b.sessionTimeout;
+        this.keepaliveInterval = b.keepaliveInterval;
+        this.expirySweepInterval = b.expirySweepInterval;
+        this.maxStreamBufferBytes = b.maxStreamBufferBytes;
+        this.longPollMaxWait = b.longPollMaxWait;
+        this.handlerExecutor = b.handlerExecutor;
+        this.maxConcurrentHandlers = b.maxConcurrentHandlers;
+        this.backendTimeout = b.backendTimeout;
+        this.rejectUnknownEvents = b.rejectUnknownEvents;
+        this.allowedOrigins = List.copyOf(b.allowedOrigins);
+    }
+
+    /** Options with every default: in-memory backend. */
+    public static ServerOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these values. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.backend = backend;
+        b.basePath = basePath;
+        b.maxPayloadBytes = maxPayloadBytes;
+        b.maxJsonDepth = maxJsonDepth;
+        b.maxRoomsPerSocket = maxRoomsPerSocket;
+        b.maxRoomNameLength = maxRoomNameLength;
+        b.maxEventNameLength = maxEventNameLength;
+        b.maxSessions = maxSessions;
+        b.recoveryMaxMessages = recoveryMaxMessages;
+        b.recoveryMaxAge = recoveryMaxAge;
+        b.sessionTimeout = sessionTimeout;
+        b.keepaliveInterval = keepaliveInterval;
+        b.expirySweepInterval = expirySweepInterval;
+        b.maxStreamBufferBytes = maxStreamBufferBytes;
+        b.longPollMaxWait = longPollMaxWait;
+        b.handlerExecutor = handlerExecutor;
+        b.maxConcurrentHandlers = maxConcurrentHandlers;
+        b.backendTimeout = backendTimeout;
+        b.rejectUnknownEvents = rejectUnknownEvents;
+        b.allowedOrigins = allowedOrigins;
+        return b;
+    }
+
+    /** A new backend instance for a server (each server gets its own). */
+    public Backend newBackend() {
+        return backend.get();
+    }
+
+    /** Base path of the protocol endpoints; default {@link #DEFAULT_BASE_PATH}. */
+    public String basePath() {
+        return basePath;
+    }
+
+    /** Largest request body / payload in bytes; default {@link #DEFAULT_MAX_PAYLOAD_BYTES}. Over it: 413. */
+    public int maxPayloadBytes() {
+        return maxPayloadBytes;
+    }
+
+    /** Deepest JSON nesting; default {@link #DEFAULT_MAX_JSON_DEPTH}. Deeper: 400 invalid_json. */
+    public int maxJsonDepth() {
+        return maxJsonDepth;
+    }
+
+    /** Rooms per socket; default {@link #DEFAULT_MAX_ROOMS_PER_SOCKET}. */
+    public int maxRoomsPerSocket() {
+        return maxRoomsPerSocket;
+    }
+
+    /** Longest room name; default {@link #DEFAULT_MAX_ROOM_NAME_LENGTH}. */
+    public int maxRoomNameLength() {
+        return maxRoomNameLength;
+    }
+
+    /** Longest event name; default {@link #DEFAULT_MAX_EVENT_NAME_LENGTH}. */
+    public int maxEventNameLength() {
+        return maxEventNameLength;
+    }
+
+    /** Sessions the deployment may hold; default {@link #DEFAULT_MAX_SESSIONS}. Over it: 503. */
+    public int maxSessions() {
+        return maxSessions;
+    }
+
+    /** Log entries kept for resume; default {@link #DEFAULT_RECOVERY_MAX_MESSAGES}. */
+    public int recoveryMaxMessages() {
+        return recoveryMaxMessages;
+    }
+
+    /** Oldest entry replayed on resume; default {@link #DEFAULT_RECOVERY_MAX_AGE}. */
+    public Duration recoveryMaxAge() {
+        return recoveryMaxAge;
+    }
+
+    /** Detached time after which a session ends; default {@link #DEFAULT_SESSION_TIMEOUT}. */
+    public Duration sessionTimeout() {
+        return sessionTimeout;
+    }
+
+    /** Keepalive period; default {@link #DEFAULT_KEEPALIVE_INTERVAL}. */
+    public Duration keepaliveInterval() {
+        return keepaliveInterval;
+    }
+
+    /** Expiry sweep period; default {@link #DEFAULT_EXPIRY_SWEEP_INTERVAL}. */
+    public Duration expirySweepInterval() {
+        return expirySweepInterval;
+    }
+
+    /**
+     * Unwritten bytes one stream may hold; default {@link #DEFAULT_MAX_STREAM_BUFFER_BYTES}. When a
+     * client reads too slowly and its buffer passes this, the server closes the stream; the client
+     * resumes from its last position.
+     */
+    public int maxStreamBufferBytes() {
+        return maxStreamBufferBytes;
+    }
+
+    /** Longest long-poll; default {@link #DEFAULT_LONG_POLL_MAX_WAIT}. */
+    public Duration longPollMaxWait() {
+        return longPollMaxWait;
+    }
+
+    /**
+     * Executor for handlers, or {@code null} for the default: virtual threads when the JDK has them
+     * (21+), else a pool of {@code 8 × cores} platform threads.
+     */
+    public @Nullable ExecutorService handlerExecutor() {
+        return handlerExecutor;
+    }
+
+    /** Handler invocations in flight; default {@link #DEFAULT_MAX_CONCURRENT_HANDLERS}. Over it: 503. */
+    public int maxConcurrentHandlers() {
+        return maxConcurrentHandlers;
+    }
+
+    /** Longest wait of a blocking call on the backend; default {@link #DEFAULT_BACKEND_TIMEOUT}. */
+    public Duration backendTimeout() {
+        return backendTimeout;
+    }
+
+    /** Whether events without a handler are answered 422 {@code unknown_event} (default: ignored). */
+    public boolean rejectUnknownEvents() {
+        return rejectUnknownEvents;
+    }
+
+    /**
+     * Origins allowed to call the endpoints cross-origin (exact {@code scheme://host[:port]}); empty
+     * (the default) allows same-origin only. {@code "*"} allows any origin, without credentials.
+     */
+    public List<String> allowedOrigins() {
+        return allowedOrigins;
+    }
+
+    /** Builds {@link ServerOptions}. */
+    public static final class Builder {
+        private Supplier<Backend> backend = InMemoryBackend::new;
+        private String basePath = DEFAULT_BASE_PATH;
+        private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
+        private int maxJsonDepth = DEFAULT_MAX_JSON_DEPTH;
+        private int maxRoomsPerSocket = DEFAULT_MAX_ROOMS_PER_SOCKET;
+        private int maxRoomNameLength = DEFAULT_MAX_ROOM_NAME_LENGTH;
+        private int maxEventNameLength = DEFAULT_MAX_EVENT_NAME_LENGTH;
+        private int maxSessions = DEFAULT_MAX_SESSIONS;
+        private int recoveryMaxMessages = DEFAULT_RECOVERY_MAX_MESSAGES;
+        private Duration recoveryMaxAge = DEFAULT_RECOVERY_MAX_AGE;
+        private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
+        private Duration keepaliveInterval = DEFAULT_KEEPALIVE_INTERVAL;
+        private Duration expirySweepInterval = DEFAULT_EXPIRY_SWEEP_INTERVAL;
+        private int maxStreamBufferBytes = DEFAULT_MAX_STREAM_BUFFER_BYTES;
+        private Duration longPollMaxWait = DEFAULT_LONG_POLL_MAX_WAIT;
+        private @Nullable ExecutorService handlerExecutor;
+        private int maxConcurrentHandlers = DEFAULT_MAX_CONCURRENT_HANDLERS;
+        private Duration backendTimeout = DEFAULT_BACKEND_TIMEOUT;
+        private boolean rejectUnknownEvents;
+        private List<String> allowedOrigins = List.of();
+
+        private Builder() {}
+
+        /** The backend instance (default: a new {@link InMemoryBackend}). The server closes it. */
+        public Builder backend(Backend backend) {
+            Objects.requireNonNull(backend, "backend == null");
+            this.backend = () -> backend;
+            return this;
+        }
+
+        public Builder basePath(String basePath) {
+            Objects.requireNonNull(basePath, "basePath == null");
+            if (!basePath.startsWith("/") || basePath.endsWith("/") && basePath.length() > 1) {
+                throw new IllegalArgumentException("basePath must start with '/' and not end with '/': " + basePath);
+            }
+            this.basePath = basePath;
+            return this;
+        }
+
+        public Builder maxPayloadBytes(int bytes) {
+            this.maxPayloadBytes = positive(bytes, "maxPayloadBytes");
+            return this;
+        }
+
+        public Builder maxJsonDepth(int depth) {
+            this.maxJsonDepth = positive(depth, "maxJsonDepth");
+            return this;
+        }
+
+        public Builder maxRoomsPerSocket(int rooms) {
+            this.maxRoomsPerSocket = positive(rooms, "maxRoomsPerSocket");
+            return this;
+        }
+
+        public Builder maxRoomNameLength(int length) {
+            this.maxRoomNameLength = positive(length, "maxRoomNameLength");
+            return this;
+        }
+
+        public Builder maxEventNameLength(int length) {
+            this.maxEventNameLength = positive(length, "maxEventNameLength");
+            return this;
+        }
+
+        public Builder maxSessions(int sessions) {
+            this.maxSessions = positive(sessions, "maxSessions");
+            return this;
+        }
+
+        public Builder recoveryMaxMessages(int messages) {
+            this.recoveryMaxMessages = positive(messages, "recoveryMaxMessages");
+            return this;
+        }
+
+        public Builder recoveryMaxAge(Duration age) {
+            this.recoveryMaxAge = positive(age, "recoveryMaxAge");
+            return this;
+        }
+
+        public Builder sessionTimeout(Duration timeout) {
+            this.sessionTimeout = positive(timeout, "sessionTimeout");
+            return this;
+        }
+
+        public Builder keepaliveInterval(Duration interval) {
+            this.keepaliveInterval = positive(interval, "keepaliveInterval");
+            return this;
+        }
+
+        public Builder expirySweepInterval(Duration interval) {
+            this.expirySweepInterval = positive(interval, "expirySweepInterval");
+            return this;
+        }
+
+        public Builder maxStreamBufferBytes(int bytes) {
+            this.maxStreamBufferBytes = positive(bytes, "maxStreamBufferBytes");
+            return this;
+        }
+
+        public Builder longPollMaxWait(Duration wait) {
+            this.longPollMaxWait = positive(wait, "longPollMaxWait");
+            return this;
+        }
+
+        /** Runs handlers on this executor; the server does not shut it down. */
+        public Builder handlerExecutor(@Nullable ExecutorService executor) {
+            this.handlerExecutor = executor;
+            return this;
+        }
+
+        public Builder maxConcurrentHandlers(int handlers) {
+            this.maxConcurrentHandlers = positive(handlers, "maxConcurrentHandlers");
+            return this;
+        }
+
+        public Builder backendTimeout(Duration timeout) {
+            this.backendTimeout = positive(timeout, "backendTimeout");
+            return this;
+        }
+
+        public Builder rejectUnknownEvents(boolean reject) {
+            this.rejectUnknownEvents = reject;
+            return this;
+        }
+
+        public Builder allowedOrigins(List<String> origins) {
+            this.allowedOrigins = List.copyOf(Objects.requireNonNull(origins, "origins == null"));
+            return this;
+        }
+
+        public ServerOptions build() {
+            return new ServerOptions(this);
+        }
+
+        private static int positive(int value, String name) {
+            if (value <= 0) {
+                throw new IllegalArgumentException(name + " <= 0: " + value);
+            }
+            return value;
+        }
+
+        private static Duration positive(Duration value, String name) {
+            Objects.requireNonNull(value, name + " == null");
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + " <= 0: " + value);
+            }
+            return value;
+        }
+    }
+}

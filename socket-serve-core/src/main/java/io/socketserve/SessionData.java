@@ -1,0 +1,42 @@
+package io.socketserve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A session's key/value data, stored in the backend so that every instance sees it. Values are JSON
+ * (anything Jackson serialises). Each key is independent: {@link #update} is atomic per key — two
+ * handlers on two instances incrementing the same counter lose no increment — and writes to
+ * different keys never overwrite each other. All methods block (see {@link Socket}).
+ */
+public interface SessionData {
+
+    /** The value, or {@code null} if absent. */
+    @Nullable
+    JsonNode get(String key);
+
+    /** The value converted to {@code type}, or {@code null} if absent. */
+    <T> @Nullable T get(String key, Class<T> type);
+
+    /** Sets a value ({@code null} removes the key). */
+    void set(String key, @Nullable Object value);
+
+    /** Removes a key. */
+    default void remove(String key) {
+        set(key, null);
+    }
+
+    /**
+     * Atomically replaces the value: {@code fn} receives the current value ({@code null} if absent)
+     * and returns the new one ({@code null} removes). {@code fn} may run more than once under
+     * contention and must have no side effects.
+     *
+     * @return the value that was stored
+     */
+    <T> @Nullable T update(String key, Class<T> type, UnaryOperator<@Nullable T> fn);
+
+    /** Every key and value. */
+    Map<String, JsonNode> all();
+}

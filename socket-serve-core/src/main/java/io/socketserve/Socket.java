@@ -1,0 +1,99 @@
+package io.socketserve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One client session as seen from a handler. A {@code Socket} is a cheap handle: nothing about the
+ * session lives in it, so a handler on any instance may act on any session.
+ *
+ * <h2>Lifecycle</h2>
+ *
+ * <ol>
+ *   <li><b>connected</b> — from {@code POST /connect} until the session ends. The client may be
+ *       attached (an SSE stream or a waiting poll on some instance) or detached (between
+ *       reconnects); emits to a detached socket are kept in the log and delivered when it comes back
+ *       within the recovery window.
+ *   <li><b>disconnected</b> — after the client disconnects, the application disconnects it, or it
+ *       stays detached past {@link ServerOptions#sessionTimeout()}. The {@link DisconnectListener}
+ *       sees the socket in this state, with {@link #rooms()} still answering the rooms it was in.
+ * </ol>
+ *
+ * <h2>Blocking</h2>
+ *
+ * <p>{@link #join}, {@link #leave}, {@link #rooms()} and {@link #data()} wait for the backend (no
+ * wait in memory; one round trip to Redis): call them from handlers (which run on the handler
+ * executor), never from a network thread. Emits never block: they return a stage that completes
+ * when the message is committed to the log, in call order.
+ *
+ * <h2>Overflow</h2>
+ *
+ * <p>An emit to a client whose connection buffer is full ({@link
+ * ServerOptions#maxStreamBufferBytes()}) is not dropped: the server closes that client's stream
+ * and the client resumes with what it missed. Only {@linkplain BroadcastOperator#volatileEmit
+ * volatile} emits may be dropped.
+ */
+public interface Socket {
+
+    /** The public id: safe to show to other users; never the session's credential. */
+    String id();
+
+    /** The namespace the session connected to ({@code "/"} by default). */
+    String namespace();
+
+    /** {@code false} once the session has ended (in the disconnect handler). */
+    boolean connected();
+
+    /** Attributes set at the handshake (for example the authenticated user), immutable. */
+    java.util.Map<String, String> attributes();
+
+    /** Sends an event to this socket only. */
+    CompletionStage<Void> emit(String event, @Nullable Object data);
+
+    /**
+     * Sends an event to this socket and asks the client to acknowledge it. The stage completes with
+     * the client's answer, or exceptionally with {@link AckTimeoutException} after {@code timeout},
+     * or with a {@link SocketServeException} ({@code disconnected}) if the session ends first.
+     */
+    CompletionStage<JsonNode> emitWithAck(String event, @Nullable Object data, Duration timeout);
+
+    /**
+     * Adds this socket to a room. Idempotent. Messages sent to the room from now on reach the socket;
+     * earlier ones do not.
+     *
+     * @throws SocketServeException {@code room_limit} past {@link ServerOptions#maxRoomsPerSocket()},
+     *     {@code invalid_room} for a name that is empty, too long or has control characters, {@code
+     *     disconnected} if the session is gone
+     */
+    void join(String room);
+
+    /** Removes this socket from a room. Idempotent. */
+    void leave(String room);
+
+    /** The rooms this socket is in (a snapshot). */
+    Set<String> rooms();
+
+    /**
+     * Sends to everyone in {@code room}, <em>including this socket</em> if it is a member (the
+     * original socket-serve's semantics). The frame's {@code sessionId} is this socket's public id.
+     */
+    CompletionStage<Void> broadcastToRoom(String room, String event, @Nullable Object data);
+
+    /** Selects the members of {@code rooms} except this socket: {@code socket.to("game").emit(…)}. */
+    BroadcastOperator to(String... rooms);
+
+    /** Selects every socket of this namespace except this one. */
+    BroadcastOperator broadcast();
+
+    /** This session's key/value data, shared by every instance. */
+    SessionData data();
+
+    /**
+     * Ends the session: it leaves every room, its stream gets {@code __disconnect} and closes, and
+     * the disconnect handler runs once with {@link DisconnectReason#SERVER_DISCONNECT}.
+     */
+    void disconnect();
+}

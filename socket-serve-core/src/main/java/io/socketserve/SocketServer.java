@@ -1,0 +1,104 @@
+package io.socketserve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.socketserve.internal.Engine;
+import io.socketserve.transport.SocketEndpoint;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The socket server: register handlers, emit to rooms, query membership. It speaks no HTTP itself: a
+ * transport ({@code EmbeddedServer} from {@code socket-serve-netty}) feeds it requests through
+ * {@link #endpoint()}.
+ *
+ * <pre>{@code
+ * SocketServer server = SocketServer.create(ServerOptions.builder().maxRoomsPerSocket(10).build());
+ * server.onConnection(socket -> socket.emit("welcome", Map.of("id", socket.id())));
+ * server.on("joinChannel", (socket, data, ack) -> {
+ *     String room = "channel:" + data.path("channelName").asText();
+ *     socket.join(room);
+ *     socket.broadcastToRoom(room, "userJoined", Map.of("username", socket.id()));
+ * });
+ * server.onDisconnect((socket, reason) ->
+ *         socket.rooms().forEach(room -> socket.broadcastToRoom(room, "userLeft", Map.of("userId", socket.id()))));
+ * EmbeddedServer http = EmbeddedServer.start(server, 8080);
+ * }</pre>
+ *
+ * <h2>Lifecycle</h2>
+ *
+ * <p>{@link #create} builds and starts the server (connecting the backend; fails fast if it cannot).
+ * Handlers may be registered at any time; register them before the transport starts so that no event
+ * finds none. {@link #close()} closes the backend and stops the server's threads; sessions stay in a
+ * shared backend (Redis) for other instances to serve.
+ */
+public interface SocketServer extends AutoCloseable {
+
+    /** A started server with default options (in-memory backend). */
+    static SocketServer create() {
+        return create(ServerOptions.defaults());
+    }
+
+    /** A started server. */
+    static SocketServer create(ServerOptions options) {
+        return Engine.start(options);
+    }
+
+    /** Registers the handler of an event (replacing an earlier one). */
+    SocketServer on(String event, EventHandler handler);
+
+    /** Registers a typed handler: the payload is bound to {@code type} first. */
+    <T> SocketServer on(String event, Class<T> type, TypedEventHandler<T> handler);
+
+    /** Called for events that have no handler of their own. */
+    SocketServer onAny(EventHandler handler);
+
+    /** Adds a connection listener (called in registration order). */
+    SocketServer onConnection(ConnectionListener listener);
+
+    /** Adds a disconnect listener (called in registration order, once per session). */
+    SocketServer onDisconnect(DisconnectListener listener);
+
+    /** Selects the members of rooms. */
+    BroadcastOperator to(String... rooms);
+
+    /** Same as {@link #to}. */
+    default BroadcastOperator in(String... rooms) {
+        return to(rooms);
+    }
+
+    /** Selects every socket except the members of these rooms. */
+    BroadcastOperator except(String... rooms);
+
+    /** Sends to every socket of the default namespace. */
+    CompletionStage<Void> emit(String event, @Nullable Object data);
+
+    /** A handle on a live session by public id, if it exists (blocking). */
+    Optional<Socket> socket(String id);
+
+    /** Public ids of a room's members (blocking). */
+    Set<String> roomMembers(String room);
+
+    /** Number of members of a room, O(1) (blocking). */
+    long roomSize(String room);
+
+    /** The rooms of a session (blocking); empty if it does not exist. */
+    Set<String> socketRooms(String id);
+
+    /** Application key/values shared by every instance. */
+    SharedStore store();
+
+    /** The options the server was built with. */
+    ServerOptions options();
+
+    /** The JSON mapper used for payloads (configure modules on it before serving). */
+    ObjectMapper mapper();
+
+    /** The protocol endpoint transports call. Not for applications. */
+    SocketEndpoint endpoint();
+
+    /** Stops timers and threads and closes the backend. Idempotent. */
+    @Override
+    void close();
+}

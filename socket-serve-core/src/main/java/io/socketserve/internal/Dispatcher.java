@@ -1,0 +1,593 @@
+package io.socketserve.internal;
+
+import io.socketserve.internal.RecentLog.Positioned;
+import io.socketserve.spi.Backend;
+import io.socketserve.spi.LogListener;
+import io.socketserve.spi.LogRecord;
+import io.socketserve.spi.LogSlice;
+import io.socketserve.spi.MembershipSnapshot;
+import io.socketserve.spi.SessionRecord;
+import io.socketserve.transport.Frame;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers the log to this instance's attached clients. One thread owns all delivery state — which
+ * sessions are attached here, the local room index, the recent entries — so that live delivery,
+ * membership changes and replay for a resuming client happen in exactly log order without locks.
+ *
+ * <h2>Live delivery</h2>
+ *
+ * <p>For each message entry the recipients are looked up in the local index (room → attached
+ * sessions), the frame is built once and the same {@link Frame} goes to every recipient.
+ *
+ * <h2>Attach (resume, first stream, poll)</h2>
+ *
+ * <p>Runs on the dispatcher thread once it has processed at least up to both the client's position
+ * {@code L} and the version {@code v} of the membership snapshot read from the backend. The
+ * session's rooms at {@code L} are the snapshot rolled back over its own membership entries in
+ * {@code (L, v]}; a single forward pass over {@code (L, processed]} then replays exactly the
+ * messages the session should have had at each position. Installing the attachment at {@code
+ * processed} on this same thread leaves no window in which a message could be missed or doubled.
+ */
+final class Dispatcher implements LogListener {
+
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    private static final int READ_CHUNK = 2048;
+
+    /** Where an attached client's frames go. Called only on the dispatcher thread. */
+    interface Target {
+        /** Starts the output (a stream's head and {@code connected} frame); no-op for polls. */
+        void open(String publicId);
+
+        /** @return {@code false} when the target can take nothing more and must be detached */
+        boolean send(Frame frame);
+
+        /** Whether a volatile frame would be accepted now (below the high-water mark). */
+        boolean writable();
+
+        /** Ends the output, writing {@code last} first if given. */
+        void close(@Nullable Frame last);
+
+        /**
+         * Called after the replay of an attach, with the position it reached.
+         *
+         * @return whether to stay attached for live delivery
+         */
+        default boolean replayed(long position) {
+            return true;
+        }
+
+        /** Another attach of the same session on this instance took over. */
+        default void replaced() {
+            close(Frames.disconnect("replaced"));
+        }
+    }
+
+    /** What an attach request asks for. */
+    record AttachRequest(
+            SessionRecord session,
+            long after,
+            MembershipSnapshot snapshot,
+            Target target,
+            boolean install,
+            long deadlineMillis,
+            CompletableFuture<Boolean> result) {}
+
+    /** Collaborators owned by the engine. */
+    interface Host {
+        void onAckReply(LogEntry.AckReply reply);
+
+        void onSessionEnded(String sessionId);
+
+        long recoveryMaxAgeMillis();
+    }
+
+    private static final class Attachment {
+        final String sid;
+        final String namespace;
+        final Target target;
+        final Set<String> rooms;
+
+        Attachment(String sid, String namespace, Target target, Set<String> rooms) {
+            this.sid = sid;
+            this.namespace = namespace;
+            this.target = target;
+            this.rooms = rooms;
+        }
+    }
+
+    private final ExecutorService loop;
+    private final Backend backend;
+    private final Host host;
+    private final RecentLog recent;
+    private final Map<String, Attachment> attached = new HashMap<>();
+    private final Map<String, Set<Attachment>> roomIndex = new HashMap<>();
+    private final List<PendingAttach> parked = new ArrayList<>();
+    private final List<Consumer<Long>> afterBatch = new ArrayList<>();
+    private long processed;
+    private volatile long processedVolatile;
+
+    Dispatcher(Backend backend, Host host, int recentCapacity, long startPosition) {
+        this.backend = backend;
+        this.host = host;
+        this.recent = new RecentLog(recentCapacity, startPosition);
+        this.processed = startPosition;
+        this.processedVolatile = startPosition;
+        this.loop = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "socket-serve-dispatcher");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Runs a task on the dispatcher thread. */
+    void execute(Runnable task) {
+        loop.execute(task);
+    }
+
+    /** The last position processed (any thread; may lag slightly). */
+    long processedPosition() {
+        return processedVolatile;
+    }
+
+    void shutdown() {
+        loop.shutdownNow();
+    }
+
+    // ------------------------------------------------------------------------------- log listener
+
+    @Override
+    public void onRecords(List<LogRecord> records) {
+        loop.execute(() -> process(records));
+    }
+
+    @Override
+    public void onGap(long afterPosition, long oldestPosition) {
+        loop.execute(() -> {
+            log.warn(
+                    "log entries {}..{} were trimmed before this instance read them; "
+                            + "closing local streams so that clients resume",
+                    afterPosition + 1,
+                    oldestPosition - 1);
+            for (Attachment a : new ArrayList<>(attached.values())) {
+                detach(a);
+                a.target.close(null);
+            }
+            processed = Math.max(processed, oldestPosition - 1);
+            processedVolatile = processed;
+            recent.reset(processed);
+        });
+    }
+
+    private void process(List<LogRecord> records) {
+        for (LogRecord record : records) {
+            long p = record.position();
+            if (p <= processed) {
+                continue; // redelivered after a resubscribe
+            }
+            LogEntry entry;
+            try {
+                entry = EntryCodec.decode(record.entry());
+            } catch (IllegalArgumentException e) {
+                log.error("skipping undecodable log entry at {}", p, e);
+                processed = p;
+                continue;
+            }
+            recent.add(p, entry);
+            processed = p;
+            apply(p, entry);
+        }
+        processedVolatile = processed;
+        if (!afterBatch.isEmpty()) {
+            List<Consumer<Long>> run = new ArrayList<>(afterBatch);
+            afterBatch.clear();
+            for (Consumer<Long> c : run) {
+                c.accept(processed);
+            }
+        }
+        if (!parked.isEmpty()) {
+            List<PendingAttach> retry = new ArrayList<>(parked);
+            parked.clear();
+            for (PendingAttach pa : retry) {
+                runAttach(pa);
+            }
+        }
+    }
+
+    private void apply(long position, LogEntry entry) {
+        if (entry instanceof LogEntry.Message m) {
+            deliverLive(position, m);
+        } else if (entry instanceof LogEntry.Join j) {
+            Attachment a = attached.get(j.session());
+            if (a != null && a.rooms.add(j.room())) {
+                roomIndex.computeIfAbsent(j.room(), r -> new HashSet<>()).add(a);
+            }
+        } else if (entry instanceof LogEntry.Leave l) {
+            Attachment a = attached.get(l.session());
+            if (a != null && a.rooms.remove(l.room())) {
+                unindex(a, l.room());
+            }
+        } else if (entry instanceof LogEntry.Disconnect d) {
+            Attachment a = attached.get(d.session());
+            if (a != null) {
+                detach(a);
+                a.target.close(Frames.disconnect(d.reason()));
+            }
+            host.onSessionEnded(d.session());
+        } else if (entry instanceof LogEntry.AckReply r) {
+            host.onAckReply(r);
+        }
+    }
+
+    private void deliverLive(long position, LogEntry.Message m) {
+        Frame frame = null;
+        switch (m.type()) {
+            case SESSION -> {
+                Attachment a = attached.get(m.targets().get(0));
+                if (a != null && a.namespace.equals(m.namespace())) {
+                    send(a, Frame.of(position, m.frame()), m.isVolatile());
+                }
+            }
+            case ROOMS -> {
+                if (m.targets().size() == 1) {
+                    Set<Attachment> members = roomIndex.get(m.targets().get(0));
+                    if (members == null) {
+                        return;
+                    }
+                    for (Attachment a : members.toArray(new Attachment[0])) {
+                        if (!excluded(a, m)) {
+                            if (frame == null) {
+                                frame = Frame.of(position, m.frame());
+                            }
+                            send(a, frame, m.isVolatile());
+                        }
+                    }
+                } else {
+                    Set<Attachment> seen = new HashSet<>();
+                    for (String room : m.targets()) {
+                        Set<Attachment> members = roomIndex.get(room);
+                        if (members == null) {
+                            continue;
+                        }
+                        for (Attachment a : members.toArray(new Attachment[0])) {
+                            if (seen.add(a) && !excluded(a, m)) {
+                                if (frame == null) {
+                                    frame = Frame.of(position, m.frame());
+                                }
+                                send(a, frame, m.isVolatile());
+                            }
+                        }
+                    }
+                }
+            }
+            case ALL -> {
+                for (Attachment a : attached.values().toArray(new Attachment[0])) {
+                    if (a.namespace.equals(m.namespace()) && !excluded(a, m)) {
+                        if (frame == null) {
+                            frame = Frame.of(position, m.frame());
+                        }
+                        send(a, frame, m.isVolatile());
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean excluded(Attachment a, LogEntry.Message m) {
+        if (!m.exceptSessions().isEmpty() && m.exceptSessions().contains(a.sid)) {
+            return true;
+        }
+        for (String room : m.exceptRooms()) {
+            if (a.rooms.contains(room)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void send(Attachment a, Frame frame, boolean isVolatile) {
+        if (isVolatile && !a.target.writable()) {
+            return; // volatile: dropped for a client that is not ready
+        }
+        if (!a.target.send(frame)) {
+            detach(a);
+        }
+    }
+
+    private void detach(Attachment a) {
+        if (attached.get(a.sid) == a) {
+            attached.remove(a.sid);
+            for (String room : a.rooms) {
+                unindex(a, room);
+            }
+        }
+    }
+
+    private void unindex(Attachment a, String room) {
+        Set<Attachment> members = roomIndex.get(room);
+        if (members != null && members.remove(a) && members.isEmpty()) {
+            roomIndex.remove(room);
+        }
+    }
+
+    /** Detaches the target if it is still the session's attachment here (any thread). */
+    void detach(String sid, Target target) {
+        loop.execute(() -> {
+            Attachment a = attached.get(sid);
+            if (a != null && a.target == target) {
+                detach(a);
+            }
+        });
+    }
+
+    /** Runs {@code action} on the dispatcher thread right after the batch being processed. */
+    void afterCurrentBatch(Consumer<Long> action) {
+        afterBatch.add(action);
+    }
+
+    /** Ids of the sessions attached here (any thread; a snapshot taken on the dispatcher). */
+    CompletionStage<List<String>> attachedIds() {
+        CompletableFuture<List<String>> f = new CompletableFuture<>();
+        loop.execute(() -> f.complete(new ArrayList<>(attached.keySet())));
+        return f;
+    }
+
+    // ------------------------------------------------------------------------------------- attach
+
+    /** Attach state carried across the asynchronous backend reads it may need. */
+    private static final class PendingAttach {
+        final AttachRequest request;
+        final List<Positioned> prefix = new ArrayList<>();
+        long covered; // prefix covers (request.after, covered]
+        long trimmedOldest = -1; // set when entries after `after` were no longer in the backend
+
+        PendingAttach(AttachRequest request) {
+            this.request = request;
+            this.covered = request.after();
+        }
+    }
+
+    /** Attaches (any thread). The request's future completes when done, {@code false} if the session ended. */
+    void attach(AttachRequest request) {
+        loop.execute(() -> runAttach(new PendingAttach(request)));
+    }
+
+    private void runAttach(PendingAttach pa) {
+        AttachRequest r = pa.request;
+        long need = Math.max(r.snapshot().version(), r.after());
+        if (processed < need) {
+            if (System.currentTimeMillis() > r.deadlineMillis()) {
+                r.result()
+                        .completeExceptionally(
+                                r.after() > processed
+                                        ? ProtocolException.badRequest(
+                                                "invalid_last_event_id", "position " + r.after() + " is beyond the log")
+                                        : new ProtocolException(
+                                                503, "unavailable", "the log is not readable right now"));
+            } else {
+                parked.add(pa);
+            }
+            return;
+        }
+        if (!recent.covers(pa.covered)) {
+            long upTo = recent.floor();
+            readRange(pa.covered, upTo)
+                    .whenComplete((slice, error) -> loop.execute(() -> {
+                        if (error != null) {
+                            r.result().completeExceptionally(error);
+                            return;
+                        }
+                        if (pa.trimmedOldest < 0 && slice.oldest > pa.covered + 1) {
+                            pa.trimmedOldest = slice.oldest;
+                        }
+                        pa.prefix.addAll(slice.entries);
+                        pa.covered = Math.max(upTo, pa.covered);
+                        runAttach(pa);
+                    }));
+            return;
+        }
+        List<Positioned> range = new ArrayList<>(pa.prefix);
+        range.addAll(recent.after(pa.covered));
+        replayAndInstall(pa, range);
+    }
+
+    private void replayAndInstall(PendingAttach pa, List<Positioned> range) {
+        AttachRequest r = pa.request;
+        String sid = r.session().id();
+        String ns = r.session().namespace();
+        long version = r.snapshot().version();
+
+        // Rooms at position `after`: the snapshot rolled back over this session's changes in (after, v].
+        Set<String> rooms = new HashSet<>(r.snapshot().rooms());
+        for (int i = range.size() - 1; i >= 0; i--) {
+            Positioned e = range.get(i);
+            if (e.position() > version) {
+                continue;
+            }
+            if (e.entry() instanceof LogEntry.Join j && j.session().equals(sid)) {
+                rooms.remove(j.room());
+            } else if (e.entry() instanceof LogEntry.Leave l && l.session().equals(sid)) {
+                rooms.add(l.room());
+            }
+        }
+
+        // Forward: membership as of each position, and what to replay.
+        long ageCutoff = System.currentTimeMillis() - host.recoveryMaxAgeMillis();
+        long missedAfter = -1;
+        long missedOldest = -1;
+        if (pa.trimmedOldest > 0) {
+            missedAfter = r.after();
+            missedOldest = pa.trimmedOldest;
+        }
+        List<Frame> frames = new ArrayList<>();
+        String endedReason = null;
+        for (Positioned e : range) {
+            LogEntry entry = e.entry();
+            if (entry instanceof LogEntry.Join j && j.session().equals(sid)) {
+                rooms.add(j.room());
+            } else if (entry instanceof LogEntry.Leave l && l.session().equals(sid)) {
+                rooms.remove(l.room());
+            } else if (entry instanceof LogEntry.Disconnect d && d.session().equals(sid)) {
+                endedReason = d.reason();
+                break;
+            } else if (entry instanceof LogEntry.Message m && !m.isVolatile() && replayable(m, sid, ns, rooms)) {
+                if (m.time() < ageCutoff) {
+                    // Outside the recovery window by age: say so instead of replaying stale messages.
+                    if (missedAfter < 0) {
+                        missedAfter = r.after();
+                    }
+                    missedOldest = e.position() + 1;
+                    frames.clear();
+                    continue;
+                }
+                frames.add(Frame.of(e.position(), m.frame()));
+            }
+        }
+
+        Target target = r.target();
+        target.open(sid);
+        if (endedReason != null) {
+            target.close(Frames.disconnect(endedReason));
+            r.result().complete(false);
+            return;
+        }
+        if (missedAfter >= 0) {
+            target.send(Frame.control(Frames.missedJson(missedAfter, missedOldest), 0));
+        }
+        for (Frame f : frames) {
+            if (!target.send(f)) {
+                r.result().complete(true);
+                return;
+            }
+        }
+        if (target.replayed(processed) && r.install()) {
+            Attachment previous = attached.get(sid);
+            if (previous != null) {
+                detach(previous);
+                previous.target.replaced();
+            }
+            Attachment a = new Attachment(sid, ns, target, rooms);
+            attached.put(sid, a);
+            for (String room : rooms) {
+                roomIndex.computeIfAbsent(room, x -> new HashSet<>()).add(a);
+            }
+        }
+        r.result().complete(true);
+    }
+
+    private static boolean replayable(LogEntry.Message m, String sid, String ns, Set<String> rooms) {
+        if (!m.namespace().equals(ns)) {
+            return false;
+        }
+        boolean hit =
+                switch (m.type()) {
+                    case SESSION -> m.targets().get(0).equals(sid);
+                    case ALL -> true;
+                    case ROOMS -> {
+                        boolean any = false;
+                        for (String room : m.targets()) {
+                            if (rooms.contains(room)) {
+                                any = true;
+                                break;
+                            }
+                        }
+                        yield any;
+                    }
+                };
+        if (!hit || m.exceptSessions().contains(sid)) {
+            return false;
+        }
+        for (String room : m.exceptRooms()) {
+            if (rooms.contains(room)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Entries in (after, upTo] from the backend, and the oldest position it still had. */
+    private record Slice(List<Positioned> entries, long oldest) {}
+
+    private CompletionStage<Slice> readRange(long after, long upTo) {
+        CompletableFuture<Slice> result = new CompletableFuture<>();
+        List<Positioned> acc = new ArrayList<>();
+        readChunk(after, upTo, acc, -1, result);
+        return result;
+    }
+
+    private void readChunk(long after, long upTo, List<Positioned> acc, long oldest, CompletableFuture<Slice> result) {
+        if (after >= upTo) {
+            result.complete(new Slice(acc, oldest < 0 ? after + 1 : oldest));
+            return;
+        }
+        int max = (int) Math.min(READ_CHUNK, upTo - after);
+        backend.read(after, max).whenComplete((LogSlice slice, Throwable error) -> {
+            if (error != null) {
+                result.completeExceptionally(error);
+                return;
+            }
+            long first = oldest < 0 ? slice.oldestPosition() : oldest;
+            long last = after;
+            for (LogRecord rec : slice.records()) {
+                if (rec.position() > upTo) {
+                    break;
+                }
+                try {
+                    acc.add(new Positioned(rec.position(), EntryCodec.decode(rec.entry())));
+                } catch (IllegalArgumentException e) {
+                    log.error("skipping undecodable log entry at {}", rec.position(), e);
+                }
+                last = rec.position();
+            }
+            if (slice.records().isEmpty() || last >= upTo || last == after) {
+                result.complete(new Slice(acc, first));
+            } else {
+                readChunk(last, upTo, acc, first, result);
+            }
+        });
+    }
+
+    /** Re-examines parked attach requests (their deadline passes even when no entry arrives). */
+    void tick() {
+        loop.execute(() -> {
+            if (!parked.isEmpty()) {
+                List<PendingAttach> retry = new ArrayList<>(parked);
+                parked.clear();
+                for (PendingAttach pa : retry) {
+                    runAttach(pa);
+                }
+            }
+        });
+    }
+
+    /** Number of attached sessions (dispatcher thread only; for tests via {@link #attachedIds()}). */
+    int attachedCount() {
+        return attached.size();
+    }
+
+    /** Closes every local stream (shutdown). */
+    void closeAll(Frame last) {
+        loop.execute(() -> {
+            for (Iterator<Attachment> it = attached.values().iterator(); it.hasNext(); ) {
+                Attachment a = it.next();
+                it.remove();
+                a.target.close(last);
+            }
+            roomIndex.clear();
+        });
+    }
+}

@@ -1,0 +1,520 @@
+package io.socketserve.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.socketserve.BroadcastOperator;
+import io.socketserve.ConnectionListener;
+import io.socketserve.DisconnectListener;
+import io.socketserve.DisconnectReason;
+import io.socketserve.EventHandler;
+import io.socketserve.ServerOptions;
+import io.socketserve.SharedStore;
+import io.socketserve.Socket;
+import io.socketserve.SocketServeException;
+import io.socketserve.SocketServer;
+import io.socketserve.TypedEventHandler;
+import io.socketserve.spi.Backend;
+import io.socketserve.spi.BackendUnavailableException;
+import io.socketserve.spi.JoinResult;
+import io.socketserve.spi.LogSubscription;
+import io.socketserve.spi.RemovedSession;
+import io.socketserve.spi.SessionRecord;
+import io.socketserve.transport.SocketEndpoint;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link SocketServer}: handler registry, emits, membership, session lifecycle, timers. Delivery
+ * is the {@link Dispatcher}'s; the HTTP protocol is {@link Protocol}'s.
+ */
+public final class Engine implements SocketServer, Dispatcher.Host {
+
+    private static final Logger log = LoggerFactory.getLogger(Engine.class);
+    /** Separates a namespace from a room name in room keys; a control character, so never in a name. */
+    private static final char NS_SEPARATOR = '\u001f';
+
+    final ServerOptions options;
+    final Backend backend;
+    final Json json;
+    final ExecutorService handlerExecutor;
+    private final boolean ownsExecutor;
+    final KeyedSerialExecutor perSession;
+    final Semaphore handlerPermits;
+    final ScheduledExecutorService timer;
+    final Dispatcher dispatcher;
+    private final LogSubscription subscription;
+    final AckRegistry acks;
+    private final ConcurrentHashMap<String, EventHandler> handlers = new ConcurrentHashMap<>();
+    private volatile @Nullable EventHandler anyHandler;
+    final List<ConnectionListener> connectionListeners = new CopyOnWriteArrayList<>();
+    private final List<DisconnectListener> disconnectListeners = new CopyOnWriteArrayList<>();
+    private final Protocol protocol;
+    private final SharedStoreImpl store;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private Engine(ServerOptions options, Backend backend, long head) {
+        this.options = options;
+        this.backend = backend;
+        this.json = new Json(options.maxJsonDepth());
+        ExecutorService configured = options.handlerExecutor();
+        this.ownsExecutor = configured == null;
+        this.handlerExecutor = configured != null ? configured : defaultHandlerExecutor();
+        this.perSession = new KeyedSerialExecutor(handlerExecutor);
+        this.handlerPermits = new Semaphore(options.maxConcurrentHandlers());
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "socket-serve-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        byte[] instance = new byte[6];
+        new SecureRandom().nextBytes(instance);
+        this.acks = new AckRegistry(java.util.HexFormat.of().formatHex(instance), timer, handlerExecutor);
+        this.dispatcher = new Dispatcher(backend, this, Math.min(options.recoveryMaxMessages(), 65_536), head);
+        this.subscription = backend.subscribe(head, dispatcher);
+        this.protocol = new Protocol(this);
+        this.store = new SharedStoreImpl(this);
+        long heartbeat = Math.max(100, Math.min(options.sessionTimeout().toMillis() / 3, 10_000));
+        timer.scheduleWithFixedDelay(this::heartbeat, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
+        long sweep = options.expirySweepInterval().toMillis();
+        timer.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
+    }
+
+    /** Starts the backend and the engine; fails fast if the backend cannot start. */
+    public static Engine start(ServerOptions options) {
+        Objects.requireNonNull(options, "options == null");
+        Backend backend = options.newBackend();
+        long head;
+        try {
+            await(backend.start(options.recoveryMaxMessages()), options.backendTimeout());
+            head = await(backend.head(), options.backendTimeout());
+        } catch (RuntimeException e) {
+            backend.close();
+            throw new IllegalStateException("socket-serve cannot start its backend: " + e.getMessage(), e);
+        }
+        return new Engine(options, backend, head);
+    }
+
+    private static ExecutorService defaultHandlerExecutor() {
+        try {
+            // JDK 21+: one virtual thread per handler; looked up reflectively to keep the 17 baseline.
+            return (ExecutorService) MethodHandles.publicLookup()
+                    .findStatic(
+                            Executors.class,
+                            "newVirtualThreadPerTaskExecutor",
+                            MethodType.methodType(ExecutorService.class))
+                    .invoke();
+        } catch (Throwable noVirtualThreads) {
+            int threads = Math.max(16, Runtime.getRuntime().availableProcessors() * 8);
+            return Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "socket-serve-handler");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------------------- registration
+
+    @Override
+    public SocketServer on(String event, EventHandler handler) {
+        Objects.requireNonNull(event, "event == null");
+        Objects.requireNonNull(handler, "handler == null");
+        handlers.put(event, handler);
+        return this;
+    }
+
+    @Override
+    public <T> SocketServer on(String event, Class<T> type, TypedEventHandler<T> handler) {
+        Objects.requireNonNull(type, "type == null");
+        Objects.requireNonNull(handler, "handler == null");
+        return on(event, (socket, data, ack) -> handler.onEvent(socket, bind(event, data, type), ack));
+    }
+
+    private <T> T bind(String event, JsonNode data, Class<T> type) {
+        try {
+            T value = json.mapper().treeToValue(data, type);
+            if (value == null) {
+                throw new SocketServeException(
+                        "invalid_payload",
+                        "payload of '" + event + "' must be a " + type.getSimpleName() + ", got null",
+                        400);
+            }
+            return value;
+        } catch (JsonProcessingException e) {
+            throw new SocketServeException(
+                    "invalid_payload",
+                    "payload of '" + event + "' does not bind to " + type.getSimpleName() + ": "
+                            + e.getOriginalMessage(),
+                    400);
+        } catch (IllegalArgumentException e) {
+            throw new SocketServeException(
+                    "invalid_payload", "payload of '" + event + "' does not bind to " + type.getSimpleName(), 400);
+        }
+    }
+
+    @Override
+    public SocketServer onAny(EventHandler handler) {
+        this.anyHandler = Objects.requireNonNull(handler, "handler == null");
+        return this;
+    }
+
+    @Override
+    public SocketServer onConnection(ConnectionListener listener) {
+        connectionListeners.add(Objects.requireNonNull(listener, "listener == null"));
+        return this;
+    }
+
+    @Override
+    public SocketServer onDisconnect(DisconnectListener listener) {
+        disconnectListeners.add(Objects.requireNonNull(listener, "listener == null"));
+        return this;
+    }
+
+    @Nullable
+    EventHandler handler(String event) {
+        EventHandler h = handlers.get(event);
+        return h != null ? h : anyHandler;
+    }
+
+    // ------------------------------------------------------------------------------------ emitting
+
+    /** Appends a message entry; the payload is serialised here, once. */
+    CompletionStage<Void> publish(
+            String namespace,
+            LogEntry.TargetType type,
+            List<String> targets,
+            List<String> exceptRooms,
+            List<String> exceptSessions,
+            boolean isVolatile,
+            String event,
+            @Nullable Object data,
+            @Nullable String socketId,
+            @Nullable String messageId) {
+        validateEvent(event);
+        long now = System.currentTimeMillis();
+        byte[] frame = Frames.message(event, json.write(data), now, socketId, messageId);
+        LogEntry.Message m =
+                new LogEntry.Message(now, namespace, type, targets, exceptRooms, exceptSessions, isVolatile, frame);
+        return backend.append(EntryCodec.encode(m)).thenApply(p -> null);
+    }
+
+    /** Sends the {@code __ack} answering a client's acknowledgement request. */
+    CompletionStage<Void> publishAck(String sessionId, String namespace, String messageId, byte[] data, boolean error) {
+        LogEntry.Message m = new LogEntry.Message(
+                System.currentTimeMillis(),
+                namespace,
+                LogEntry.TargetType.SESSION,
+                List.of(sessionId),
+                List.of(),
+                List.of(),
+                false,
+                Frames.ack(messageId, data, error));
+        return backend.append(EntryCodec.encode(m)).thenApply(p -> null);
+    }
+
+    void validateEvent(String event) {
+        Objects.requireNonNull(event, "event == null");
+        if (event.isEmpty() || event.length() > options.maxEventNameLength()) {
+            throw new SocketServeException(
+                    "invalid_event", "event name must have 1.." + options.maxEventNameLength() + " characters", 400);
+        }
+    }
+
+    String roomKey(String namespace, String room) {
+        Objects.requireNonNull(room, "room == null");
+        if (room.isEmpty() || room.length() > options.maxRoomNameLength()) {
+            throw new SocketServeException(
+                    "invalid_room", "room name must have 1.." + options.maxRoomNameLength() + " characters", 400);
+        }
+        for (int i = 0; i < room.length(); i++) {
+            if (Character.isISOControl(room.charAt(i))) {
+                throw new SocketServeException("invalid_room", "room name must not contain control characters", 400);
+            }
+        }
+        return "/".equals(namespace) ? room : namespace + NS_SEPARATOR + room;
+    }
+
+    static String roomName(String namespace, String key) {
+        if ("/".equals(namespace)) {
+            return key;
+        }
+        int i = key.indexOf(NS_SEPARATOR);
+        return i < 0 ? key : key.substring(i + 1);
+    }
+
+    List<String> roomKeys(String namespace, String... rooms) {
+        List<String> keys = new ArrayList<>(rooms.length);
+        for (String room : rooms) {
+            keys.add(roomKey(namespace, room));
+        }
+        return List.copyOf(new java.util.LinkedHashSet<>(keys));
+    }
+
+    // ---------------------------------------------------------------------------------- membership
+
+    void join(String sessionId, String namespace, String room) {
+        String key = roomKey(namespace, room);
+        byte[] entry = EntryCodec.encode(new LogEntry.Join(System.currentTimeMillis(), sessionId, key));
+        JoinResult r = await(backend.join(sessionId, key, options.maxRoomsPerSocket(), entry));
+        switch (r.status()) {
+            case LIMIT_REACHED -> throw new SocketServeException(
+                    "room_limit",
+                    "the socket is already in the maximum of " + options.maxRoomsPerSocket() + " rooms",
+                    422);
+            case NO_SESSION -> throw disconnected();
+            default -> {}
+        }
+    }
+
+    void leave(String sessionId, String namespace, String room) {
+        String key = roomKey(namespace, room);
+        byte[] entry = EntryCodec.encode(new LogEntry.Leave(System.currentTimeMillis(), sessionId, key));
+        JoinResult r = await(backend.leave(sessionId, key, entry));
+        if (r.status() == JoinResult.Status.NO_SESSION) {
+            throw disconnected();
+        }
+    }
+
+    Set<String> rooms(String sessionId, String namespace) {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        for (String key : await(backend.membership(sessionId)).rooms()) {
+            out.add(roomName(namespace, key));
+        }
+        return out;
+    }
+
+    static SocketServeException disconnected() {
+        return new SocketServeException("disconnected", "the socket is disconnected", 410);
+    }
+
+    // ------------------------------------------------------------------------------- session ends
+
+    /** Ends a session; completes {@code true} on the one instance that removed it. */
+    CompletionStage<Boolean> end(String sessionId, DisconnectReason reason) {
+        byte[] entry =
+                EntryCodec.encode(new LogEntry.Disconnect(System.currentTimeMillis(), sessionId, reason.wireName()));
+        return backend.removeSession(sessionId, entry).thenApply(removed -> {
+            if (removed == null) {
+                return false;
+            }
+            fireDisconnect(removed, reason);
+            return true;
+        });
+    }
+
+    private void fireDisconnect(RemovedSession removed, DisconnectReason reason) {
+        if (disconnectListeners.isEmpty()) {
+            return;
+        }
+        SocketImpl socket = SocketImpl.ended(this, removed);
+        perSession.execute(removed.session().id(), () -> {
+            for (DisconnectListener l : disconnectListeners) {
+                try {
+                    l.onDisconnect(socket, reason);
+                } catch (Exception e) {
+                    log.warn("disconnect handler failed for socket {}", socket.id(), e);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void onAckReply(LogEntry.AckReply reply) {
+        JsonNode answer;
+        try {
+            answer = json.mapper().readTree(reply.data());
+        } catch (java.io.IOException e) {
+            answer = com.fasterxml.jackson.databind.node.NullNode.getInstance();
+        }
+        acks.complete(reply.session(), reply.messageId(), answer);
+    }
+
+    @Override
+    public void onSessionEnded(String sessionId) {
+        acks.failSession(sessionId);
+    }
+
+    @Override
+    public long recoveryMaxAgeMillis() {
+        return options.recoveryMaxAge().toMillis();
+    }
+
+    void touch(String sessionId) {
+        backend.touchSessions(
+                        List.of(sessionId),
+                        System.currentTimeMillis() + options.sessionTimeout().toMillis())
+                .exceptionally(e -> null);
+    }
+
+    private void heartbeat() {
+        dispatcher.tick();
+        dispatcher
+                .attachedIds()
+                .thenCompose(ids -> ids.isEmpty()
+                        ? CompletableFuture.completedFuture(null)
+                        : backend.touchSessions(
+                                ids,
+                                System.currentTimeMillis()
+                                        + options.sessionTimeout().toMillis()))
+                .exceptionally(e -> {
+                    log.debug("heartbeat could not refresh sessions: {}", e.toString());
+                    return null;
+                });
+    }
+
+    private void sweep() {
+        backend.expiredSessions(System.currentTimeMillis(), 512)
+                .thenAccept(ids -> {
+                    for (String id : ids) {
+                        end(id, DisconnectReason.TIMEOUT).exceptionally(e -> false);
+                    }
+                })
+                .exceptionally(e -> {
+                    log.debug("expiry sweep failed: {}", e.toString());
+                    return null;
+                });
+    }
+
+    // ------------------------------------------------------------------------------- server API
+
+    @Override
+    public BroadcastOperator to(String... rooms) {
+        return BroadcastOperatorImpl.server(this, "/").to(rooms);
+    }
+
+    @Override
+    public BroadcastOperator except(String... rooms) {
+        return BroadcastOperatorImpl.server(this, "/").except(rooms);
+    }
+
+    @Override
+    public CompletionStage<Void> emit(String event, @Nullable Object data) {
+        return BroadcastOperatorImpl.server(this, "/").emit(event, data);
+    }
+
+    @Override
+    public Optional<Socket> socket(String id) {
+        SessionRecord r = await(backend.findSession(id));
+        return r == null ? Optional.empty() : Optional.of(new SocketImpl(this, r));
+    }
+
+    @Override
+    public Set<String> roomMembers(String room) {
+        return new HashSet<>(await(backend.roomMembers(roomKey("/", room))));
+    }
+
+    @Override
+    public long roomSize(String room) {
+        return await(backend.roomSize(roomKey("/", room)));
+    }
+
+    @Override
+    public Set<String> socketRooms(String id) {
+        return rooms(id, "/");
+    }
+
+    @Override
+    public SharedStore store() {
+        return store;
+    }
+
+    @Override
+    public ServerOptions options() {
+        return options;
+    }
+
+    @Override
+    public ObjectMapper mapper() {
+        return json.mapper();
+    }
+
+    @Override
+    public SocketEndpoint endpoint() {
+        return protocol;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        timer.shutdownNow();
+        subscription.close();
+        dispatcher.closeAll(Frames.disconnect(DisconnectReason.SERVER_SHUTTING_DOWN.wireName()));
+        dispatcher.shutdown();
+        if (ownsExecutor) {
+            handlerExecutor.shutdown();
+        }
+        backend.close();
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    // ------------------------------------------------------------------------------------ helpers
+
+    /** Waits for a backend stage from a handler thread, mapping failures to {@link SocketServeException}. */
+    <T> T await(CompletionStage<T> stage) {
+        return await(stage, options.backendTimeout());
+    }
+
+    static <T> T await(CompletionStage<T> stage, Duration timeout) {
+        try {
+            return stage.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SocketServeException("interrupted", "interrupted while waiting for the backend", 503, e);
+        } catch (TimeoutException e) {
+            throw new SocketServeException(
+                    "unavailable", "the backend did not answer within " + timeout.toMillis() + " ms", 503, e);
+        } catch (ExecutionException | CompletionException | CancellationException e) {
+            Throwable cause = unwrap(e);
+            if (cause instanceof SocketServeException s) {
+                throw s;
+            }
+            if (cause instanceof BackendUnavailableException) {
+                throw new SocketServeException(
+                        "unavailable", "the backend is unavailable: " + cause.getMessage(), 503, cause);
+            }
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    static Throwable unwrap(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

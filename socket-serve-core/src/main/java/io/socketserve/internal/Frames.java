@@ -1,0 +1,74 @@
+package io.socketserve.internal;
+
+import io.socketserve.transport.Frame;
+import io.socketserve.transport.JsonStrings;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
+
+/** Builds the JSON of frames by concatenation: the payload is serialised once, elsewhere. */
+final class Frames {
+
+    private Frames() {}
+
+    /**
+     * {@code {"event":…,"data":…,"timestamp":…,"sessionId":…,"messageId":…,"requiresAck":true}}.
+     *
+     * @param data the payload, already JSON
+     * @param socketId public id of the socket the message is from or about, or {@code null}
+     * @param messageId set when the server asks for an acknowledgement
+     */
+    static byte[] message(
+            String event, byte[] data, long timestamp, @Nullable String socketId, @Nullable String messageId) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + 96);
+        ascii(out, "{\"event\":");
+        utf8(out, JsonStrings.quote(event));
+        ascii(out, ",\"data\":");
+        out.writeBytes(data);
+        ascii(out, ",\"timestamp\":");
+        ascii(out, Long.toString(timestamp));
+        if (socketId != null) {
+            ascii(out, ",\"sessionId\":");
+            utf8(out, JsonStrings.quote(socketId));
+        }
+        if (messageId != null) {
+            ascii(out, ",\"messageId\":");
+            utf8(out, JsonStrings.quote(messageId));
+            ascii(out, ",\"requiresAck\":true");
+        }
+        out.write('}');
+        return out.toByteArray();
+    }
+
+    /** The {@code __ack} frame answering a client's acknowledgement request. */
+    static byte[] ack(String messageId, byte[] data, boolean error) {
+        return ("{\"event\":\"__ack\",\"messageId\":" + JsonStrings.quote(messageId)
+                        + (error ? ",\"error\":" : ",\"data\":") + new String(data, StandardCharsets.UTF_8) + "}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    static Frame connected(String publicId) {
+        byte[] json = ("{\"event\":\"connected\",\"data\":{\"id\":" + JsonStrings.quote(publicId) + "}}")
+                .getBytes(StandardCharsets.UTF_8);
+        return Frame.control(json, 1000);
+    }
+
+    static byte[] missedJson(long after, long oldest) {
+        return ("{\"event\":\"__missed\",\"data\":{\"after\":" + after + ",\"oldest\":" + oldest + "}}")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static Frame disconnect(String reason) {
+        byte[] json = ("{\"event\":\"__disconnect\",\"data\":{\"reason\":" + JsonStrings.quote(reason) + "}}")
+                .getBytes(StandardCharsets.UTF_8);
+        return Frame.control(json, 0);
+    }
+
+    private static void ascii(ByteArrayOutputStream out, String s) {
+        out.writeBytes(s.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static void utf8(ByteArrayOutputStream out, String s) {
+        out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+    }
+}

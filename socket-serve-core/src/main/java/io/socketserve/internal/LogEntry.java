@@ -1,0 +1,55 @@
+package io.socketserve.internal;
+
+import java.util.List;
+
+/**
+ * What the engine writes to the backend's log. Every instance reads every entry in order and acts on
+ * those that concern its attached sessions; {@link EntryCodec} turns them into bytes.
+ */
+sealed interface LogEntry {
+
+    /** Wall-clock time the entry was created, for the recovery window by age. */
+    long time();
+
+    /** Whom a message is for. */
+    enum TargetType {
+        SESSION,
+        ROOMS,
+        ALL
+    }
+
+    /**
+     * A message for one session, the members of some rooms, or everybody in a namespace.
+     *
+     * @param targets the session id (SESSION) or room keys (ROOMS); empty for ALL
+     * @param exceptRooms room keys whose members are excluded
+     * @param exceptSessions session ids excluded (the sender of {@code socket.to(room)})
+     * @param isVolatile delivered live only, never replayed
+     * @param frame the message JSON, encoded once for all recipients
+     */
+    record Message(
+            long time,
+            String namespace,
+            TargetType type,
+            List<String> targets,
+            List<String> exceptRooms,
+            List<String> exceptSessions,
+            boolean isVolatile,
+            byte[] frame)
+            implements LogEntry {}
+
+    /** A session joined a room (the entry's position is where the membership starts). */
+    record Join(long time, String session, String room) implements LogEntry {}
+
+    /** A session left a room. */
+    record Leave(long time, String session, String room) implements LogEntry {}
+
+    /** A session ended; the instance holding its stream closes it with {@code reason}. */
+    record Disconnect(long time, String session, String reason) implements LogEntry {}
+
+    /**
+     * A client's answer to a server→client acknowledgement request, routed to the instance that is
+     * waiting for it.
+     */
+    record AckReply(long time, String session, String messageId, byte[] data) implements LogEntry {}
+}

@@ -1,0 +1,112 @@
+package io.socketserve.internal;
+
+import io.socketserve.spi.SessionRecord;
+import io.socketserve.transport.Frame;
+import io.socketserve.transport.TransportResponse;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Delivery to one polling request: collects the replayed frames and, for a long-poll with nothing
+ * pending, stays attached until the first live batch or the wait elapses. All calls except {@link
+ * #response()} happen on the dispatcher thread.
+ */
+final class PollTarget implements Dispatcher.Target {
+
+    private final Engine engine;
+    private final SessionRecord session;
+    private final long waitMillis;
+    private final List<Frame> frames = new ArrayList<>();
+    private final CompletableFuture<TransportResponse> response = new CompletableFuture<>();
+    private boolean done;
+    private boolean installed;
+    private @Nullable ScheduledFuture<?> timeout;
+
+    PollTarget(Engine engine, SessionRecord session, long waitMillis) {
+        this.engine = engine;
+        this.session = session;
+        this.waitMillis = waitMillis;
+    }
+
+    CompletableFuture<TransportResponse> response() {
+        return response;
+    }
+
+    @Override
+    public void open(String publicId) {}
+
+    @Override
+    public boolean send(Frame frame) {
+        if (done) {
+            return false;
+        }
+        frames.add(frame);
+        if (installed && frames.size() == 1) {
+            engine.dispatcher.afterCurrentBatch(this::finish);
+        }
+        return true;
+    }
+
+    @Override
+    public boolean writable() {
+        return !done;
+    }
+
+    @Override
+    public void close(@Nullable Frame last) {
+        if (!done && last != null) {
+            frames.add(last);
+        }
+        finish(engine.dispatcher.processedPosition());
+    }
+
+    @Override
+    public void replaced() {
+        finish(engine.dispatcher.processedPosition());
+    }
+
+    @Override
+    public boolean replayed(long position) {
+        if (!frames.isEmpty() || waitMillis <= 0) {
+            finish(position);
+            return false;
+        }
+        installed = true;
+        timeout = engine.timer.schedule(
+                () -> engine.dispatcher.execute(() -> finish(engine.dispatcher.processedPosition())),
+                waitMillis,
+                TimeUnit.MILLISECONDS);
+        return true;
+    }
+
+    private void finish(long position) {
+        if (done) {
+            return;
+        }
+        done = true;
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        if (installed) {
+            engine.dispatcher.detach(session.id(), this);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + frames.size() * 128);
+        out.writeBytes("{\"messages\":[".getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < frames.size(); i++) {
+            if (i > 0) {
+                out.write(',');
+            }
+            out.writeBytes(frames.get(i).json());
+        }
+        out.writeBytes(("],\"position\":" + position + "}").getBytes(StandardCharsets.US_ASCII));
+        TransportResponse body = TransportResponse.json(200, out.toByteArray());
+        // The cursor moves before the answer leaves, so the next cursor-based poll starts after it.
+        engine.backend.setCursor(session.id(), position).whenComplete((v, e) -> response.complete(body));
+    }
+}

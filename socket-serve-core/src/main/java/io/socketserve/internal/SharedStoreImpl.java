@@ -1,0 +1,58 @@
+package io.socketserve.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.socketserve.SharedStore;
+import io.socketserve.SocketServeException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
+
+/** {@link SharedStore} over the backend's key/value operations. */
+final class SharedStoreImpl implements SharedStore {
+
+    private static final int MAX_CAS_ATTEMPTS = 100;
+    private final Engine engine;
+
+    SharedStoreImpl(Engine engine) {
+        this.engine = engine;
+    }
+
+    @Override
+    public @Nullable JsonNode get(String key) {
+        return engine.json.readTree(engine.await(engine.backend.kvGet(Objects.requireNonNull(key, "key == null"))));
+    }
+
+    @Override
+    public <T> @Nullable T get(String key, Class<T> type) {
+        return engine.json.read(engine.await(engine.backend.kvGet(Objects.requireNonNull(key, "key == null"))), type);
+    }
+
+    @Override
+    public void put(String key, @Nullable Object value, Duration ttl) {
+        Objects.requireNonNull(key, "key == null");
+        engine.await(engine.backend.kvPut(key, value == null ? null : engine.json.writeString(value), ttl.toMillis()));
+    }
+
+    @Override
+    public boolean putIfAbsent(String key, Object value, Duration ttl) {
+        Objects.requireNonNull(key, "key == null");
+        Objects.requireNonNull(value, "value == null");
+        return engine.await(engine.backend.kvCompareAndSet(key, null, engine.json.writeString(value), ttl.toMillis()));
+    }
+
+    @Override
+    public <T> @Nullable T update(String key, Class<T> type, UnaryOperator<@Nullable T> fn, Duration ttl) {
+        Objects.requireNonNull(key, "key == null");
+        Objects.requireNonNull(fn, "fn == null");
+        for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+            String current = engine.await(engine.backend.kvGet(key));
+            T next = fn.apply(engine.json.read(current, type));
+            String text = next == null ? null : engine.json.writeString(next);
+            if (engine.await(engine.backend.kvCompareAndSet(key, current, text, ttl.toMillis()))) {
+                return next;
+            }
+        }
+        throw new SocketServeException("contention", "too much contention updating '" + key + "'", 503);
+    }
+}

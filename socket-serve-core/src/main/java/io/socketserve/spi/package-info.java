@@ -1,0 +1,16 @@
+/**
+ * The backend service-provider interface: what the engine needs from the place where sessions, room
+ * membership and the ordered message log live.
+ *
+ * <p>Two implementations ship with socket-serve: {@link io.socketserve.memory.InMemoryBackend} (one
+ * instance, nothing else to run) and {@code io.socketserve.redis.RedisBackend} (any number of
+ * stateless instances sharing one Redis). Both pass the same contract test suite
+ * ({@code BackendContractTest} in the core test jar); a third implementation should too.
+ *
+ * <p>This package is for backend implementors. Applications never call it directly: they pick a
+ * backend and hand it to {@link io.socketserve.ServerOptions.Builder#backend(Backend)}.
+ */
+@NullMarked
+package io.socketserve.spi;
+
+import org.jspecify.annotations.NullMarked;
