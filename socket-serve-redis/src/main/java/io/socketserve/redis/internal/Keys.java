@@ -1,0 +1,75 @@
+package io.socketserve.redis.internal;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The key layout (documented in {@code docs/scaling.md}). Every key starts with {@code {prefix}:},
+ * so all keys of one application hash to one Redis Cluster slot and a script may touch any of them.
+ * The Lua scripts build the same names from {@link #prefix()}.
+ *
+ * <pre>
+ * {p}:seq          string  newest position
+ * {p}:log          stream  the log, entry ids 0-&lt;position&gt;, one field "e"
+ * {p}:exp          zset    session id scored by expiry (ms)
+ * {p}:s:&lt;id&gt;       hash    session record
+ * {p}:sr:&lt;id&gt;      set     the session's rooms
+ * {p}:sd:&lt;id&gt;      hash    the session's data
+ * {p}:r:&lt;room&gt;     set     the room's members (gone when empty)
+ * {p}:kv:&lt;key&gt;     string  application key/value
+ * </pre>
+ */
+public final class Keys {
+
+    private final String prefix;
+    private final byte[] prefixBytes;
+
+    public Keys(String keyPrefix) {
+        this.prefix = "{" + keyPrefix + "}:";
+        this.prefixBytes = bytes(prefix);
+    }
+
+    /** {@code {prefix}:}, handed to every script as {@code ARGV[1]}. */
+    public byte[] prefix() {
+        return prefixBytes.clone();
+    }
+
+    public String prefixString() {
+        return prefix;
+    }
+
+    public byte[] seq() {
+        return key("seq");
+    }
+
+    public byte[] log() {
+        return key("log");
+    }
+
+    public byte[] expiry() {
+        return key("exp");
+    }
+
+    public byte[] session(String id) {
+        return key("s:" + id);
+    }
+
+    public byte[] sessionData(String id) {
+        return key("sd:" + id);
+    }
+
+    public byte[] room(String room) {
+        return key("r:" + room);
+    }
+
+    public byte[] kv(String key) {
+        return key("kv:" + key);
+    }
+
+    private byte[] key(String suffix) {
+        return bytes(prefix + suffix);
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,154 @@
+package io.socketserve.redis.internal;
+
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The Lua scripts of the backend, run with {@code EVALSHA}.
+ *
+ * <p>Order matters: the engine relies on operations issued from one thread taking effect in that
+ * order, and Lettuce writes one connection's commands in order. A {@code NOSCRIPT} retry would break
+ * that (the retry runs after commands issued later), so it is kept for the rare case only: after
+ * every (re)connect the scripts are unknown to Redis until {@code SCRIPT LOAD} has answered, and
+ * meanwhile every script is sent whole with {@code EVAL}, which needs no retry. The {@code NOSCRIPT}
+ * fallback remains for a {@code SCRIPT FLUSH} behind our back.
+ */
+public final class Scripts implements RedisConnectionStateListener {
+
+    /** Every script; the ones marked {@code logged} start with {@code prelude.lua}. */
+    public enum Script {
+        APPEND("append", true, ScriptOutputType.INTEGER),
+        READ("read", true, ScriptOutputType.MULTI),
+        CREATE_SESSION("create_session", true, ScriptOutputType.INTEGER),
+        TOUCH_SESSIONS("touch_sessions", true, ScriptOutputType.INTEGER),
+        SET_CURSOR("set_cursor", true, ScriptOutputType.INTEGER),
+        REMOVE_SESSION("remove_session", true, ScriptOutputType.MULTI),
+        JOIN("join", true, ScriptOutputType.MULTI),
+        LEAVE("leave", true, ScriptOutputType.MULTI),
+        MEMBERSHIP("membership", true, ScriptOutputType.MULTI),
+        PUT_DATA("put_data", true, ScriptOutputType.INTEGER),
+        CAS_DATA("cas_data", true, ScriptOutputType.INTEGER),
+        KV_CAS("kv_cas", false, ScriptOutputType.INTEGER);
+
+        final String file;
+        final boolean prelude;
+        final ScriptOutputType type;
+
+        Script(String file, boolean prelude, ScriptOutputType type) {
+            this.file = file;
+            this.prelude = prelude;
+            this.type = type;
+        }
+    }
+
+    private record Source(byte[] body, String sha) {}
+
+    private final Map<Script, Source> sources = new EnumMap<>(Script.class);
+    private final RedisAsyncCommands<byte[], byte[]> commands;
+    private final AtomicLong epoch = new AtomicLong();
+    private volatile boolean loaded;
+
+    public Scripts(RedisAsyncCommands<byte[], byte[]> commands) {
+        this.commands = commands;
+        String prelude = resource("prelude");
+        for (Script s : Script.values()) {
+            String text = s.prelude ? prelude + "\n" + resource(s.file) : resource(s.file);
+            byte[] body = text.getBytes(StandardCharsets.UTF_8);
+            sources.put(s, new Source(body, sha1(body)));
+        }
+    }
+
+    /** Loads every script; completes when Redis knows them all, from then on {@code EVALSHA} is used. */
+    public CompletionStage<Void> load() {
+        long at = epoch.get();
+        List<CompletableFuture<String>> loads = new ArrayList<>();
+        for (Source s : sources.values()) {
+            loads.add(commands.scriptLoad(s.body).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).thenRun(() -> {
+            if (epoch.get() == at) {
+                loaded = true;
+            }
+        });
+    }
+
+    /** Runs a script with {@code keys} and {@code args}; the stage completes on a Lettuce thread. */
+    public <T> CompletionStage<T> run(Script script, byte[][] keys, byte[]... args) {
+        Source source = sources.get(script);
+        if (!loaded) {
+            return commands.<T>eval(source.body, script.type, keys, args);
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        commands.<T>evalsha(source.sha, script.type, keys, args).whenComplete((value, error) -> {
+            if (error == null) {
+                result.complete(value);
+            } else if (Failures.unwrap(error) instanceof RedisNoScriptException) {
+                unloaded();
+                load();
+                commands.<T>eval(source.body, script.type, keys, args).whenComplete((v, e) -> {
+                    if (e == null) {
+                        result.complete(v);
+                    } else {
+                        result.completeExceptionally(e);
+                    }
+                });
+            } else {
+                result.completeExceptionally(error);
+            }
+        });
+        return result;
+    }
+
+    private void unloaded() {
+        epoch.incrementAndGet();
+        loaded = false;
+    }
+
+    @Override
+    public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+        unloaded(); // a Redis that comes back may have restarted with an empty script cache
+    }
+
+    @Override
+    public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress socketAddress) {
+        load();
+    }
+
+    private static String resource(String name) {
+        String path = name + ".lua";
+        try (InputStream in = Scripts.class.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("missing script resource " + path);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String sha1(byte[] body) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(body));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

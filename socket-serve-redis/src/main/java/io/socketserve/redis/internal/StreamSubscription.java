@@ -1,0 +1,204 @@
+package io.socketserve.redis.internal;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.socketserve.spi.LogListener;
+import io.socketserve.spi.LogRecord;
+import io.socketserve.spi.LogSubscription;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One {@code subscribe}: a dedicated connection and daemon thread running {@code XREAD BLOCK} on the
+ * log stream, delivering each batch to the listener in order, one call at a time.
+ *
+ * <p>States: <em>connecting</em> → <em>reading</em> ⇄ <em>retrying</em> → <em>closed</em>. A failed
+ * read reports {@code onAvailability(false)} once and retries with a backoff of {@value #MIN_BACKOFF_MS}
+ * ms doubling up to {@value #MAX_BACKOFF_MS} ms; the first successful read after that reports {@code
+ * onAvailability(true)} and continues after the last delivered position. Positions are contiguous
+ * (see {@code prelude.lua}), so a first record beyond {@code last + 1} means the entries between were
+ * trimmed or lost: {@code onGap} is reported before it.
+ */
+public final class StreamSubscription implements LogSubscription {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamSubscription.class);
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    /** How many entries one read returns at most. */
+    static final int BATCH = 1024;
+
+    /** How long one {@code XREAD} blocks on an idle stream. */
+    static final Duration BLOCK = Duration.ofSeconds(2);
+
+    static final long MIN_BACKOFF_MS = 50;
+    static final long MAX_BACKOFF_MS = 1_000;
+
+    private final RedisClient client;
+    private final RedisURI uri;
+    private final Duration commandTimeout;
+    private final byte[] logKey;
+    private final LogListener listener;
+    private final LongConsumer seen;
+    private final Runnable onClose;
+    private final String where;
+    private final Thread thread;
+    private final ReentrantLock delivery = new ReentrantLock();
+
+    private volatile boolean stopped;
+    private volatile @Nullable StatefulRedisConnection<byte[], byte[]> connection;
+    private long position;
+    private boolean available = true;
+
+    /**
+     * @param seen told every delivered position (the backend's floor, see {@code prelude.lua})
+     * @param onClose run once when closed
+     */
+    public StreamSubscription(
+            RedisClient client,
+            RedisURI uri,
+            Duration commandTimeout,
+            byte[] logKey,
+            long afterPosition,
+            LogListener listener,
+            LongConsumer seen,
+            Runnable onClose,
+            String where) {
+        this.client = client;
+        this.uri = uri;
+        this.commandTimeout = commandTimeout;
+        this.logKey = logKey;
+        this.position = afterPosition;
+        this.listener = listener;
+        this.seen = seen;
+        this.onClose = onClose;
+        this.where = where;
+        this.thread = new Thread(this::run, "socket-serve-redis-log-" + THREADS.incrementAndGet());
+        this.thread.setDaemon(true);
+    }
+
+    public StreamSubscription start() {
+        thread.start();
+        return this;
+    }
+
+    private void run() {
+        long backoff = MIN_BACKOFF_MS;
+        try {
+            while (!stopped) {
+                try {
+                    List<StreamMessage<byte[], byte[]>> batch = read();
+                    backoff = MIN_BACKOFF_MS;
+                    if (!available) {
+                        available = true;
+                        deliver(() -> listener.onAvailability(true));
+                    }
+                    if (batch != null && !batch.isEmpty()) {
+                        deliver(batch);
+                    }
+                } catch (Exception e) {
+                    if (stopped) {
+                        break;
+                    }
+                    if (available) {
+                        available = false;
+                        log.warn("Log subscription lost Redis at {}, retrying: {}", where, Failures.unwrap(e).toString());
+                        deliver(() -> listener.onAvailability(false));
+                    }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff));
+                    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+                }
+            }
+        } finally {
+            closeConnection();
+        }
+    }
+
+    private @Nullable List<StreamMessage<byte[], byte[]>> read() throws Exception {
+        StatefulRedisConnection<byte[], byte[]> c = connection;
+        if (c == null) {
+            c = client.connect(ByteArrayCodec.INSTANCE, uri);
+            c.setTimeout(BLOCK.plus(commandTimeout));
+            connection = c;
+            if (stopped) {
+                closeConnection();
+                return null;
+            }
+        }
+        XReadArgs args = new XReadArgs().block(BLOCK.toMillis()).count(BATCH);
+        return c.async()
+                .xread(args, XReadArgs.StreamOffset.from(logKey, "0-" + position))
+                .get();
+    }
+
+    private void deliver(List<StreamMessage<byte[], byte[]>> batch) {
+        List<LogRecord> records = new ArrayList<>(batch.size());
+        for (StreamMessage<byte[], byte[]> m : batch) {
+            byte[] entry = m.getBody().values().iterator().next();
+            records.add(new LogRecord(Replies.position(m.getId()), entry));
+        }
+        long after = position;
+        long first = records.get(0).position();
+        long last = records.get(records.size() - 1).position();
+        position = last;
+        seen.accept(last);
+        if (first > after + 1) {
+            deliver(() -> listener.onGap(after, first));
+        }
+        deliver(() -> listener.onRecords(records));
+    }
+
+    /** Calls the listener unless closed; {@link #close()} waits for a call in progress. */
+    private void deliver(Runnable call) {
+        delivery.lock();
+        try {
+            if (!stopped) {
+                call.run();
+            }
+        } catch (RuntimeException e) {
+            log.error("Log listener failed; the subscription goes on after the failed batch", e);
+        } finally {
+            delivery.unlock();
+        }
+    }
+
+    private void closeConnection() {
+        StatefulRedisConnection<byte[], byte[]> c = connection;
+        connection = null;
+        if (c != null) {
+            c.closeAsync();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        closeConnection(); // fails a blocked XREAD at once
+        LockSupport.unpark(thread);
+        if (Thread.currentThread() != thread) {
+            delivery.lock(); // a listener call in progress finishes before close returns
+            delivery.unlock();
+        }
+        onClose.run();
+    }
+
+    /** Waits until the thread has ended (for the backend's close). */
+    public void join(Duration timeout) throws InterruptedException {
+        thread.join(timeout.toMillis());
+    }
+}

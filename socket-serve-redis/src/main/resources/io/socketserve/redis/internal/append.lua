@@ -1,0 +1,2 @@
+-- ARGV[4] = entry. Returns the position.
+return append(ARGV[4])

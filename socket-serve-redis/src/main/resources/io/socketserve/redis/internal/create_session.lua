@@ -1,0 +1,21 @@
+-- ARGV[4] = id, [5] = expiresAt (ms), [6] = safety TTL (ms), [7] = secret hash, [8] = namespace,
+-- [9] = created (ms), [10..] = attribute name, value pairs. Returns the creation position.
+local id = ARGV[4]
+local s = P .. 's:' .. id
+if redis.call('EXISTS', s) == 1 then
+  return redis.error_reply('ERR duplicate session id')
+end
+local ttl = tonumber(ARGV[6])
+local h = head()
+local fields = {'h', ARGV[7], 'ns', ARGV[8], 'cm', ARGV[9], 'cp', str(h), 'cu', str(h), 'v', str(h)}
+for i = 10, #ARGV, 2 do
+  fields[#fields + 1] = 'a:' .. ARGV[i]
+  fields[#fields + 1] = ARGV[i + 1]
+end
+-- leftovers of an earlier session with this id whose keys outlived it by their safety TTL
+redis.call('DEL', P .. 'sr:' .. id, P .. 'sd:' .. id)
+redis.call('HSET', s, unpack(fields))
+redis.call('PEXPIRE', s, ttl)
+redis.call('ZADD', EXP, ARGV[5], id)
+extend(EXP, ttl)
+return h

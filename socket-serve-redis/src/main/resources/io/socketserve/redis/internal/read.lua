@@ -1,0 +1,15 @@
+-- ARGV[4] = read after this position, ARGV[5] = at most this many entries.
+-- Returns {head, oldest, id1, entry1, id2, entry2, ...}; oldest is head + 1 when the log is empty.
+local h = head()
+local oldest = h + 1
+local first = redis.call('XRANGE', LOG, '-', '+', 'COUNT', 1)
+if #first > 0 then
+  oldest = tonumber(string.sub(first[1][1], 3))
+end
+local out = {h, oldest}
+local from = '0-' .. str(tonumber(ARGV[4]) + 1)
+for _, e in ipairs(redis.call('XRANGE', LOG, from, '+', 'COUNT', ARGV[5])) do
+  out[#out + 1] = e[1]
+  out[#out + 1] = e[2][2]
+end
+return out

@@ -1,0 +1,16 @@
+-- ARGV[4] = id, [5] = entry. Returns {0} when there is no such session (another caller won), else
+-- {position, record fields, rooms, data fields}.
+local id = ARGV[4]
+local s, sr, sd = P .. 's:' .. id, P .. 'sr:' .. id, P .. 'sd:' .. id
+redis.call('ZREM', EXP, id)
+local record = redis.call('HGETALL', s)
+if #record == 0 then
+  return {0}
+end
+local rooms = redis.call('SMEMBERS', sr)
+for _, room in ipairs(rooms) do
+  redis.call('SREM', P .. 'r:' .. room, id) -- Redis deletes a set when its last member goes
+end
+local data = redis.call('HGETALL', sd)
+redis.call('DEL', s, sr, sd)
+return {append(ARGV[5]), record, rooms, data}

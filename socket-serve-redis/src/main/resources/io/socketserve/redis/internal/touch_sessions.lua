@@ -1,0 +1,17 @@
+-- ARGV[4] = expiresAt (ms), [5] = safety TTL (ms), [6..] = ids. Unknown ids are ignored.
+local ttl = tonumber(ARGV[5])
+for i = 6, #ARGV do
+  local id = ARGV[i]
+  if redis.call('PEXPIRE', P .. 's:' .. id, ttl) == 1 then
+    redis.call('ZADD', EXP, ARGV[4], id)
+    redis.call('PEXPIRE', P .. 'sd:' .. id, ttl)
+    local sr = P .. 'sr:' .. id
+    if redis.call('PEXPIRE', sr, ttl) == 1 then
+      for _, room in ipairs(redis.call('SMEMBERS', sr)) do
+        extend(P .. 'r:' .. room, ttl)
+      end
+    end
+  end
+end
+extend(EXP, ttl)
+return 0
