@@ -1,0 +1,95 @@
+package io.socketserve.demo;
+
+import io.socketserve.ServerOptions;
+import io.socketserve.SocketServer;
+import io.socketserve.netty.EmbeddedServer;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The demo server: the seed page's examples on an embedded server, pages at {@code /}, the socket
+ * endpoint at {@code /socket}, the client at {@code /socket-serve.js}.
+ *
+ * <pre>
+ * mvn -q -pl socket-serve-demo -am exec:java                       # in-memory, port 8080
+ * mvn -q -pl socket-serve-demo -am exec:java -Dexec.args="--port 9000"
+ * </pre>
+ */
+@Command(
+        name = "socket-serve-demo",
+        mixinStandardHelpOptions = true,
+        description = "Runs the socket-serve demo server (chat, game lobby, dashboard, collaborative editing).")
+public final class DemoServer implements Callable<Integer> {
+
+    @Option(names = "--port", description = "HTTP port (env PORT; default 8080).", defaultValue = "${env:PORT:-8080}")
+    int port;
+
+    @Option(names = "--host", description = "Listen address (default 0.0.0.0).", defaultValue = "0.0.0.0")
+    String host = "0.0.0.0";
+
+    @Option(
+            names = "--redis",
+            description = "Redis URL (env REDIS_URL); in-memory when absent.",
+            defaultValue = "${env:REDIS_URL}")
+    @Nullable
+    String redis;
+
+    /** A running demo: the socket server and its HTTP server. */
+    public record Running(SocketServer server, EmbeddedServer http) implements AutoCloseable {
+        public int port() {
+            return http.port();
+        }
+
+        @Override
+        public void close() {
+            http.close();
+            server.close();
+        }
+    }
+
+    /** Starts the demo in-memory on {@code host}:{@code port} (0: a free port). */
+    public static Running start(String host, int port) {
+        return start(ServerOptions.builder().allowedOrigins(List.of("*")).build(), host, port);
+    }
+
+    /** Starts the demo with the given options. */
+    public static Running start(ServerOptions options, String host, int port) {
+        SocketServer server = SocketServer.create(options);
+        SeedRooms.register(server);
+        SeedRooms.testHelpers(server);
+        EmbeddedServer http = EmbeddedServer.builder(server)
+                .host(host)
+                .port(port)
+                .staticResources("static")
+                .start();
+        return new Running(server, http);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ServerOptions.Builder options = ServerOptions.builder().allowedOrigins(List.of("*"));
+        if (redis != null && !redis.isBlank()) {
+            options.backend(RedisSupport.backend(redis));
+        }
+        Running running = start(options.build(), host, port);
+        System.out.printf(
+                "socket-serve demo on http://localhost:%d/  (chat: /chat.html, endpoint: /socket, backend: %s)%n",
+                running.port(), redis == null || redis.isBlank() ? "in-memory" : "redis");
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.close();
+            stop.countDown();
+        }));
+        stop.await();
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new DemoServer()).execute(args));
+    }
+}

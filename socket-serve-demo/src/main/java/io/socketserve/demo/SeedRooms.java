@@ -1,0 +1,275 @@
+package io.socketserve.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.socketserve.SocketServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Every example of the original socket-serve "Rooms" page, in Java, with the same event names and
+ * payloads, so clients written for the original work unchanged. Application state (games, room
+ * metadata, invitation lists) lives in {@link SocketServer#store()}, i.e. in the same backend as
+ * the sessions, so this works unchanged across many instances with Redis.
+ */
+public final class SeedRooms {
+
+    /** The seed's {@code MAX_ROOMS}. */
+    public static final int MAX_ROOMS = 10;
+
+    private SeedRooms() {}
+
+    /** Registers every handler on {@code server}. */
+    public static void register(SocketServer server) {
+        chat(server);
+        gameLobby(server);
+        dashboard(server);
+        collaborativeEditing(server);
+        roomLimits(server);
+        dynamicRooms(server);
+        privateRooms(server);
+        disconnectCleanup(server);
+    }
+
+    private static long now() {
+        return System.currentTimeMillis();
+    }
+
+    private static String text(JsonNode data, String field) {
+        JsonNode n = data.get(field);
+        if (n == null || n.isNull() || n.isContainerNode()) {
+            throw new io.socketserve.SocketServeException("invalid_payload", "'" + field + "' is required", 400);
+        }
+        return n.asText();
+    }
+
+    static void chat(SocketServer server) {
+        server.on("joinChannel", (socket, data, ack) -> {
+            String room = "channel:" + text(data, "channelName");
+            socket.join(room);
+            socket.broadcastToRoom(room, "userJoined", Map.of("username", socket.id()));
+            ack.send(Map.of("members", server.roomMembers(room)));
+        });
+        server.on("sendMessage", (socket, data, ack) -> {
+            socket.broadcastToRoom(
+                    "channel:" + text(data, "channel"),
+                    "newMessage",
+                    Map.of("from", socket.id(), "text", text(data, "message"), "timestamp", now()));
+            ack.send(Map.of("ok", true));
+        });
+        server.on("leaveChannel", (socket, data, ack) -> {
+            String room = "channel:" + text(data, "channelName");
+            socket.leave(room);
+            socket.broadcastToRoom(room, "userLeft", Map.of("username", socket.id()));
+        });
+        // Who is in a channel (the chat page's member list).
+        server.on(
+                "channelMembers",
+                (socket, data, ack) ->
+                        ack.send(Map.of("members", server.roomMembers("channel:" + text(data, "channelName")))));
+    }
+
+    /** The game record kept in the shared store, as the seed keeps it in a Redis hash. */
+    public record Game(String host, String status, List<String> players) {}
+
+    static void gameLobby(SocketServer server) {
+        server.on("createGame", (socket, data, ack) -> {
+            String gameId = text(data, "gameId");
+            socket.join("game:" + gameId);
+            server.store()
+                    .put(
+                            "game:" + gameId + ":data",
+                            new Game(socket.id(), "waiting", List.of(socket.id())),
+                            Duration.ofHours(6));
+            socket.emit("gameCreated", Map.of("gameId", gameId));
+        });
+        server.on("joinGame", (socket, data, ack) -> {
+            String gameId = text(data, "gameId");
+            socket.join("game:" + gameId);
+            Game game = server.store()
+                    .update(
+                            "game:" + gameId + ":data",
+                            Game.class,
+                            g -> {
+                                Game current = g == null ? new Game(socket.id(), "waiting", List.of()) : g;
+                                if (current.players().contains(socket.id())) {
+                                    return current;
+                                }
+                                List<String> players = new ArrayList<>(current.players());
+                                players.add(socket.id());
+                                return new Game(current.host(), current.status(), players);
+                            },
+                            Duration.ofHours(6));
+            socket.broadcastToRoom(
+                    "game:" + gameId,
+                    "playerJoined",
+                    Map.of(
+                            "playerId",
+                            socket.id(),
+                            "totalPlayers",
+                            game == null ? 1 : game.players().size(),
+                            "players",
+                            game == null ? List.of() : game.players()));
+        });
+        server.on("startGame", (socket, data, ack) -> {
+            String gameId = text(data, "gameId");
+            server.store()
+                    .update(
+                            "game:" + gameId + ":data",
+                            Game.class,
+                            g -> g == null ? null : new Game(g.host(), "started", g.players()),
+                            Duration.ofHours(6));
+            socket.broadcastToRoom("game:" + gameId, "gameStarted", Map.of("timestamp", now()));
+        });
+    }
+
+    static void dashboard(SocketServer server) {
+        server.on("subscribe", (socket, data, ack) -> {
+            socket.join("dept:" + text(data, "department"));
+            JsonNode team = data.get("team");
+            if (team != null && !team.isNull() && !team.asText().isEmpty()) {
+                socket.join("team:" + team.asText());
+            }
+            socket.emit("subscribed", Map.of("rooms", new ArrayList<>(socket.rooms())));
+        });
+        server.on("updateMetric", (socket, data, ack) -> {
+            JsonNode scope = data.path("scope");
+            String type = scope.path("type").asText();
+            String id = scope.path("id").asText();
+            Map<String, Object> update = new LinkedHashMap<>();
+            update.put("metric", data.get("metric"));
+            update.put("value", data.get("value"));
+            if ("department".equals(type)) {
+                socket.broadcastToRoom("dept:" + id, "metricUpdate", update);
+            } else if ("team".equals(type)) {
+                socket.broadcastToRoom("team:" + id, "metricUpdate", update);
+            }
+        });
+    }
+
+    static void collaborativeEditing(SocketServer server) {
+        server.on("openDocument", (socket, data, ack) -> {
+            String room = "doc:" + text(data, "docId");
+            socket.join(room);
+            socket.broadcastToRoom(room, "userJoined", Map.of("userId", socket.id(), "timestamp", now()));
+            ack.send(Map.of("viewers", server.roomMembers(room)));
+        });
+        server.on("edit", (socket, data, ack) -> {
+            Map<String, Object> change = new LinkedHashMap<>();
+            change.put("userId", socket.id());
+            change.put("changes", data.get("changes"));
+            change.put("timestamp", now());
+            socket.broadcastToRoom("doc:" + text(data, "docId"), "documentChanged", change);
+        });
+        server.on("cursor", (socket, data, ack) -> {
+            Map<String, Object> moved = new LinkedHashMap<>();
+            moved.put("userId", socket.id());
+            moved.put("position", data.get("position"));
+            socket.broadcastToRoom("doc:" + text(data, "docId"), "cursorMoved", moved);
+        });
+        server.on("closeDocument", (socket, data, ack) -> {
+            String room = "doc:" + text(data, "docId");
+            socket.leave(room);
+            socket.broadcastToRoom(room, "userLeft", Map.of("userId", socket.id()));
+        });
+    }
+
+    static void roomLimits(SocketServer server) {
+        server.on("joinRoom", (socket, data, ack) -> {
+            String roomName = text(data, "roomName");
+            if (socket.rooms().size() >= MAX_ROOMS && !socket.rooms().contains(roomName)) {
+                socket.emit("error", Map.of("message", "Maximum rooms reached"));
+                return;
+            }
+            socket.join(roomName);
+            ack.send(Map.of("rooms", socket.rooms()));
+        });
+    }
+
+    static void dynamicRooms(SocketServer server) {
+        server.on("createRoom", (socket, data, ack) -> {
+            String roomName = text(data, "roomName");
+            Map<String, Object> meta = new LinkedHashMap<>();
+            JsonNode options = data.get("options");
+            if (options != null && options.isObject()) {
+                options.fields().forEachRemaining(e -> meta.put(e.getKey(), e.getValue()));
+            }
+            meta.put("creator", socket.id());
+            meta.put("createdAt", now());
+            // putIfAbsent is atomic in the backend: two instances cannot both create the room.
+            if (!server.store().putIfAbsent("room:" + roomName + ":meta", meta, Duration.ZERO)) {
+                socket.emit("error", Map.of("message", "Room exists"));
+                return;
+            }
+            socket.join(roomName);
+            socket.emit("roomCreated", Map.of("roomName", roomName));
+        });
+    }
+
+    static void privateRooms(SocketServer server) {
+        server.on("createPrivateRoom", (socket, data, ack) -> {
+            String roomId = "private:" + now() + ":" + UUID.randomUUID();
+            List<String> allowed = new ArrayList<>();
+            allowed.add(socket.id());
+            data.path("participants").forEach(p -> allowed.add(p.asText()));
+            server.store().put("room:" + roomId + ":allowed", allowed, Duration.ofHours(24));
+            socket.join(roomId);
+            for (String participant : allowed) {
+                if (!participant.equals(socket.id())) {
+                    server.socket(participant)
+                            .ifPresent(p ->
+                                    p.emit("privateRoomInvitation", Map.of("roomId", roomId, "from", socket.id())));
+                }
+            }
+            socket.emit("privateRoomCreated", Map.of("roomId", roomId));
+            ack.send(Map.of("roomId", roomId));
+        });
+        server.on("joinPrivateRoom", (socket, data, ack) -> {
+            String roomId = text(data, "roomId");
+            JsonNode allowed = server.store().get("room:" + roomId + ":allowed");
+            boolean invited = false;
+            if (allowed != null) {
+                for (JsonNode id : allowed) {
+                    invited |= id.asText().equals(socket.id());
+                }
+            }
+            if (!invited) {
+                socket.emit("error", Map.of("message", "Access denied"));
+                ack.send(Map.of("error", "Access denied"));
+                return;
+            }
+            socket.join(roomId);
+            socket.emit("joinedPrivateRoom", Map.of("roomId", roomId));
+            ack.send(Map.of("roomId", roomId));
+        });
+    }
+
+    static void disconnectCleanup(SocketServer server) {
+        server.onDisconnect((socket, reason) -> {
+            for (String room : socket.rooms()) {
+                socket.broadcastToRoom(room, "userLeft", Map.of("userId", socket.id()));
+            }
+        });
+    }
+
+    /** Small helpers the client test suites use. */
+    static void testHelpers(SocketServer server) {
+        server.on("echo", (socket, data, ack) -> ack.send(Map.of("echo", data)));
+        server.on("askMe", (socket, data, ack) -> socket.emitWithAck("question", data, Duration.ofSeconds(5))
+                .whenComplete((answer, error) -> socket.emit(
+                        "answered",
+                        error == null ? Map.of("answer", answer) : Map.of("error", String.valueOf(error)))));
+        server.on("burst", (socket, data, ack) -> {
+            String room = text(data, "room");
+            int count = Math.min(data.path("count").asInt(0), 10_000);
+            for (int n = 0; n < count; n++) {
+                socket.broadcastToRoom(room, "seq", Map.of("n", n));
+            }
+            ack.send(Map.of("sent", count));
+        });
+        server.on("whoami", (socket, data, ack) -> ack.send(Map.of("id", socket.id(), "rooms", socket.rooms())));
+    }
+}

@@ -1,0 +1,191 @@
+package io.socketserve.netty;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.socketserve.SocketServer;
+import io.socketserve.netty.internal.HttpInitializer;
+import io.socketserve.netty.internal.StaticResources;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves a {@link SocketServer} over HTTP/1.1 with Netty: {@code POST {base}/connect|message|disconnect},
+ * {@code GET {base}/sse} (Server-Sent Events or polling), the browser client at {@code
+ * /socket-serve.js}, and optionally static files from the classpath.
+ *
+ * <pre>{@code
+ * SocketServer server = SocketServer.create();
+ * try (EmbeddedServer http = EmbeddedServer.start(server, 8080)) {
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Network threads never run application code: requests are handed to the engine, whose handlers
+ * run on the handler executor. Uses epoll when available, NIO otherwise. {@link #close()} stops
+ * accepting, closes every connection and shuts the event loops down; it does not close the {@link
+ * SocketServer}.
+ */
+public final class EmbeddedServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedServer.class);
+
+    /** {@value} — default listen address (all interfaces). */
+    public static final String DEFAULT_HOST = "0.0.0.0";
+    /** {@value} bytes — largest request line + headers. */
+    public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+    /** {@value} ms — a request must arrive completely within this time (slow-request guard). */
+    public static final int DEFAULT_REQUEST_TIMEOUT_MILLIS = 30_000;
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Channel channel;
+    private final int port;
+
+    private EmbeddedServer(Builder b) throws InterruptedException {
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerSocketChannel> channelType =
+                epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        this.boss = new MultiThreadIoEventLoopGroup(1, factory);
+        this.workers = new MultiThreadIoEventLoopGroup(b.ioThreads, factory);
+        int buffer = b.server.options().maxStreamBufferBytes();
+        StaticResources statics = new StaticResources(b.staticRoot, b.serveClient);
+        try {
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(channelType)
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(buffer / 2, buffer))
+                    .childHandler(new HttpInitializer(
+                            b.server.endpoint(),
+                            b.server.options(),
+                            statics,
+                            b.maxHeaderBytes,
+                            b.requestTimeoutMillis));
+            this.channel = bootstrap.bind(b.host, b.port).sync().channel();
+        } catch (RuntimeException | InterruptedException e) {
+            boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+        this.port = ((InetSocketAddress) channel.localAddress()).getPort();
+        log.info(
+                "socket-serve listening on http://{}:{}{} ({})",
+                b.host,
+                port,
+                b.server.options().basePath(),
+                epoll ? "epoll" : "nio");
+    }
+
+    /** Starts on {@code port} (0: any free port) with the client served and no static files. */
+    public static EmbeddedServer start(SocketServer server, int port) {
+        return builder(server).port(port).start();
+    }
+
+    public static Builder builder(SocketServer server) {
+        return new Builder(server);
+    }
+
+    /** The port it listens on. */
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Configures an {@link EmbeddedServer}. */
+    public static final class Builder {
+        private final SocketServer server;
+        private String host = DEFAULT_HOST;
+        private int port = 8080;
+        private int ioThreads;
+        private @Nullable String staticRoot;
+        private boolean serveClient = true;
+        private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
+        private int requestTimeoutMillis = DEFAULT_REQUEST_TIMEOUT_MILLIS;
+
+        private Builder(SocketServer server) {
+            this.server = Objects.requireNonNull(server, "server == null");
+        }
+
+        /** Listen address; default {@link #DEFAULT_HOST}. */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host == null");
+            return this;
+        }
+
+        /** Listen port; 0 picks a free one (see {@link EmbeddedServer#port()}). Default 8080. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port out of range: " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** Event-loop threads; 0 (default) lets Netty choose (2 × cores). */
+        public Builder ioThreads(int threads) {
+            this.ioThreads = threads;
+            return this;
+        }
+
+        /**
+         * Serves classpath resources under this folder at the root path ({@code /} maps to {@code
+         * index.html}); {@code null} (default) serves none.
+         */
+        public Builder staticResources(@Nullable String classpathRoot) {
+            this.staticRoot = classpathRoot;
+            return this;
+        }
+
+        /** Whether to serve the browser client at {@code /socket-serve.js} (default true). */
+        public Builder serveClient(boolean serve) {
+            this.serveClient = serve;
+            return this;
+        }
+
+        /** Largest request line plus headers; default {@link #DEFAULT_MAX_HEADER_BYTES}. */
+        public Builder maxHeaderBytes(int bytes) {
+            this.maxHeaderBytes = bytes;
+            return this;
+        }
+
+        /** Time for a request to arrive completely; default {@link #DEFAULT_REQUEST_TIMEOUT_MILLIS}. */
+        public Builder requestTimeoutMillis(int millis) {
+            this.requestTimeoutMillis = millis;
+            return this;
+        }
+
+        /** Binds and starts serving. */
+        public EmbeddedServer start() {
+            try {
+                return new EmbeddedServer(this);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while binding", e);
+            }
+        }
+    }
+}

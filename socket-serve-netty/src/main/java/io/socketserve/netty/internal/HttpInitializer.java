@@ -1,0 +1,45 @@
+package io.socketserve.netty.internal;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.socketserve.ServerOptions;
+import io.socketserve.transport.SocketEndpoint;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Builds each connection's pipeline: codec → slow-request guard → aggregator → request handler. */
+public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
+
+    private final SocketEndpoint endpoint;
+    private final ServerOptions options;
+    private final StaticResources statics;
+    private final Cors cors;
+    private final int maxHeaderBytes;
+    private final int requestTimeoutMillis;
+    private final ConcurrentHashMap<EventLoop, LoopWriter> writers = new ConcurrentHashMap<>();
+
+    public HttpInitializer(
+            SocketEndpoint endpoint,
+            ServerOptions options,
+            StaticResources statics,
+            int maxHeaderBytes,
+            int requestTimeoutMillis) {
+        this.endpoint = endpoint;
+        this.options = options;
+        this.statics = statics;
+        this.cors = new Cors(options.allowedOrigins());
+        this.maxHeaderBytes = maxHeaderBytes;
+        this.requestTimeoutMillis = requestTimeoutMillis;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        LoopWriter writer = writers.computeIfAbsent(ch.eventLoop(), LoopWriter::new);
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("codec", new HttpServerCodec(8192, maxHeaderBytes, 8192));
+        p.addLast("aggregator", new JsonErrorAggregator(endpoint));
+        p.addLast("handler", new RequestHandler(endpoint, options, statics, cors, writer, requestTimeoutMillis));
+    }
+}

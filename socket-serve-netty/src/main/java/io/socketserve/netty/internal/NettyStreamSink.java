@@ -1,0 +1,178 @@
+package io.socketserve.netty.internal;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.socketserve.transport.Frame;
+import io.socketserve.transport.StreamSink;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A Server-Sent Events response on one connection.
+ *
+ * <p>Back-pressure: bytes handed over but not yet written count against {@code maxBytes} (the
+ * server's {@code maxStreamBufferBytes}); so does Netty's outbound buffer, through the channel's
+ * write-buffer high-water mark, which is set to the same limit. Past either, the connection is
+ * closed — the client resumes from its last event id — and {@link #send} returns {@code false}.
+ */
+final class NettyStreamSink implements StreamSink {
+
+    private static final byte[] KEEPALIVE = ": keepalive\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private record Open(Frame preamble) {}
+
+    private record Close(@Nullable Frame last) {}
+
+    private final Channel channel;
+    private final LoopWriter writer;
+    private final long keepaliveNanos;
+    private final long maxBytes;
+    private final @Nullable Map<String, String> cors;
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicBoolean closeNotified = new AtomicBoolean();
+    private volatile boolean closed;
+    // event loop only
+    private boolean dirty;
+    private long lastWriteNanos = System.nanoTime();
+    private @Nullable ScheduledFuture<?> keepalive;
+
+    NettyStreamSink(
+            Channel channel,
+            LoopWriter writer,
+            long keepaliveMillis,
+            long maxBytes,
+            @Nullable Map<String, String> cors) {
+        this.channel = channel;
+        this.writer = writer;
+        this.keepaliveNanos = TimeUnit.MILLISECONDS.toNanos(keepaliveMillis);
+        this.maxBytes = maxBytes;
+        this.cors = cors;
+    }
+
+    @Override
+    public void onClose(Runnable listener) {
+        channel.closeFuture().addListener(f -> {
+            closed = true;
+            if (keepalive != null) {
+                keepalive.cancel(false);
+            }
+            if (closeNotified.compareAndSet(false, true)) {
+                listener.run();
+            }
+        });
+    }
+
+    @Override
+    public void open(Frame preamble) {
+        writer.enqueue(this, new Open(preamble));
+    }
+
+    @Override
+    public boolean send(Frame frame) {
+        if (closed) {
+            return false;
+        }
+        long queued = queuedBytes.addAndGet(frame.sse().length);
+        if (queued > maxBytes) {
+            closed = true;
+            writer.enqueue(this, new Close(null));
+            return false;
+        }
+        writer.enqueue(this, frame);
+        return true;
+    }
+
+    @Override
+    public boolean writable() {
+        return !closed && channel.isWritable() && queuedBytes.get() < maxBytes / 2;
+    }
+
+    @Override
+    public void close(@Nullable Frame last) {
+        closed = true;
+        writer.enqueue(this, new Close(last));
+    }
+
+    /** Writes one item on the event loop. */
+    void writeNow(Object item, LoopWriter loopWriter) {
+        if (item instanceof Frame frame) {
+            queuedBytes.addAndGet(-frame.sse().length);
+            if (!channel.isActive()) {
+                return;
+            }
+            if (!channel.isWritable()) {
+                // The client is not reading: cut it off rather than buffer without bound.
+                closed = true;
+                channel.close();
+                return;
+            }
+            channel.write(new DefaultHttpContent(loopWriter.bufferFor(frame, channel.alloc())));
+            touched(loopWriter);
+        } else if (item instanceof Open open) {
+            HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            head.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+                    .set(HttpHeaderNames.CACHE_CONTROL, "no-cache")
+                    .set(HttpHeaderNames.CONNECTION, "keep-alive")
+                    .set("X-Accel-Buffering", "no")
+                    .set("X-Content-Type-Options", "nosniff")
+                    .set(Responses.PROTOCOL_HEADER, "1");
+            if (cors != null) {
+                cors.forEach((k, v) -> head.headers().set(k, v));
+            }
+            HttpUtil.setTransferEncodingChunked(head, true);
+            channel.write(head);
+            channel.write(new DefaultHttpContent(
+                    Unpooled.wrappedBuffer(open.preamble().sse())));
+            touched(loopWriter);
+            keepalive = channel.eventLoop()
+                    .scheduleAtFixedRate(this::keepalive, keepaliveNanos, keepaliveNanos, TimeUnit.NANOSECONDS);
+        } else if (item instanceof Close c) {
+            if (!channel.isActive()) {
+                return;
+            }
+            if (c.last() != null) {
+                channel.write(
+                        new DefaultHttpContent(Unpooled.wrappedBuffer(c.last().sse())));
+            }
+            channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void touched(LoopWriter loopWriter) {
+        lastWriteNanos = System.nanoTime();
+        if (!dirty) {
+            dirty = true;
+            loopWriter.markDirty(this);
+        }
+    }
+
+    void flushNow() {
+        dirty = false;
+        channel.flush();
+    }
+
+    private void keepalive() {
+        if (!channel.isActive()) {
+            return;
+        }
+        if (System.nanoTime() - lastWriteNanos >= keepaliveNanos * 9 / 10) {
+            lastWriteNanos = System.nanoTime();
+            channel.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(KEEPALIVE)));
+        }
+    }
+}

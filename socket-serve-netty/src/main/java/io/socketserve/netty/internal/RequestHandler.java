@@ -1,0 +1,214 @@
+package io.socketserve.netty.internal;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.socketserve.ServerOptions;
+import io.socketserve.transport.SocketEndpoint;
+import io.socketserve.transport.TransportResponse;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes each complete request: the protocol endpoints under the base path go to the engine, other
+ * GETs to static files. One request at a time per connection (reading pauses until the answer is
+ * written), so pipelined requests are answered in order. A connection must deliver each request
+ * within {@code requestTimeoutMillis} (slow-request guard); an open stream is exempt.
+ */
+final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private static final Logger log = LoggerFactory.getLogger(RequestHandler.class);
+
+    private final SocketEndpoint endpoint;
+    private final ServerOptions options;
+    private final StaticResources statics;
+    private final Cors cors;
+    private final LoopWriter writer;
+    private final int requestTimeoutMillis;
+    private @Nullable ScheduledFuture<?> requestTimer;
+
+    RequestHandler(
+            SocketEndpoint endpoint,
+            ServerOptions options,
+            StaticResources statics,
+            Cors cors,
+            LoopWriter writer,
+            int requestTimeoutMillis) {
+        this.endpoint = endpoint;
+        this.options = options;
+        this.statics = statics;
+        this.cors = cors;
+        this.writer = writer;
+        this.requestTimeoutMillis = requestTimeoutMillis;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        armRequestTimer(ctx);
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        cancelRequestTimer();
+        super.channelInactive(ctx);
+    }
+
+    private void armRequestTimer(ChannelHandlerContext ctx) {
+        cancelRequestTimer();
+        requestTimer = ctx.executor()
+                .schedule(
+                        () -> {
+                            // Slowloris guard: a request that has not fully arrived in time.
+                            ctx.close();
+                        },
+                        requestTimeoutMillis,
+                        TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelRequestTimer() {
+        if (requestTimer != null) {
+            requestTimer.cancel(false);
+            requestTimer = null;
+        }
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        cancelRequestTimer();
+        DecoderResult decoded = request.decoderResult();
+        if (decoded.isFailure()) {
+            Throwable cause = decoded.cause();
+            TransportResponse error = cause instanceof TooLongHttpLineException
+                    ? TransportResponse.error(414, "uri_too_long", "request line too long")
+                    : cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException
+                            ? TransportResponse.error(431, "headers_too_large", "request headers too large")
+                            : TransportResponse.error(400, "bad_request", "malformed HTTP request");
+            ctx.writeAndFlush(Responses.full(error, false, null)).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        if (request.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
+                && request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            // RFC 9112 §6.1: a message with both is a smuggling attempt; answer and close.
+            reply(
+                    ctx,
+                    TransportResponse.error(400, "bad_request", "both Content-Length and Transfer-Encoding"),
+                    false,
+                    null);
+            return;
+        }
+        ctx.channel().config().setAutoRead(false);
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        QueryStringDecoder query = new QueryStringDecoder(request.uri());
+        String path = query.path();
+        Map<String, String> corsHeaders = cors.headersFor(request.headers().get(HttpHeaderNames.ORIGIN));
+        String base = options.basePath();
+        boolean underBase = path.equals(base) || path.startsWith(base + "/");
+
+        if (request.method().equals(HttpMethod.OPTIONS)) {
+            TransportResponse preflight = corsHeaders == null
+                    ? TransportResponse.error(
+                            403, "origin_not_allowed", "cross-origin requests from this origin are not allowed")
+                    : new TransportResponse(204, TransportResponse.JSON, new byte[0], cors.preflight(corsHeaders));
+            reply(ctx, preflight, keepAlive, null);
+            return;
+        }
+        if (underBase) {
+            String relative = path.substring(base.length());
+            NettyRequest r = new NettyRequest(
+                    request,
+                    relative.isEmpty() ? "/" : relative,
+                    query,
+                    remote(ctx.channel().remoteAddress()));
+            if (endpoint.isStream(r)) {
+                NettyStreamSink sink = new NettyStreamSink(
+                        ctx.channel(), writer, endpoint.keepaliveMillis(), options.maxStreamBufferBytes(), corsHeaders);
+                endpoint.openStream(r, sink).whenComplete((error, failure) -> {
+                    if (failure != null) {
+                        log.error("stream open failed", failure);
+                        reply(
+                                ctx,
+                                TransportResponse.error(500, "internal_error", "unexpected server error"),
+                                false,
+                                corsHeaders);
+                    } else if (error != null) {
+                        reply(ctx, error, keepAlive, corsHeaders);
+                    }
+                });
+            } else {
+                endpoint.handle(r)
+                        .whenComplete((response, failure) -> reply(
+                                ctx,
+                                failure == null
+                                        ? response
+                                        : TransportResponse.error(500, "internal_error", "unexpected server error"),
+                                keepAlive,
+                                corsHeaders));
+            }
+            return;
+        }
+        if (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD)) {
+            StaticResources.Resource file = statics.find(path);
+            if (file != null) {
+                TransportResponse ok = new TransportResponse(
+                        200,
+                        file.contentType(),
+                        request.method().equals(HttpMethod.HEAD) ? new byte[0] : file.body(),
+                        Map.of("Cache-Control", "no-cache"));
+                reply(ctx, ok, keepAlive, null);
+                return;
+            }
+        }
+        reply(ctx, TransportResponse.error(404, "not_found", "nothing at " + path), keepAlive, null);
+    }
+
+    private void reply(
+            ChannelHandlerContext ctx,
+            TransportResponse response,
+            boolean keepAlive,
+            @Nullable Map<String, String> cors) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> reply(ctx, response, keepAlive, cors));
+            return;
+        }
+        FullHttpResponse res = Responses.full(response, keepAlive, cors);
+        if (keepAlive) {
+            ctx.writeAndFlush(res);
+            ctx.channel().config().setAutoRead(true);
+            armRequestTimer(ctx);
+        } else {
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private static String remote(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet) {
+            return inet.getAddress() == null
+                    ? inet.getHostString()
+                    : inet.getAddress().getHostAddress();
+        }
+        return String.valueOf(address);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("connection error: {}", cause.toString());
+        ctx.close();
+    }
+}
