@@ -4,7 +4,6 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
@@ -40,6 +39,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -153,10 +153,15 @@ public final class RedisBackend implements Backend {
                         started = true;
                         result.complete(null);
                     } else {
-                        close();
                         result.completeExceptionally(new BackendUnavailableException(
-                                "Cannot reach Redis at " + where + ": " + Failures.unwrap(error).getMessage(),
+                                "Cannot reach Redis at " + where + ": "
+                                        + Failures.unwrap(error).getMessage(),
                                 Failures.unwrap(error)));
+                        // on a Lettuce thread here: a blocking shutdown would wait for this very thread
+                        synchronized (this) {
+                            closed = true;
+                        }
+                        c.shutdownAsync(0, 2, TimeUnit.SECONDS);
                     }
                 });
         return result;
@@ -327,8 +332,7 @@ public final class RedisBackend implements Backend {
     @Override
     public CompletionStage<JoinResult> join(String id, String room, int maxRooms, byte[] entry) {
         Objects.requireNonNull(entry, "entry == null");
-        return script(
-                Script.JOIN, this::joinResult, bytes(id), bytes(room), bytes(Integer.toString(maxRooms)), entry);
+        return script(Script.JOIN, this::joinResult, bytes(id), bytes(room), bytes(Integer.toString(maxRooms)), entry);
     }
 
     @Override

@@ -22,10 +22,8 @@ class RedisBackendContractIT extends BackendContractTest {
 
     @Override
     protected Backend newBackend() {
-        return new RedisBackend(RedisBackendOptions.builder()
-                .uri(redis.uri())
-                .keyPrefix(prefix)
-                .build());
+        return new RedisBackend(
+                RedisBackendOptions.builder().uri(redis.uri()).keyPrefix(prefix).build());
     }
 
     @Override

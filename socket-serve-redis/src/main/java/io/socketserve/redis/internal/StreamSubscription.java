@@ -114,7 +114,10 @@ public final class StreamSubscription implements LogSubscription {
                     }
                     if (available) {
                         available = false;
-                        log.warn("Log subscription lost Redis at {}, retrying: {}", where, Failures.unwrap(e).toString());
+                        log.warn(
+                                "Log subscription lost Redis at {}, retrying: {}",
+                                where,
+                                Failures.unwrap(e).toString());
                         deliver(() -> listener.onAvailability(false));
                     }
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff));
