@@ -31,6 +31,8 @@ final class Protocol implements SocketEndpoint {
     private static final byte[] OK = "{\"success\":true}".getBytes(StandardCharsets.US_ASCII);
 
     private final Engine engine;
+    private final java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<TransportResponse>> pollChains =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     Protocol(Engine engine) {
         this.engine = engine;
@@ -351,9 +353,41 @@ final class Protocol implements SocketEndpoint {
         long from = after;
         return auth.stage().thenCompose(record -> {
             engine.touch(record.id());
-            PollTarget target = new PollTarget(engine, record, wait);
-            return attach(record, from, target, wait > 0).thenCompose(ok -> target.response());
+            if (from >= 0) {
+                PollTarget target = new PollTarget(engine, record, wait);
+                return attach(record, from, target, wait > 0).thenCompose(ok -> target.response());
+            }
+            return cursorPoll(record.id(), wait);
         });
+    }
+
+    /**
+     * A poll that names no position reads from the session's server-side cursor (the original
+     * client). Such polls of one session run one after another, each re-reading the cursor the
+     * previous one advanced, so that overlapping polls never hand out a message twice.
+     */
+    private CompletionStage<TransportResponse> cursorPoll(String sessionId, long wait) {
+        @SuppressWarnings("unchecked")
+        CompletableFuture<TransportResponse>[] created = new CompletableFuture[1];
+        pollChains.compute(sessionId, (id, previous) -> {
+            CompletableFuture<?> start = previous == null ? CompletableFuture.completedFuture(null) : previous;
+            // Start only once the previous poll is done, whatever its outcome; never inside compute.
+            created[0] = start.handleAsync((v, e) -> null, engine.handlerExecutor)
+                    .thenCompose(v -> engine.backend.findSession(sessionId))
+                    .thenCompose(current -> {
+                        if (current == null) {
+                            throw new ProtocolException(
+                                    404, "unknown_session", "no such session (disconnected or expired)");
+                        }
+                        PollTarget target = new PollTarget(engine, current, wait);
+                        return attach(current, -1, target, wait > 0).thenCompose(ok -> target.response());
+                    })
+                    .toCompletableFuture();
+            return created[0];
+        });
+        CompletableFuture<TransportResponse> next = created[0];
+        next.whenComplete((r, e) -> pollChains.remove(sessionId, next));
+        return next;
     }
 
     @Override
