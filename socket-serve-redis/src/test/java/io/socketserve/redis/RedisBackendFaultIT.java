@@ -209,6 +209,26 @@ class RedisBackendFaultIT {
     }
 
     @Test
+    void operationsSurviveAScriptFlushBehindTheirBack() {
+        RedisBackend b = started();
+        String id = "s";
+        get(b.createSession(session(id), System.currentTimeMillis() + 60_000));
+        assertThat(redis.tryCommand("SCRIPT FLUSH")).isEqualTo("+OK");
+        long p = get(b.append(bytes("after flush")));
+        assertThat(get(b.join(id, "r", 10, bytes("j"))).position()).isGreaterThan(p);
+    }
+
+    @Test
+    void anIdleSubscriptionStaysAvailableLongerThanTheCommandTimeout() {
+        RedisBackend b = started(); // command timeout 1 s, XREAD blocks 2 s at a time
+        Recorder rec = new Recorder();
+        subscribe(b, rec);
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(rec.availability::isEmpty);
+        long p = get(b.append(bytes("still there")));
+        await().atMost(FAST).until(() -> rec.positions().contains(p));
+    }
+
+    @Test
     void closeIsPromptWhileRedisIsDown() {
         RedisBackend b = started();
         subscribe(b, new Recorder());
