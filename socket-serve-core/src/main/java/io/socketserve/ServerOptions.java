@@ -55,6 +55,15 @@ public final class ServerOptions {
     /** 10 seconds — longest a blocking API call waits for the backend. */
     public static final Duration DEFAULT_BACKEND_TIMEOUT = Duration.ofSeconds(10);
 
+    /** {@value} — events per second one session may send (token bucket; 0 disables). */
+    public static final double DEFAULT_MAX_EVENTS_PER_SECOND = 50;
+    /** {@value} — events a session may send in a burst. */
+    public static final int DEFAULT_EVENT_BURST = 100;
+    /** {@value} — new sessions per second from one client address (0 disables). */
+    public static final double DEFAULT_MAX_CONNECTIONS_PER_SECOND_PER_ADDRESS = 50;
+    /** {@value} — new sessions one address may open in a burst. */
+    public static final int DEFAULT_CONNECTION_BURST = 100;
+
     private final Supplier<Backend> backend;
     private final String basePath;
     private final int maxPayloadBytes;
@@ -75,6 +84,11 @@ public final class ServerOptions {
     private final Duration backendTimeout;
     private final boolean rejectUnknownEvents;
     private final List<String> allowedOrigins;
+    private final double maxEventsPerSecond;
+    private final int eventBurst;
+    private final double maxConnectionsPerSecondPerAddress;
+    private final int connectionBurst;
+    private final @Nullable String clientAddressHeader;
 
     private ServerOptions(Builder b) {
         this.backend = b.backend;
@@ -97,6 +111,11 @@ public final class ServerOptions {
         this.backendTimeout = b.backendTimeout;
         this.rejectUnknownEvents = b.rejectUnknownEvents;
         this.allowedOrigins = List.copyOf(b.allowedOrigins);
+        this.maxEventsPerSecond = b.maxEventsPerSecond;
+        this.eventBurst = b.eventBurst;
+        this.maxConnectionsPerSecondPerAddress = b.maxConnectionsPerSecondPerAddress;
+        this.connectionBurst = b.connectionBurst;
+        this.clientAddressHeader = b.clientAddressHeader;
     }
 
     /** Options with every default: in-memory backend. */
@@ -131,6 +150,11 @@ public final class ServerOptions {
         b.backendTimeout = backendTimeout;
         b.rejectUnknownEvents = rejectUnknownEvents;
         b.allowedOrigins = allowedOrigins;
+        b.maxEventsPerSecond = maxEventsPerSecond;
+        b.eventBurst = eventBurst;
+        b.maxConnectionsPerSecondPerAddress = maxConnectionsPerSecondPerAddress;
+        b.connectionBurst = connectionBurst;
+        b.clientAddressHeader = clientAddressHeader;
         return b;
     }
 
@@ -244,6 +268,42 @@ public final class ServerOptions {
         return allowedOrigins;
     }
 
+    /**
+     * Events per second a session may send, refilled continuously; default {@link
+     * #DEFAULT_MAX_EVENTS_PER_SECOND}, 0 for no limit. Over it: {@code 429 rate_limited} with {@code
+     * Retry-After}. Shared by all instances when the backend supports it (Redis does).
+     */
+    public double maxEventsPerSecond() {
+        return maxEventsPerSecond;
+    }
+
+    /** Burst size of the event limit; default {@link #DEFAULT_EVENT_BURST}. */
+    public int eventBurst() {
+        return eventBurst;
+    }
+
+    /**
+     * New sessions per second from one client address; default {@link
+     * #DEFAULT_MAX_CONNECTIONS_PER_SECOND_PER_ADDRESS}, 0 for no limit. Over it: {@code 429}.
+     */
+    public double maxConnectionsPerSecondPerAddress() {
+        return maxConnectionsPerSecondPerAddress;
+    }
+
+    /** Burst size of the connection limit; default {@link #DEFAULT_CONNECTION_BURST}. */
+    public int connectionBurst() {
+        return connectionBurst;
+    }
+
+    /**
+     * Header holding the client's address when the server sits behind a proxy it trusts (e.g. {@code
+     * X-Forwarded-For}: its first address is used); {@code null} (default) uses the peer address.
+     * Never set this when clients can reach the server directly: they could forge the header.
+     */
+    public @Nullable String clientAddressHeader() {
+        return clientAddressHeader;
+    }
+
     /** Builds {@link ServerOptions}. */
     public static final class Builder {
         private Supplier<Backend> backend = InMemoryBackend::new;
@@ -266,8 +326,39 @@ public final class ServerOptions {
         private Duration backendTimeout = DEFAULT_BACKEND_TIMEOUT;
         private boolean rejectUnknownEvents;
         private List<String> allowedOrigins = List.of();
+        private double maxEventsPerSecond = DEFAULT_MAX_EVENTS_PER_SECOND;
+        private int eventBurst = DEFAULT_EVENT_BURST;
+        private double maxConnectionsPerSecondPerAddress = DEFAULT_MAX_CONNECTIONS_PER_SECOND_PER_ADDRESS;
+        private int connectionBurst = DEFAULT_CONNECTION_BURST;
+        private @Nullable String clientAddressHeader;
 
         private Builder() {}
+
+        /** Events per second per session and the burst; {@code perSecond == 0} disables the limit. */
+        public Builder eventRateLimit(double perSecond, int burst) {
+            if (perSecond < 0 || burst < 1) {
+                throw new IllegalArgumentException("perSecond < 0 or burst < 1");
+            }
+            this.maxEventsPerSecond = perSecond;
+            this.eventBurst = burst;
+            return this;
+        }
+
+        /** New sessions per second per address and the burst; {@code perSecond == 0} disables it. */
+        public Builder connectionRateLimit(double perSecond, int burst) {
+            if (perSecond < 0 || burst < 1) {
+                throw new IllegalArgumentException("perSecond < 0 or burst < 1");
+            }
+            this.maxConnectionsPerSecondPerAddress = perSecond;
+            this.connectionBurst = burst;
+            return this;
+        }
+
+        /** See {@link ServerOptions#clientAddressHeader()}. */
+        public Builder clientAddressHeader(@Nullable String header) {
+            this.clientAddressHeader = header;
+            return this;
+        }
 
         /** The backend instance (default: a new {@link InMemoryBackend}). The server closes it. */
         public Builder backend(Backend backend) {

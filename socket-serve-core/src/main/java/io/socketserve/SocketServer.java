@@ -60,6 +60,15 @@ public interface SocketServer extends AutoCloseable {
     /** Adds a disconnect listener (called in registration order, once per session). */
     SocketServer onDisconnect(DisconnectListener listener);
 
+    /** Adds connection middleware (runs before a session exists; may reject). */
+    SocketServer use(ConnectionMiddleware middleware);
+
+    /** Adds event middleware (runs before every event handler; may reject). */
+    SocketServer useEvents(EventMiddleware middleware);
+
+    /** Sets the hook that decides whether a socket may join a room (default: always). */
+    SocketServer authorizeJoin(JoinAuthorizer authorizer);
+
     /** Selects the members of rooms. */
     BroadcastOperator to(String... rooms);
 

@@ -84,6 +84,7 @@ final class Dispatcher implements LogListener {
             MembershipSnapshot snapshot,
             Target target,
             boolean install,
+            long catchUpTo,
             long deadlineMillis,
             CompletableFuture<Boolean> result) {}
 
@@ -368,7 +369,7 @@ final class Dispatcher implements LogListener {
 
     private void runAttach(PendingAttach pa) {
         AttachRequest r = pa.request;
-        long need = Math.max(r.snapshot().version(), r.after());
+        long need = Math.max(Math.max(r.snapshot().version(), r.after()), r.catchUpTo());
         if (processed < need) {
             if (System.currentTimeMillis() > r.deadlineMillis()) {
                 r.result()

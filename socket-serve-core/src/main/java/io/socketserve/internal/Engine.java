@@ -73,6 +73,10 @@ public final class Engine implements SocketServer, Dispatcher.Host {
     private final ConcurrentHashMap<String, EventHandler> handlers = new ConcurrentHashMap<>();
     private volatile @Nullable EventHandler anyHandler;
     final List<ConnectionListener> connectionListeners = new CopyOnWriteArrayList<>();
+    final List<io.socketserve.ConnectionMiddleware> connectionMiddleware = new CopyOnWriteArrayList<>();
+    final List<io.socketserve.EventMiddleware> eventMiddleware = new CopyOnWriteArrayList<>();
+    private volatile io.socketserve.@Nullable JoinAuthorizer joinAuthorizer;
+    final RateLimits rateLimits;
     private final List<DisconnectListener> disconnectListeners = new CopyOnWriteArrayList<>();
     private final Protocol protocol;
     private final SharedStoreImpl store;
@@ -97,6 +101,7 @@ public final class Engine implements SocketServer, Dispatcher.Host {
         this.acks = new AckRegistry(java.util.HexFormat.of().formatHex(instance), timer, handlerExecutor);
         this.dispatcher = new Dispatcher(backend, this, Math.min(options.recoveryMaxMessages(), 65_536), head);
         this.subscription = backend.subscribe(head, dispatcher);
+        this.rateLimits = new RateLimits(backend);
         this.protocol = new Protocol(this);
         this.store = new SharedStoreImpl(this);
         long heartbeat = Math.max(100, Math.min(options.sessionTimeout().toMillis() / 3, 10_000));
@@ -188,6 +193,43 @@ public final class Engine implements SocketServer, Dispatcher.Host {
     public SocketServer onConnection(ConnectionListener listener) {
         connectionListeners.add(Objects.requireNonNull(listener, "listener == null"));
         return this;
+    }
+
+    @Override
+    public SocketServer use(io.socketserve.ConnectionMiddleware middleware) {
+        connectionMiddleware.add(Objects.requireNonNull(middleware, "middleware == null"));
+        return this;
+    }
+
+    @Override
+    public SocketServer useEvents(io.socketserve.EventMiddleware middleware) {
+        eventMiddleware.add(Objects.requireNonNull(middleware, "middleware == null"));
+        return this;
+    }
+
+    @Override
+    public SocketServer authorizeJoin(io.socketserve.JoinAuthorizer authorizer) {
+        this.joinAuthorizer = Objects.requireNonNull(authorizer, "authorizer == null");
+        return this;
+    }
+
+    /** Throws {@code forbidden_room} unless the authorizer lets {@code socket} join {@code room}. */
+    void checkJoin(Socket socket, String room) {
+        io.socketserve.JoinAuthorizer authorizer = joinAuthorizer;
+        if (authorizer == null) {
+            return;
+        }
+        boolean allowed;
+        try {
+            allowed = authorizer.mayJoin(socket, room);
+        } catch (SocketServeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new SocketServeException("forbidden_room", "joining '" + room + "' was refused", 403, e);
+        }
+        if (!allowed) {
+            throw new SocketServeException("forbidden_room", "not allowed to join '" + room + "'", 403);
+        }
     }
 
     @Override
@@ -389,6 +431,7 @@ public final class Engine implements SocketServer, Dispatcher.Host {
     }
 
     private void sweep() {
+        rateLimits.evictIdle();
         backend.expiredSessions(System.currentTimeMillis(), 512)
                 .thenAccept(ids -> {
                     for (String id : ids) {

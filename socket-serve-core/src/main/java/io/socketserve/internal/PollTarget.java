@@ -34,6 +34,11 @@ final class PollTarget implements Dispatcher.Target {
         this.waitMillis = waitMillis;
     }
 
+    /** Whether this is a long-poll (it may stay attached). */
+    boolean waits() {
+        return waitMillis > 0;
+    }
+
     CompletableFuture<TransportResponse> response() {
         return response;
     }

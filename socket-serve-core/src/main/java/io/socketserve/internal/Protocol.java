@@ -14,7 +14,6 @@ import io.socketserve.transport.TransportRequest;
 import io.socketserve.transport.TransportResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
@@ -181,20 +180,84 @@ final class Protocol implements SocketEndpoint {
         if (namespace != null && !namespace.equals("/")) {
             throw new ProtocolException(404, "unknown_namespace", "no namespace " + namespace);
         }
-        return engine.backend.sessionCount().thenCompose(count -> {
-            if (count >= engine.options.maxSessions()) {
-                throw new ProtocolException(503, "too_many_sessions", "the server holds its maximum of sessions");
+        JsonNode auth = body.get("auth");
+        if (auth != null && !auth.isNull() && !auth.isObject()) {
+            throw ProtocolException.badRequest("invalid_field", "'auth' must be an object");
+        }
+        String address = clientAddress(request);
+        HandshakeImpl handshake = new HandshakeImpl(request, auth, address, "/");
+        return engine.rateLimits
+                .acquire(
+                        "cn:" + address,
+                        engine.options.maxConnectionsPerSecondPerAddress(),
+                        engine.options.connectionBurst())
+                .thenCompose(wait -> {
+                    if (wait > 0) {
+                        throw RateLimits.limited(wait, "too many new connections from " + address);
+                    }
+                    return runConnectionMiddleware(handshake);
+                })
+                .thenCompose(v -> engine.backend.sessionCount())
+                .thenCompose(count -> {
+                    if (count >= engine.options.maxSessions()) {
+                        throw new ProtocolException(
+                                503, "too_many_sessions", "the server holds its maximum of sessions");
+                    }
+                    Credentials.Identity id = Credentials.generate();
+                    long now = System.currentTimeMillis();
+                    SessionRecord fresh =
+                            new SessionRecord(id.publicId(), id.secretHash(), "/", now, 0, 0, handshake.attributes());
+                    return engine.backend
+                            .createSession(
+                                    fresh, now + engine.options.sessionTimeout().toMillis())
+                            .thenCompose(position -> {
+                                SessionRecord record = fresh.withCreatedPosition(position);
+                                return runConnectionListeners(record).thenApply(x -> connected(id, record));
+                            });
+                });
+    }
+
+    /** The client's address: the peer, or the first hop of the configured proxy header. */
+    String clientAddress(TransportRequest request) {
+        String header = engine.options.clientAddressHeader();
+        if (header != null) {
+            String value = request.header(header);
+            if (value != null && !value.isBlank()) {
+                String first = value.split(",")[0].trim();
+                if (!first.isEmpty() && first.length() <= 64) {
+                    return first;
+                }
             }
-            Credentials.Identity id = Credentials.generate();
-            long now = System.currentTimeMillis();
-            SessionRecord fresh = new SessionRecord(id.publicId(), id.secretHash(), "/", now, 0, 0, Map.of());
-            return engine.backend
-                    .createSession(fresh, now + engine.options.sessionTimeout().toMillis())
-                    .thenCompose(position -> {
-                        SessionRecord record = fresh.withCreatedPosition(position);
-                        return runConnectionListeners(record).thenApply(v -> connected(id, record));
-                    });
-        });
+        }
+        return request.remoteAddress();
+    }
+
+    private CompletionStage<Void> runConnectionMiddleware(HandshakeImpl handshake) {
+        List<io.socketserve.ConnectionMiddleware> chain = engine.connectionMiddleware;
+        if (chain.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            engine.handlerExecutor.execute(() -> {
+                try {
+                    for (io.socketserve.ConnectionMiddleware m : chain) {
+                        m.handle(handshake);
+                    }
+                    done.complete(null);
+                } catch (SocketServeException e) {
+                    done.completeExceptionally(new ProtocolException(e.status(), e.code(), e.getMessage()));
+                } catch (Exception e) {
+                    log.warn("connection middleware failed for {}", handshake.remoteAddress(), e);
+                    done.completeExceptionally(
+                            new ProtocolException(403, "handshake_failed", "the handshake was rejected"));
+                }
+            });
+        } catch (RuntimeException rejected) {
+            done.completeExceptionally(
+                    new ProtocolException(503, "overloaded", "the handler executor rejected the handshake"));
+        }
+        return done;
     }
 
     private CompletionStage<Void> runConnectionListeners(SessionRecord record) {
@@ -251,39 +314,48 @@ final class Protocol implements SocketEndpoint {
         if ((requiresAck || "__ack".equals(event)) && messageId == null) {
             throw ProtocolException.badRequest("missing_field", "'messageId' is required with an acknowledgement");
         }
-        return auth.stage().thenCompose(record -> {
-            engine.touch(record.id());
-            if ("__ack".equals(event)) {
-                return ackReply(record, messageId, data);
-            }
-            EventHandler handler = engine.handler(event);
-            if (handler == null) {
-                if (engine.options.rejectUnknownEvents()) {
-                    throw new ProtocolException(422, "unknown_event", "no handler for event '" + event + "'");
-                }
-                return CompletableFuture.completedFuture(TransportResponse.json(200, OK));
-            }
-            if (!engine.handlerPermits.tryAcquire()) {
-                throw new ProtocolException(503, "overloaded", "too many events in progress; retry shortly");
-            }
-            CompletableFuture<TransportResponse> out = new CompletableFuture<>();
-            try {
-                engine.perSession.execute(record.id(), () -> {
-                    try {
-                        out.complete(
-                                invoke(record, event, handler, data, requiresAck ? messageId : null, ackInResponse));
-                    } catch (Throwable t) {
-                        out.completeExceptionally(t);
-                    } finally {
-                        engine.handlerPermits.release();
+        return auth.stage()
+                .thenCompose(record -> engine.rateLimits
+                        .acquire("ev:" + record.id(), engine.options.maxEventsPerSecond(), engine.options.eventBurst())
+                        .thenApply(wait -> {
+                            if (wait > 0) {
+                                throw RateLimits.limited(wait, "too many events from this session");
+                            }
+                            return record;
+                        }))
+                .thenCompose(record -> {
+                    engine.touch(record.id());
+                    if ("__ack".equals(event)) {
+                        return ackReply(record, messageId, data);
                     }
+                    EventHandler handler = engine.handler(event);
+                    if (handler == null) {
+                        if (engine.options.rejectUnknownEvents()) {
+                            throw new ProtocolException(422, "unknown_event", "no handler for event '" + event + "'");
+                        }
+                        return CompletableFuture.completedFuture(TransportResponse.json(200, OK));
+                    }
+                    if (!engine.handlerPermits.tryAcquire()) {
+                        throw new ProtocolException(503, "overloaded", "too many events in progress; retry shortly");
+                    }
+                    CompletableFuture<TransportResponse> out = new CompletableFuture<>();
+                    try {
+                        engine.perSession.execute(record.id(), () -> {
+                            try {
+                                out.complete(invoke(
+                                        record, event, handler, data, requiresAck ? messageId : null, ackInResponse));
+                            } catch (Throwable t) {
+                                out.completeExceptionally(t);
+                            } finally {
+                                engine.handlerPermits.release();
+                            }
+                        });
+                    } catch (RuntimeException rejected) {
+                        engine.handlerPermits.release();
+                        throw new ProtocolException(503, "overloaded", "the handler executor rejected the event");
+                    }
+                    return out;
                 });
-            } catch (RuntimeException rejected) {
-                engine.handlerPermits.release();
-                throw new ProtocolException(503, "overloaded", "the handler executor rejected the event");
-            }
-            return out;
-        });
     }
 
     private CompletionStage<TransportResponse> ackReply(SessionRecord record, String messageId, JsonNode data) {
@@ -306,6 +378,9 @@ final class Protocol implements SocketEndpoint {
         SocketImpl socket = new SocketImpl(engine, record);
         AckImpl ack = new AckImpl(engine, record, messageId, ackInResponse);
         try {
+            for (io.socketserve.EventMiddleware m : engine.eventMiddleware) {
+                m.handle(socket, event, data);
+            }
             handler.onEvent(socket, data, ack);
         } catch (SocketServeException e) {
             ack.finish();
@@ -355,7 +430,7 @@ final class Protocol implements SocketEndpoint {
             engine.touch(record.id());
             if (from >= 0) {
                 PollTarget target = new PollTarget(engine, record, wait);
-                return attach(record, from, target, wait > 0).thenCompose(ok -> target.response());
+                return attach(record, from, target, false).thenCompose(ok -> target.response());
             }
             return cursorPoll(record.id(), wait);
         });
@@ -380,7 +455,7 @@ final class Protocol implements SocketEndpoint {
                                     404, "unknown_session", "no such session (disconnected or expired)");
                         }
                         PollTarget target = new PollTarget(engine, current, wait);
-                        return attach(current, -1, target, wait > 0).thenCompose(ok -> target.response());
+                        return attach(current, -1, target, false).thenCompose(ok -> target.response());
                     })
                     .toCompletableFuture();
             return created[0];
@@ -419,23 +494,29 @@ final class Protocol implements SocketEndpoint {
     }
 
     private CompletionStage<Boolean> attach(
-            SessionRecord record, long after, Dispatcher.Target target, boolean install) {
+            SessionRecord record, long after, Dispatcher.Target target, boolean stream) {
         long from = Math.max(after >= 0 ? after : record.cursor(), record.createdPosition());
-        return engine.backend.membership(record.id()).thenCompose(snapshot -> {
-            if (!snapshot.exists()) {
-                throw new ProtocolException(404, "unknown_session", "no such session (disconnected or expired)");
-            }
-            CompletableFuture<Boolean> result = new CompletableFuture<>();
-            engine.dispatcher.attach(new Dispatcher.AttachRequest(
-                    record,
-                    from,
-                    snapshot,
-                    target,
-                    install,
-                    System.currentTimeMillis() + ATTACH_DEADLINE_MILLIS,
-                    result));
-            return result;
-        });
+        // A poll answers with everything committed before it arrived, so it waits for the head; a
+        // stream need not (whatever this instance has not processed yet arrives live).
+        CompletionStage<Long> head = stream ? CompletableFuture.completedFuture(0L) : engine.backend.head();
+        return head.thenCompose(
+                catchUpTo -> engine.backend.membership(record.id()).thenCompose(snapshot -> {
+                    if (!snapshot.exists()) {
+                        throw new ProtocolException(
+                                404, "unknown_session", "no such session (disconnected or expired)");
+                    }
+                    CompletableFuture<Boolean> result = new CompletableFuture<>();
+                    engine.dispatcher.attach(new Dispatcher.AttachRequest(
+                            record,
+                            from,
+                            snapshot,
+                            target,
+                            stream || target instanceof PollTarget p && p.waits(),
+                            catchUpTo,
+                            System.currentTimeMillis() + ATTACH_DEADLINE_MILLIS,
+                            result));
+                    return result;
+                }));
     }
 
     /** A position parameter: -1 when absent. */

@@ -3,7 +3,7 @@ package io.socketserve.internal;
 import io.socketserve.transport.TransportResponse;
 
 /** A request that gets a 4xx/503 with a JSON error body; carries no stack trace (it is not a bug). */
-final class ProtocolException extends RuntimeException {
+class ProtocolException extends RuntimeException {
 
     private final int status;
     private final String code;

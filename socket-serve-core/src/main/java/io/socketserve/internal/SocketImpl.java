@@ -110,6 +110,8 @@ final class SocketImpl implements Socket {
         if (ended != null) {
             throw Engine.disconnected();
         }
+        engine.roomKey(namespace(), room);
+        engine.checkJoin(this, room);
         engine.join(id(), namespace(), room);
     }
 

@@ -1,5 +1,6 @@
 package io.socketserve.memory;
 
+import io.socketserve.internal.TokenBuckets;
 import io.socketserve.spi.Backend;
 import io.socketserve.spi.JoinResult;
 import io.socketserve.spi.LogListener;
@@ -52,6 +53,8 @@ public final class InMemoryBackend implements Backend {
     private long head; // position of the newest record; records are at positions head-size+1..head
     private int size;
     private boolean closed;
+    private final TokenBuckets buckets = new TokenBuckets();
+    private volatile int rateCalls; // approximate; only paces eviction
 
     /** Creates an empty backend; {@link #start} sizes the log. */
     public InMemoryBackend() {}
@@ -455,6 +458,14 @@ public final class InMemoryBackend implements Backend {
             return null;
         }
         return e;
+    }
+
+    @Override
+    public CompletionStage<Long> tryAcquire(String key, double ratePerSecond, int burst, long nowMillis) {
+        if ((++rateCalls & 1023) == 0) {
+            buckets.evictIdle(nowMillis);
+        }
+        return done(buckets.tryAcquire(key, ratePerSecond, burst, nowMillis));
     }
 
     @Override

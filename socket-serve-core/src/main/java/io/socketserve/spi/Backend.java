@@ -161,6 +161,24 @@ public interface Backend extends AutoCloseable {
     /** Sets or deletes a key unconditionally. */
     CompletionStage<Void> kvPut(String key, @Nullable String value, long ttlMillis);
 
+    // ------------------------------------------------------------------------------ rate limiting
+
+    /**
+     * Takes one token from the bucket {@code key} (capacity {@code burst}, refilled at {@code
+     * ratePerSecond}), shared by every instance using this store. Completes with 0 when a token was
+     * taken, else with the milliseconds until one will be available. Buckets left alone for a while
+     * are forgotten (bounded memory).
+     *
+     * <p>The default completes exceptionally with {@link UnsupportedOperationException}; the engine
+     * then limits per instance instead.
+     *
+     * @since 0.1
+     */
+    default CompletionStage<Long> tryAcquire(String key, double ratePerSecond, int burst, long nowMillis) {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+                new UnsupportedOperationException("no shared rate limiting"));
+    }
+
     /** Releases connections and threads. Idempotent. */
     @Override
     void close();
