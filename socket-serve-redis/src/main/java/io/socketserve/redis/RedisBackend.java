@@ -452,6 +452,28 @@ public final class RedisBackend implements Backend {
                 r -> null);
     }
 
+    // -------------------------------------------------------------------------------- rate limiting
+
+    /** One script run on a bucket hash that expires once it would be full again. */
+    @Override
+    public CompletionStage<Long> tryAcquire(String key, double ratePerSecond, int burst, long nowMillis) {
+        if (!(ratePerSecond > 0)) {
+            throw new IllegalArgumentException("ratePerSecond must be positive: " + ratePerSecond);
+        }
+        if (burst < 1) {
+            throw new IllegalArgumentException("burst < 1: " + burst);
+        }
+        return call(
+                () -> scripts()
+                        .<Long>run(
+                                Script.RATE_LIMIT,
+                                new byte[][] {keys.rateLimit(key)},
+                                bytes(Double.toString(ratePerSecond)),
+                                bytes(Integer.toString(burst)),
+                                bytes(Long.toString(nowMillis))),
+                r -> r);
+    }
+
     // ------------------------------------------------------------------------------------- closing
 
     /** Stops every subscription and releases the connections and Lettuce's threads. Idempotent. */

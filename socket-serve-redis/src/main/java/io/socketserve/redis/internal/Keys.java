@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
  * {p}:sd:&lt;id&gt;      hash    the session's data
  * {p}:r:&lt;room&gt;     set     the room's members (gone when empty)
  * {p}:kv:&lt;key&gt;     string  application key/value
+ * {p}:rl:&lt;key&gt;     hash    rate-limit token bucket (expires once it would be full again)
  * </pre>
  */
 public final class Keys {
@@ -63,6 +64,10 @@ public final class Keys {
 
     public byte[] kv(String key) {
         return key("kv:" + key);
+    }
+
+    public byte[] rateLimit(String key) {
+        return key("rl:" + key);
     }
 
     private byte[] key(String suffix) {

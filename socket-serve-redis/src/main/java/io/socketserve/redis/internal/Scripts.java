@@ -46,7 +46,8 @@ public final class Scripts implements RedisConnectionStateListener {
         MEMBERSHIP("membership", true, ScriptOutputType.MULTI),
         PUT_DATA("put_data", true, ScriptOutputType.INTEGER),
         CAS_DATA("cas_data", true, ScriptOutputType.INTEGER),
-        KV_CAS("kv_cas", false, ScriptOutputType.INTEGER);
+        KV_CAS("kv_cas", false, ScriptOutputType.INTEGER),
+        RATE_LIMIT("rate_limit", false, ScriptOutputType.INTEGER);
 
         final String file;
         final boolean prelude;
