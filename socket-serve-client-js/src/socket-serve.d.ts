@@ -129,8 +129,13 @@ export interface StateEvents {
   connect_error: (error: Error) => void;
   /** The server no longer had every message after our position (`__missed`). */
   missed: (info: MissedInfo) => void;
-  /** A message without ack callback was rejected by the server, or queued messages were dropped. */
-  error: (error: SocketServeError) => void;
+  /**
+   * A message without ack callback was rejected by the server (e.g. 400 `invalid_payload`, 413,
+   * 422 `handler_error`), or queued messages were dropped when the socket closed. Without a
+   * listener it is reported (`reportError` / `console.error`). Not named `error`: servers emit
+   * an application event `error` (the seed's "Maximum rooms reached"), which arrives as usual.
+   */
+  send_error: (error: SocketServeError) => void;
 }
 
 export declare class Socket {

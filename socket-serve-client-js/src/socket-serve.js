@@ -334,7 +334,7 @@ export class Socket {
     if (wasAnnounced) this.#emitLocal('disconnect', reason, err);
     if (unsentWithoutAck > 0 && reason !== CLIENT_DISCONNECT) {
       this.#emitLocal(
-        'error',
+        'send_error',
         new SocketServeError('not_sent', `socket-serve: ${unsentWithoutAck} queued message(s) were not sent: the socket was closed (${reason})`),
       );
     }
@@ -717,7 +717,7 @@ export class Socket {
       this.#remove(entry);
       if (entry.internal) reportError(err);
       else if (entry.messageId != null) this.#settleAck(entry.messageId, false, err);
-      else this.#emitLocal('error', err);
+      else this.#emitLocal('send_error', err);
     } finally {
       entry.inFlight = false;
       this.#sending = false;
@@ -751,8 +751,8 @@ export class Socket {
   #emitLocal(event, ...args) {
     const set = this.#handlers.get(event);
     if (!set || set.size === 0) {
-      // an error nobody listens to is still reported, never swallowed
-      if (event === 'error') reportError(args[0]);
+      // a failed send nobody listens to is still reported, never swallowed
+      if (event === 'send_error') reportError(args[0]);
       return;
     }
     for (const h of [...set]) callSafely(h, this, args);

@@ -362,3 +362,15 @@ test('falls back to polling when the event stream fails to open twice', async ()
   assert.deepEqual(await s.emitWithAck('echo', 'polled'), { echo: 'polled' });
   await joinAll(channel, s);
 });
+
+test('a message the server rejects: emitWithAck rejects, an emit without ack fires send_error', async () => {
+  const s = open();
+  await once(s, 'connect');
+  // the demo's joinChannel requires channelName: 400 with a machine-readable code
+  await assert.rejects(s.emitWithAck('joinChannel', {}), (err) => err.status === 400 && /^[a-z_]+$/.test(err.code));
+  const failed = once(s, 'send_error');
+  s.emit('joinChannel', {});
+  const err = await failed;
+  assert.equal(err.status, 400);
+  assert.deepEqual(await s.emitWithAck('echo', 'still fine'), { echo: 'still fine' });
+});
