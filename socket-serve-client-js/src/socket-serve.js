@@ -549,7 +549,9 @@ export class Socket {
           const id = String(frame.messageId);
           if (frame.error) {
             const e = frame.error;
-            this.#settleAck(id, false, new SocketServeError(e.error ?? 'ack_error', e.message ?? 'socket-serve: the server rejected the message'));
+            const event = this.#pending.get(id)?.entry.event;
+            const message = `socket-serve: emit${event ? ` "${event}"` : ''}: ${e.message ?? e.error ?? 'rejected by the server'}`;
+            this.#settleAck(id, false, new SocketServeError(e.error ?? 'ack_error', message));
           } else {
             this.#settleAck(id, true, frame.data);
           }
