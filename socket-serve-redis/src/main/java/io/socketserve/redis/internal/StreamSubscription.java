@@ -40,6 +40,12 @@ public final class StreamSubscription implements LogSubscription {
     /** How many entries one read returns at most. */
     static final int BATCH = 1024;
 
+    /**
+     * Reads shrink below {@link #BATCH} entries when entries are large, aiming at this many bytes per
+     * batch (1,024 entries of 1 MiB would otherwise be one read).
+     */
+    static final long BATCH_BYTES = 8L << 20;
+
     /** How long one {@code XREAD} blocks on an idle stream. */
     static final Duration BLOCK = Duration.ofSeconds(2);
 
@@ -61,6 +67,7 @@ public final class StreamSubscription implements LogSubscription {
     private volatile @Nullable StatefulRedisConnection<byte[], byte[]> connection;
     private long position;
     private boolean available = true;
+    private int count = BATCH;
 
     /**
      * @param seen told every delivered position (the backend's floor, see {@code prelude.lua})
@@ -140,7 +147,7 @@ public final class StreamSubscription implements LogSubscription {
                 return null;
             }
         }
-        XReadArgs args = new XReadArgs().block(BLOCK.toMillis()).count(BATCH);
+        XReadArgs args = new XReadArgs().block(BLOCK.toMillis()).count(count);
         return c.async()
                 .xread(args, XReadArgs.StreamOffset.from(logKey, "0-" + position))
                 .get();
@@ -148,10 +155,14 @@ public final class StreamSubscription implements LogSubscription {
 
     private void deliver(List<StreamMessage<byte[], byte[]>> batch) {
         List<LogRecord> records = new ArrayList<>(batch.size());
+        long size = 0;
         for (StreamMessage<byte[], byte[]> m : batch) {
             byte[] entry = m.getBody().values().iterator().next();
+            size += entry.length;
             records.add(new LogRecord(Replies.position(m.getId()), entry));
         }
+        long average = Math.max(1, size / records.size());
+        count = (int) Math.max(1, Math.min(BATCH, BATCH_BYTES / average));
         long after = position;
         long first = records.get(0).position();
         long last = records.get(records.size() - 1).position();
