@@ -761,6 +761,7 @@ export class Socket {
   }
 
   #schedule(fn, ms) {
+    if (this.#state === 'closed') return; // e.g. a state-event handler called disconnect()
     const t = setTimeout(() => {
       this.#timers.delete(t);
       fn();
