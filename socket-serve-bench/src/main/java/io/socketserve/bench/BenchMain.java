@@ -1,0 +1,436 @@
+package io.socketserve.bench;
+
+import io.socketserve.bench.driver.sse.SseDriver;
+import io.socketserve.bench.report.Plots;
+import io.socketserve.bench.report.Tables;
+import io.socketserve.bench.server.ProcessServers;
+import io.socketserve.bench.server.RedisProcess;
+import io.socketserve.bench.workload.BroadcastWorkload;
+import io.socketserve.bench.workload.ConnectStorm;
+import io.socketserve.bench.workload.IdleWorkload;
+import io.socketserve.bench.workload.StepResult;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.LongSupplier;
+import org.HdrHistogram.Histogram;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The scenarios of {@code docs/benchmarks.md}. Every server runs in its own JVM, started here; the
+ * generator is this JVM. Each command writes {@code <name>.json} and {@code <name>.md} into {@code
+ * --out}.
+ *
+ * <pre>
+ * java -jar socket-serve-bench/target/socket-serve-bench.jar fanout --subscribers 1000 --rates 100,1000
+ * java -jar socket-serve-bench/target/socket-serve-bench.jar suite --img docs/img
+ * </pre>
+ */
+@Command(
+        name = "socket-serve-bench",
+        mixinStandardHelpOptions = true,
+        subcommands = {
+            BenchMain.FanOut.class,
+            BenchMain.Rooms.class,
+            BenchMain.Storm.class,
+            BenchMain.Idle.class,
+            BenchMain.Suite.class
+        },
+        description = "Load scenarios against socket-serve, its Redis mode and a raw-Netty ceiling.")
+public final class BenchMain {
+
+    private static final Logger log = LoggerFactory.getLogger(BenchMain.class);
+
+    public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
+        int code = new CommandLine(new BenchMain()).execute(args);
+        System.exit(code);
+    }
+
+    /** Options every scenario takes. */
+    static final class Common {
+        @Option(names = "--out", description = "results directory (default: ${DEFAULT-VALUE})")
+        Path out = Path.of("target", "bench-results");
+
+        @Option(
+                names = "--server-jvm",
+                split = " ",
+                description = "JVM flags of server processes (default: ${DEFAULT-VALUE})")
+        List<String> serverJvm = new ArrayList<>(List.of("-Xms2g", "-Xmx2g", "-XX:+UseG1GC"));
+
+        @Option(names = "--jfr", description = "record the (first) server with JFR into --out")
+        boolean jfr;
+
+        @Option(names = "--sources", description = "loopback source addresses 127.0.0.2… (default: ${DEFAULT-VALUE})")
+        int sources = 4;
+
+        @Option(names = "--gen-threads", description = "generator event-loop threads (default: ${DEFAULT-VALUE})")
+        int genThreads = Runtime.getRuntime().availableProcessors();
+
+        @Option(names = "--setup-concurrency", description = "sessions set up at once (default: ${DEFAULT-VALUE})")
+        int setupConcurrency = 200;
+
+        List<String> serverFlags(String name) {
+            List<String> flags = new ArrayList<>(serverJvm);
+            if (jfr) {
+                flags.add("-XX:StartFlightRecording=filename="
+                        + out.resolve(name + ".jfr").toAbsolutePath() + ",settings=profile,dumponexit=true");
+            }
+            return flags;
+        }
+
+        SseDriver driver(ProcessServers servers) {
+            return new SseDriver(servers.endpoints(), "/socket", sources, genThreads);
+        }
+    }
+
+    /** Which server a broadcast scenario runs against. */
+    enum Target {
+        socketserve,
+        ceiling,
+        redis1,
+        redis2
+    }
+
+    static ProcessServers start(Common c, Target target, String name) throws IOException {
+        Path logs = c.out.resolve("logs");
+        return switch (target) {
+            case socketserve -> ProcessServers.socketServe(c.serverFlags(name), 1, null, logs);
+            case ceiling -> ProcessServers.ceiling(c.serverFlags(name), logs);
+            case redis1, redis2 -> {
+                RedisProcess redis = RedisProcess.start(logs.resolve("redis-" + name + ".log"));
+                try {
+                    yield ProcessServers.socketServe(c.serverFlags(name), target == Target.redis1 ? 1 : 2, redis, logs);
+                } catch (IOException | RuntimeException e) {
+                    redis.close();
+                    throw e;
+                }
+            }
+        };
+    }
+
+    static List<StepResult> broadcast(Common c, Target target, String name, BroadcastWorkload.Config config)
+            throws Exception {
+        try (ProcessServers servers = start(c, target, name);
+                SseDriver driver = c.driver(servers)) {
+            LongSupplier redisCommands = null;
+            RedisProcess redis = servers.redis();
+            if (redis != null) {
+                redisCommands = () -> {
+                    try {
+                        return redis.commandCalls().values().stream()
+                                .mapToLong(Long::longValue)
+                                .sum();
+                    } catch (IOException e) {
+                        return 0;
+                    }
+                };
+            }
+            List<StepResult> steps = new BroadcastWorkload(config).run(driver, servers, redisCommands);
+            if (redis != null) {
+                Tables.writeJson(c.out.resolve(name + "-redis-commandstats.json"), redis.commandCalls());
+            }
+            Tables.writeJson(c.out.resolve(name + ".json"), steps);
+            Tables.writeText(c.out.resolve(name + ".md"), Tables.steps(steps));
+            System.out.println(Tables.steps(steps));
+            return steps;
+        }
+    }
+
+    @Command(
+            name = "fanout",
+            mixinStandardHelpOptions = true,
+            description = "One room, N subscribers, one stream of broadcasts.")
+    static final class FanOut implements Callable<Integer> {
+        @Mixin
+        Common common = new Common();
+
+        @Option(names = "--target", description = "socketserve, ceiling, redis1, redis2 (default: ${DEFAULT-VALUE})")
+        Target target = Target.socketserve;
+
+        @Option(names = "--subscribers", split = ",", description = "default: ${DEFAULT-VALUE}")
+        List<Integer> subscribers = List.of(1000);
+
+        @Option(names = "--rates", split = ",", description = "msg/s steps (default: ${DEFAULT-VALUE})")
+        List<Integer> rates = List.of(100, 1000);
+
+        @Option(names = "--seconds", description = "per step (default: ${DEFAULT-VALUE})")
+        double seconds = 10;
+
+        @Option(names = "--warmup", description = "warm-up seconds (default: ${DEFAULT-VALUE})")
+        double warmup = 3;
+
+        @Option(names = "--publishers", description = "default: ${DEFAULT-VALUE}")
+        int publishers = 4;
+
+        @Option(names = "--payload", description = "payload bytes (default: ${DEFAULT-VALUE})")
+        int payload = 100;
+
+        @Override
+        public Integer call() throws Exception {
+            for (int n : subscribers) {
+                String name = "fanout-" + target + "-" + n;
+                broadcast(
+                        common,
+                        target,
+                        name,
+                        new BroadcastWorkload.Config(
+                                "fan-out", 1, n, rates, seconds, warmup, publishers, payload, common.setupConcurrency));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "rooms", mixinStandardHelpOptions = true, description = "Many rooms with a few members each.")
+    static final class Rooms implements Callable<Integer> {
+        @Mixin
+        Common common = new Common();
+
+        @Option(names = "--target", description = "default: ${DEFAULT-VALUE}")
+        Target target = Target.socketserve;
+
+        @Option(names = "--rooms", description = "default: ${DEFAULT-VALUE}")
+        int rooms = 1000;
+
+        @Option(names = "--members", description = "default: ${DEFAULT-VALUE}")
+        int members = 10;
+
+        @Option(names = "--rates", split = ",", description = "msg/s over all rooms (default: ${DEFAULT-VALUE})")
+        List<Integer> rates = List.of(1000, 3000);
+
+        @Option(names = "--seconds", description = "default: ${DEFAULT-VALUE}")
+        double seconds = 10;
+
+        @Option(names = "--publishers", description = "default: ${DEFAULT-VALUE}")
+        int publishers = 8;
+
+        @Override
+        public Integer call() throws Exception {
+            broadcast(
+                    common,
+                    target,
+                    "rooms-" + target,
+                    new BroadcastWorkload.Config(
+                            "many rooms", rooms, members, rates, seconds, 3, publishers, 100, common.setupConcurrency));
+            return 0;
+        }
+    }
+
+    @Command(name = "storm", mixinStandardHelpOptions = true, description = "Sessions established per second.")
+    static final class Storm implements Callable<Integer> {
+        @Mixin
+        Common common = new Common();
+
+        @Option(names = "--target", description = "socketserve or ceiling (default: ${DEFAULT-VALUE})")
+        Target target = Target.socketserve;
+
+        @Option(names = "--sessions", description = "default: ${DEFAULT-VALUE}")
+        int sessions = 10_000;
+
+        @Option(names = "--concurrency", description = "default: ${DEFAULT-VALUE}")
+        int concurrency = 256;
+
+        @Override
+        public Integer call() throws Exception {
+            storm(common, target, sessions, concurrency);
+            return 0;
+        }
+    }
+
+    static ConnectStorm.Result storm(Common c, Target target, int sessions, int concurrency) throws Exception {
+        String name = "storm-" + target;
+        try (ProcessServers servers = start(c, target, name);
+                SseDriver driver = c.driver(servers)) {
+            // A short warm-up so that the JIT has seen the path once.
+            ConnectStorm.run(driver, servers, Math.min(2000, sessions / 5), concurrency);
+            ConnectStorm.Result r = ConnectStorm.run(driver, servers, sessions, concurrency);
+            Tables.writeJson(c.out.resolve(name + ".json"), r);
+            Tables.writeText(c.out.resolve(name + ".md"), Tables.storm(List.of(r)));
+            System.out.println(Tables.storm(List.of(r)));
+            return r;
+        }
+    }
+
+    @Command(name = "idle", mixinStandardHelpOptions = true, description = "Heap and RSS per idle SSE session.")
+    static final class Idle implements Callable<Integer> {
+        @Mixin
+        Common common = new Common();
+
+        @Option(names = "--target", description = "socketserve or ceiling (default: ${DEFAULT-VALUE})")
+        Target target = Target.socketserve;
+
+        @Option(names = "--sizes", split = ",", description = "default: ${DEFAULT-VALUE}")
+        List<Integer> sizes = List.of(1000, 10_000, 19_000);
+
+        @Override
+        public Integer call() throws Exception {
+            idle(common, target, sizes);
+            return 0;
+        }
+    }
+
+    static List<IdleWorkload.Result> idle(Common c, Target target, List<Integer> sizes) throws Exception {
+        String name = "idle-" + target;
+        try (ProcessServers servers = start(c, target, name);
+                SseDriver driver = c.driver(servers)) {
+            List<IdleWorkload.Result> r = IdleWorkload.run(driver, servers, sizes, c.setupConcurrency);
+            Tables.writeJson(c.out.resolve(name + ".json"), r);
+            Tables.writeText(c.out.resolve(name + ".md"), Tables.idle(r));
+            System.out.println(Tables.idle(r));
+            return r;
+        }
+    }
+
+    @Command(
+            name = "suite",
+            mixinStandardHelpOptions = true,
+            description = "Every scenario at the sizes of docs/benchmarks.md, tables and plots.")
+    static final class Suite implements Callable<Integer> {
+        @Mixin
+        Common common = new Common();
+
+        @Option(names = "--img", description = "where the PNG plots go (default: ${DEFAULT-VALUE})")
+        Path img = Path.of("docs", "img");
+
+        @Option(names = "--seconds", description = "per step (default: ${DEFAULT-VALUE})")
+        double seconds = 8;
+
+        @Option(names = "--max-subscribers", description = "largest fan-out (default: ${DEFAULT-VALUE})")
+        int maxSubscribers = 19_000;
+
+        @Option(
+                names = "--only",
+                split = ",",
+                description = "run only these parts: fanout, sweep, ceiling, rooms, storm, idle, redis")
+        List<String> only = List.of();
+
+        @Option(
+                names = "--sweep-rates",
+                split = ",",
+                description = "saturation sweep at 1,000 subscribers (default: ${DEFAULT-VALUE})")
+        List<Integer> sweepRates = List.of(100, 250, 500, 750, 1000, 1500, 2000);
+
+        boolean wants(String part) {
+            return only.isEmpty() || only.contains(part);
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Object> all = new LinkedHashMap<>();
+            Map<String, List<Plots.Point>> sweep = new LinkedHashMap<>();
+            Map<String, Histogram> curves = new LinkedHashMap<>();
+            StringBuilder md = new StringBuilder();
+            if (wants("fanout")) {
+                List<StepResult> fan = new ArrayList<>();
+                fan.addAll(run("fanout-100", Target.socketserve, 1, 100, List.of(100, 1000)));
+                fan.addAll(run("fanout-5000", Target.socketserve, 1, 5000, List.of(100)));
+                fan.addAll(run("fanout-" + maxSubscribers, Target.socketserve, 1, maxSubscribers, List.of(10, 50)));
+                for (StepResult s : fan) {
+                    curves.put(s.subscribers() + " subs × " + s.rate() + " msg/s", s.histogram());
+                }
+                md.append("## fan-out\n\n").append(Tables.steps(fan)).append('\n');
+                all.put("fanout", fan);
+            }
+            if (wants("sweep")) {
+                List<StepResult> s = run("sweep-socketserve", Target.socketserve, 1, 1000, sweepRates);
+                sweep.put("socket-serve (in-memory)", points(s));
+                for (StepResult r : s) {
+                    if (r.rate() == 100 || r.rate() == 1000) {
+                        curves.put("1000 subs × " + r.rate() + " msg/s", r.histogram());
+                    }
+                }
+                md.append("## saturation, 1,000 subscribers\n\n")
+                        .append(Tables.steps(s))
+                        .append('\n');
+                all.put("sweep", s);
+            }
+            if (wants("ceiling")) {
+                List<Integer> rates = new ArrayList<>(sweepRates);
+                rates.add(3000);
+                List<StepResult> s = run("sweep-ceiling", Target.ceiling, 1, 1000, rates);
+                sweep.put("raw Netty ceiling", points(s));
+                md.append("## ceiling, 1,000 subscribers\n\n")
+                        .append(Tables.steps(s))
+                        .append('\n');
+                all.put("ceiling", s);
+            }
+            if (wants("redis")) {
+                List<StepResult> r1 = run("redis-1", Target.redis1, 1, 1000, List.of(100, 500, 1000));
+                List<StepResult> r2 = run("redis-2", Target.redis2, 1, 1000, List.of(100, 500, 1000));
+                sweep.put("socket-serve (Redis, 1 instance)", points(r1));
+                sweep.put("socket-serve (Redis, 2 instances)", points(r2));
+                List<StepResult> both = new ArrayList<>(r1);
+                both.addAll(r2);
+                md.append("## Redis fan-out, 1,000 subscribers\n\n")
+                        .append(Tables.steps(both))
+                        .append('\n');
+                all.put("redis", both);
+            }
+            if (wants("rooms")) {
+                List<StepResult> s = run("rooms", Target.socketserve, 1000, 10, List.of(1000, 3000));
+                md.append("## many rooms\n\n").append(Tables.steps(s)).append('\n');
+                all.put("rooms", s);
+            }
+            if (wants("storm")) {
+                List<ConnectStorm.Result> s = List.of(
+                        storm(common, Target.socketserve, 10_000, 256), storm(common, Target.ceiling, 10_000, 256));
+                md.append("## connect storm\n\n").append(Tables.storm(s)).append('\n');
+                all.put("storm", s);
+            }
+            if (wants("idle")) {
+                List<IdleWorkload.Result> s =
+                        new ArrayList<>(idle(common, Target.socketserve, List.of(1000, 10_000, 19_000)));
+                md.append("## idle sessions\n\n").append(Tables.idle(s)).append('\n');
+                all.put("idle", s);
+            }
+            if (!curves.isEmpty()) {
+                Plots.latencyCurve(
+                        "socket-serve fan-out latency (send → receive)",
+                        curves,
+                        img.resolve("latency-percentiles.png"));
+            }
+            if (!sweep.isEmpty()) {
+                Plots.deliveredVsOffered(
+                        "1,000 subscribers: delivered vs offered", sweep, img.resolve("delivered-vs-offered.png"));
+            }
+            Tables.writeJson(common.out.resolve("suite.json"), all);
+            Tables.writeText(common.out.resolve("suite.md"), md.toString());
+            System.out.println(md);
+            return 0;
+        }
+
+        private List<StepResult> run(String name, Target target, int rooms, int members, List<Integer> rates)
+                throws Exception {
+            String scenario = rooms > 1 ? "many rooms" : "fan-out";
+            return broadcast(
+                    common,
+                    target,
+                    name,
+                    new BroadcastWorkload.Config(
+                            scenario,
+                            rooms,
+                            members,
+                            rates,
+                            seconds,
+                            3,
+                            rooms > 1 ? 8 : 4,
+                            100,
+                            common.setupConcurrency));
+        }
+
+        private static List<Plots.Point> points(List<StepResult> steps) {
+            return steps.stream()
+                    .map(s -> new Plots.Point(s.offeredPerSec(), s.deliveredPerSec()))
+                    .toList();
+        }
+    }
+}

@@ -1,0 +1,238 @@
+package io.socketserve.bench.driver.sse;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.socketserve.bench.driver.DriverStats;
+import io.socketserve.bench.driver.StreamListener;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One keep-alive HTTP/1.1 connection of the generator: requests one at a time, and finally, maybe, a
+ * Server-Sent Events response that it parses in place and hands to a {@link StreamListener}.
+ * Everything but {@link #request} and {@link #stream} runs on the channel's event loop.
+ */
+final class HttpConnection extends ChannelInboundHandlerAdapter implements ResponseParser.Handler, SseParser.Handler {
+
+    /** A complete response. */
+    record Response(int status, byte[] body) {
+        String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Told when a stream this connection carried ends. */
+    interface StreamEnd {
+        void streamEnded(HttpConnection connection, boolean beforeOpen);
+    }
+
+    private static final byte[] CONNECTED = "\"event\":\"connected\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MISSED = "\"event\":\"__missed\"".getBytes(StandardCharsets.US_ASCII);
+
+    private final DriverStats stats;
+    private final ResponseParser parser = new ResponseParser(this);
+    private final SseParser sse = new SseParser(this);
+    private @Nullable Channel channel;
+    private @Nullable CompletableFuture<Response> pending;
+    private @Nullable CompletableFuture<Void> pendingStream;
+    private @Nullable StreamListener listener;
+    private @Nullable StreamEnd streamEnd;
+    private boolean opened;
+
+    HttpConnection(DriverStats stats) {
+        this.stats = stats;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        // Before the connect promise completes (its listeners run before channelActive).
+        this.channel = ctx.channel();
+    }
+
+    Channel channel() {
+        Channel c = channel;
+        if (c == null) {
+            throw new IllegalStateException("not connected");
+        }
+        return c;
+    }
+
+    /** Sends a request (bytes of a complete HTTP/1.1 request); completes with the response. */
+    CompletableFuture<Response> request(ByteBuf request) {
+        CompletableFuture<Response> f = new CompletableFuture<>();
+        Channel ch = channel();
+        runOnLoop(() -> {
+            if (pending != null || pendingStream != null || listener != null) {
+                request.release();
+                f.completeExceptionally(new IllegalStateException("connection busy"));
+                return;
+            }
+            if (!ch.isActive()) {
+                request.release();
+                f.completeExceptionally(new IOException("connection closed"));
+                return;
+            }
+            pending = f;
+            ch.writeAndFlush(request, ch.voidPromise());
+        });
+        return f;
+    }
+
+    /** Sends a GET that opens a stream; completes when the {@code connected} frame arrived. */
+    CompletableFuture<Void> stream(ByteBuf request, StreamListener listener, StreamEnd end) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        Channel ch = channel();
+        runOnLoop(() -> {
+            if (pending != null || pendingStream != null || this.listener != null) {
+                request.release();
+                f.completeExceptionally(new IllegalStateException("connection busy"));
+                return;
+            }
+            if (!ch.isActive()) {
+                request.release();
+                f.completeExceptionally(new IOException("connection closed"));
+                return;
+            }
+            this.pendingStream = f;
+            this.listener = listener;
+            this.streamEnd = end;
+            ch.writeAndFlush(request, ch.voidPromise());
+        });
+        return f;
+    }
+
+    private void runOnLoop(Runnable r) {
+        Channel ch = channel();
+        if (ch.eventLoop().inEventLoop()) {
+            r.run();
+        } else {
+            ch.eventLoop().execute(r);
+        }
+    }
+
+    void close() {
+        Channel c = channel;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    // ----------------------------------------------------------------------------------- inbound
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf buf = (ByteBuf) msg;
+        try {
+            parser.feed(buf);
+        } catch (RuntimeException e) {
+            fail(e);
+            ctx.close();
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        parser.closed();
+        fail(new IOException("connection closed"));
+        ended();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        fail(cause);
+        ctx.close();
+    }
+
+    private void fail(Throwable cause) {
+        CompletableFuture<Response> p = pending;
+        pending = null;
+        if (p != null) {
+            p.completeExceptionally(cause);
+        }
+        CompletableFuture<Void> s = pendingStream;
+        pendingStream = null;
+        if (s != null) {
+            s.completeExceptionally(cause);
+        }
+    }
+
+    private void ended() {
+        StreamEnd end = streamEnd;
+        streamEnd = null;
+        StreamListener l = listener;
+        listener = null;
+        if (end != null && l != null) {
+            end.streamEnded(this, !opened);
+        }
+    }
+
+    // ------------------------------------------------------------------------------ parser events
+
+    @Override
+    public boolean onHead(int status, String contentType) {
+        return pendingStream != null && status == 200 && contentType.startsWith("text/event-stream");
+    }
+
+    @Override
+    public void onBodyPart(ByteBuf buf, int index, int length) {
+        sse.feed(buf, index, length);
+    }
+
+    @Override
+    public void onResponse(int status, byte[] body) {
+        CompletableFuture<Response> p = pending;
+        pending = null;
+        if (p != null) {
+            p.complete(new Response(status, body));
+            return;
+        }
+        CompletableFuture<Void> s = pendingStream;
+        pendingStream = null;
+        listener = null;
+        streamEnd = null;
+        if (s != null) {
+            s.completeExceptionally(
+                    new IOException("stream refused: " + status + " " + new String(body, StandardCharsets.UTF_8)));
+        }
+    }
+
+    @Override
+    public void onStreamEnd() {
+        ended();
+        close();
+    }
+
+    @Override
+    public void onEvent(long id, byte[] data, int length) {
+        StreamListener l = listener;
+        if (l == null) {
+            return;
+        }
+        if (id >= 0) {
+            l.onMessage(id, data, length);
+            return;
+        }
+        if (Bytes.indexOf(data, length, CONNECTED, 0) >= 0) {
+            opened = true;
+            CompletableFuture<Void> s = pendingStream;
+            pendingStream = null;
+            if (s != null) {
+                s.complete(null);
+            }
+        } else if (Bytes.indexOf(data, length, MISSED, 0) >= 0) {
+            stats.missedNotice();
+        }
+        // __disconnect: the server closes the stream right after; StreamEnd decides what to do.
+    }
+
+    @Override
+    public void onComment() {
+        stats.keepalive();
+    }
+}

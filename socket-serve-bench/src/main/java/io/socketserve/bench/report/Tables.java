@@ -1,0 +1,127 @@
+package io.socketserve.bench.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.socketserve.bench.workload.ConnectStorm;
+import io.socketserve.bench.workload.IdleWorkload;
+import io.socketserve.bench.workload.StepResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/** Markdown tables and JSON files for the results. */
+public final class Tables {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Tables() {}
+
+    public static void writeJson(Path file, Object value) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        JSON.writeValue(file.toFile(), value);
+    }
+
+    public static void writeText(Path file, String text) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.writeString(file, text);
+    }
+
+    /** The broadcast steps as a table. */
+    public static String steps(List<StepResult> steps) {
+        StringBuilder b = new StringBuilder();
+        boolean redis = steps.stream().anyMatch(s -> s.redisCommandsPerBroadcast() != null);
+        b.append(
+                "| server | rooms | subs | msg/s | offered/s | delivered/s | unsent msgs | lost | dup | ooo | p50 ms | p99 ms"
+                        + " | p99.9 ms | max ms | server CPU | gen CPU | server RSS MB | cut/resumed |");
+        if (redis) {
+            b.append(" Redis cmds/msg |");
+        }
+        b.append('\n');
+        b.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        if (redis) {
+            b.append("--:|");
+        }
+        b.append('\n');
+        for (StepResult s : steps) {
+            b.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %d | %,d | %,d | %,.0f | %,.0f | %,d | %,d | %,d | %,d | %s | %s | %s | %s | %.0f%% | %.0f%% | %,d | %d/%d |",
+                    s.server(),
+                    s.rooms(),
+                    s.subscribers(),
+                    s.rate(),
+                    s.offeredPerSec(),
+                    s.deliveredPerSec(),
+                    s.unsent(),
+                    s.lost(),
+                    s.duplicates(),
+                    s.outOfOrder(),
+                    Plots.fmt(s.p50()),
+                    Plots.fmt(s.p99()),
+                    Plots.fmt(s.p999()),
+                    Plots.fmt(s.max()),
+                    s.serverCpu(),
+                    s.generatorCpu(),
+                    s.serverRssMb(),
+                    s.streamsCut(),
+                    s.resumes()));
+            if (redis) {
+                b.append(' ')
+                        .append(s.redisCommandsPerBroadcast() == null ? "–" : s.redisCommandsPerBroadcast())
+                        .append(" |");
+            }
+            b.append('\n');
+        }
+        return b.toString();
+    }
+
+    public static String storm(List<ConnectStorm.Result> results) {
+        StringBuilder b = new StringBuilder();
+        b.append("| server | sessions | concurrency | established | failed | seconds | sessions/s | p50 ms | p99 ms"
+                + " | max ms | server CPU | gen CPU | server RSS MB |\n");
+        b.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        for (ConnectStorm.Result r : results) {
+            b.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %,d | %d | %,d | %,d | %.2f | %,.0f | %s | %s | %s | %.0f%% | %.0f%% | %,d |\n",
+                    r.server(),
+                    r.sessions(),
+                    r.concurrency(),
+                    r.established(),
+                    r.failures(),
+                    r.seconds(),
+                    r.sessionsPerSec(),
+                    Plots.fmt(r.p50()),
+                    Plots.fmt(r.p99()),
+                    Plots.fmt(r.max()),
+                    r.serverCpu(),
+                    r.generatorCpu(),
+                    r.serverRssMb()));
+        }
+        return b.toString();
+    }
+
+    public static String idle(List<IdleWorkload.Result> results) {
+        StringBuilder b = new StringBuilder();
+        b.append("| server | sessions | established | heap after GC MB | RSS MB | heap B/session | RSS B/session"
+                + " | Netty direct MB | idle server CPU |\n");
+        b.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        for (IdleWorkload.Result r : results) {
+            b.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %,d | %,d | %,d | %,d | %,d | %,d | %,d | %.1f%% |\n",
+                    r.server(),
+                    r.sessions(),
+                    r.established(),
+                    r.heapAfterGcMb(),
+                    r.rssMb(),
+                    r.heapBytesPerSession(),
+                    r.rssBytesPerSession(),
+                    r.nettyDirectMb(),
+                    r.serverCpuIdle()));
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,61 @@
+package io.socketserve.bench.server;
+
+import io.socketserve.ServerOptions;
+import io.socketserve.SocketServer;
+import io.socketserve.netty.EmbeddedServer;
+import io.socketserve.redis.RedisBackend;
+
+/**
+ * The server side of the scenarios, run in its own JVM so that its CPU, RSS and heap can be measured
+ * apart from the generator's: a {@link SocketServer} (in-memory, or Redis with {@code --redis
+ * <uri>}) behind an {@link EmbeddedServer} on 127.0.0.1, with two handlers — {@code join} ({@code
+ * {"room":…}}) and {@code pub} (broadcasts its payload to {@code data.room} as event {@code m}).
+ *
+ * <pre>
+ * java -cp socket-serve-bench.jar io.socketserve.bench.server.BenchServer [--port 0] [--redis redis://…] [--io-threads 0]
+ * </pre>
+ */
+public final class BenchServer {
+
+    private BenchServer() {}
+
+    public static void main(String[] args) throws Exception {
+        int port = 0;
+        String redis = null;
+        int ioThreads = 0;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--port" -> port = Integer.parseInt(args[++i]);
+                case "--redis" -> redis = args[++i];
+                case "--io-threads" -> ioThreads = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        ServerOptions.Builder options = ServerOptions.builder();
+        if (redis != null) {
+            options.backend(RedisBackend.create(redis));
+        }
+        SocketServer server = create(options.build());
+        EmbeddedServer http = EmbeddedServer.builder(server)
+                .host("127.0.0.1")
+                .port(port)
+                .ioThreads(ioThreads)
+                .serveClient(false)
+                .start();
+        Control.serve(http.port(), () -> {
+            http.close();
+            server.close();
+        });
+        System.exit(0);
+    }
+
+    /** The server with the scenarios' handlers. */
+    public static SocketServer create(ServerOptions options) {
+        SocketServer server = SocketServer.create(options);
+        server.on("join", (socket, data, ack) -> socket.join(data.path("room").asText()));
+        server.on(
+                "pub",
+                (socket, data, ack) -> socket.broadcastToRoom(data.path("room").asText(), "m", data));
+        return server;
+    }
+}

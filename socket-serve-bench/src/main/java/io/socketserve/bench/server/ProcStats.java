@@ -1,0 +1,46 @@
+package io.socketserve.bench.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** CPU time and resident memory of a Linux process, from {@code /proc} (proc(5)). */
+public final class ProcStats {
+
+    /** {@code sysconf(_SC_CLK_TCK)}: 100 on every Linux this runs on (checked with {@code getconf CLK_TCK}). */
+    private static final long CLOCK_TICKS_PER_SECOND = 100;
+
+    private ProcStats() {}
+
+    /** User + system CPU time of the process in nanoseconds, or -1 if unreadable. */
+    public static long cpuNanos(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            // Fields after the command name, which is in parentheses and may contain spaces.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime (14), stime (15)
+            return ticks * 1_000_000_000L / CLOCK_TICKS_PER_SECOND;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** Resident set size in bytes ({@code VmRSS}), or -1 if unreadable. */
+    public static long rssBytes(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** This JVM's pid. */
+    public static long self() {
+        return ProcessHandle.current().pid();
+    }
+}

@@ -1,0 +1,113 @@
+package io.socketserve.bench.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/** One or more server JVMs (several instances share a Redis), plus the Redis itself when there is one. */
+public final class ProcessServers implements ServerHandle {
+
+    private final String label;
+    private final List<ServerProcess> processes;
+    private final @Nullable RedisProcess redis;
+
+    private ProcessServers(String label, List<ServerProcess> processes, @Nullable RedisProcess redis) {
+        this.label = label;
+        this.processes = processes;
+        this.redis = redis;
+    }
+
+    /** {@code instances} socket-serve JVMs: in-memory when 1 and {@code redis} is null. */
+    public static ProcessServers socketServe(
+            List<String> jvmFlags, int instances, @Nullable RedisProcess redis, Path logDir) throws IOException {
+        List<ServerProcess> list = new ArrayList<>();
+        try {
+            for (int i = 0; i < instances; i++) {
+                List<String> args = new ArrayList<>();
+                if (redis != null) {
+                    args.add("--redis");
+                    args.add(redis.uri());
+                }
+                list.add(
+                        ServerProcess.start(jvmFlags, BenchServer.class, args, logDir.resolve("server-" + i + ".log")));
+            }
+        } catch (IOException | RuntimeException e) {
+            list.forEach(ServerProcess::close);
+            throw e;
+        }
+        String label = redis == null
+                ? "socket-serve (in-memory)"
+                : "socket-serve (Redis, " + instances + (instances == 1 ? " instance)" : " instances)");
+        return new ProcessServers(label, list, redis);
+    }
+
+    /** The raw-Netty ceiling server. */
+    public static ProcessServers ceiling(List<String> jvmFlags, Path logDir) throws IOException {
+        return new ProcessServers(
+                "raw Netty ceiling",
+                List.of(ServerProcess.start(jvmFlags, CeilingServer.class, List.of(), logDir.resolve("ceiling.log"))),
+                null);
+    }
+
+    @Override
+    public String label() {
+        return label;
+    }
+
+    @Override
+    public List<InetSocketAddress> endpoints() {
+        return processes.stream().map(ServerProcess::address).toList();
+    }
+
+    @Override
+    public long cpuNanos() {
+        long sum = 0;
+        for (ServerProcess p : processes) {
+            sum += ProcStats.cpuNanos(p.pid());
+        }
+        if (redis != null) {
+            sum += ProcStats.cpuNanos(redis.pid());
+        }
+        return sum;
+    }
+
+    @Override
+    public long rssBytes() {
+        long sum = 0;
+        for (ServerProcess p : processes) {
+            sum += ProcStats.rssBytes(p.pid());
+        }
+        return sum;
+    }
+
+    /** The Redis, if any. */
+    public @Nullable RedisProcess redis() {
+        return redis;
+    }
+
+    @Override
+    public List<JsonNode> gc() {
+        List<JsonNode> out = new ArrayList<>();
+        for (ServerProcess p : processes) {
+            out.add(p.command("gc"));
+        }
+        return out;
+    }
+
+    /** Pid of the first instance (for JFR, jcmd). */
+    public long firstPid() {
+        return processes.get(0).pid();
+    }
+
+    @Override
+    public void close() {
+        processes.forEach(ServerProcess::close);
+        if (redis != null) {
+            redis.close();
+        }
+    }
+}

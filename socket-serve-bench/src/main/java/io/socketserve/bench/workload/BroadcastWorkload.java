@@ -1,0 +1,270 @@
+package io.socketserve.bench.workload;
+
+import io.socketserve.bench.driver.ClientSession;
+import io.socketserve.bench.driver.DriverStats;
+import io.socketserve.bench.driver.ProtocolDriver;
+import io.socketserve.bench.server.ServerHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rooms of subscribers and publishers broadcasting to them: the fan-out scenario (one room) and the
+ * many-rooms scenario (message {@code seq} goes to room {@code seq % rooms}). Subscribers are set up
+ * once (connect, join, open the stream); then, for each rate, the publishers run open-loop for the
+ * step's duration, the generator waits for the deliveries to drain, and the step's numbers are taken.
+ */
+public final class BroadcastWorkload {
+
+    private static final Logger log = LoggerFactory.getLogger(BroadcastWorkload.class);
+
+    /**
+     * @param rooms number of rooms
+     * @param membersPerRoom subscribers per room
+     * @param rates the steps' publish rates (messages per second, all rooms together)
+     * @param seconds duration of each step
+     * @param warmupSeconds a first step at the lowest rate whose numbers are dropped (0: none)
+     * @param publishers publishing sessions (each has one POST in flight at a time)
+     * @param payloadBytes size of each message's JSON payload
+     * @param setupConcurrency subscribers being set up at once
+     */
+    public record Config(
+            String scenario,
+            int rooms,
+            int membersPerRoom,
+            List<Integer> rates,
+            double seconds,
+            double warmupSeconds,
+            int publishers,
+            int payloadBytes,
+            int setupConcurrency) {}
+
+    private final Config config;
+    private volatile @Nullable Step current;
+
+    public BroadcastWorkload(Config config) {
+        this.config = Objects.requireNonNull(config, "config == null");
+    }
+
+    /**
+     * Runs every step.
+     *
+     * @param redisCommands total Redis commands so far, or {@code null} without Redis
+     */
+    public List<StepResult> run(ProtocolDriver driver, ServerHandle server, @Nullable LongSupplier redisCommands)
+            throws Exception {
+        int subscribers = config.rooms() * config.membersPerRoom();
+        int[] members = new int[config.rooms()];
+        List<Subscriber> subs = new ArrayList<>(subscribers);
+        for (int i = 0; i < subscribers; i++) {
+            subs.add(new Subscriber(i % config.rooms(), () -> current));
+        }
+        long setupStart = System.nanoTime();
+        Ramp.Outcome<ClientSession> opened = Ramp.run(subscribers, config.setupConcurrency(), i -> {
+                    Subscriber s = subs.get(i);
+                    return driver.connect(i % driver.instances()).thenCompose(session -> session.emit(
+                                    "join", ("{\"room\":\"r" + s.room + "\"}").getBytes(StandardCharsets.US_ASCII))
+                            .thenCompose(v -> session.openStream(s))
+                            .thenApply(v -> session));
+                })
+                .get(10, TimeUnit.MINUTES);
+        List<ClientSession> sessions = new ArrayList<>();
+        for (int i = 0; i < subscribers; i++) {
+            ClientSession s = opened.results().get(i);
+            if (s != null) {
+                sessions.add(s);
+                members[subs.get(i).room]++;
+            }
+        }
+        double setupSeconds = (System.nanoTime() - setupStart) / 1e9;
+        log.info(
+                "{}: {} of {} subscribers ready in {} s ({} failed{})",
+                config.scenario(),
+                sessions.size(),
+                subscribers,
+                String.format("%.1f", setupSeconds),
+                opened.failures(),
+                opened.firstFailure() == null ? "" : ": " + opened.firstFailure());
+
+        Ramp.Outcome<ClientSession> pubs = Ramp.run(
+                        config.publishers(), config.publishers(), i -> driver.connect(i % driver.instances()))
+                .get(1, TimeUnit.MINUTES);
+        List<ClientSession> pubSessions =
+                pubs.results().stream().filter(Objects::nonNull).toList();
+        if (pubSessions.isEmpty()) {
+            throw new IllegalStateException("no publisher could connect: " + pubs.firstFailure());
+        }
+        Publisher publisher = new Publisher(pubSessions, config.payloadBytes());
+
+        List<StepResult> results = new ArrayList<>();
+        long seq = 0;
+        try {
+            if (config.warmupSeconds() > 0) {
+                int rate = config.rates().stream().min(Integer::compare).orElse(100);
+                Step warm = new Step(seq, config.rooms());
+                StepResult r = step(
+                        warm,
+                        rate,
+                        config.warmupSeconds(),
+                        publisher,
+                        pubSessions.size(),
+                        driver,
+                        server,
+                        members,
+                        null);
+                seq += warm.sent;
+                log.info(
+                        "{}: warm-up at {} msg/s: {} deliveries, p99 {} ms",
+                        config.scenario(),
+                        rate,
+                        r.delivered(),
+                        r.p99());
+            }
+            for (int rate : config.rates()) {
+                Step step = new Step(seq, config.rooms());
+                StepResult r = step(
+                        step,
+                        rate,
+                        config.seconds(),
+                        publisher,
+                        pubSessions.size(),
+                        driver,
+                        server,
+                        members,
+                        redisCommands);
+                seq += step.sent;
+                results.add(r);
+                log.info(
+                        "{}: {} subs × {} msg/s → {}/s of {}/s offered, p50 {} p99 {} max {} ms, lost {}, server CPU {}%",
+                        config.scenario(),
+                        r.subscribers(),
+                        rate,
+                        Math.round(r.deliveredPerSec()),
+                        Math.round(r.offeredPerSec()),
+                        r.p50(),
+                        r.p99(),
+                        r.max(),
+                        r.lost(),
+                        r.serverCpu());
+            }
+        } finally {
+            current = null;
+            for (ClientSession s : pubSessions) {
+                s.close();
+            }
+            for (ClientSession s : sessions) {
+                s.close();
+            }
+        }
+        return results;
+    }
+
+    private StepResult step(
+            Step step,
+            int rate,
+            double seconds,
+            Publisher publisher,
+            int publisherCount,
+            ProtocolDriver driver,
+            ServerHandle server,
+            int[] members,
+            @Nullable LongSupplier redisCommands) {
+        DriverStats ds = driver.stats();
+        long cut0 = ds.streamsClosedByServer();
+        long resumes0 = ds.resumes();
+        long missed0 = ds.missedNotices();
+        long redis0 = redisCommands == null ? 0 : redisCommands.getAsLong();
+        current = step;
+        CpuMeter cpu = new CpuMeter(server);
+        long start = System.nanoTime();
+        Publisher.Sent sent = publisher.run(step, rate, seconds, TimeUnit.SECONDS.toNanos(2));
+        long windowEnd = start + (long) (seconds * 1e9);
+        // Deliveries inside the step's own window count for the rate; the drain only settles losses.
+        long deliveredInWindow;
+        long now = System.nanoTime();
+        if (now < windowEnd) {
+            sleepNanos(windowEnd - now);
+        }
+        deliveredInWindow = step.delivered.sum();
+        double[] cpuPercent = cpu.percent();
+        long rss = server.rssBytes();
+        publisher.awaitIdle(publisherCount, TimeUnit.SECONDS.toNanos(30));
+        long expected = step.expected(members);
+        long lastCount = -1;
+        long lastProgress = System.nanoTime();
+        long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < drainDeadline) {
+            long d = step.delivered.sum();
+            if (d >= expected) {
+                break;
+            }
+            if (d != lastCount) {
+                lastCount = d;
+                lastProgress = System.nanoTime();
+            } else if (System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(3)) {
+                break;
+            }
+            sleepNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+        sleepNanos(TimeUnit.MILLISECONDS.toNanos(200)); // late duplicates would show up here
+        Long redisPerBroadcast = null;
+        long acked = step.acked();
+        if (redisCommands != null && acked > 0) {
+            redisPerBroadcast = Math.round((redisCommands.getAsLong() - redis0) / (double) acked);
+        }
+        long delivered = step.delivered.sum();
+        Histogram h = step.latency.merged();
+        int subscribers = 0;
+        for (int m : members) {
+            subscribers += m;
+        }
+        return new StepResult(
+                config.scenario(),
+                server.label(),
+                config.rooms(),
+                subscribers,
+                rate,
+                seconds,
+                (double) rate * subscribers / config.rooms(),
+                deliveredInWindow / seconds,
+                sent.sent(),
+                sent.unsent(),
+                step.publishFailures.sum(),
+                expected,
+                delivered,
+                Math.max(0, expected - delivered),
+                step.duplicates.sum(),
+                step.outOfOrder.sum(),
+                step.stray.sum(),
+                StepResult.ms(h, 50),
+                StepResult.ms(h, 90),
+                StepResult.ms(h, 99),
+                StepResult.ms(h, 99.9),
+                h.getTotalCount() == 0 ? 0 : Math.round(h.getMaxValue() / 10.0) / 100.0,
+                cpuPercent[0],
+                cpuPercent[1],
+                rss / (1024 * 1024),
+                ds.streamsClosedByServer() - cut0,
+                ds.resumes() - resumes0,
+                ds.missedNotices() - missed0,
+                sent.maxBacklog(),
+                redisPerBroadcast,
+                h);
+    }
+
+    static void sleepNanos(long nanos) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

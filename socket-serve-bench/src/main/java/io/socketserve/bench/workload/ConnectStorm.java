@@ -1,0 +1,88 @@
+package io.socketserve.bench.workload;
+
+import io.socketserve.bench.driver.ClientSession;
+import io.socketserve.bench.driver.ProtocolDriver;
+import io.socketserve.bench.driver.StreamListener;
+import io.socketserve.bench.server.ServerHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Sessions established per second: each session is a new TCP connection, {@code POST /connect}, then
+ * {@code GET /sse} until the {@code connected} frame — what a browser does on page load. At most
+ * {@code concurrency} are in progress at once; sessions stay open until the end.
+ */
+public final class ConnectStorm {
+
+    /** The result; latencies (connection start → stream confirmed) in ms. */
+    public record Result(
+            String server,
+            int sessions,
+            int concurrency,
+            long established,
+            long failures,
+            double seconds,
+            double sessionsPerSec,
+            double p50,
+            double p99,
+            double max,
+            double serverCpu,
+            double generatorCpu,
+            long serverRssMb) {}
+
+    private static final StreamListener IGNORE = new StreamListener() {
+        @Override
+        public void onMessage(long position, byte[] json, int length) {}
+
+        @Override
+        public long lastPosition() {
+            return -1;
+        }
+    };
+
+    private ConnectStorm() {}
+
+    public static Result run(ProtocolDriver driver, ServerHandle server, int sessions, int concurrency)
+            throws Exception {
+        LatencyRecorder latency = new LatencyRecorder();
+        CpuMeter cpu = new CpuMeter(server);
+        long start = System.nanoTime();
+        Ramp.Outcome<ClientSession> out = Ramp.run(sessions, concurrency, i -> {
+                    long t0 = System.nanoTime();
+                    return driver.connect(i % driver.instances())
+                            .thenCompose(s -> s.openStream(IGNORE).thenApply(v -> {
+                                latency.recordNanos(System.nanoTime() - t0);
+                                return s;
+                            }));
+                })
+                .get(10, TimeUnit.MINUTES);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double[] c = cpu.percent();
+        long rss = server.rssBytes();
+        List<ClientSession> open =
+                new ArrayList<>(out.results().stream().filter(Objects::nonNull).toList());
+        // Let the I/O threads finish recording before merging.
+        CompletableFuture.runAsync(() -> {}).get();
+        Histogram h = latency.merged();
+        open.forEach(ClientSession::close);
+        long established = open.size();
+        return new Result(
+                server.label(),
+                sessions,
+                concurrency,
+                established,
+                out.failures(),
+                Math.round(seconds * 100) / 100.0,
+                Math.round(established / seconds),
+                StepResult.ms(h, 50),
+                StepResult.ms(h, 99),
+                h.getTotalCount() == 0 ? 0 : Math.round(h.getMaxValue() / 10.0) / 100.0,
+                c[0],
+                c[1],
+                rss / (1024 * 1024));
+    }
+}

@@ -1,0 +1,32 @@
+package io.socketserve.bench.workload;
+
+import io.socketserve.bench.server.ProcStats;
+import io.socketserve.bench.server.ServerHandle;
+
+/** CPU use of the server processes and of the generator over an interval, in % of one core. */
+final class CpuMeter {
+
+    private final ServerHandle server;
+    private final long wall0;
+    private final long server0;
+    private final long self0;
+
+    CpuMeter(ServerHandle server) {
+        this.server = server;
+        this.wall0 = System.nanoTime();
+        this.server0 = server.cpuNanos();
+        this.self0 = ProcStats.cpuNanos(ProcStats.self());
+    }
+
+    /** {server %, generator %} since construction. */
+    double[] percent() {
+        double wall = System.nanoTime() - wall0;
+        double s = (server.cpuNanos() - server0) * 100.0 / wall;
+        double g = (ProcStats.cpuNanos(ProcStats.self()) - self0) * 100.0 / wall;
+        return new double[] {round1(s), round1(g)};
+    }
+
+    static double round1(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+}
