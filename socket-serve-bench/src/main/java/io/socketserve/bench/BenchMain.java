@@ -4,6 +4,7 @@ import io.socketserve.bench.driver.sse.SseDriver;
 import io.socketserve.bench.report.Plots;
 import io.socketserve.bench.report.Tables;
 import io.socketserve.bench.server.ProcessServers;
+import io.socketserve.bench.server.Quiet;
 import io.socketserve.bench.server.RedisProcess;
 import io.socketserve.bench.workload.BroadcastWorkload;
 import io.socketserve.bench.workload.ConnectStorm;
@@ -79,6 +80,17 @@ public final class BenchMain {
         @Option(names = "--setup-concurrency", description = "sessions set up at once (default: ${DEFAULT-VALUE})")
         int setupConcurrency = 200;
 
+        @Option(
+                names = "--quiet-wait",
+                description =
+                        "seconds to wait for the machine to be quiet before each scenario, 0: don't (default: ${DEFAULT-VALUE})")
+        long quietWait = 600;
+
+        @Option(
+                names = "--quiet-threshold",
+                description = "machine CPU (% of one core) below which it counts as quiet (default: ${DEFAULT-VALUE})")
+        double quietThreshold = 25;
+
         List<String> serverFlags(String name) {
             List<String> flags = new ArrayList<>(serverJvm);
             if (jfr) {
@@ -102,6 +114,7 @@ public final class BenchMain {
     }
 
     static ProcessServers start(Common c, Target target, String name) throws IOException {
+        Quiet.await(c.quietThreshold, c.quietWait);
         Path logs = c.out.resolve("logs");
         return switch (target) {
             case socketserve -> ProcessServers.socketServe(c.serverFlags(name), 1, null, logs);

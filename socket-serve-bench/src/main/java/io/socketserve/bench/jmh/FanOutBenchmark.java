@@ -3,7 +3,6 @@ package io.socketserve.bench.jmh;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.socketserve.ServerOptions;
 import io.socketserve.SocketServer;
 import io.socketserve.bench.server.BenchServer;
 import io.socketserve.transport.Frame;
@@ -70,7 +69,7 @@ public class FanOutBenchmark {
 
     @Setup(Level.Trial)
     public void setup() throws Exception {
-        server = BenchServer.create(ServerOptions.defaults());
+        server = BenchServer.create(BenchServer.options().build());
         SocketEndpoint endpoint = server.endpoint();
         for (int i = 0; i < members; i++) {
             TransportResponse r = endpoint.handle(Requests.post("/connect", null, "{}"))

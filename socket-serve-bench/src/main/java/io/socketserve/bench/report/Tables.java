@@ -34,12 +34,12 @@ public final class Tables {
         boolean redis = steps.stream().anyMatch(s -> s.redisCommandsPerBroadcast() != null);
         b.append(
                 "| server | rooms | subs | msg/s | offered/s | delivered/s | unsent msgs | lost | dup | ooo | p50 ms | p99 ms"
-                        + " | p99.9 ms | max ms | server CPU | gen CPU | server RSS MB | cut/resumed |");
+                        + " | p99.9 ms | max ms | server CPU | gen CPU | other CPU | server RSS MB | cut/resumed |");
         if (redis) {
             b.append(" Redis cmds/msg |");
         }
         b.append('\n');
-        b.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        b.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         if (redis) {
             b.append("--:|");
         }
@@ -47,7 +47,7 @@ public final class Tables {
         for (StepResult s : steps) {
             b.append(String.format(
                     Locale.ROOT,
-                    "| %s | %d | %,d | %,d | %,.0f | %,.0f | %,d | %,d | %,d | %,d | %s | %s | %s | %s | %.0f%% | %.0f%% | %,d | %d/%d |",
+                    "| %s | %d | %,d | %,d | %,.0f | %,.0f | %,d | %,d | %,d | %,d | %s | %s | %s | %s | %.0f%% | %.0f%% | %.0f%% | %,d | %d/%d |",
                     s.server(),
                     s.rooms(),
                     s.subscribers(),
@@ -64,6 +64,7 @@ public final class Tables {
                     Plots.fmt(s.max()),
                     s.serverCpu(),
                     s.generatorCpu(),
+                    s.otherCpu(),
                     s.serverRssMb(),
                     s.streamsCut(),
                     s.resumes()));
@@ -80,12 +81,12 @@ public final class Tables {
     public static String storm(List<ConnectStorm.Result> results) {
         StringBuilder b = new StringBuilder();
         b.append("| server | sessions | concurrency | established | failed | seconds | sessions/s | p50 ms | p99 ms"
-                + " | max ms | server CPU | gen CPU | server RSS MB |\n");
-        b.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+                + " | max ms | server CPU | gen CPU | other CPU | server RSS MB |\n");
+        b.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for (ConnectStorm.Result r : results) {
             b.append(String.format(
                     Locale.ROOT,
-                    "| %s | %,d | %d | %,d | %,d | %.2f | %,.0f | %s | %s | %s | %.0f%% | %.0f%% | %,d |\n",
+                    "| %s | %,d | %d | %,d | %,d | %.2f | %,.0f | %s | %s | %s | %.0f%% | %.0f%% | %.0f%% | %,d |\n",
                     r.server(),
                     r.sessions(),
                     r.concurrency(),
@@ -98,6 +99,7 @@ public final class Tables {
                     Plots.fmt(r.max()),
                     r.serverCpu(),
                     r.generatorCpu(),
+                    r.otherCpu(),
                     r.serverRssMb()));
         }
         return b.toString();

@@ -31,7 +31,7 @@ public final class BenchServer {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        ServerOptions.Builder options = ServerOptions.builder();
+        ServerOptions.Builder options = options();
         if (redis != null) {
             options.backend(RedisBackend.create(redis));
         }
@@ -47,6 +47,15 @@ public final class BenchServer {
             server.close();
         });
         System.exit(0);
+    }
+
+    /**
+     * The options of every benchmark server: defaults, except the per-session event rate limit and
+     * the per-address connection rate limit, which are off — a load test is a handful of addresses
+     * doing what thousands of clients would.
+     */
+    public static ServerOptions.Builder options() {
+        return ServerOptions.builder().eventRateLimit(0, 1).connectionRateLimit(0, 1);
     }
 
     /** The server with the scenarios' handlers. */

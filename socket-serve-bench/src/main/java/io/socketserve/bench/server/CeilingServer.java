@@ -38,19 +38,25 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The ceiling: the least a Netty server must do to serve the scenarios' SSE fan-out. It speaks just
  * enough of our protocol for the generator ({@code connect}, {@code message} with {@code join} and
  * {@code pub}, {@code sse}), keeps no log, no sessions beyond a map, and broadcasts by encoding the
- * whole chunk ({@code <size>CRLF id: n LF data: … LF LF CRLF}) once into one direct buffer, then running
- * one task per event loop that writes a retained duplicate to each of that loop's members and
- * flushes it. Slow readers are cut off at the same 1 MiB as the real server.
+ * whole chunk ({@code <size>CRLF id: n LF data: … LF LF CRLF}) once into one direct buffer and handing
+ * it to each event loop that has members; the loop writes a retained duplicate to each of its members
+ * and flushes each once per batch (the same batching the real server's per-loop writer does). Slow
+ * readers are cut off at the same 1 MiB as the real server.
  */
 public final class CeilingServer {
 
@@ -198,7 +204,61 @@ public final class CeilingServer {
         }
     }
 
-    private void broadcast(String roomName, String from, byte[] data) {
+    /**
+     * One event loop's pending broadcasts: drained by one task, which writes every pending chunk to
+     * each member of its room on this loop and then flushes each written channel once, so that a
+     * loop that falls behind sends several frames per syscall instead of one.
+     */
+    private static final class LoopQueue implements Runnable {
+        record Item(List<Channel> members, ByteBuf chunk) {}
+
+        final EventLoop loop;
+        final ConcurrentLinkedQueue<Item> queue = new ConcurrentLinkedQueue<>();
+        final AtomicBoolean scheduled = new AtomicBoolean();
+        final Set<Channel> dirty = Collections.newSetFromMap(new IdentityHashMap<>());
+
+        LoopQueue(EventLoop loop) {
+            this.loop = loop;
+        }
+
+        void add(List<Channel> members, ByteBuf chunk) {
+            queue.add(new Item(members, chunk));
+            if (scheduled.compareAndSet(false, true)) {
+                loop.execute(this);
+            }
+        }
+
+        @Override
+        public void run() {
+            scheduled.set(false);
+            Item item;
+            while ((item = queue.poll()) != null) {
+                try {
+                    List<Channel> members = item.members();
+                    for (int i = 0; i < members.size(); i++) {
+                        Channel ch = members.get(i);
+                        if (!ch.isWritable()) {
+                            ch.close(); // the client is not reading: cut it off, as the real server does
+                            continue;
+                        }
+                        ch.write(item.chunk().retainedDuplicate(), ch.voidPromise());
+                        dirty.add(ch);
+                    }
+                } finally {
+                    item.chunk().release();
+                }
+            }
+            for (Channel ch : dirty) {
+                ch.flush();
+            }
+            dirty.clear();
+        }
+    }
+
+    private final Map<EventLoop, LoopQueue> loops = new ConcurrentHashMap<>();
+
+    /** Serialised so that positions and the order of the items queued on each loop agree. */
+    private synchronized void broadcast(String roomName, String from, byte[] data) {
         Room room = rooms.get(roomName);
         if (room == null) {
             return;
@@ -211,22 +271,8 @@ public final class CeilingServer {
         ByteBuf chunk = io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(size.length + frame.length + 2);
         chunk.writeBytes(size).writeBytes(frame).writeByte('\r').writeByte('\n');
         for (Map.Entry<EventLoop, List<Channel>> e : room.byLoop.entrySet()) {
-            List<Channel> members = e.getValue();
             chunk.retain();
-            e.getKey().execute(() -> {
-                try {
-                    for (int i = 0; i < members.size(); i++) {
-                        Channel ch = members.get(i);
-                        if (!ch.isWritable()) {
-                            ch.close(); // the client is not reading: cut it off, as the real server does
-                            continue;
-                        }
-                        ch.writeAndFlush(chunk.retainedDuplicate(), ch.voidPromise());
-                    }
-                } finally {
-                    chunk.release();
-                }
-            });
+            loops.computeIfAbsent(e.getKey(), LoopQueue::new).add(e.getValue(), chunk);
         }
         chunk.release();
     }

@@ -1,7 +1,6 @@
 package io.socketserve.bench.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.socketserve.ServerOptions;
 import io.socketserve.SocketServer;
 import io.socketserve.netty.EmbeddedServer;
 import java.net.InetSocketAddress;
@@ -14,7 +13,7 @@ public final class InProcessServer implements ServerHandle {
     private final EmbeddedServer http;
 
     public InProcessServer() {
-        this.server = BenchServer.create(ServerOptions.defaults());
+        this.server = BenchServer.create(BenchServer.options().build());
         this.http = EmbeddedServer.builder(server)
                 .host("127.0.0.1")
                 .port(0)

@@ -39,6 +39,23 @@ public final class ProcStats {
         return -1;
     }
 
+    /** CPU time used by the whole machine (all processes, all cores) in nanoseconds, from {@code /proc/stat}. */
+    public static long machineBusyNanos() {
+        try {
+            String cpu = Files.readAllLines(Path.of("/proc/stat")).get(0);
+            String[] f = cpu.trim().split("\\s+");
+            long busy = 0;
+            for (int i = 1; i < f.length && i <= 8; i++) {
+                if (i != 4 && i != 5) { // idle, iowait
+                    busy += Long.parseLong(f[i]);
+                }
+            }
+            return busy * 1_000_000_000L / CLOCK_TICKS_PER_SECOND;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** This JVM's pid. */
     public static long self() {
         return ProcessHandle.current().pid();

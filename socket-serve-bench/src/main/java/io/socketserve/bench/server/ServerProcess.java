@@ -58,7 +58,10 @@ public final class ServerProcess implements AutoCloseable {
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         PrintStream in = new PrintStream(p.getOutputStream(), true, StandardCharsets.UTF_8);
         String line = out.readLine();
-        if (line == null || !line.startsWith("READY ")) {
+        while (line != null && !line.startsWith("READY ")) {
+            line = out.readLine(); // e.g. JFR's start-up message
+        }
+        if (line == null) {
             p.destroyForcibly();
             throw new IOException("server did not start (see " + log + "): " + line);
         }

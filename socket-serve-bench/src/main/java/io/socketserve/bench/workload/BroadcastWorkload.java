@@ -250,6 +250,7 @@ public final class BroadcastWorkload {
                 h.getTotalCount() == 0 ? 0 : Math.round(h.getMaxValue() / 10.0) / 100.0,
                 cpuPercent[0],
                 cpuPercent[1],
+                cpuPercent[2],
                 rss / (1024 * 1024),
                 ds.streamsClosedByServer() - cut0,
                 ds.resumes() - resumes0,

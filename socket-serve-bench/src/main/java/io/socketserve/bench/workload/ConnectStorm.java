@@ -32,6 +32,7 @@ public final class ConnectStorm {
             double max,
             double serverCpu,
             double generatorCpu,
+            double otherCpu,
             long serverRssMb) {}
 
     private static final StreamListener IGNORE = new StreamListener() {
@@ -83,6 +84,7 @@ public final class ConnectStorm {
                 h.getTotalCount() == 0 ? 0 : Math.round(h.getMaxValue() / 10.0) / 100.0,
                 c[0],
                 c[1],
+                c[2],
                 rss / (1024 * 1024));
     }
 }

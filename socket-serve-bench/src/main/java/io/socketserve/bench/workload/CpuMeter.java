@@ -10,20 +10,26 @@ final class CpuMeter {
     private final long wall0;
     private final long server0;
     private final long self0;
+    private final long machine0;
 
     CpuMeter(ServerHandle server) {
         this.server = server;
         this.wall0 = System.nanoTime();
         this.server0 = server.cpuNanos();
         this.self0 = ProcStats.cpuNanos(ProcStats.self());
+        this.machine0 = ProcStats.machineBusyNanos();
     }
 
-    /** {server %, generator %} since construction. */
+    /**
+     * {server %, generator %, everything else on the machine %} since construction. The machine is
+     * shared: the third figure shows how much CPU other processes took during the measurement.
+     */
     double[] percent() {
         double wall = System.nanoTime() - wall0;
         double s = (server.cpuNanos() - server0) * 100.0 / wall;
         double g = (ProcStats.cpuNanos(ProcStats.self()) - self0) * 100.0 / wall;
-        return new double[] {round1(s), round1(g)};
+        double m = (ProcStats.machineBusyNanos() - machine0) * 100.0 / wall;
+        return new double[] {round1(s), round1(g), round1(Math.max(0, m - s - g))};
     }
 
     static double round1(double v) {

@@ -33,6 +33,7 @@ public record StepResult(
         double max,
         double serverCpu,
         double generatorCpu,
+        double otherCpu,
         long serverRssMb,
         long streamsCut,
         long resumes,
