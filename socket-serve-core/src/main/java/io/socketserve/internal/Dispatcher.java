@@ -94,6 +94,9 @@ final class Dispatcher implements LogListener {
 
         void onSessionEnded(String sessionId);
 
+        /** The backend became unreachable or reachable again. */
+        void onAvailability(boolean available);
+
         long recoveryMaxAgeMillis();
     }
 
@@ -172,6 +175,11 @@ final class Dispatcher implements LogListener {
             processedVolatile = processed;
             recent.reset(processed);
         });
+    }
+
+    @Override
+    public void onAvailability(boolean available) {
+        host.onAvailability(available);
     }
 
     private void process(List<LogRecord> records) {
@@ -580,8 +588,8 @@ final class Dispatcher implements LogListener {
         return attached.size();
     }
 
-    /** Closes every local stream (shutdown). */
-    void closeAll(Frame last) {
+    /** Closes every local stream (shutdown), writing {@code last} first when given. */
+    void closeAll(@Nullable Frame last) {
         loop.execute(() -> {
             for (Iterator<Attachment> it = attached.values().iterator(); it.hasNext(); ) {
                 Attachment a = it.next();

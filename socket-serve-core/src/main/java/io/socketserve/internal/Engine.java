@@ -81,6 +81,11 @@ public final class Engine implements SocketServer, Dispatcher.Host {
     private final Protocol protocol;
     private final SharedStoreImpl store;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * Until when expiry sweeps are suspended: after any backend trouble, attached sessions whose
+     * heartbeats failed get a whole session timeout to be refreshed before anything may expire them.
+     */
+    private volatile long sweepSuspendedUntil;
 
     private Engine(ServerOptions options, Backend backend, long head) {
         this.options = options;
@@ -426,12 +431,27 @@ public final class Engine implements SocketServer, Dispatcher.Host {
                                         + options.sessionTimeout().toMillis()))
                 .exceptionally(e -> {
                     log.debug("heartbeat could not refresh sessions: {}", e.toString());
+                    backendTrouble();
                     return null;
                 });
     }
 
+    /** Suspends expiry for one session timeout (called on any sign of backend unavailability). */
+    void backendTrouble() {
+        sweepSuspendedUntil =
+                System.currentTimeMillis() + options.sessionTimeout().toMillis();
+    }
+
+    @Override
+    public void onAvailability(boolean available) {
+        backendTrouble();
+    }
+
     private void sweep() {
         rateLimits.evictIdle();
+        if (System.currentTimeMillis() < sweepSuspendedUntil) {
+            return;
+        }
         backend.expiredSessions(System.currentTimeMillis(), 512)
                 .thenAccept(ids -> {
                     for (String id : ids) {
@@ -440,6 +460,7 @@ public final class Engine implements SocketServer, Dispatcher.Host {
                 })
                 .exceptionally(e -> {
                     log.debug("expiry sweep failed: {}", e.toString());
+                    backendTrouble();
                     return null;
                 });
     }
@@ -509,7 +530,9 @@ public final class Engine implements SocketServer, Dispatcher.Host {
         }
         timer.shutdownNow();
         subscription.close();
-        dispatcher.closeAll(Frames.disconnect(DisconnectReason.SERVER_SHUTTING_DOWN.wireName()));
+        // Streams end without __disconnect: the sessions live on (in a shared backend) and their
+        // clients resume on another instance with Last-Event-ID.
+        dispatcher.closeAll(null);
         dispatcher.shutdown();
         if (ownsExecutor) {
             handlerExecutor.shutdown();

@@ -152,7 +152,7 @@ public final class InMemoryBackend implements Backend {
         lock.lock();
         try {
             if (sessions.containsKey(session.id())) {
-                throw new IllegalStateException("duplicate session id");
+                return CompletableFuture.failedFuture(new IllegalStateException("duplicate session id"));
             }
             SessionRecord created = session.withCreatedPosition(head);
             sessions.put(session.id(), new Session(created, expiresAtMillis));
@@ -506,6 +506,7 @@ public final class InMemoryBackend implements Backend {
         private static final int BATCH = 1024;
         private final LogListener listener;
         private final Thread thread;
+        private final Object delivery = new Object();
         private volatile boolean stopped;
         private long position;
 
@@ -536,12 +537,19 @@ public final class InMemoryBackend implements Backend {
                     lock.unlock();
                 }
                 try {
-                    if (gapOldest > 0) {
-                        listener.onGap(position, gapOldest);
-                    }
-                    if (!batch.isEmpty()) {
-                        position = batch.get(batch.size() - 1).position();
-                        listener.onRecords(batch);
+                    // Delivery happens under a lock close() also takes, so that no listener call
+                    // starts after close() has returned.
+                    synchronized (delivery) {
+                        if (stopped) {
+                            return;
+                        }
+                        if (gapOldest > 0) {
+                            listener.onGap(position, gapOldest);
+                        }
+                        if (!batch.isEmpty()) {
+                            position = batch.get(batch.size() - 1).position();
+                            listener.onRecords(batch);
+                        }
                     }
                 } catch (RuntimeException e) {
                     // A listener bug must not stop delivery to it; the engine's listener only enqueues.
@@ -553,7 +561,9 @@ public final class InMemoryBackend implements Backend {
 
         @Override
         public void close() {
-            stopped = true;
+            synchronized (delivery) {
+                stopped = true;
+            }
             subscriptions.remove(this);
             lock.lock();
             try {

@@ -10,9 +10,12 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.socketserve.SocketServer;
 import io.socketserve.netty.internal.HttpInitializer;
 import io.socketserve.netty.internal.StaticResources;
@@ -54,6 +57,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Channel channel;
+    private final ChannelGroup connections = new DefaultChannelGroup("socket-serve", GlobalEventExecutor.INSTANCE);
     private final int port;
 
     private EmbeddedServer(Builder b) throws InterruptedException {
@@ -78,7 +82,8 @@ public final class EmbeddedServer implements AutoCloseable {
                             b.server.options(),
                             statics,
                             b.maxHeaderBytes,
-                            b.requestTimeoutMillis));
+                            b.requestTimeoutMillis,
+                            connections));
             this.channel = bootstrap.bind(b.host, b.port).sync().channel();
         } catch (RuntimeException | InterruptedException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -111,6 +116,8 @@ public final class EmbeddedServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
+        // Close every connection explicitly (open streams included) before the loops go away.
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -3,6 +3,7 @@ package io.socketserve.netty.internal;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.socketserve.ServerOptions;
@@ -19,13 +20,16 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
     private final int maxHeaderBytes;
     private final int requestTimeoutMillis;
     private final ConcurrentHashMap<EventLoop, LoopWriter> writers = new ConcurrentHashMap<>();
+    private final ChannelGroup connections;
 
     public HttpInitializer(
             SocketEndpoint endpoint,
             ServerOptions options,
             StaticResources statics,
             int maxHeaderBytes,
-            int requestTimeoutMillis) {
+            int requestTimeoutMillis,
+            ChannelGroup connections) {
+        this.connections = connections;
         this.endpoint = endpoint;
         this.options = options;
         this.statics = statics;
@@ -36,6 +40,7 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        connections.add(ch); // removed automatically when it closes
         LoopWriter writer = writers.computeIfAbsent(ch.eventLoop(), LoopWriter::new);
         ChannelPipeline p = ch.pipeline();
         p.addLast("codec", new HttpServerCodec(8192, maxHeaderBytes, 8192));

@@ -1,0 +1,94 @@
+package io.socketserve.demo.cluster;
+
+import io.socketserve.ServerOptions;
+import io.socketserve.SocketServer;
+import io.socketserve.netty.EmbeddedServer;
+import io.socketserve.netty.testing.TestClient;
+import io.socketserve.redis.RedisBackend;
+import io.socketserve.redis.RedisBackendOptions;
+import io.socketserve.redis.testing.RedisServerProcess;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+/**
+ * Several socket-serve instances in this JVM sharing one real redis-server (started on a free port),
+ * each with its own HTTP port, as a deployment behind a round-robin load balancer would be.
+ */
+final class Cluster implements AutoCloseable {
+
+    /** One instance. */
+    static final class Node {
+        final SocketServer server;
+        final EmbeddedServer http;
+        final URI base;
+        boolean alive = true;
+
+        Node(SocketServer server, EmbeddedServer http) {
+            this.server = server;
+            this.http = http;
+            this.base = URI.create("http://127.0.0.1:" + http.port() + "/socket");
+        }
+
+        /** Stops the instance abruptly: its connections drop, nothing is handed over. */
+        void kill() {
+            if (alive) {
+                alive = false;
+                http.close();
+                server.close();
+            }
+        }
+    }
+
+    final RedisServerProcess redis;
+    final List<Node> nodes = new ArrayList<>();
+
+    Cluster(int size, Consumer<ServerOptions.Builder> options, Consumer<SocketServer> handlers) {
+        this.redis = new RedisServerProcess().start();
+        for (int i = 0; i < size; i++) {
+            ServerOptions.Builder b = ServerOptions.builder()
+                    .backend(new RedisBackend(RedisBackendOptions.builder()
+                            .uri(redis.uri())
+                            .commandTimeout(Duration.ofMillis(800))
+                            .build()));
+            options.accept(b);
+            SocketServer server = SocketServer.create(b.build());
+            handlers.accept(server);
+            EmbeddedServer http =
+                    EmbeddedServer.builder(server).host("127.0.0.1").port(0).start();
+            nodes.add(new Node(server, http));
+        }
+    }
+
+    Node node(int i) {
+        return nodes.get(i);
+    }
+
+    /** A client of instance {@code i}. */
+    TestClient client(int i) {
+        return new TestClient(node(i).base);
+    }
+
+    /** A client of instance {@code i} acting for an existing session. */
+    TestClient as(TestClient session, int i) {
+        return new TestClient(node(i).base).withCredential(session.credential());
+    }
+
+    /** A client of a random live instance acting for an existing session (what a load balancer does). */
+    TestClient anyAs(TestClient session) {
+        List<Node> live = nodes.stream().filter(n -> n.alive).toList();
+        Node n = live.get(ThreadLocalRandom.current().nextInt(live.size()));
+        return new TestClient(n.base).withCredential(session.credential());
+    }
+
+    @Override
+    public void close() {
+        for (Node n : nodes) {
+            n.kill();
+        }
+        redis.close();
+    }
+}

@@ -1,0 +1,298 @@
+package io.socketserve.demo.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.socketserve.DisconnectReason;
+import io.socketserve.netty.testing.HttpResult;
+import io.socketserve.netty.testing.ReceivedFrame;
+import io.socketserve.netty.testing.TestClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three instances and one real Redis: every request may land on any instance, and an instance may
+ * die; nothing behaves differently from a single instance.
+ */
+class ClusterIT {
+
+    private Cluster cluster;
+    private final List<String> disconnects = new CopyOnWriteArrayList<>();
+    private final Map<String, AtomicInteger> disconnectCounts = new ConcurrentHashMap<>();
+
+    @BeforeEach
+    void start() {
+        cluster = new Cluster(
+                3,
+                o -> o.sessionTimeout(Duration.ofSeconds(4))
+                        .expirySweepInterval(Duration.ofMillis(200))
+                        .keepaliveInterval(Duration.ofMillis(300))
+                        .backendTimeout(Duration.ofSeconds(2))
+                        .eventRateLimit(0, 1)
+                        .connectionRateLimit(0, 1),
+                server -> {
+                    io.socketserve.demo.SeedRooms.register(server);
+                    server.on(
+                            "join",
+                            (socket, data, ack) -> socket.join(data.path("room").asText()));
+                    server.on(
+                            "say",
+                            (socket, data, ack) -> socket.broadcastToRoom(
+                                    data.path("room").asText(),
+                                    "said",
+                                    Map.of("n", data.path("n").asInt())));
+                    server.on("burst", (socket, data, ack) -> {
+                        for (int n = 0; n < data.path("count").asInt(); n++) {
+                            socket.broadcastToRoom(data.path("room").asText(), "seq", Map.of("n", n));
+                        }
+                    });
+                    server.on("askMe", (socket, data, ack) -> socket.emitWithAck(
+                                    "question", data, Duration.ofSeconds(5))
+                            .whenComplete((answer, error) -> socket.emit(
+                                    "answered",
+                                    error == null ? Map.of("answer", answer) : Map.of("error", error.toString()))));
+                    server.onDisconnect((socket, reason) -> {
+                        disconnects.add(socket.id() + ":" + reason.name());
+                        disconnectCounts
+                                .computeIfAbsent(socket.id(), k -> new AtomicInteger())
+                                .incrementAndGet();
+                    });
+                });
+    }
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    private static void ok(HttpResult r) {
+        assertThat(r.status()).as("%s", r).isEqualTo(200);
+    }
+
+    @Test
+    void roomBroadcastReachesMembersWhoseStreamsAreOnOtherInstances() {
+        TestClient alice = cluster.client(0);
+        alice.connect();
+        TestClient bob = cluster.client(1);
+        bob.connect();
+        TestClient aliceStream = cluster.as(alice, 1);
+        TestClient bobStream = cluster.as(bob, 2);
+        aliceStream.openStream();
+        bobStream.openStream();
+
+        ok(cluster.anyAs(alice).emit("joinChannel", Map.of("channelName", "general")));
+        bobStream.frames(); // bob not yet in the channel
+        ok(cluster.anyAs(bob).emit("joinChannel", Map.of("channelName", "general")));
+        aliceStream.awaitEvent("userJoined"); // her own
+        assertThat(aliceStream.awaitEvent("userJoined").data().path("username").asText())
+                .isEqualTo(bob.id());
+
+        ok(cluster.as(bob, 0).emit("sendMessage", Map.of("channel", "general", "message", "hi")));
+        ReceivedFrame a = aliceStream.awaitEvent("newMessage");
+        ReceivedFrame b = bobStream.awaitEvent("newMessage");
+        assertThat(a.data().path("from").asText()).isEqualTo(bob.id());
+        assertThat(a.position()).isEqualTo(b.position());
+        assertThat(aliceStream.receivedText()).doesNotContain(bob.credential());
+    }
+
+    @Test
+    void resumeOnAnotherInstanceReplaysExactlyWhatWasMissed() {
+        TestClient alice = cluster.client(0);
+        alice.connect();
+        TestClient first = cluster.as(alice, 0);
+        first.openStream();
+        ok(cluster.anyAs(alice).emit("join", Map.of("room", "r")));
+        TestClient bob = cluster.client(2);
+        bob.connect();
+        ok(bob.emit("say", Map.of("room", "r", "n", 0)));
+        first.awaitEvent("said");
+        long last = first.lastEventId();
+        first.closeStream();
+
+        for (int n = 1; n <= 40; n++) {
+            ok(cluster.anyAs(bob).emit("say", Map.of("room", "r", "n", n)));
+        }
+        TestClient second = cluster.as(alice, 1);
+        second.openStream(last);
+        List<Integer> got = new ArrayList<>();
+        for (ReceivedFrame f : second.awaitEvents("said", 40)) {
+            got.add(f.data().path("n").asInt());
+        }
+        assertThat(got)
+                .containsExactlyElementsOf(
+                        java.util.stream.IntStream.rangeClosed(1, 40).boxed().toList());
+        ok(cluster.anyAs(bob).emit("say", Map.of("room", "r", "n", 41)));
+        assertThat(second.awaitEvent("said").data().path("n").asInt()).isEqualTo(41);
+    }
+
+    @Test
+    void pollingOnRandomInstancesGetsEveryMessageOnce() {
+        TestClient alice = cluster.client(0);
+        alice.connect();
+        ok(cluster.anyAs(alice).emit("join", Map.of("room", "r")));
+        TestClient bob = cluster.client(1);
+        bob.connect();
+        List<Integer> got = new ArrayList<>();
+        long after = -1;
+        for (int n = 0; n < 30; n++) {
+            ok(cluster.anyAs(bob).emit("say", Map.of("room", "r", "n", n)));
+            if (n % 3 == 2) {
+                TestClient.PollResult p = after < 0
+                        ? cluster.anyAs(alice).poll()
+                        : cluster.anyAs(alice).poll(after, 0);
+                p.messages().forEach(m -> got.add(m.data().path("n").asInt()));
+                after = p.position();
+            }
+        }
+        assertThat(got)
+                .containsExactlyElementsOf(
+                        java.util.stream.IntStream.range(0, 30).boxed().toList());
+    }
+
+    @Test
+    void serverToClientAckResolvesOnTheEmittingInstanceWhereverTheAnswerLands() {
+        TestClient alice = cluster.client(0);
+        alice.connect();
+        TestClient stream = cluster.as(alice, 2);
+        stream.openStream();
+        ok(cluster.as(alice, 0).emit("askMe", Map.of("q", 1))); // the handler runs on instance 0
+        ReceivedFrame question = stream.awaitEvent("question");
+        assertThat(question.requiresAck()).isTrue();
+        ok(cluster.as(alice, 1).answerAck(question.messageId(), Map.of("a", 42))); // answer on instance 1
+        assertThat(stream.awaitEvent("answered").data().path("answer").path("a").asInt())
+                .isEqualTo(42);
+    }
+
+    @Test
+    void killingTheInstanceMidBurstLosesAndDuplicatesNothing() {
+        TestClient alice = cluster.client(0);
+        alice.connect();
+        TestClient first = cluster.as(alice, 0);
+        first.openStream();
+        ok(cluster.as(alice, 1).emit("join", Map.of("room", "r")));
+        TestClient publisher = cluster.client(1);
+        publisher.connect();
+
+        Thread burst = new Thread(() -> publisher.emit("burst", Map.of("room", "r", "count", 600)));
+        burst.start();
+        first.await(f -> "seq".equals(f.event()) && f.data().path("n").asInt() >= 100, "seq ≥ 100");
+        cluster.node(0).kill();
+        assertThat(first.awaitStreamEnd(Duration.ofSeconds(5)))
+                .as("the stream ends with its instance")
+                .isTrue();
+        List<Integer> got = new ArrayList<>();
+        first.frames().history().stream()
+                .filter(f -> "seq".equals(f.event()))
+                .forEach(f -> got.add(f.data().path("n").asInt()));
+        long last = first.lastEventId();
+
+        TestClient second = cluster.as(alice, 2);
+        second.openStream(last);
+        for (ReceivedFrame f : second.awaitEvents("seq", 600 - got.size())) {
+            got.add(f.data().path("n").asInt());
+        }
+        assertThat(got)
+                .containsExactlyElementsOf(
+                        java.util.stream.IntStream.range(0, 600).boxed().toList());
+    }
+
+    @Test
+    void aSessionWhoseInstanceDiedExpiresOnceAndLeavesItsRooms() {
+        TestClient alice = cluster.client(0);
+        alice.connect();
+        TestClient bob = cluster.client(1);
+        bob.connect();
+        TestClient bobStream = cluster.as(bob, 1);
+        bobStream.openStream();
+        ok(cluster.as(alice, 0).emit("joinChannel", Map.of("channelName", "c")));
+        ok(cluster.as(bob, 1).emit("joinChannel", Map.of("channelName", "c")));
+        TestClient aliceStream = cluster.as(alice, 0);
+        aliceStream.openStream();
+        cluster.node(0).kill(); // alice's stream dies with it; alice never comes back
+
+        ReceivedFrame left = bobStream
+                .frames()
+                .await(
+                        f -> "userLeft".equals(f.event())
+                                && alice.id().equals(f.data().path("userId").asText()),
+                        "userLeft for alice",
+                        Duration.ofSeconds(20));
+        assertThat(left).isNotNull();
+        await().atMost(Duration.ofSeconds(20)).until(() -> disconnectCounts.containsKey(alice.id()));
+        assertThat(disconnects).contains(alice.id() + ":" + DisconnectReason.TIMEOUT.name());
+        assertThat(cluster.node(1).server.roomMembers("channel:c")).containsExactly(bob.id());
+        // exactly once, even though two live instances sweep
+        await().during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(3))
+                .until(() -> disconnectCounts.get(alice.id()).get() == 1);
+    }
+
+    @Test
+    void noSessionOrRoomKeysRemainOnceEverySessionIsGone() {
+        List<TestClient> clients = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            TestClient c = cluster.client(i % 3);
+            c.connect();
+            ok(cluster.anyAs(c).emit("joinChannel", Map.of("channelName", "k" + (i % 2))));
+            ok(cluster.anyAs(c).emit("createGame", Map.of("gameId", "g" + i)));
+            clients.add(c);
+        }
+        for (TestClient c : clients) {
+            ok(cluster.anyAs(c).disconnect());
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> disconnectCounts.size() == 6);
+        List<String> keys = RedisKeys.scan(cluster.redis);
+        assertThat(keys)
+                .as("keys left: %s", keys)
+                .allMatch(k -> k.contains(":log") || k.contains(":seq") || k.contains(":kv:") || k.contains(":rl:"));
+    }
+
+    @Test
+    void aRoomBroadcastCostsTheSameRedisCommandsForOneAndForManyMembers() {
+        for (int i = 0; i < 200; i++) {
+            TestClient c = cluster.client(i % 3);
+            c.connect();
+            ok(c.emit("join", Map.of("room", "big")));
+        }
+        TestClient publisher = cluster.client(0);
+        publisher.connect();
+        ok(publisher.emit("join", Map.of("room", "small")));
+        long small = RedisKeys.commandsDuring(
+                cluster.redis, () -> ok(publisher.emit("say", Map.of("room", "small", "n", 1))));
+        long big =
+                RedisKeys.commandsDuring(cluster.redis, () -> ok(publisher.emit("say", Map.of("room", "big", "n", 1))));
+        assertThat(big).as("commands for 200 members vs 1").isEqualTo(small);
+    }
+
+    @Test
+    void whileRedisIsUnresponsiveRequestsGet503AndStreamsStayOpenThenDeliveryResumes() {
+        TestClient alice = cluster.client(0);
+        alice.connect();
+        TestClient stream = cluster.as(alice, 1);
+        stream.openStream();
+        ok(cluster.as(alice, 2).emit("join", Map.of("room", "r")));
+        int keepalivesBefore = stream.keepalives();
+
+        cluster.redis.tryCommand("CLIENT PAUSE 3000 ALL");
+        HttpResult during = cluster.as(alice, 2).emit("say", Map.of("room", "r", "n", 1));
+        assertThat(during.status()).isEqualTo(503);
+        assertThat(during.json().path("error").asText()).isIn("unavailable", "backend_unavailable");
+        await().atMost(Duration.ofSeconds(3)).until(() -> stream.keepalives() > keepalivesBefore);
+        assertThat(stream.streamOpen()).isTrue();
+
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> cluster.as(alice, 2)
+                                .emit("say", Map.of("room", "r", "n", 2))
+                                .status()
+                        == 200);
+        assertThat(stream.awaitEvent("said").data().path("n").asInt()).isIn(1, 2);
+    }
+}
