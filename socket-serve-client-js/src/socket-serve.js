@@ -72,6 +72,10 @@ export class Socket {
 
   #state = 'idle';
   #credential = null;
+  /** The server's heartbeat period (connect response); a stream silent for 2.5× this is dead. */
+  #pingInterval = 25000;
+  #lastFrameAt = 0;
+  #watchdog = null;
   #position = null;
   #announced = false;
   #sessionGen = 0;
@@ -261,6 +265,7 @@ export class Socket {
     if (gen !== this.#sessionGen) return;
     this.#credential = body.sessionId;
     this.id = typeof body.id === 'string' && body.id ? body.id : body.sessionId.split('.')[0];
+    if (typeof body.pingInterval === 'number' && body.pingInterval > 0) this.#pingInterval = body.pingInterval;
     this.#position = body.position != null ? String(body.position) : null;
     if (this.transport === 'polling') this.#startPolling();
     else this.#openSSE(false);
@@ -342,6 +347,7 @@ export class Socket {
 
   #closeStream() {
     this.#streamGen++;
+    this.#stopWatchdog();
     if (this.#es) {
       const es = this.#es;
       this.#es = null;
@@ -376,7 +382,8 @@ export class Socket {
       return;
     }
     // EventSource cannot send headers: the credential has to go into the query (protocol.md).
-    let url = `${this.#base}/sse?sessionId=${encodeURIComponent(this.#credential)}`;
+    // ping=1: heartbeats as `__ping` data frames, which (unlike comments) scripts can see.
+    let url = `${this.#base}/sse?sessionId=${encodeURIComponent(this.#credential)}&ping=1`;
     if (resume && this.#position != null) url += `&lastEventId=${encodeURIComponent(this.#position)}`;
     let es;
     try {
@@ -389,6 +396,7 @@ export class Socket {
     let opened = false;
     es.onmessage = (ev) => {
       if (gen !== this.#streamGen) return;
+      this.#lastFrameAt = Date.now();
       let frame;
       try {
         frame = JSON.parse(ev.data);
@@ -400,6 +408,7 @@ export class Socket {
       if (!opened) {
         opened = true;
         this.#sseFailures = 0;
+        this.#startWatchdog(gen);
         this.#onOpen(frame.event === 'connected' ? frame.data : null);
         if (gen !== this.#streamGen || frame.event === 'connected') return;
       }
@@ -410,6 +419,30 @@ export class Socket {
       if (gen !== this.#streamGen) return;
       this.#onSSEError(opened, ev);
     };
+  }
+
+  /** Resumes when an open stream has been silent for 2.5 heartbeats (a silently dead connection). */
+  #startWatchdog(gen) {
+    this.#stopWatchdog();
+    const period = Math.max(250, this.#pingInterval / 2);
+    this.#watchdog = setInterval(() => {
+      if (gen !== this.#streamGen || !this.#es) {
+        this.#stopWatchdog();
+        return;
+      }
+      if (Date.now() - this.#lastFrameAt > this.#pingInterval * 2.5) {
+        this.#stopWatchdog();
+        this.#onSSEError(true, new SocketServeError('heartbeat_timeout', 'socket-serve: no heartbeat from the server'));
+      }
+    }, period);
+    if (typeof this.#watchdog === 'object' && typeof this.#watchdog.unref === 'function') this.#watchdog.unref();
+  }
+
+  #stopWatchdog() {
+    if (this.#watchdog != null) {
+      clearInterval(this.#watchdog);
+      this.#watchdog = null;
+    }
   }
 
   #onSSEError(opened, ev) {
@@ -564,6 +597,7 @@ export class Socket {
         this.#finalClose(frame.data?.reason ?? 'server disconnect');
         return;
       case 'connected':
+      case '__ping':
         return;
       default:
     }

@@ -38,6 +38,22 @@ final class AckImpl implements Ack {
         deliver(data, false);
     }
 
+    /**
+     * The handler failed: the error goes to a pending acknowledgement — in the HTTP response only, if
+     * the client asked for answers in the response (the caller puts it there), else as an {@code
+     * __ack} frame with {@code error}.
+     */
+    void handlerFailed(String code, String message) {
+        synchronized (this) {
+            handlerRunning = false;
+            if (inResponse) {
+                sent = true;
+                return;
+            }
+        }
+        fail(code, message);
+    }
+
     /** Sends an error answer {@code {"error":code,"message":message}} unless an answer went already. */
     void fail(String code, String message) {
         byte[] data = ("{\"error\":" + JsonStrings.quote(code) + ",\"message\":" + JsonStrings.quote(message) + "}")

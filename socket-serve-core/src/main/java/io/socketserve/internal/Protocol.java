@@ -383,15 +383,13 @@ final class Protocol implements SocketEndpoint {
             }
             handler.onEvent(socket, data, ack);
         } catch (SocketServeException e) {
-            ack.finish();
-            ack.fail(e.code(), e.getMessage());
+            ack.handlerFailed(e.code(), e.getMessage());
             TransportResponse r = TransportResponse.error(e.status(), e.code(), e.getMessage());
             return e.status() == 503 ? r.withHeader("Retry-After", "1") : r;
         } catch (Exception e) {
             log.warn("handler for '{}' failed (socket {})", event, record.id(), e);
             String message = "the handler for '" + event + "' failed";
-            ack.finish();
-            ack.fail("handler_error", message);
+            ack.handlerFailed("handler_error", message);
             return TransportResponse.error(422, "handler_error", message);
         }
         byte[] answer = ack.finish();

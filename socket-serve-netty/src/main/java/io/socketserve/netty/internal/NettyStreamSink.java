@@ -32,6 +32,8 @@ import org.jspecify.annotations.Nullable;
 final class NettyStreamSink implements StreamSink {
 
     private static final byte[] KEEPALIVE = ": keepalive\n\n".getBytes(StandardCharsets.US_ASCII);
+    /** For clients that asked for visible heartbeats ({@code ping=1}): browsers hide comments. */
+    private static final byte[] PING = "data: {\"event\":\"__ping\"}\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private record Open(Frame preamble) {}
 
@@ -42,6 +44,7 @@ final class NettyStreamSink implements StreamSink {
     private final long keepaliveNanos;
     private final long maxBytes;
     private final @Nullable Map<String, String> cors;
+    private final byte[] heartbeat;
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicBoolean closeNotified = new AtomicBoolean();
     private volatile boolean closed;
@@ -55,7 +58,9 @@ final class NettyStreamSink implements StreamSink {
             LoopWriter writer,
             long keepaliveMillis,
             long maxBytes,
-            @Nullable Map<String, String> cors) {
+            @Nullable Map<String, String> cors,
+            boolean pingFrames) {
+        this.heartbeat = pingFrames ? PING : KEEPALIVE;
         this.channel = channel;
         this.writer = writer;
         this.keepaliveNanos = TimeUnit.MILLISECONDS.toNanos(keepaliveMillis);
@@ -172,7 +177,7 @@ final class NettyStreamSink implements StreamSink {
         }
         if (System.nanoTime() - lastWriteNanos >= keepaliveNanos * 9 / 10) {
             lastWriteNanos = System.nanoTime();
-            channel.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(KEEPALIVE)));
+            channel.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(heartbeat)));
         }
     }
 }

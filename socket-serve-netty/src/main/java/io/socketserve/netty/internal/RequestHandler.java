@@ -138,7 +138,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     remote(ctx.channel().remoteAddress()));
             if (endpoint.isStream(r)) {
                 NettyStreamSink sink = new NettyStreamSink(
-                        ctx.channel(), writer, endpoint.keepaliveMillis(), options.maxStreamBufferBytes(), corsHeaders);
+                        ctx.channel(),
+                        writer,
+                        endpoint.keepaliveMillis(),
+                        options.maxStreamBufferBytes(),
+                        corsHeaders,
+                        "1".equals(r.query("ping")));
                 endpoint.openStream(r, sink).whenComplete((error, failure) -> {
                     if (failure != null) {
                         log.error("stream open failed", failure);
