@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine of this project's kind (Debian, JDK 17 + Temurin 25,
+# Maven, Node.js 20, redis-server). Installs what the browser tests need (Debian's chromium) if it
+# is missing, then runs `mvn -B verify` on JDK 17 and again on Temurin 25 when it is present.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== installing Debian's chromium for the browser tests"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium > /dev/null
+fi
+
+echo "== mvn -B verify on $(java -version 2>&1 | head -1)"
+mvn -B verify
+
+JDK25=/usr/lib/jvm/temurin-25-jdk-amd64
+if [ -x "$JDK25/bin/java" ]; then
+  echo "== mvn -B verify on Temurin 25"
+  JAVA_HOME="$JDK25" mvn -B verify
+fi
