@@ -89,6 +89,15 @@ public final class TestClient implements AutoCloseable {
         return t;
     }
 
+    /** The same session (same credential) talking to another server, e.g. a second instance. */
+    public TestClient via(URI otherBase) {
+        TestClient t = new TestClient(otherBase);
+        t.credential = credential();
+        t.id = id();
+        t.headerCredential = headerCredential;
+        return t;
+    }
+
     /** A client that pretends to hold {@code credential} (for forged and stale credentials). */
     public TestClient withCredential(String credential) {
         TestClient t = new TestClient(base);
