@@ -70,6 +70,8 @@ export interface ConnectOptions {
   withCredentials?: boolean;
   /** Sent as `{"auth": …}` in the connect request. */
   auth?: unknown;
+  /** The namespace to connect to (default `"/"`); fixed for the session. */
+  namespace?: string;
   /**
    * The `EventSource` to use. Default: `globalThis.EventSource`, else (Node.js) the `eventsource`
    * npm package if it can be imported, else polling.

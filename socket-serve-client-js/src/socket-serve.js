@@ -106,8 +106,12 @@ export class Socket {
       pollWait: nonNegative(o.pollWait, DEFAULT_POLL_WAIT, 'pollWait'),
       withCredentials: o.withCredentials === true,
       auth: o.auth,
+      namespace: o.namespace,
       EventSource: o.EventSource,
     };
+    if (o.namespace !== undefined && (typeof o.namespace !== 'string' || !o.namespace.startsWith('/'))) {
+      throw new TypeError(`socket-serve: options.namespace must be a string starting with '/', got ${String(o.namespace)}`);
+    }
     if (o.transport !== undefined && o.transport !== 'sse' && o.transport !== 'polling') {
       throw new TypeError(`socket-serve: options.transport must be 'sse' or 'polling', got ${String(o.transport)}`);
     }
@@ -239,9 +243,12 @@ export class Socket {
     let body;
     try {
       const init = { method: 'POST', headers: { Accept: 'application/json' }, cache: 'no-store' };
-      if (this.#opts.auth !== undefined) {
+      if (this.#opts.auth !== undefined || this.#opts.namespace !== undefined) {
+        const payload = {};
+        if (this.#opts.auth !== undefined) payload.auth = this.#opts.auth;
+        if (this.#opts.namespace !== undefined) payload.namespace = this.#opts.namespace;
         init.headers['Content-Type'] = 'application/json';
-        init.body = JSON.stringify({ auth: this.#opts.auth });
+        init.body = JSON.stringify(payload);
       }
       const res = await this.#fetch(`${this.#base}/connect`, init);
       if (gen !== this.#sessionGen) return drain(res);

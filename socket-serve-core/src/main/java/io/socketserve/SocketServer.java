@@ -33,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  * finds none. {@link #close()} closes the backend and stops the server's threads; sessions stay in a
  * shared backend (Redis) for other instances to serve.
  */
-public interface SocketServer extends AutoCloseable {
+public interface SocketServer extends Namespace, AutoCloseable {
 
     /** A started server with default options (in-memory backend). */
     static SocketServer create() {
@@ -45,51 +45,71 @@ public interface SocketServer extends AutoCloseable {
         return Engine.start(options);
     }
 
+    /**
+     * The namespace with that name ({@code "/chat"}), created on first use; when the name matches a
+     * dynamic namespace, a view of that one's handlers for this concrete name.
+     */
+    Namespace of(String name);
+
+    /**
+     * A dynamic namespace: one set of handlers for every name {@code matcher} accepts, created when
+     * a client first connects to such a name.
+     */
+    Namespace of(java.util.function.Predicate<String> matcher);
+
     /** Registers the handler of an event (replacing an earlier one). */
+    @Override
     SocketServer on(String event, EventHandler handler);
 
     /** Registers a typed handler: the payload is bound to {@code type} first. */
+    @Override
     <T> SocketServer on(String event, Class<T> type, TypedEventHandler<T> handler);
 
     /** Called for events that have no handler of their own. */
+    @Override
     SocketServer onAny(EventHandler handler);
 
     /** Adds a connection listener (called in registration order). */
+    @Override
     SocketServer onConnection(ConnectionListener listener);
 
     /** Adds a disconnect listener (called in registration order, once per session). */
+    @Override
     SocketServer onDisconnect(DisconnectListener listener);
 
     /** Adds connection middleware (runs before a session exists; may reject). */
+    @Override
     SocketServer use(ConnectionMiddleware middleware);
 
     /** Adds event middleware (runs before every event handler; may reject). */
+    @Override
     SocketServer useEvents(EventMiddleware middleware);
 
     /** Sets the hook that decides whether a socket may join a room (default: always). */
+    @Override
     SocketServer authorizeJoin(JoinAuthorizer authorizer);
 
     /** Selects the members of rooms. */
+    @Override
     BroadcastOperator to(String... rooms);
 
-    /** Same as {@link #to}. */
-    default BroadcastOperator in(String... rooms) {
-        return to(rooms);
-    }
-
     /** Selects every socket except the members of these rooms. */
+    @Override
     BroadcastOperator except(String... rooms);
 
     /** Sends to every socket of the default namespace. */
+    @Override
     CompletionStage<Void> emit(String event, @Nullable Object data);
 
     /** A handle on a live session by public id, if it exists (blocking). */
     Optional<Socket> socket(String id);
 
     /** Public ids of a room's members (blocking). */
+    @Override
     Set<String> roomMembers(String room);
 
     /** Number of members of a room, O(1) (blocking). */
+    @Override
     long roomSize(String room);
 
     /** The rooms of a session (blocking); empty if it does not exist. */

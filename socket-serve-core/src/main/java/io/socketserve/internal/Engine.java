@@ -1,6 +1,5 @@
 package io.socketserve.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.socketserve.BroadcastOperator;
@@ -8,6 +7,7 @@ import io.socketserve.ConnectionListener;
 import io.socketserve.DisconnectListener;
 import io.socketserve.DisconnectReason;
 import io.socketserve.EventHandler;
+import io.socketserve.Namespace;
 import io.socketserve.ServerOptions;
 import io.socketserve.SharedStore;
 import io.socketserve.Socket;
@@ -26,7 +26,6 @@ import java.lang.invoke.MethodType;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -45,6 +44,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,14 +70,10 @@ public final class Engine implements SocketServer, Dispatcher.Host {
     final Dispatcher dispatcher;
     private final LogSubscription subscription;
     final AckRegistry acks;
-    private final ConcurrentHashMap<String, EventHandler> handlers = new ConcurrentHashMap<>();
-    private volatile @Nullable EventHandler anyHandler;
-    final List<ConnectionListener> connectionListeners = new CopyOnWriteArrayList<>();
-    final List<io.socketserve.ConnectionMiddleware> connectionMiddleware = new CopyOnWriteArrayList<>();
-    final List<io.socketserve.EventMiddleware> eventMiddleware = new CopyOnWriteArrayList<>();
-    private volatile io.socketserve.@Nullable JoinAuthorizer joinAuthorizer;
+    final NamespaceImpl root;
+    private final ConcurrentHashMap<String, NamespaceImpl> namespaces = new ConcurrentHashMap<>();
+    private final List<NamespaceImpl> dynamicNamespaces = new CopyOnWriteArrayList<>();
     final RateLimits rateLimits;
-    private final List<DisconnectListener> disconnectListeners = new CopyOnWriteArrayList<>();
     private final Protocol protocol;
     private final SharedStoreImpl store;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -106,6 +102,8 @@ public final class Engine implements SocketServer, Dispatcher.Host {
         this.acks = new AckRegistry(java.util.HexFormat.of().formatHex(instance), timer, handlerExecutor);
         this.dispatcher = new Dispatcher(backend, this, Math.min(options.recoveryMaxMessages(), 65_536), head);
         this.subscription = backend.subscribe(head, dispatcher);
+        this.root = new NamespaceImpl(this, "/", new Handlers(), null);
+        this.namespaces.put("/", root);
         this.rateLimits = new RateLimits(backend);
         this.protocol = new Protocol(this);
         this.store = new SharedStoreImpl(this);
@@ -153,74 +151,131 @@ public final class Engine implements SocketServer, Dispatcher.Host {
 
     @Override
     public SocketServer on(String event, EventHandler handler) {
-        Objects.requireNonNull(event, "event == null");
-        Objects.requireNonNull(handler, "handler == null");
-        handlers.put(event, handler);
+        root.on(event, handler);
         return this;
     }
 
     @Override
     public <T> SocketServer on(String event, Class<T> type, TypedEventHandler<T> handler) {
-        Objects.requireNonNull(type, "type == null");
-        Objects.requireNonNull(handler, "handler == null");
-        return on(event, (socket, data, ack) -> handler.onEvent(socket, bind(event, data, type), ack));
-    }
-
-    private <T> T bind(String event, JsonNode data, Class<T> type) {
-        try {
-            T value = json.mapper().treeToValue(data, type);
-            if (value == null) {
-                throw new SocketServeException(
-                        "invalid_payload",
-                        "payload of '" + event + "' must be a " + type.getSimpleName() + ", got null",
-                        400);
-            }
-            return value;
-        } catch (JsonProcessingException e) {
-            throw new SocketServeException(
-                    "invalid_payload",
-                    "payload of '" + event + "' does not bind to " + type.getSimpleName() + ": "
-                            + e.getOriginalMessage(),
-                    400);
-        } catch (IllegalArgumentException e) {
-            throw new SocketServeException(
-                    "invalid_payload", "payload of '" + event + "' does not bind to " + type.getSimpleName(), 400);
-        }
+        root.on(event, type, handler);
+        return this;
     }
 
     @Override
     public SocketServer onAny(EventHandler handler) {
-        this.anyHandler = Objects.requireNonNull(handler, "handler == null");
+        root.onAny(handler);
         return this;
     }
 
     @Override
     public SocketServer onConnection(ConnectionListener listener) {
-        connectionListeners.add(Objects.requireNonNull(listener, "listener == null"));
+        root.onConnection(listener);
         return this;
     }
 
     @Override
     public SocketServer use(io.socketserve.ConnectionMiddleware middleware) {
-        connectionMiddleware.add(Objects.requireNonNull(middleware, "middleware == null"));
+        root.use(middleware);
         return this;
     }
 
     @Override
     public SocketServer useEvents(io.socketserve.EventMiddleware middleware) {
-        eventMiddleware.add(Objects.requireNonNull(middleware, "middleware == null"));
+        root.useEvents(middleware);
         return this;
     }
 
     @Override
     public SocketServer authorizeJoin(io.socketserve.JoinAuthorizer authorizer) {
-        this.joinAuthorizer = Objects.requireNonNull(authorizer, "authorizer == null");
+        root.authorizeJoin(authorizer);
         return this;
     }
 
-    /** Throws {@code forbidden_room} unless the authorizer lets {@code socket} join {@code room}. */
+    @Override
+    public SocketServer onDisconnect(DisconnectListener listener) {
+        root.onDisconnect(listener);
+        return this;
+    }
+
+    @Override
+    public String name() {
+        return "/";
+    }
+
+    @Override
+    public Namespace of(String name) {
+        validateNamespace(name);
+        return namespaces.computeIfAbsent(name, n -> {
+            NamespaceImpl parent = dynamicParent(n);
+            return new NamespaceImpl(this, n, parent != null ? parent.handlers : new Handlers(), null);
+        });
+    }
+
+    @Override
+    public Namespace of(Predicate<String> matcher) {
+        Objects.requireNonNull(matcher, "matcher == null");
+        NamespaceImpl parent = new NamespaceImpl(
+                this, "dynamic namespace #" + (dynamicNamespaces.size() + 1), new Handlers(), matcher);
+        dynamicNamespaces.add(parent);
+        return parent;
+    }
+
+    private @Nullable NamespaceImpl dynamicParent(String name) {
+        for (NamespaceImpl d : dynamicNamespaces) {
+            Predicate<String> m = d.matcher;
+            if (m != null && m.test(name)) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The namespace a client asked for: an existing one, or a view of a matching dynamic one (not
+     * remembered, so clients cannot grow the server's memory by inventing names); {@code null} if
+     * neither.
+     */
+    @Nullable
+    NamespaceImpl resolveNamespace(String name) {
+        NamespaceImpl ns = namespaces.get(name);
+        if (ns != null) {
+            return ns;
+        }
+        NamespaceImpl parent = dynamicParent(name);
+        return parent == null ? null : new NamespaceImpl(this, name, parent.handlers, null);
+    }
+
+    /** The handlers a session of {@code namespace} runs (empty ones if the namespace is gone). */
+    Handlers handlers(String namespace) {
+        NamespaceImpl ns = resolveNamespace(namespace);
+        return ns != null ? ns.handlers : EMPTY_HANDLERS;
+    }
+
+    private static final Handlers EMPTY_HANDLERS = new Handlers();
+
+    static void validateNamespace(String name) {
+        Objects.requireNonNull(name, "name == null");
+        if (!isValidNamespace(name)) {
+            throw new IllegalArgumentException(
+                    "a namespace starts with '/' and has 1..128 printable characters: " + name);
+        }
+    }
+
+    static boolean isValidNamespace(String name) {
+        if (!name.startsWith("/") || name.length() > 128) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            if (Character.isISOControl(name.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Throws {@code forbidden_room} unless the namespace's authorizer lets {@code socket} join. */
     void checkJoin(Socket socket, String room) {
-        io.socketserve.JoinAuthorizer authorizer = joinAuthorizer;
+        io.socketserve.JoinAuthorizer authorizer = handlers(socket.namespace()).joinAuthorizer;
         if (authorizer == null) {
             return;
         }
@@ -235,18 +290,6 @@ public final class Engine implements SocketServer, Dispatcher.Host {
         if (!allowed) {
             throw new SocketServeException("forbidden_room", "not allowed to join '" + room + "'", 403);
         }
-    }
-
-    @Override
-    public SocketServer onDisconnect(DisconnectListener listener) {
-        disconnectListeners.add(Objects.requireNonNull(listener, "listener == null"));
-        return this;
-    }
-
-    @Nullable
-    EventHandler handler(String event) {
-        EventHandler h = handlers.get(event);
-        return h != null ? h : anyHandler;
     }
 
     // ------------------------------------------------------------------------------------ emitting
@@ -376,6 +419,8 @@ public final class Engine implements SocketServer, Dispatcher.Host {
     }
 
     private void fireDisconnect(RemovedSession removed, DisconnectReason reason) {
+        List<DisconnectListener> disconnectListeners =
+                handlers(removed.session().namespace()).disconnectListeners;
         if (disconnectListeners.isEmpty()) {
             return;
         }
@@ -469,17 +514,17 @@ public final class Engine implements SocketServer, Dispatcher.Host {
 
     @Override
     public BroadcastOperator to(String... rooms) {
-        return BroadcastOperatorImpl.server(this, "/").to(rooms);
+        return root.to(rooms);
     }
 
     @Override
     public BroadcastOperator except(String... rooms) {
-        return BroadcastOperatorImpl.server(this, "/").except(rooms);
+        return root.except(rooms);
     }
 
     @Override
     public CompletionStage<Void> emit(String event, @Nullable Object data) {
-        return BroadcastOperatorImpl.server(this, "/").emit(event, data);
+        return root.emit(event, data);
     }
 
     @Override
@@ -490,17 +535,18 @@ public final class Engine implements SocketServer, Dispatcher.Host {
 
     @Override
     public Set<String> roomMembers(String room) {
-        return new HashSet<>(await(backend.roomMembers(roomKey("/", room))));
+        return root.roomMembers(room);
     }
 
     @Override
     public long roomSize(String room) {
-        return await(backend.roomSize(roomKey("/", room)));
+        return root.roomSize(room);
     }
 
     @Override
     public Set<String> socketRooms(String id) {
-        return rooms(id, "/");
+        SessionRecord r = await(backend.findSession(id));
+        return r == null ? Set.of() : rooms(id, r.namespace());
     }
 
     @Override

@@ -176,16 +176,25 @@ final class Protocol implements SocketEndpoint {
 
     private CompletionStage<TransportResponse> connect(TransportRequest request) {
         ObjectNode body = engine.json.parseObject(request.body(), true);
-        String namespace = Json.optionalString(body, "namespace");
-        if (namespace != null && !namespace.equals("/")) {
+        String requested = Json.optionalString(body, "namespace");
+        if (requested == null) {
+            requested = request.query("namespace");
+        }
+        String namespace = requested == null || requested.isEmpty() ? "/" : requested;
+        if (!Engine.isValidNamespace(namespace)) {
+            throw ProtocolException.badRequest("invalid_field", "'namespace' must start with '/' (≤ 128 characters)");
+        }
+        NamespaceImpl ns = engine.resolveNamespace(namespace);
+        if (ns == null) {
             throw new ProtocolException(404, "unknown_namespace", "no namespace " + namespace);
         }
+        Handlers handlers = ns.handlers;
         JsonNode auth = body.get("auth");
         if (auth != null && !auth.isNull() && !auth.isObject()) {
             throw ProtocolException.badRequest("invalid_field", "'auth' must be an object");
         }
         String address = clientAddress(request);
-        HandshakeImpl handshake = new HandshakeImpl(request, auth, address, "/");
+        HandshakeImpl handshake = new HandshakeImpl(request, auth, address, namespace);
         return engine.rateLimits
                 .acquire(
                         "cn:" + address,
@@ -195,7 +204,7 @@ final class Protocol implements SocketEndpoint {
                     if (wait > 0) {
                         throw RateLimits.limited(wait, "too many new connections from " + address);
                     }
-                    return runConnectionMiddleware(handshake);
+                    return runConnectionMiddleware(handshake, handlers);
                 })
                 .thenCompose(v -> engine.backend.sessionCount())
                 .thenCompose(count -> {
@@ -205,14 +214,14 @@ final class Protocol implements SocketEndpoint {
                     }
                     Credentials.Identity id = Credentials.generate();
                     long now = System.currentTimeMillis();
-                    SessionRecord fresh =
-                            new SessionRecord(id.publicId(), id.secretHash(), "/", now, 0, 0, handshake.attributes());
+                    SessionRecord fresh = new SessionRecord(
+                            id.publicId(), id.secretHash(), namespace, now, 0, 0, handshake.attributes());
                     return engine.backend
                             .createSession(
                                     fresh, now + engine.options.sessionTimeout().toMillis())
                             .thenCompose(position -> {
                                 SessionRecord record = fresh.withCreatedPosition(position);
-                                return runConnectionListeners(record).thenApply(x -> connected(id, record));
+                                return runConnectionListeners(record, handlers).thenApply(x -> connected(id, record));
                             });
                 });
     }
@@ -232,8 +241,8 @@ final class Protocol implements SocketEndpoint {
         return request.remoteAddress();
     }
 
-    private CompletionStage<Void> runConnectionMiddleware(HandshakeImpl handshake) {
-        List<io.socketserve.ConnectionMiddleware> chain = engine.connectionMiddleware;
+    private CompletionStage<Void> runConnectionMiddleware(HandshakeImpl handshake, Handlers handlers) {
+        List<io.socketserve.ConnectionMiddleware> chain = handlers.connectionMiddleware;
         if (chain.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -260,8 +269,8 @@ final class Protocol implements SocketEndpoint {
         return done;
     }
 
-    private CompletionStage<Void> runConnectionListeners(SessionRecord record) {
-        List<ConnectionListener> listeners = engine.connectionListeners;
+    private CompletionStage<Void> runConnectionListeners(SessionRecord record, Handlers handlers) {
+        List<ConnectionListener> listeners = handlers.connectionListeners;
         if (listeners.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -328,7 +337,8 @@ final class Protocol implements SocketEndpoint {
                     if ("__ack".equals(event)) {
                         return ackReply(record, messageId, data);
                     }
-                    EventHandler handler = engine.handler(event);
+                    Handlers handlers = engine.handlers(record.namespace());
+                    EventHandler handler = handlers.handler(event);
                     if (handler == null) {
                         if (engine.options.rejectUnknownEvents()) {
                             throw new ProtocolException(422, "unknown_event", "no handler for event '" + event + "'");
@@ -343,7 +353,13 @@ final class Protocol implements SocketEndpoint {
                         engine.perSession.execute(record.id(), () -> {
                             try {
                                 out.complete(invoke(
-                                        record, event, handler, data, requiresAck ? messageId : null, ackInResponse));
+                                        record,
+                                        event,
+                                        handler,
+                                        handlers,
+                                        data,
+                                        requiresAck ? messageId : null,
+                                        ackInResponse));
                             } catch (Throwable t) {
                                 out.completeExceptionally(t);
                             } finally {
@@ -372,13 +388,14 @@ final class Protocol implements SocketEndpoint {
             SessionRecord record,
             String event,
             EventHandler handler,
+            Handlers handlers,
             JsonNode data,
             @Nullable String messageId,
             boolean ackInResponse) {
         SocketImpl socket = new SocketImpl(engine, record);
         AckImpl ack = new AckImpl(engine, record, messageId, ackInResponse);
         try {
-            for (io.socketserve.EventMiddleware m : engine.eventMiddleware) {
+            for (io.socketserve.EventMiddleware m : handlers.eventMiddleware) {
                 m.handle(socket, event, data);
             }
             handler.onEvent(socket, data, ack);

@@ -1,0 +1,158 @@
+package io.socketserve.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.socketserve.BroadcastOperator;
+import io.socketserve.ConnectionListener;
+import io.socketserve.ConnectionMiddleware;
+import io.socketserve.DisconnectListener;
+import io.socketserve.EventHandler;
+import io.socketserve.EventMiddleware;
+import io.socketserve.JoinAuthorizer;
+import io.socketserve.Namespace;
+import io.socketserve.SocketServeException;
+import io.socketserve.TypedEventHandler;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A namespace: a name plus the {@link Handlers} it runs. Children of a dynamic namespace share
+ * their parent's handlers; a dynamic parent itself has a matcher and no rooms.
+ */
+final class NamespaceImpl implements Namespace {
+
+    private final Engine engine;
+    private final String name;
+    final Handlers handlers;
+    final @Nullable Predicate<String> matcher;
+
+    NamespaceImpl(Engine engine, String name, Handlers handlers, @Nullable Predicate<String> matcher) {
+        this.engine = engine;
+        this.name = name;
+        this.handlers = handlers;
+        this.matcher = matcher;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Namespace on(String event, EventHandler handler) {
+        Objects.requireNonNull(event, "event == null");
+        handlers.events.put(event, Objects.requireNonNull(handler, "handler == null"));
+        return this;
+    }
+
+    @Override
+    public <T> Namespace on(String event, Class<T> type, TypedEventHandler<T> handler) {
+        Objects.requireNonNull(type, "type == null");
+        Objects.requireNonNull(handler, "handler == null");
+        return on(event, (socket, data, ack) -> handler.onEvent(socket, bind(event, data, type), ack));
+    }
+
+    private <T> T bind(String event, JsonNode data, Class<T> type) {
+        try {
+            T value = engine.json.mapper().treeToValue(data, type);
+            if (value == null) {
+                throw new SocketServeException(
+                        "invalid_payload",
+                        "payload of '" + event + "' must be a " + type.getSimpleName() + ", got null",
+                        400);
+            }
+            return value;
+        } catch (JsonProcessingException e) {
+            throw new SocketServeException(
+                    "invalid_payload",
+                    "payload of '" + event + "' does not bind to " + type.getSimpleName() + ": "
+                            + e.getOriginalMessage(),
+                    400);
+        } catch (IllegalArgumentException e) {
+            throw new SocketServeException(
+                    "invalid_payload", "payload of '" + event + "' does not bind to " + type.getSimpleName(), 400);
+        }
+    }
+
+    @Override
+    public Namespace onAny(EventHandler handler) {
+        handlers.any = Objects.requireNonNull(handler, "handler == null");
+        return this;
+    }
+
+    @Override
+    public Namespace onConnection(ConnectionListener listener) {
+        handlers.connectionListeners.add(Objects.requireNonNull(listener, "listener == null"));
+        return this;
+    }
+
+    @Override
+    public Namespace onDisconnect(DisconnectListener listener) {
+        handlers.disconnectListeners.add(Objects.requireNonNull(listener, "listener == null"));
+        return this;
+    }
+
+    @Override
+    public Namespace use(ConnectionMiddleware middleware) {
+        handlers.connectionMiddleware.add(Objects.requireNonNull(middleware, "middleware == null"));
+        return this;
+    }
+
+    @Override
+    public Namespace useEvents(EventMiddleware middleware) {
+        handlers.eventMiddleware.add(Objects.requireNonNull(middleware, "middleware == null"));
+        return this;
+    }
+
+    @Override
+    public Namespace authorizeJoin(JoinAuthorizer authorizer) {
+        handlers.joinAuthorizer = Objects.requireNonNull(authorizer, "authorizer == null");
+        return this;
+    }
+
+    private void requireConcrete() {
+        if (matcher != null) {
+            throw new IllegalStateException(
+                    "a dynamic namespace has no rooms of its own; use server.of(\"/concrete-name\")");
+        }
+    }
+
+    @Override
+    public BroadcastOperator to(String... rooms) {
+        requireConcrete();
+        return BroadcastOperatorImpl.server(engine, name).to(rooms);
+    }
+
+    @Override
+    public BroadcastOperator except(String... rooms) {
+        requireConcrete();
+        return BroadcastOperatorImpl.server(engine, name).except(rooms);
+    }
+
+    @Override
+    public CompletionStage<Void> emit(String event, @Nullable Object data) {
+        requireConcrete();
+        return BroadcastOperatorImpl.server(engine, name).emit(event, data);
+    }
+
+    @Override
+    public Set<String> roomMembers(String room) {
+        requireConcrete();
+        return new HashSet<>(engine.await(engine.backend.roomMembers(engine.roomKey(name, room))));
+    }
+
+    @Override
+    public long roomSize(String room) {
+        requireConcrete();
+        return engine.await(engine.backend.roomSize(engine.roomKey(name, room)));
+    }
+
+    @Override
+    public String toString() {
+        return "Namespace[" + name + "]";
+    }
+}
