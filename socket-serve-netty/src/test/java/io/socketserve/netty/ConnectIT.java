@@ -109,4 +109,26 @@ class ConnectIT {
         assertThat(c.disconnect().status()).isEqualTo(200);
         assertThat(c.awaitStreamEnd(Duration.ofSeconds(5))).isTrue();
     }
+
+    @Test
+    void throwingConnectionHandlerStillConnects() {
+        ts.server().onConnection(s -> {
+            throw new IllegalStateException("listener failed");
+        });
+
+        TestClient c = ts.connectedClient();
+
+        assertThat(c.emit("anything", null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void roomJoinedInTheConnectionHandlerDeliversBeforeTheFirstStream() {
+        ts.server().onConnection(s -> s.join("lobby"));
+        TestClient c = ts.connectedClient();
+
+        ts.server().to("lobby").emit("news", 1).toCompletableFuture().join();
+        c.openStream();
+
+        assertThat(c.assertEvent("news").data().asInt()).isEqualTo(1);
+    }
 }

@@ -227,4 +227,28 @@ class EventsIT {
         assertThat(posts).allSatisfy(p -> assertThat(p.join().status()).isEqualTo(200));
         assertThat(maxRunning).hasValue(1);
     }
+
+    @Test
+    void onAnyHandlesEventsWithoutTheirOwnHandler() throws InterruptedException {
+        BlockingQueue<String> got = new LinkedBlockingQueue<>();
+        ts.server().on("known", (s, d, a) -> got.add("known"));
+        ts.server().onAny((s, d, a) -> got.add("any:" + d.asText()));
+        TestClient c = ts.connectedClient();
+
+        c.emit("mystery", "x");
+        c.emit("known", null);
+
+        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("any:x");
+        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("known");
+    }
+
+    @Test
+    void unknownEventIs422WhenTheServerRejectsThem() {
+        try (TestServer strict = TestServer.start(o -> o.rejectUnknownEvents(true))) {
+            HttpResult r = strict.connectedClient().emit("mystery", null);
+
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.error()).isEqualTo("unknown_event");
+        }
+    }
 }

@@ -226,4 +226,17 @@ class LifecycleIT {
         assertThat(r.status()).isEqualTo(404);
         assertThat(r.error()).isEqualTo("unknown_session");
     }
+
+    @Test
+    void disconnectHandlerCanReadTheSessionData() {
+        List<String> names = new CopyOnWriteArrayList<>();
+        ts.server()
+                .onDisconnect((s, reason) -> names.add(String.valueOf(s.data().get("name", String.class))));
+        TestClient c = ts.connectedClient();
+        socketOf(c).data().set("name", "ada");
+
+        c.disconnect();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> names.contains("ada"));
+    }
 }

@@ -197,4 +197,44 @@ class PollingIT {
                 .containsExactlyElementsOf(
                         streamed.stream().map(f -> f.data().toString()).toList());
     }
+
+    @Test
+    void longPollWaitIsCappedByLongPollMaxWait() {
+        try (TestServer capped = TestServer.start(o -> o.longPollMaxWait(Duration.ofMillis(300)))) {
+            TestClient c = capped.connectedClient();
+            long start = c.poll().position();
+
+            long t0 = System.nanoTime();
+            TestClient.PollResult p = c.poll(start, 60_000);
+
+            assertThat(p.messages()).isEmpty();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(5_000);
+        }
+    }
+
+    @Test
+    void pollPastTheRecoveryWindowStartsWithMissed() {
+        try (TestServer small = TestServer.start(o -> o.recoveryMaxMessages(10))) {
+            TestClient c = small.connectedClient();
+            Socket socket = small.server().socket(c.id()).orElseThrow();
+            long start = c.poll().position();
+            for (int i = 0; i < 30; i++) {
+                socket.emit("n", i).toCompletableFuture().join();
+            }
+
+            TestClient.PollResult p = c.poll(start, 5000);
+
+            assertThat(p.events().get(0)).isEqualTo("__missed");
+            assertThat(p.messages().get(0).data().path("after").asLong()).isEqualTo(start);
+            List<Integer> values = p.messages().subList(1, p.messages().size()).stream()
+                    .map(f -> f.data().asInt())
+                    .toList();
+            assertThat(values).isNotEmpty().endsWith(29);
+            int first = values.get(0);
+            assertThat(values)
+                    .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(first, 29)
+                            .boxed()
+                            .toList());
+        }
+    }
 }

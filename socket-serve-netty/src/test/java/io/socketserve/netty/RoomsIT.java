@@ -290,4 +290,47 @@ class RoomsIT {
             assertThat(other.receivedText()).contains(alice.id()).doesNotContain(secret);
         }
     }
+
+    @Test
+    void joiningPastTheRoomLimitIs422RoomLimit() {
+        try (TestServer limited = TestServer.start(o -> o.maxRoomsPerSocket(2))) {
+            limited.server().on("join", (s, d, a) -> s.join(d.asText()));
+            TestClient c = limited.connectedClient();
+            c.emit("join", "a");
+            c.emit("join", "b");
+
+            io.socketserve.netty.testing.HttpResult r = c.emit("join", "c");
+
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.error()).isEqualTo("room_limit");
+            assertThat(limited.server().socketRooms(c.id())).containsExactlyInAnyOrder("a", "b");
+        }
+    }
+
+    @Test
+    void invalidRoomNameIsRejected() {
+        TestClient c = ts.connectedClient();
+
+        io.socketserve.netty.testing.HttpResult r = c.emit("join", "bad\u0001room");
+
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.error()).isEqualTo("invalid_room");
+    }
+
+    @Test
+    void volatileEmitReachesAttachedMembersButIsNotReplayed() {
+        TestClient attached = ts.streamingClient();
+        TestClient detached = ts.connectedClient();
+        attached.emit("join", "r");
+        detached.emit("join", "r");
+
+        ts.server().to("r").volatileEmit("cursor", 1).toCompletableFuture().join();
+        ts.server().to("r").emit("kept", 2).toCompletableFuture().join();
+
+        attached.assertEvent("cursor");
+        attached.assertEvent("kept");
+        detached.openStream();
+        detached.assertEvent("kept");
+        fence(ts, attached, detached);
+    }
 }
