@@ -287,7 +287,10 @@ class RoomsIT {
         assertThat(poller.poll(-1, 5000).messages()).isNotEmpty();
         String secret = alice.credential().substring(alice.credential().indexOf('.') + 1);
         for (TestClient other : new TestClient[] {bob, poller}) {
-            assertThat(other.receivedText()).contains(alice.id()).doesNotContain(secret);
+            assertThat(other.receivedText())
+                    .contains(alice.id())
+                    .doesNotContain(alice.credential())
+                    .doesNotContain(secret);
         }
     }
 
