@@ -62,6 +62,7 @@ public final class DemoServer implements Callable<Integer> {
         SocketServer server = SocketServer.create(options);
         SeedRooms.register(server);
         SeedRooms.testHelpers(server);
+        DemoPages.register(server);
         EmbeddedServer http = EmbeddedServer.builder(server)
                 .host(host)
                 .port(port)
@@ -78,7 +79,7 @@ public final class DemoServer implements Callable<Integer> {
         }
         Running running = start(options.build(), host, port);
         System.out.printf(
-                "socket-serve demo on http://localhost:%d/  (chat: /chat.html, endpoint: /socket, backend: %s)%n",
+                "socket-serve demo on http://localhost:%d/  (pages: chat, lobby, dashboard, editor, rooms; endpoint: /socket; backend: %s)%n",
                 running.port(), redis == null || redis.isBlank() ? "in-memory" : "redis");
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

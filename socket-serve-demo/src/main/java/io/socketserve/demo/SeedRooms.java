@@ -79,12 +79,10 @@ public final class SeedRooms {
         server.on("createGame", (socket, data, ack) -> {
             String gameId = text(data, "gameId");
             socket.join("game:" + gameId);
-            server.store()
-                    .put(
-                            "game:" + gameId + ":data",
-                            new Game(socket.id(), "waiting", List.of(socket.id())),
-                            Duration.ofHours(6));
+            Game created = new Game(socket.id(), "waiting", List.of(socket.id()));
+            server.store().put("game:" + gameId + ":data", created, Duration.ofHours(6));
             socket.emit("gameCreated", Map.of("gameId", gameId));
+            DemoPages.gameChanged(server, gameId, created); // the lobby page's list (not in the seed)
         });
         server.on("joinGame", (socket, data, ack) -> {
             String gameId = text(data, "gameId");
@@ -113,16 +111,18 @@ public final class SeedRooms {
                             game == null ? 1 : game.players().size(),
                             "players",
                             game == null ? List.of() : game.players()));
+            DemoPages.gameChanged(server, gameId, game);
         });
         server.on("startGame", (socket, data, ack) -> {
             String gameId = text(data, "gameId");
-            server.store()
+            Game started = server.store()
                     .update(
                             "game:" + gameId + ":data",
                             Game.class,
                             g -> g == null ? null : new Game(g.host(), "started", g.players()),
                             Duration.ofHours(6));
             socket.broadcastToRoom("game:" + gameId, "gameStarted", Map.of("timestamp", now()));
+            DemoPages.gameChanged(server, gameId, started);
         });
     }
 
@@ -182,6 +182,8 @@ public final class SeedRooms {
             String roomName = text(data, "roomName");
             if (socket.rooms().size() >= MAX_ROOMS && !socket.rooms().contains(roomName)) {
                 socket.emit("error", Map.of("message", "Maximum rooms reached"));
+                // an emit with an ack callback learns it too (the seed left it waiting until its timeout)
+                ack.send(Map.of("error", "Maximum rooms reached"));
                 return;
             }
             socket.join(roomName);

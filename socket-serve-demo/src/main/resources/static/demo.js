@@ -1,0 +1,127 @@
+// Small helpers shared by the demo pages (not part of the client library).
+
+/** document.getElementById */
+export const $ = (id) => document.getElementById(id);
+
+/** Creates an element: h('li', { class: 'x', dataset: { id } }, 'text', child, …). */
+export function h(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v == null || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k === 'dataset') Object.assign(e.dataset, v);
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (v === true) e.setAttribute(k, '');
+    else e.setAttribute(k, String(v));
+  }
+  for (const c of children.flat()) if (c != null && c !== false) e.append(c instanceof Node ? c : String(c));
+  return e;
+}
+
+/**
+ * Resolves the user's display name: `?name=` in the URL, else a "pick a name" card shown in
+ * `#login` (remembered in localStorage). The server keeps it with the session (auth.name).
+ */
+export function pickName() {
+  const fromUrl = new URLSearchParams(location.search).get('name')?.trim();
+  if (fromUrl) return Promise.resolve(fromUrl.slice(0, 32));
+  const card = $('login');
+  const input = $('name');
+  input.value = localStorage.getItem('socket-serve-demo-name') ?? '';
+  card.hidden = false;
+  input.focus();
+  return new Promise((resolve) => {
+    $('login-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const name = input.value.trim();
+      if (!name) return;
+      localStorage.setItem('socket-serve-demo-name', name);
+      card.hidden = true;
+      resolve(name);
+    });
+  });
+}
+
+/** Mirrors the socket's state in the header's status pill (`#status`). */
+export function trackStatus(socket, el = $('status')) {
+  const set = (state, text) => {
+    el.dataset.state = state;
+    el.textContent = text;
+  };
+  set('connecting', 'connecting…');
+  socket.on('connect', () => set('online', 'online'));
+  socket.on('reconnecting', () => set('reconnecting', 'reconnecting…'));
+  socket.on('reconnect', () => set('online', 'online'));
+  socket.on('disconnect', (reason) => set('offline', `offline (${reason})`));
+  socket.on('connect_error', () => {
+    if (!socket.connected) set('reconnecting', 'reconnecting…');
+  });
+  window.addEventListener('pagehide', () => socket.disconnect());
+}
+
+/**
+ * Display names of public ids, asked from the server (`names`) in batches and cached. `label(id)`
+ * answers at once (a short id until the name is known); `onChange` runs when names arrive.
+ */
+export class Names {
+  #socket;
+  #known = new Map();
+  #asked = new Set();
+  #batch = null;
+  onChange = () => {};
+
+  constructor(socket, myName) {
+    this.#socket = socket;
+    this.myName = myName;
+  }
+
+  set(id, name) {
+    if (id && name && this.#known.get(id) !== name) {
+      this.#known.set(id, name);
+      this.onChange();
+    }
+  }
+
+  label(id) {
+    if (id === this.#socket.id) return `${this.myName} (you)`;
+    const name = this.#known.get(id);
+    if (name) return name;
+    this.#ask(id);
+    return `user-${String(id).slice(0, 6)}`;
+  }
+
+  #ask(id) {
+    if (this.#asked.has(id) || !id) return;
+    this.#asked.add(id);
+    if (!this.#batch) {
+      this.#batch = new Set();
+      queueMicrotask(() => {
+        const ids = [...this.#batch];
+        this.#batch = null;
+        this.#socket.emitWithAck('names', { ids }).then(
+          (reply) => {
+            for (const [i, n] of Object.entries(reply?.names ?? {})) this.set(i, n);
+          },
+          () => ids.forEach((i) => this.#asked.delete(i)),
+        );
+      });
+    }
+    this.#batch.add(id);
+  }
+}
+
+/** A stable colour per id (cursors, avatars). */
+export function colorOf(id) {
+  let hash = 0;
+  for (const c of String(id)) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
+  return `hsl(${hash % 360} 65% 45%)`;
+}
+
+/** Appends a line to a log list (`ol`/`ul`), keeping it scrolled to the bottom. */
+export function logTo(list, text, cls = 'system') {
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  const li = h('li', { class: cls }, text);
+  list.append(li);
+  if (atBottom) list.scrollTop = list.scrollHeight;
+  return li;
+}

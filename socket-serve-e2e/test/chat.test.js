@@ -1,0 +1,80 @@
+// Chat with channels: join/leave, messages, the member list, "joined"/"left" — seen by every user.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { countIs, launch, noProblems, online, openPage, screenshot, seeText, texts, unique } from './helpers.js';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** Opens the chat as `name` and joins `channel`. */
+export async function chatUser(browser, name, channel, base) {
+  const page = await openPage(browser, '/chat.html', base ? { base } : undefined);
+  await page.fill('#name', name);
+  await page.click('#login-form button');
+  await online(page);
+  await page.fill('#channel', channel);
+  await page.click('#join-form button');
+  await seeText(page, '#current', `# ${channel}`);
+  await seeText(page, '#members li.self', `${name} (you)`);
+  return page;
+}
+
+test('two users chat in a channel: members, joined/left, messages both ways', async () => {
+  const channel = unique('general');
+  const ada = await chatUser(browser, 'ada', channel);
+  const bob = await chatUser(browser, 'bob', channel);
+
+  // each sees the other arrive, in the member list and as "joined"
+  await seeText(ada, '#messages li.system', 'bob joined');
+  await seeText(ada, '#members li', 'bob');
+  await seeText(bob, '#members li', 'ada');
+  await countIs(ada, '#members li', 2);
+  await countIs(bob, '#members li', 2);
+
+  // messages both ways, with the author's name
+  await ada.fill('#text', 'hello from ada');
+  await ada.press('#text', 'Enter');
+  await seeText(bob, '#messages li.msg', 'hello from ada');
+  assert.match(await bob.locator('#messages li.msg', { hasText: 'hello from ada' }).textContent(), /^ada/);
+  await bob.fill('#text', 'hi ada, bob here');
+  await bob.click('#send');
+  await seeText(ada, '#messages li.msg:not(.mine)', 'hi ada, bob here');
+  await seeText(bob, '#messages li.msg.mine', 'hi ada, bob here');
+
+  // a third user comes and closes the window: the others see it arrive and go (disconnect cleanup)
+  const cy = await chatUser(browser, 'cy', channel);
+  await seeText(ada, '#members li', 'cy');
+  await seeText(bob, '#messages li.system', 'cy joined');
+  await countIs(cy, '#members li', 3);
+  await cy.context().close();
+  await seeText(ada, '#messages li.system', 'cy left');
+  await seeText(bob, '#messages li.system', 'cy left');
+  await countIs(ada, '#members li', 2);
+
+  // bob leaves the channel: ada sees it, bob's view is reset, bob no longer gets messages
+  await bob.click('#leave');
+  await seeText(ada, '#messages li.system', 'bob left');
+  await countIs(ada, '#members li', 1);
+  await seeText(bob, '#current', 'Join a channel');
+  await ada.fill('#text', 'anyone there?');
+  await ada.press('#text', 'Enter');
+  await seeText(ada, '#messages li.msg.mine', 'anyone there?');
+  // bob comes back: he sees himself join, and the conversation goes on
+  await bob.fill('#channel', channel);
+  await bob.click('#join-form button');
+  await seeText(ada, '#messages li.system', 'bob joined');
+  await countIs(bob, '#members li', 2);
+  assert.deepEqual(await texts(bob, '#messages li.msg'), [], 'a member does not receive what was said before it joined');
+  await bob.fill('#text', 'back again');
+  await bob.press('#text', 'Enter');
+  await seeText(ada, '#messages li.msg', 'back again');
+
+  await screenshot(ada, 'chat');
+  noProblems(ada);
+  noProblems(bob);
+});
