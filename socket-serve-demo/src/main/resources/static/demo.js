@@ -82,6 +82,16 @@ export class Names {
     }
   }
 
+  /** A span showing `label(id)`, updated by {@link refresh} when the name arrives. */
+  span(id) {
+    return h('span', { dataset: { who: id } }, this.label(id));
+  }
+
+  /** Updates every {@link span} below `root`. */
+  refresh(root = document) {
+    for (const el of root.querySelectorAll('[data-who]')) el.textContent = this.label(el.dataset.who);
+  }
+
   label(id) {
     if (id === this.#socket.id) return `${this.myName} (you)`;
     const name = this.#known.get(id);
@@ -117,10 +127,10 @@ export function colorOf(id) {
   return `hsl(${hash % 360} 65% 45%)`;
 }
 
-/** Appends a line to a log list (`ol`/`ul`), keeping it scrolled to the bottom. */
-export function logTo(list, text, cls = 'system') {
+/** Appends a line (text, nodes or an array of both) to a log list, keeping it scrolled to the bottom. */
+export function logTo(list, content, cls = 'system') {
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  const li = h('li', { class: cls }, text);
+  const li = h('li', { class: cls }, content);
   list.append(li);
   if (atBottom) list.scrollTop = list.scrollHeight;
   return li;
