@@ -91,6 +91,15 @@ public final class BenchMain {
                 description = "machine CPU (% of one core) below which it counts as quiet (default: ${DEFAULT-VALUE})")
         double quietThreshold = 25;
 
+        @Option(
+                names = "--max-other-cpu",
+                description =
+                        "repeat a step during which other processes used more CPU than this, % of one core (default: ${DEFAULT-VALUE})")
+        double maxOtherCpu = 30;
+
+        @Option(names = "--retries", description = "times a disturbed step may be repeated (default: ${DEFAULT-VALUE})")
+        int retries = 2;
+
         List<String> serverFlags(String name) {
             List<String> flags = new ArrayList<>(serverJvm);
             if (jfr) {
@@ -183,7 +192,7 @@ public final class BenchMain {
         double warmup = 3;
 
         @Option(names = "--publishers", description = "default: ${DEFAULT-VALUE}")
-        int publishers = 4;
+        int publishers = 16;
 
         @Option(names = "--payload", description = "payload bytes (default: ${DEFAULT-VALUE})")
         int payload = 100;
@@ -197,7 +206,17 @@ public final class BenchMain {
                         target,
                         name,
                         new BroadcastWorkload.Config(
-                                "fan-out", 1, n, rates, seconds, warmup, publishers, payload, common.setupConcurrency));
+                                "fan-out",
+                                1,
+                                n,
+                                rates,
+                                seconds,
+                                warmup,
+                                publishers,
+                                payload,
+                                common.setupConcurrency,
+                                common.maxOtherCpu,
+                                common.retries));
             }
             return 0;
         }
@@ -233,7 +252,17 @@ public final class BenchMain {
                     target,
                     "rooms-" + target,
                     new BroadcastWorkload.Config(
-                            "many rooms", rooms, members, rates, seconds, 3, publishers, 100, common.setupConcurrency));
+                            "many rooms",
+                            rooms,
+                            members,
+                            rates,
+                            seconds,
+                            3,
+                            publishers,
+                            100,
+                            common.setupConcurrency,
+                            common.maxOtherCpu,
+                            common.retries));
             return 0;
         }
     }
@@ -435,9 +464,11 @@ public final class BenchMain {
                             rates,
                             seconds,
                             3,
-                            rooms > 1 ? 8 : 4,
+                            16,
                             100,
-                            common.setupConcurrency));
+                            common.setupConcurrency,
+                            common.maxOtherCpu,
+                            common.retries));
         }
 
         private static List<Plots.Point> points(List<StepResult> steps) {

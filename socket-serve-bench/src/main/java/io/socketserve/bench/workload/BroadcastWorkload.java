@@ -3,6 +3,7 @@ package io.socketserve.bench.workload;
 import io.socketserve.bench.driver.ClientSession;
 import io.socketserve.bench.driver.DriverStats;
 import io.socketserve.bench.driver.ProtocolDriver;
+import io.socketserve.bench.server.Quiet;
 import io.socketserve.bench.server.ServerHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -34,6 +35,9 @@ public final class BroadcastWorkload {
      * @param publishers publishing sessions (each has one POST in flight at a time)
      * @param payloadBytes size of each message's JSON payload
      * @param setupConcurrency subscribers being set up at once
+     * @param maxOtherCpu a step during which other processes used more CPU than this (% of one core)
+     *     is repeated, after waiting for the machine to be quiet
+     * @param retries how many times a step may be repeated
      */
     public record Config(
             String scenario,
@@ -44,7 +48,35 @@ public final class BroadcastWorkload {
             double warmupSeconds,
             int publishers,
             int payloadBytes,
-            int setupConcurrency) {}
+            int setupConcurrency,
+            double maxOtherCpu,
+            int retries) {
+
+        /** A configuration that never repeats a step. */
+        public Config(
+                String scenario,
+                int rooms,
+                int membersPerRoom,
+                List<Integer> rates,
+                double seconds,
+                double warmupSeconds,
+                int publishers,
+                int payloadBytes,
+                int setupConcurrency) {
+            this(
+                    scenario,
+                    rooms,
+                    membersPerRoom,
+                    rates,
+                    seconds,
+                    warmupSeconds,
+                    publishers,
+                    payloadBytes,
+                    setupConcurrency,
+                    Double.MAX_VALUE,
+                    0);
+        }
+    }
 
     private final Config config;
     private volatile @Nullable Step current;
@@ -93,32 +125,13 @@ public final class BroadcastWorkload {
                 opened.failures(),
                 opened.firstFailure() == null ? "" : ": " + opened.firstFailure());
 
-        Ramp.Outcome<ClientSession> pubs = Ramp.run(
-                        config.publishers(), config.publishers(), i -> driver.connect(i % driver.instances()))
-                .get(1, TimeUnit.MINUTES);
-        List<ClientSession> pubSessions =
-                pubs.results().stream().filter(Objects::nonNull).toList();
-        if (pubSessions.isEmpty()) {
-            throw new IllegalStateException("no publisher could connect: " + pubs.firstFailure());
-        }
-        Publisher publisher = new Publisher(pubSessions, config.payloadBytes());
-
         List<StepResult> results = new ArrayList<>();
         long seq = 0;
         try {
             if (config.warmupSeconds() > 0) {
                 int rate = config.rates().stream().min(Integer::compare).orElse(100);
                 Step warm = new Step(seq, config.rooms());
-                StepResult r = step(
-                        warm,
-                        rate,
-                        config.warmupSeconds(),
-                        publisher,
-                        pubSessions.size(),
-                        driver,
-                        server,
-                        members,
-                        null);
+                StepResult r = step(warm, rate, config.warmupSeconds(), driver, server, members, null);
                 seq += warm.sent;
                 log.info(
                         "{}: warm-up at {} msg/s: {} deliveries, p99 {} ms",
@@ -128,18 +141,21 @@ public final class BroadcastWorkload {
                         r.p99());
             }
             for (int rate : config.rates()) {
-                Step step = new Step(seq, config.rooms());
-                StepResult r = step(
-                        step,
-                        rate,
-                        config.seconds(),
-                        publisher,
-                        pubSessions.size(),
-                        driver,
-                        server,
-                        members,
-                        redisCommands);
-                seq += step.sent;
+                StepResult r = null;
+                for (int attempt = 0; attempt <= config.retries(); attempt++) {
+                    if (r != null) {
+                        log.info(
+                                "{}: other processes took {}% CPU during the step: repeating it",
+                                config.scenario(), r.otherCpu());
+                        Quiet.await(Math.min(25, config.maxOtherCpu()), 300);
+                    }
+                    Step step = new Step(seq, config.rooms());
+                    r = step(step, rate, config.seconds(), driver, server, members, redisCommands);
+                    seq += step.sent;
+                    if (r.otherCpu() <= config.maxOtherCpu()) {
+                        break;
+                    }
+                }
                 results.add(r);
                 log.info(
                         "{}: {} subs × {} msg/s → {}/s of {}/s offered, p50 {} p99 {} max {} ms, lost {}, server CPU {}%",
@@ -156,14 +172,46 @@ public final class BroadcastWorkload {
             }
         } finally {
             current = null;
-            for (ClientSession s : pubSessions) {
-                s.close();
-            }
             for (ClientSession s : sessions) {
                 s.close();
             }
         }
         return results;
+    }
+
+    private StepResult step(
+            Step step,
+            int rate,
+            double seconds,
+            ProtocolDriver driver,
+            ServerHandle server,
+            int[] members,
+            @Nullable LongSupplier redisCommands)
+            throws Exception {
+        // Fresh publishing sessions for every step: sessions that only POST expire when a step waits
+        // longer than the session timeout for a quiet machine.
+        Ramp.Outcome<ClientSession> pubs = Ramp.run(
+                        config.publishers(), config.publishers(), i -> driver.connect(i % driver.instances()))
+                .get(1, TimeUnit.MINUTES);
+        List<ClientSession> pubSessions =
+                pubs.results().stream().filter(Objects::nonNull).toList();
+        if (pubSessions.isEmpty()) {
+            throw new IllegalStateException("no publisher could connect: " + pubs.firstFailure());
+        }
+        try {
+            return step(
+                    step,
+                    rate,
+                    seconds,
+                    new Publisher(pubSessions, config.payloadBytes()),
+                    pubSessions.size(),
+                    driver,
+                    server,
+                    members,
+                    redisCommands);
+        } finally {
+            pubSessions.forEach(ClientSession::close);
+        }
     }
 
     private StepResult step(
@@ -218,6 +266,13 @@ public final class BroadcastWorkload {
         long acked = step.acked();
         if (redisCommands != null && acked > 0) {
             redisPerBroadcast = Math.round((redisCommands.getAsLong() - redis0) / (double) acked);
+        }
+        if (step.firstFailure.get() != null) {
+            log.warn(
+                    "{}: {} publishes failed, the first with: {}",
+                    config.scenario(),
+                    step.publishFailures.sum(),
+                    step.firstFailure.get().toString());
         }
         long delivered = step.delivered.sum();
         Histogram h = step.latency.merged();

@@ -56,6 +56,7 @@ final class Publisher {
                         step.ackedPerRoom.incrementAndGet(room);
                     } else {
                         step.publishFailures.increment();
+                        step.firstFailure.compareAndSet(null, e);
                     }
                     idle.add(s);
                 });

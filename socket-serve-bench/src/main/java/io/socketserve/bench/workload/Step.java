@@ -19,6 +19,8 @@ final class Step {
     final LongAdder publishFailures = new LongAdder();
     final AtomicLongArray ackedPerRoom;
     volatile long sent;
+    final java.util.concurrent.atomic.AtomicReference<Throwable> firstFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     Step(long seqBase, int rooms) {
         this.seqBase = seqBase;
