@@ -1,28 +1,16 @@
 // Chat with channels: join/leave, messages, the member list, "joined"/"left" — seen by every user.
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countIs, launch, noProblems, online, openPage, screenshot, seeText, texts, unique } from './helpers.js';
+import { chatUser, closeAll, countIs, launch, noProblems, screenshot, seeText, texts, unique } from './helpers.js';
 
 let browser;
 before(async () => {
   browser = await launch();
 });
+afterEach(closeAll);
 after(async () => {
   await browser?.close();
 });
-
-/** Opens the chat as `name` and joins `channel`. */
-export async function chatUser(browser, name, channel, base) {
-  const page = await openPage(browser, '/chat.html', base ? { base } : undefined);
-  await page.fill('#name', name);
-  await page.click('#login-form button');
-  await online(page);
-  await page.fill('#channel', channel);
-  await page.click('#join-form button');
-  await seeText(page, '#current', `# ${channel}`);
-  await seeText(page, '#members li.self', `${name} (you)`);
-  return page;
-}
 
 test('two users chat in a channel: members, joined/left, messages both ways', async () => {
   const channel = unique('general');

@@ -1,13 +1,14 @@
 // Live dashboard: subscriptions to a department (and a team), metric updates reach only the
 // subscribed groups, the chart follows.
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countIs, launch, noProblems, online, openPage, screenshot, seeText, textIs, texts } from './helpers.js';
+import { closeAll, countIs, launch, noProblems, online, openPage, screenshot, seeText, textIs, texts } from './helpers.js';
 
 let browser;
 before(async () => {
   browser = await launch();
 });
+afterEach(closeAll);
 after(async () => {
   await browser?.close();
 });

@@ -1,13 +1,14 @@
 // Collaborative editing: open the same document, see who else is in it, edits and cursor
 // positions reach the other viewers.
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countIs, launch, noProblems, online, openPage, screenshot, seeText, textIs, unique } from './helpers.js';
+import { closeAll, countIs, launch, noProblems, online, openPage, screenshot, seeText, textIs, unique } from './helpers.js';
 
 let browser;
 before(async () => {
   browser = await launch();
 });
+afterEach(closeAll);
 after(async () => {
   await browser?.close();
 });

@@ -38,8 +38,12 @@ export async function launch() {
  * A new user: a fresh browser context (own storage, own session) with one page at `path`.
  * Page errors and console errors are collected in `page.problems` (checked by {@link noProblems}).
  */
+const contexts = new Set();
+
 export async function openPage(browser, path, { base = DEMO_URL, viewport = { width: 1280, height: 800 } } = {}) {
   const context = await browser.newContext({ viewport });
+  contexts.add(context);
+  context.on('close', () => contexts.delete(context));
   context.setDefaultTimeout(TIMEOUT);
   const page = await context.newPage();
   page.problems = [];
@@ -49,6 +53,11 @@ export async function openPage(browser, path, { base = DEMO_URL, viewport = { wi
   });
   await page.goto(base + path);
   return page;
+}
+
+/** Closes every context opened by {@link openPage} (the users leave: their pages disconnect). */
+export async function closeAll() {
+  await Promise.all([...contexts].map((c) => c.close().catch(() => {})));
 }
 
 /** Asserts that the page logged no error (optionally ignoring messages that match `allowed`). */
@@ -108,4 +117,17 @@ export async function screenshot(page, name) {
 /** A short random suffix so reruns against the same server never collide. */
 export function unique(prefix) {
   return `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Opens the chat as `name` and joins `channel`. */
+export async function chatUser(browser, name, channel, base) {
+  const page = await openPage(browser, '/chat.html', base ? { base } : undefined);
+  await page.fill('#name', name);
+  await page.click('#login-form button');
+  await online(page);
+  await page.fill('#channel', channel);
+  await page.click('#join-form button');
+  await seeText(page, '#current', `# ${channel}`);
+  await seeText(page, '#members li.self', `${name} (you)`);
+  return page;
 }

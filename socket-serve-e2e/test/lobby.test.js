@@ -1,12 +1,13 @@
 // Game lobby: create a game, others join (the player list updates for everyone), start it.
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countIs, launch, noProblems, online, openPage, screenshot, seeText, textIs, texts, unique } from './helpers.js';
+import { closeAll, countIs, launch, noProblems, online, openPage, screenshot, seeText, textIs, texts, unique } from './helpers.js';
 
 let browser;
 before(async () => {
   browser = await launch();
 });
+afterEach(closeAll);
 after(async () => {
   await browser?.close();
 });

@@ -1,0 +1,226 @@
+package io.socketserve.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.socketserve.ServerOptions;
+import io.socketserve.redis.RedisBackend;
+import io.socketserve.redis.RedisBackendOptions;
+import io.socketserve.redis.testing.RedisServerProcess;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Runs the browser suites of {@code socket-serve-e2e} — the demo pages in headless Debian Chromium
+ * driven by playwright-core, several browser contexts per page — against real demo servers:
+ *
+ * <ul>
+ *   <li>{@code DEMO_URL}: the in-memory demo ({@link DemoServer#start(String, int)}) on a free port;
+ *   <li>{@code RESTART_DEMO_URL}: a demo instance on a real {@code redis-server}, and {@code
+ *       CONTROL_URL}: a small HTTP endpoint of this test ({@code POST /kill} stops that instance
+ *       abruptly, {@code POST /start} starts a NEW instance on the same port and the same Redis),
+ *       with which the restart test kills the server in the middle of a chat.
+ * </ul>
+ *
+ * <p>Screenshots of every page go to {@code target/screenshots}. Chromium must be Debian's {@code
+ * /usr/bin/chromium} (never a downloaded browser): without it this test fails and says to run {@code
+ * ./test.sh}, which installs it. The pinned npm packages are installed ({@code npm ci}) if missing.
+ */
+class BrowserIT {
+
+    private static final Path E2E_DIR =
+            Path.of("..", "socket-serve-e2e").toAbsolutePath().normalize();
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path SCREENSHOTS =
+            Path.of("target", "screenshots").toAbsolutePath().normalize();
+    private static final int SUITE_TIMEOUT_SECONDS = 180;
+
+    private static DemoServer.@Nullable Running demo;
+    private static @Nullable RedisServerProcess redis;
+    private static @Nullable RestartableInstance restartable;
+    private static @Nullable HttpServer control;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assertThat(Files.isExecutable(CHROMIUM))
+                .as(
+                        "%s is missing: the browser tests need Debian's chromium. Run ./test.sh, which installs it"
+                                + " (or: apt-get update && apt-get install -y chromium)",
+                        CHROMIUM)
+                .isTrue();
+        if (!Files.isDirectory(E2E_DIR.resolve("node_modules/playwright-core"))) {
+            Result install = run(List.of("npm", "ci", "--no-audit", "--no-fund"), Map.of(), 300);
+            assertThat(install.exit())
+                    .as("npm ci output:%n%s", install.output())
+                    .isZero();
+        }
+        demo = DemoServer.start("127.0.0.1", 0);
+        redis = new RedisServerProcess().start();
+        restartable = new RestartableInstance(redis.uri());
+        control = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        control.createContext("/kill", ex -> answer(ex, restartable::kill));
+        control.createContext("/start", ex -> answer(ex, restartable::start));
+        control.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (control != null) {
+            control.stop(0);
+        }
+        if (restartable != null) {
+            restartable.kill();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+        if (demo != null) {
+            demo.close();
+        }
+    }
+
+    /** One test per file of {@code socket-serve-e2e/test}. */
+    @TestFactory
+    Stream<DynamicTest> browserSuites() throws IOException {
+        List<Path> files;
+        try (Stream<Path> list = Files.list(E2E_DIR.resolve("test"))) {
+            files = list.filter(p -> p.getFileName().toString().endsWith(".test.js"))
+                    .sorted()
+                    .toList();
+        }
+        assertThat(files).as("browser suites in %s", E2E_DIR).isNotEmpty();
+        return files.stream()
+                .map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> runSuite(file)));
+    }
+
+    private static void runSuite(Path file) throws Exception {
+        Map<String, String> env = Map.of(
+                "DEMO_URL", "http://127.0.0.1:" + demo.port(),
+                "RESTART_DEMO_URL", "http://127.0.0.1:" + restartable.port,
+                "CONTROL_URL", "http://127.0.0.1:" + control.getAddress().getPort(),
+                "SCREENSHOT_DIR", SCREENSHOTS.toString());
+        String relative = E2E_DIR.relativize(file).toString();
+        Result r = run(List.of("node", "--test", "--test-reporter=tap", relative), env, SUITE_TIMEOUT_SECONDS);
+        assertThat(r.exit()).as("node --test %s:%n%s", relative, r.output()).isZero();
+        assertThat(r.output())
+                .as("node --test %s:%n%s", relative, r.output())
+                .contains("# fail 0")
+                .contains("# skipped 0")
+                .doesNotContain("# pass 0");
+    }
+
+    /** The Redis-backed demo instance that the restart test kills and starts again on its port. */
+    private static final class RestartableInstance {
+        private final String redisUri;
+        private DemoServer.@Nullable Running running;
+        final int port;
+
+        RestartableInstance(String redisUri) {
+            this.redisUri = redisUri;
+            this.running = startOn(0);
+            this.port = running.port();
+        }
+
+        private DemoServer.Running startOn(int p) {
+            ServerOptions options = ServerOptions.builder()
+                    .allowedOrigins(List.of("*"))
+                    .backend(new RedisBackend(
+                            RedisBackendOptions.builder().uri(redisUri).build()))
+                    .build();
+            return DemoServer.start(options, "127.0.0.1", p);
+        }
+
+        /** Stops the instance abruptly: its streams end, its sessions stay in Redis. */
+        synchronized String kill() {
+            if (running != null) {
+                running.close();
+                running = null;
+            }
+            return "killed";
+        }
+
+        /** Starts a new instance on the same port (retrying the bind briefly). */
+        synchronized String start() throws InterruptedException {
+            if (running != null) {
+                return "running";
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (true) {
+                try {
+                    running = startOn(port);
+                    return "started";
+                } catch (RuntimeException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    TimeUnit.MILLISECONDS.sleep(100); // the port is still being released
+                }
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Action {
+        String run() throws Exception;
+    }
+
+    private static void answer(HttpExchange ex, Action action) throws IOException {
+        int status;
+        String body;
+        if (!"POST".equals(ex.getRequestMethod())) {
+            status = 405;
+            body = "{\"error\":\"POST only\"}";
+        } else {
+            try {
+                body = "{\"ok\":true,\"state\":\"" + action.run() + "\"}";
+                status = 200;
+            } catch (Exception e) {
+                status = 500;
+                body = "{\"error\":\"" + String.valueOf(e).replace("\"", "'") + "\"}";
+            }
+        }
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private record Result(int exit, String output) {}
+
+    private static Result run(List<String> command, Map<String, String> env, int timeoutSeconds)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb =
+                new ProcessBuilder(command).directory(E2E_DIR.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Path log = Files.createTempFile("browser-test", ".log");
+        pb.redirectOutput(log.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            return new Result(
+                    -1, "timed out after " + timeoutSeconds + " s\n" + Files.readString(log, StandardCharsets.UTF_8));
+        }
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        System.out.println(out);
+        return new Result(p.exitValue(), out);
+    }
+}

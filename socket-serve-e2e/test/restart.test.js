@@ -1,0 +1,95 @@
+// The server instance is killed mid-chat and a new one starts on the same port and the same Redis:
+// the chat pages recover by themselves, on the same sessions, and no message is lost or doubled.
+//
+// Needs RESTART_DEMO_URL (a Redis-backed demo instance) and CONTROL_URL (POST /kill, POST /start:
+// stops that instance / starts a new one on the same port), both set by BrowserIT.
+import { after, afterEach, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chatUser, closeAll, launch, noProblems, online, screenshot, seeText, texts, unique } from './helpers.js';
+
+const RESTART_URL = (process.env.RESTART_DEMO_URL ?? '').replace(/\/+$/, '');
+const CONTROL_URL = (process.env.CONTROL_URL ?? '').replace(/\/+$/, '');
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+afterEach(closeAll);
+after(async () => {
+  await browser?.close();
+});
+
+async function control(action) {
+  const res = await fetch(`${CONTROL_URL}/${action}`, { method: 'POST' });
+  assert.equal(res.status, 200, `${action}: ${await res.text()}`);
+}
+
+async function say(page, text) {
+  await page.fill('#text', text);
+  await page.press('#text', 'Enter');
+  // the input is cleared once the client has taken the message (sent or queued)
+  await page.waitForFunction(() => document.getElementById('text').value === '');
+}
+
+/** Waits until the page shows exactly these messages (in any order between authors), each once. */
+async function messagesAre(page, expected) {
+  const want = [...expected].sort();
+  try {
+    await page.waitForFunction(
+      (w) => JSON.stringify([...document.querySelectorAll('#messages li.msg .text')].map((e) => e.textContent).sort()) === JSON.stringify(w),
+      want,
+    );
+  } catch {
+    assert.deepEqual((await texts(page, '#messages li.msg .text')).sort(), want, `messages on ${await page.locator('#me-name').textContent()}'s page`);
+  }
+}
+
+test('kill and restart the server mid-chat: the pages resume the same sessions, nothing lost or doubled', async (t) => {
+  if (!RESTART_URL || !CONTROL_URL) {
+    t.skip('RESTART_DEMO_URL / CONTROL_URL not set (BrowserIT sets them)');
+    return;
+  }
+  const channel = unique('restart');
+  const ada = await chatUser(browser, 'ada', channel, RESTART_URL);
+  const bob = await chatUser(browser, 'bob', channel, RESTART_URL);
+  await seeText(ada, '#members li', 'bob');
+  const ids = { ada: await ada.textContent('#me-id'), bob: await bob.textContent('#me-id') };
+
+  await say(ada, 'before 1 (ada)');
+  await say(bob, 'before 2 (bob)');
+  for (const page of [ada, bob]) await messagesAre(page, ['before 1 (ada)', 'before 2 (bob)']);
+
+  // the instance dies: both pages notice and keep trying
+  await control('kill');
+  for (const page of [ada, bob]) await page.locator('#status[data-state="reconnecting"]').waitFor();
+
+  // people keep typing while it is down: the client queues the messages
+  await say(ada, 'during 1 (ada)');
+  await say(bob, 'during 2 (bob)');
+  await say(ada, 'during 3 (ada)');
+
+  // a new instance on the same port and the same Redis: the pages come back by themselves
+  await control('start');
+  for (const page of [ada, bob]) await online(page);
+  const all = ['before 1 (ada)', 'before 2 (bob)', 'during 1 (ada)', 'during 2 (bob)', 'during 3 (ada)'];
+  for (const page of [ada, bob]) await messagesAre(page, all);
+
+  // same sessions (resumed, not replaced), same channel membership, one author's messages in order
+  assert.equal(await ada.textContent('#me-id'), ids.ada, "ada's page resumed its session");
+  assert.equal(await bob.textContent('#me-id'), ids.bob, "bob's page resumed its session");
+  for (const page of [ada, bob]) {
+    const shown = await texts(page, '#messages li.msg .text');
+    assert.ok(shown.indexOf('during 1 (ada)') < shown.indexOf('during 3 (ada)'), `ada's messages in order: ${shown}`);
+    assert.ok(shown.indexOf('before 2 (bob)') < shown.indexOf('during 2 (bob)'), `bob's messages in order: ${shown}`);
+  }
+
+  // and the chat goes on live
+  await say(bob, 'after (bob)');
+  for (const page of [ada, bob]) await messagesAre(page, [...all, 'after (bob)']);
+  await seeText(ada, '#members li', 'bob');
+  await screenshot(ada, 'chat-after-restart');
+  // the only errors allowed are the browser's own reports of refused connections while it was down
+  const refused = /ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|Failed to load resource|net::ERR_/;
+  noProblems(ada, refused);
+  noProblems(bob, refused);
+});
