@@ -73,7 +73,7 @@ final class RawExchange {
             }
             InputStream in = new BufferedInputStream(socket.getInputStream());
             try {
-                HttpResult r = readResponse(in);
+                HttpResult r = readResponse(in, startsWith(request, "HEAD "));
                 return new Result(Outcome.ANSWERED, r, elapsed(t0));
             } catch (SocketTimeoutException e) {
                 return new Result(Outcome.TIMEOUT, null, elapsed(t0));
@@ -87,8 +87,23 @@ final class RawExchange {
         }
     }
 
-    /** Reads one final response, skipping interim 1xx ones; an SSE (chunked) body is not read. */
-    static HttpResult readResponse(InputStream in) throws IOException {
+    private static boolean startsWith(byte[] bytes, String prefix) {
+        if (bytes.length < prefix.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            if (bytes[i] != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Reads one final response, skipping interim 1xx ones; an SSE (chunked) body is not read, nor
+     * is the body of an answer to {@code HEAD}.
+     */
+    static HttpResult readResponse(InputStream in, boolean toHead) throws IOException {
         while (true) {
             RawHttp.Head head = RawHttp.readHead(in);
             if (head.status() >= 100 && head.status() < 200) {
@@ -98,7 +113,9 @@ final class RawExchange {
             List<String> length = headers.get("content-length");
             List<String> te = headers.get("transfer-encoding");
             byte[] body;
-            if (length != null) {
+            if (toHead) {
+                body = new byte[0];
+            } else if (length != null) {
                 int n = Integer.parseInt(length.get(0).trim());
                 body = in.readNBytes(n);
                 if (body.length < n) {
