@@ -66,3 +66,27 @@ test('two users chat in a channel: members, joined/left, messages both ways', as
   noProblems(ada);
   noProblems(bob);
 });
+
+test('a user on long-polling and a user on SSE chat together', async () => {
+  const channel = unique('polling');
+  const ada = await chatUser(browser, 'ada', channel, undefined, '?transport=polling');
+  const bob = await chatUser(browser, 'bob', channel);
+  await seeText(ada, '#me-transport', 'long-polling');
+  await seeText(bob, '#me-transport', 'SSE');
+  await seeText(ada, '#members li', 'bob');
+  for (let i = 1; i <= 3; i++) {
+    await bob.fill('#text', `sse ${i}`);
+    await bob.press('#text', 'Enter');
+    await ada.fill('#text', `poll ${i}`);
+    await ada.press('#text', 'Enter');
+  }
+  await seeText(ada, '#messages li.msg', 'sse 3');
+  await seeText(bob, '#messages li.msg', 'poll 3');
+  const want = ['poll 1', 'poll 2', 'poll 3', 'sse 1', 'sse 2', 'sse 3'];
+  for (const page of [ada, bob]) {
+    await countIs(page, '#messages li.msg', 6);
+    assert.deepEqual((await texts(page, '#messages li.msg .text')).sort(), want);
+  }
+  noProblems(ada);
+  noProblems(bob);
+});

@@ -120,8 +120,8 @@ export function unique(prefix) {
 }
 
 /** Opens the chat as `name` and joins `channel`. */
-export async function chatUser(browser, name, channel, base) {
-  const page = await openPage(browser, '/chat.html', base ? { base } : undefined);
+export async function chatUser(browser, name, channel, base, query = '') {
+  const page = await openPage(browser, `/chat.html${query}`, base ? { base } : undefined);
   await page.fill('#name', name);
   await page.click('#login-form button');
   await online(page);

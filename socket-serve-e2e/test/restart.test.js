@@ -44,14 +44,15 @@ async function messagesAre(page, expected) {
   }
 }
 
-test('kill and restart the server mid-chat: the pages resume the same sessions, nothing lost or doubled', async (t) => {
+test('kill and restart the server mid-chat (SSE and polling): the pages resume their sessions, nothing lost or doubled', async (t) => {
   if (!RESTART_URL || !CONTROL_URL) {
     t.skip('RESTART_DEMO_URL / CONTROL_URL not set (BrowserIT sets them)');
     return;
   }
   const channel = unique('restart');
   const ada = await chatUser(browser, 'ada', channel, RESTART_URL);
-  const bob = await chatUser(browser, 'bob', channel, RESTART_URL);
+  // ada streams (SSE), bob long-polls: both transports resume
+  const bob = await chatUser(browser, 'bob', channel, RESTART_URL, '?transport=polling');
   await seeText(ada, '#members li', 'bob');
   const ids = { ada: await ada.textContent('#me-id'), bob: await bob.textContent('#me-id') };
 

@@ -42,6 +42,15 @@ export function pickName() {
   });
 }
 
+/**
+ * Client options from the page's URL: `?transport=polling` forces long-polling (to try the
+ * fallback transport by hand; the browser tests use it too).
+ */
+export function clientOptions(extra = {}) {
+  const transport = new URLSearchParams(location.search).get('transport');
+  return transport === 'polling' || transport === 'sse' ? { ...extra, transport } : extra;
+}
+
 /** Mirrors the socket's state in the header's status pill (`#status`). */
 export function trackStatus(socket, el = $('status')) {
   const set = (state, text) => {
