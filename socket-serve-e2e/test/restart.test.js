@@ -1,13 +1,15 @@
 // The server instance is killed mid-chat and a new one starts on the same port and the same Redis:
 // the chat pages recover by themselves, on the same sessions, and no message is lost or doubled.
 //
-// Needs RESTART_DEMO_URL (a Redis-backed demo instance) and CONTROL_URL (POST /kill, POST /start:
-// stops that instance / starts a new one on the same port), both set by BrowserIT.
+// Needs RESTART_DEMO_URL (a Redis-backed demo instance), RESTART_MEMORY_DEMO_URL (an in-memory one)
+// and CONTROL_URL (POST /redis/kill, /redis/start, /memory/kill, /memory/start: stops an instance /
+// starts a new one on the same port), all set by BrowserIT.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chatUser, closeAll, launch, noProblems, online, screenshot, seeText, texts, unique } from './helpers.js';
 
 const RESTART_URL = (process.env.RESTART_DEMO_URL ?? '').replace(/\/+$/, '');
+const MEMORY_URL = (process.env.RESTART_MEMORY_DEMO_URL ?? '').replace(/\/+$/, '');
 const CONTROL_URL = (process.env.CONTROL_URL ?? '').replace(/\/+$/, '');
 
 let browser;
@@ -19,8 +21,9 @@ after(async () => {
   await browser?.close();
 });
 
-async function control(action) {
-  const res = await fetch(`${CONTROL_URL}/${action}`, { method: 'POST' });
+/** `target` 'redis' or 'memory', `action` 'kill' or 'start'. */
+async function control(target, action) {
+  const res = await fetch(`${CONTROL_URL}/${target}/${action}`, { method: 'POST' });
   assert.equal(res.status, 200, `${action}: ${await res.text()}`);
 }
 
@@ -61,7 +64,7 @@ test('kill and restart the server mid-chat (SSE and polling): the pages resume t
   for (const page of [ada, bob]) await messagesAre(page, ['before 1 (ada)', 'before 2 (bob)']);
 
   // the instance dies: both pages notice and keep trying
-  await control('kill');
+  await control('redis', 'kill');
   for (const page of [ada, bob]) await page.locator('#status[data-state="reconnecting"]').waitFor();
 
   // people keep typing while it is down: the client queues the messages
@@ -70,7 +73,7 @@ test('kill and restart the server mid-chat (SSE and polling): the pages resume t
   await say(ada, 'during 3 (ada)');
 
   // a new instance on the same port and the same Redis: the pages come back by themselves
-  await control('start');
+  await control('redis', 'start');
   for (const page of [ada, bob]) await online(page);
   const all = ['before 1 (ada)', 'before 2 (bob)', 'during 1 (ada)', 'during 2 (bob)', 'during 3 (ada)'];
   for (const page of [ada, bob]) await messagesAre(page, all);
@@ -90,6 +93,43 @@ test('kill and restart the server mid-chat (SSE and polling): the pages resume t
   await seeText(ada, '#members li', 'bob');
   await screenshot(ada, 'chat-after-restart');
   // the only errors allowed are the browser's own reports of refused connections while it was down
+  const refused = /ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|Failed to load resource|net::ERR_/;
+  noProblems(ada, refused);
+  noProblems(bob, refused);
+});
+
+test('an in-memory server restarts: the pages notice their sessions are gone, start new ones and rejoin', async (t) => {
+  if (!MEMORY_URL || !CONTROL_URL) {
+    t.skip('RESTART_MEMORY_DEMO_URL / CONTROL_URL not set (BrowserIT sets them)');
+    return;
+  }
+  const channel = unique('amnesia');
+  const ada = await chatUser(browser, 'ada', channel, MEMORY_URL);
+  const bob = await chatUser(browser, 'bob', channel, MEMORY_URL, '?transport=polling');
+  await seeText(ada, '#members li', 'bob');
+  await say(ada, 'before (ada)');
+  await messagesAre(bob, ['before (ada)']);
+  const ids = { ada: await ada.textContent('#me-id'), bob: await bob.textContent('#me-id') };
+
+  await control('memory', 'kill');
+  for (const page of [ada, bob]) await page.locator('#status[data-state="reconnecting"]').waitFor();
+  await control('memory', 'start');
+
+  // the new server does not know the sessions: each page gets a new one and rejoins the channel
+  for (const page of [ada, bob]) {
+    await online(page);
+    await seeText(page, '#messages li.system', 'back in #' + channel);
+  }
+  await ada.waitForFunction((old) => document.getElementById('me-id').textContent !== old, ids.ada);
+  await bob.waitForFunction((old) => document.getElementById('me-id').textContent !== old, ids.bob);
+  for (const page of [ada, bob]) {
+    await seeText(page, '#members li', 'ada');
+    await seeText(page, '#members li', 'bob');
+  }
+  // the conversation goes on, both ways
+  await say(bob, 'after (bob)');
+  await say(ada, 'after (ada)');
+  for (const page of [ada, bob]) await messagesAre(page, ['before (ada)', 'after (bob)', 'after (ada)']);
   const refused = /ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|Failed to load resource|net::ERR_/;
   noProblems(ada, refused);
   noProblems(bob, refused);

@@ -33,9 +33,11 @@ import org.junit.jupiter.api.TestFactory;
  * <ul>
  *   <li>{@code DEMO_URL}: the in-memory demo ({@link DemoServer#start(String, int)}) on a free port;
  *   <li>{@code RESTART_DEMO_URL}: a demo instance on a real {@code redis-server}, and {@code
- *       CONTROL_URL}: a small HTTP endpoint of this test ({@code POST /kill} stops that instance
- *       abruptly, {@code POST /start} starts a NEW instance on the same port and the same Redis),
- *       with which the restart test kills the server in the middle of a chat.
+ *       CONTROL_URL}: a small HTTP endpoint of this test ({@code POST /redis/kill} stops that
+ *       instance abruptly, {@code POST /redis/start} starts a NEW instance on the same port and the
+ *       same Redis), with which the restart test kills the server in the middle of a chat;
+ *   <li>{@code RESTART_MEMORY_DEMO_URL}: an in-memory instance, restarted the same way ({@code
+ *       /memory/kill}, {@code /memory/start}): its sessions are lost, the pages must start new ones.
  * </ul>
  *
  * <p>Screenshots of every page go to {@code target/screenshots}. Chromium must be Debian's {@code
@@ -54,6 +56,7 @@ class BrowserIT {
     private static DemoServer.@Nullable Running demo;
     private static @Nullable RedisServerProcess redis;
     private static @Nullable RestartableInstance restartable;
+    private static @Nullable RestartableInstance restartableInMemory;
     private static @Nullable HttpServer control;
 
     @BeforeAll
@@ -73,9 +76,12 @@ class BrowserIT {
         demo = DemoServer.start("127.0.0.1", 0);
         redis = new RedisServerProcess().start();
         restartable = new RestartableInstance(redis.uri());
+        restartableInMemory = new RestartableInstance(null);
         control = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        control.createContext("/kill", ex -> answer(ex, restartable::kill));
-        control.createContext("/start", ex -> answer(ex, restartable::start));
+        control.createContext("/redis/kill", ex -> answer(ex, restartable::kill));
+        control.createContext("/redis/start", ex -> answer(ex, restartable::start));
+        control.createContext("/memory/kill", ex -> answer(ex, restartableInMemory::kill));
+        control.createContext("/memory/start", ex -> answer(ex, restartableInMemory::start));
         control.start();
     }
 
@@ -86,6 +92,9 @@ class BrowserIT {
         }
         if (restartable != null) {
             restartable.kill();
+        }
+        if (restartableInMemory != null) {
+            restartableInMemory.kill();
         }
         if (redis != null) {
             redis.close();
@@ -113,6 +122,7 @@ class BrowserIT {
         Map<String, String> env = Map.of(
                 "DEMO_URL", "http://127.0.0.1:" + demo.port(),
                 "RESTART_DEMO_URL", "http://127.0.0.1:" + restartable.port,
+                "RESTART_MEMORY_DEMO_URL", "http://127.0.0.1:" + restartableInMemory.port,
                 "CONTROL_URL", "http://127.0.0.1:" + control.getAddress().getPort(),
                 "SCREENSHOT_DIR", SCREENSHOTS.toString());
         String relative = E2E_DIR.relativize(file).toString();
@@ -125,28 +135,31 @@ class BrowserIT {
                 .doesNotContain("# pass 0");
     }
 
-    /** The Redis-backed demo instance that the restart test kills and starts again on its port. */
+    /**
+     * A demo instance that the restart tests kill and start again on its port: on Redis (sessions
+     * survive), or in memory ({@code redisUri == null}: a restart loses every session).
+     */
     private static final class RestartableInstance {
-        private final String redisUri;
+        private final @Nullable String redisUri;
         private DemoServer.@Nullable Running running;
         final int port;
 
-        RestartableInstance(String redisUri) {
+        RestartableInstance(@Nullable String redisUri) {
             this.redisUri = redisUri;
             this.running = startOn(0);
             this.port = running.port();
         }
 
         private DemoServer.Running startOn(int p) {
-            ServerOptions options = ServerOptions.builder()
-                    .allowedOrigins(List.of("*"))
-                    .backend(new RedisBackend(
-                            RedisBackendOptions.builder().uri(redisUri).build()))
-                    .build();
-            return DemoServer.start(options, "127.0.0.1", p);
+            ServerOptions.Builder options = ServerOptions.builder().allowedOrigins(List.of("*"));
+            if (redisUri != null) {
+                options.backend(new RedisBackend(
+                        RedisBackendOptions.builder().uri(redisUri).build()));
+            }
+            return DemoServer.start(options.build(), "127.0.0.1", p);
         }
 
-        /** Stops the instance abruptly: its streams end, its sessions stay in Redis. */
+        /** Stops the instance abruptly: its streams end (its sessions stay in Redis, if on Redis). */
         synchronized String kill() {
             if (running != null) {
                 running.close();
