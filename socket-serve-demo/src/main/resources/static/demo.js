@@ -66,6 +66,10 @@ export function trackStatus(socket, el = $('status')) {
     if (!socket.connected) set('reconnecting', 'reconnecting…');
   });
   window.addEventListener('pagehide', () => socket.disconnect());
+  // back from the back/forward cache: the session was ended on pagehide, start afresh
+  window.addEventListener('pageshow', (e) => {
+    if (e.persisted) location.reload();
+  });
 }
 
 /**
