@@ -47,6 +47,16 @@ final class Dispatcher implements LogListener {
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     private static final int READ_CHUNK = 2048;
+    private static final long PUMP_INTERVAL_MILLIS = 5;
+    /** A replaying client whose buffer stays full without draining for this long is cut off. */
+    private static final long REPLAY_STALL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+
+    private static final java.util.concurrent.ScheduledExecutorService pumpTimer =
+            Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "socket-serve-replay-pump");
+                t.setDaemon(true);
+                return t;
+            });
 
     /** Where an attached client's frames go. Called only on the dispatcher thread. */
     interface Target {
@@ -69,6 +79,16 @@ final class Dispatcher implements LogListener {
          */
         default boolean replayed(long position) {
             return true;
+        }
+
+        /** Bytes handed over but not yet written to the client (0 when unknown). */
+        default long bufferedBytes() {
+            return 0;
+        }
+
+        /** Above this many buffered bytes a replay waits for the client to read. */
+        default long bufferBudget() {
+            return Long.MAX_VALUE;
         }
 
         /** Another attach of the same session on this instance took over. */
@@ -148,8 +168,17 @@ final class Dispatcher implements LogListener {
         return processedVolatile;
     }
 
+    /** Stops the thread after the tasks already queued (such as {@link #closeAll}) have run. */
     void shutdown() {
-        loop.shutdownNow();
+        loop.shutdown();
+        try {
+            if (!loop.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS)) {
+                loop.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            loop.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 
     // ------------------------------------------------------------------------------- log listener
@@ -340,6 +369,11 @@ final class Dispatcher implements LogListener {
             if (a != null && a.target == target) {
                 detach(a);
             }
+            Replay replay = replaying.get(sid);
+            if (replay != null && replay.request.target() == target) {
+                replay.cancelled = true;
+                replaying.remove(sid);
+            }
         });
     }
 
@@ -351,7 +385,11 @@ final class Dispatcher implements LogListener {
     /** Ids of the sessions attached here (any thread; a snapshot taken on the dispatcher). */
     CompletionStage<List<String>> attachedIds() {
         CompletableFuture<List<String>> f = new CompletableFuture<>();
-        loop.execute(() -> f.complete(new ArrayList<>(attached.keySet())));
+        loop.execute(() -> {
+            List<String> ids = new ArrayList<>(attached.keySet());
+            ids.addAll(replaying.keySet());
+            f.complete(ids);
+        });
         return f;
     }
 
@@ -417,7 +455,6 @@ final class Dispatcher implements LogListener {
     private void replayAndInstall(PendingAttach pa, List<Positioned> range) {
         AttachRequest r = pa.request;
         String sid = r.session().id();
-        String ns = r.session().namespace();
         long version = r.snapshot().version();
 
         // Rooms at position `after`: the snapshot rolled back over this session's changes in (after, v].
@@ -434,68 +471,171 @@ final class Dispatcher implements LogListener {
             }
         }
 
-        // Forward: membership as of each position, and what to replay.
+        // First pass, no frames built: the last message this session should have had that is older
+        // than the recovery window by age. Everything up to it is reported as missed, not replayed.
         long ageCutoff = System.currentTimeMillis() - host.recoveryMaxAgeMillis();
-        long missedAfter = -1;
-        long missedOldest = -1;
-        if (pa.trimmedOldest > 0) {
-            missedAfter = r.after();
-            missedOldest = pa.trimmedOldest;
-        }
-        List<Frame> frames = new ArrayList<>();
-        String endedReason = null;
-        for (Positioned e : range) {
-            LogEntry entry = e.entry();
-            if (entry instanceof LogEntry.Join j && j.session().equals(sid)) {
-                rooms.add(j.room());
-            } else if (entry instanceof LogEntry.Leave l && l.session().equals(sid)) {
-                rooms.remove(l.room());
-            } else if (entry instanceof LogEntry.Disconnect d && d.session().equals(sid)) {
-                endedReason = d.reason();
-                break;
-            } else if (entry instanceof LogEntry.Message m && !m.isVolatile() && replayable(m, sid, ns, rooms)) {
-                if (m.time() < ageCutoff) {
-                    // Outside the recovery window by age: say so instead of replaying stale messages.
-                    if (missedAfter < 0) {
-                        missedAfter = r.after();
-                    }
-                    missedOldest = e.position() + 1;
-                    frames.clear();
-                    continue;
-                }
-                frames.add(Frame.of(e.position(), m.frame()));
+        Set<String> scan = new HashSet<>(rooms);
+        int start = 0;
+        long missedAfter = pa.trimmedOldest > 0 ? r.after() : -1;
+        long missedOldest = pa.trimmedOldest;
+        for (int i = 0; i < range.size(); i++) {
+            LogEntry entry = range.get(i).entry();
+            applyMembership(entry, sid, scan);
+            if (entry instanceof LogEntry.Message m
+                    && m.time() < ageCutoff
+                    && !m.isVolatile()
+                    && replayable(m, sid, r.session().namespace(), scan)) {
+                start = i + 1;
+                rooms = new HashSet<>(scan);
+                missedAfter = r.after();
+                missedOldest = range.get(i).position() + 1;
             }
         }
 
         Target target = r.target();
         target.open(sid);
-        if (endedReason != null) {
-            target.close(Frames.disconnect(endedReason));
-            r.result().complete(false);
-            return;
-        }
         if (missedAfter >= 0) {
             target.send(Frame.control(Frames.missedJson(missedAfter, missedOldest), 0));
         }
-        for (Frame f : frames) {
-            if (!target.send(f)) {
-                r.result().complete(true);
+        long resumeFrom = start == 0 ? r.after() : range.get(start - 1).position();
+        Replay replay = new Replay(r, rooms, range.subList(start, range.size()), resumeFrom);
+        Replay earlier = replaying.put(sid, replay);
+        if (earlier != null) {
+            earlier.cancelled = true;
+            earlier.request.target().replaced();
+        }
+        r.result().complete(true);
+        pump(replay);
+    }
+
+    private static void applyMembership(LogEntry entry, String sid, Set<String> rooms) {
+        if (entry instanceof LogEntry.Join j && j.session().equals(sid)) {
+            rooms.add(j.room());
+        } else if (entry instanceof LogEntry.Leave l && l.session().equals(sid)) {
+            rooms.remove(l.room());
+        }
+    }
+
+    /**
+     * A replay in progress. Frames are built lazily and sent only while the target's buffer has
+     * room, so a resuming client with a backlog far larger than its connection buffer is fed at the
+     * pace it reads — never cut off for being behind, and never costing more memory than its buffer.
+     * Live delivery starts when the replay has caught up with the log.
+     */
+    private static final class Replay {
+        final AttachRequest request;
+        final Set<String> rooms;
+        List<Positioned> pending;
+        int index;
+        long position; // the last entry the replay has passed
+        boolean cancelled;
+        long lastBuffered = -1;
+        long lastProgressNanos = System.nanoTime();
+
+        Replay(AttachRequest request, Set<String> rooms, List<Positioned> pending, long position) {
+            this.request = request;
+            this.rooms = rooms;
+            this.pending = pending;
+            this.position = position;
+        }
+    }
+
+    private final Map<String, Replay> replaying = new HashMap<>();
+    private boolean pumpScheduled;
+
+    /** Sends what the target's buffer allows; installs the attachment once caught up. */
+    private void pump(Replay replay) {
+        if (replay.cancelled) {
+            return;
+        }
+        AttachRequest r = replay.request;
+        Target target = r.target();
+        String sid = r.session().id();
+        String ns = r.session().namespace();
+        while (true) {
+            if (replay.index == replay.pending.size()) {
+                if (replay.position >= processed) {
+                    break; // caught up
+                }
+                if (!recent.covers(replay.position)) {
+                    // The reader fell behind the recent entries kept here: let it resume later.
+                    endReplay(replay, null);
+                    return;
+                }
+                replay.pending = recent.after(replay.position);
+                replay.index = 0;
+                continue;
+            }
+            long buffered = target.bufferedBytes();
+            if (buffered >= target.bufferBudget()) {
+                if (!target.replayed(replay.position)) {
+                    endReplay(replay, null); // a poll that is full answers now
+                    return;
+                }
+                long now = System.nanoTime();
+                if (buffered < replay.lastBuffered) {
+                    replay.lastProgressNanos = now; // the client is reading
+                }
+                replay.lastBuffered = buffered;
+                if (now - replay.lastProgressNanos > REPLAY_STALL_NANOS) {
+                    // Not reading at all: cut off like a live slow consumer; it resumes later.
+                    endReplay(replay, null);
+                    return;
+                }
+                schedulePump();
                 return;
             }
+            replay.lastProgressNanos = System.nanoTime();
+            Positioned e = replay.pending.get(replay.index++);
+            replay.position = e.position();
+            LogEntry entry = e.entry();
+            applyMembership(entry, sid, replay.rooms);
+            if (entry instanceof LogEntry.Disconnect d && d.session().equals(sid)) {
+                endReplay(replay, Frames.disconnect(d.reason()));
+                return;
+            }
+            if (entry instanceof LogEntry.Message m && !m.isVolatile() && replayable(m, sid, ns, replay.rooms)) {
+                if (!target.send(Frame.of(e.position(), m.frame()))) {
+                    endReplay(replay, null);
+                    return;
+                }
+            }
         }
+        replaying.remove(sid, replay);
         if (target.replayed(processed) && r.install()) {
             Attachment previous = attached.get(sid);
             if (previous != null) {
                 detach(previous);
                 previous.target.replaced();
             }
-            Attachment a = new Attachment(sid, ns, target, rooms);
+            Attachment a = new Attachment(sid, ns, target, replay.rooms);
             attached.put(sid, a);
-            for (String room : rooms) {
+            for (String room : replay.rooms) {
                 roomIndex.computeIfAbsent(room, x -> new HashSet<>()).add(a);
             }
         }
-        r.result().complete(true);
+    }
+
+    private void endReplay(Replay replay, @Nullable Frame last) {
+        replay.cancelled = true;
+        replaying.remove(replay.request.session().id(), replay);
+        replay.request.target().close(last);
+    }
+
+    private void schedulePump() {
+        if (pumpScheduled) {
+            return;
+        }
+        pumpScheduled = true;
+        pumpTimer.schedule(
+                () -> loop.execute(() -> {
+                    pumpScheduled = false;
+                    for (Replay replay : new ArrayList<>(replaying.values())) {
+                        pump(replay);
+                    }
+                }),
+                PUMP_INTERVAL_MILLIS,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private static boolean replayable(LogEntry.Message m, String sid, String ns, Set<String> rooms) {

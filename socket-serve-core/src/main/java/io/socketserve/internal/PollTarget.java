@@ -63,6 +63,19 @@ final class PollTarget implements Dispatcher.Target {
         return !done;
     }
 
+    /** At most this many messages per answer; the client polls again for the rest at once. */
+    static final int MAX_MESSAGES = 1000;
+
+    @Override
+    public long bufferedBytes() {
+        return frames.size() >= MAX_MESSAGES ? 1 : 0;
+    }
+
+    @Override
+    public long bufferBudget() {
+        return 1;
+    }
+
     @Override
     public void close(@Nullable Frame last) {
         if (!done && last != null) {

@@ -495,7 +495,7 @@ final class Protocol implements SocketEndpoint {
             }
             long from = after;
             stage = auth.stage().thenCompose(record -> {
-                StreamTarget target = new StreamTarget(sink);
+                StreamTarget target = new StreamTarget(sink, engine.options.maxStreamBufferBytes() / 2);
                 sink.onClose(() -> {
                     engine.dispatcher.detach(record.id(), target);
                     engine.touch(record.id());
@@ -511,27 +511,36 @@ final class Protocol implements SocketEndpoint {
     private CompletionStage<Boolean> attach(
             SessionRecord record, long after, Dispatcher.Target target, boolean stream) {
         long from = Math.max(after >= 0 ? after : record.cursor(), record.createdPosition());
-        // A poll answers with everything committed before it arrived, so it waits for the head; a
-        // stream need not (whatever this instance has not processed yet arrives live).
-        CompletionStage<Long> head = stream ? CompletableFuture.completedFuture(0L) : engine.backend.head();
-        return head.thenCompose(
-                catchUpTo -> engine.backend.membership(record.id()).thenCompose(snapshot -> {
-                    if (!snapshot.exists()) {
-                        throw new ProtocolException(
-                                404, "unknown_session", "no such session (disconnected or expired)");
-                    }
-                    CompletableFuture<Boolean> result = new CompletableFuture<>();
-                    engine.dispatcher.attach(new Dispatcher.AttachRequest(
-                            record,
-                            from,
-                            snapshot,
-                            target,
-                            stream || target instanceof PollTarget p && p.waits(),
-                            catchUpTo,
-                            System.currentTimeMillis() + ATTACH_DEADLINE_MILLIS,
-                            result));
-                    return result;
-                }));
+        // A poll answers with everything committed before it arrived, so it waits for the head. A
+        // client-given position is checked against the head at once (a position beyond the log is
+        // a client error, not something to wait for). A plain stream needs neither: whatever this
+        // instance has not processed yet arrives live.
+        boolean needHead = !stream || after >= 0;
+        CompletionStage<Long> head = needHead ? engine.backend.head() : CompletableFuture.completedFuture(0L);
+        return head.thenCompose(headPosition -> {
+            if (after > headPosition && needHead) {
+                throw ProtocolException.badRequest(
+                        "invalid_last_event_id",
+                        "position " + after + " is beyond the end of the log (" + headPosition + ")");
+            }
+            long catchUpTo = stream ? 0 : headPosition;
+            return engine.backend.membership(record.id()).thenCompose(snapshot -> {
+                if (!snapshot.exists()) {
+                    throw new ProtocolException(404, "unknown_session", "no such session (disconnected or expired)");
+                }
+                CompletableFuture<Boolean> result = new CompletableFuture<>();
+                engine.dispatcher.attach(new Dispatcher.AttachRequest(
+                        record,
+                        from,
+                        snapshot,
+                        target,
+                        stream || target instanceof PollTarget p && p.waits(),
+                        catchUpTo,
+                        System.currentTimeMillis() + ATTACH_DEADLINE_MILLIS,
+                        result));
+                return result;
+            });
+        });
     }
 
     /** A position parameter: -1 when absent. */

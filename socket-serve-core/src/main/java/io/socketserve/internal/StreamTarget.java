@@ -8,9 +8,21 @@ import org.jspecify.annotations.Nullable;
 final class StreamTarget implements Dispatcher.Target {
 
     private final StreamSink sink;
+    private final long budget;
 
-    StreamTarget(StreamSink sink) {
+    StreamTarget(StreamSink sink, long budget) {
         this.sink = sink;
+        this.budget = budget;
+    }
+
+    @Override
+    public long bufferedBytes() {
+        return sink.bufferedBytes();
+    }
+
+    @Override
+    public long bufferBudget() {
+        return budget;
     }
 
     @Override

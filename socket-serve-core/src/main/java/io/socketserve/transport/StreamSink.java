@@ -39,6 +39,16 @@ public interface StreamSink {
         return true;
     }
 
+    /**
+     * Bytes handed to {@link #send} that have not reached the client's socket yet. The engine feeds
+     * a resuming client's backlog only while this is below half of {@code maxStreamBufferBytes},
+     * so a long replay proceeds at the pace the client reads instead of overflowing the buffer.
+     * The default, 0, means "unknown" (the backlog is sent at once).
+     */
+    default long bufferedBytes() {
+        return 0;
+    }
+
     /** Writes {@code last} if given, then closes the connection. */
     void close(@Nullable Frame last);
 

@@ -59,6 +59,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private final Channel channel;
     private final ChannelGroup connections = new DefaultChannelGroup("socket-serve", GlobalEventExecutor.INSTANCE);
     private final int port;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private EmbeddedServer(Builder b) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
@@ -84,6 +85,9 @@ public final class EmbeddedServer implements AutoCloseable {
                             b.maxHeaderBytes,
                             b.requestTimeoutMillis,
                             connections));
+            if (b.socketSendBufferBytes > 0) {
+                bootstrap.childOption(ChannelOption.SO_SNDBUF, b.socketSendBufferBytes);
+            }
             this.channel = bootstrap.bind(b.host, b.port).sync().channel();
         } catch (RuntimeException | InterruptedException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -113,8 +117,12 @@ public final class EmbeddedServer implements AutoCloseable {
         return port;
     }
 
+    /** Stops the server: idempotent; later calls return at once. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         channel.close().syncUninterruptibly();
         // Close every connection explicitly (open streams included) before the loops go away.
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -132,6 +140,7 @@ public final class EmbeddedServer implements AutoCloseable {
         private boolean serveClient = true;
         private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
         private int requestTimeoutMillis = DEFAULT_REQUEST_TIMEOUT_MILLIS;
+        private int socketSendBufferBytes;
 
         private Builder(SocketServer server) {
             this.server = Objects.requireNonNull(server, "server == null");
@@ -182,6 +191,20 @@ public final class EmbeddedServer implements AutoCloseable {
         /** Time for a request to arrive completely; default {@link #DEFAULT_REQUEST_TIMEOUT_MILLIS}. */
         public Builder requestTimeoutMillis(int millis) {
             this.requestTimeoutMillis = millis;
+            return this;
+        }
+
+        /**
+         * The kernel send buffer of each connection ({@code SO_SNDBUF}); 0 (default) leaves the
+         * operating system's auto-tuning. The kernel holds up to this much for a client that does
+         * not read, on top of {@code maxStreamBufferBytes} in the JVM: set it to bound that memory
+         * too (a few tens of KiB is plenty for SSE).
+         */
+        public Builder socketSendBufferBytes(int bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("bytes < 0: " + bytes);
+            }
+            this.socketSendBufferBytes = bytes;
             return this;
         }
 

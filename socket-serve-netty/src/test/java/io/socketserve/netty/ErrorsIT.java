@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -336,11 +335,6 @@ class ErrorsIT {
     }
 
     @Test
-    @Disabled("BUG (minor): a Last-Event-ID beyond the end of the log is answered 400 only after 5-15 s."
-            + " Dispatcher.runAttach parks the attach until the dispatcher has processed that position or"
-            + " Protocol.ATTACH_DEADLINE_MILLIS (5 s) has passed, and parked attaches are re-examined only on"
-            + " a new log batch or Dispatcher.tick(), which Engine runs every min(sessionTimeout / 3, 10 s)."
-            + " Comparing with backend.head() first would answer at once.")
     void lastEventIdBeyondTheLogIsAnsweredPromptly() {
         long t0 = System.nanoTime();
         HttpResult r = c.tryOpenStream(Map.of(), Map.of("Last-Event-ID", "999999999"));

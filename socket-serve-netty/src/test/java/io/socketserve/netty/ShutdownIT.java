@@ -8,7 +8,6 @@ import io.socketserve.netty.testing.HttpResult;
 import io.socketserve.netty.testing.TestClient;
 import java.net.URI;
 import java.time.Duration;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Closing the HTTP server and the socket server. */
@@ -27,12 +26,6 @@ class ShutdownIT {
     }
 
     @Test
-    @Disabled("BUG: SocketServer.close() leaves open streams open. Engine.close() calls"
-            + " dispatcher.closeAll(null), which only queues a task on the dispatcher's executor, and then"
-            + " dispatcher.shutdown(), whose loop.shutdownNow() discards that queued task"
-            + " (Dispatcher.closeAll / Dispatcher.shutdown). The stream stays open with keepalives still"
-            + " written by the transport, so the client never resumes elsewhere, contrary to"
-            + " docs/protocol.md ('When an instance shuts down, its streams simply end').")
     void closingTheSocketServerEndsOpenStreamsWithoutDisconnectFrame() {
         SocketServer server = SocketServer.create();
         try (EmbeddedServer http = serve(server)) {
@@ -93,11 +86,6 @@ class ShutdownIT {
     }
 
     @Test
-    @Disabled("BUG (minor): EmbeddedServer.close() is not idempotent: a second call throws"
-            + " RejectedExecutionException ('event executor terminated') from"
-            + " channel.close().syncUninterruptibly() on the already shut-down event loop"
-            + " (EmbeddedServer.java close()). SocketServer.close() is documented idempotent; the transport"
-            + " should match, e.g. for try-with-resources plus an explicit close.")
     void embeddedServerCloseIsIdempotent() {
         try (SocketServer server = SocketServer.create()) {
             EmbeddedServer http = serve(server);

@@ -6,13 +6,13 @@ import io.socketserve.netty.testing.ReceivedFrame;
 import io.socketserve.netty.testing.StalledStream;
 import io.socketserve.netty.testing.TestClient;
 import io.socketserve.netty.testing.TestServer;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -115,8 +115,12 @@ class SlowConsumerIT {
 
         // Reconnect with Last-Event-ID whenever the stream ends, as a browser's EventSource does.
         for (int reconnects = 0; indexes(all).size() < MESSAGES && reconnects < 1000; reconnects++) {
-            slow.openStream(lastId);
-            slow.awaitStreamEnd(Duration.ofMillis(500));
+            try {
+                slow.tryOpenStream(Map.of(), Map.of("Last-Event-ID", Long.toString(lastId)));
+                slow.awaitStreamEnd(Duration.ofMillis(500));
+            } catch (UncheckedIOException aborted) {
+                // Cut off before even the response head was flushed: EventSource simply retries.
+            }
             slow.closeStream();
             all.addAll(slow.frames().snapshot());
             slow.frames().clear();
@@ -127,11 +131,6 @@ class SlowConsumerIT {
     }
 
     @Test
-    @Disabled("BUG: replay on resume is not back-pressured. Dispatcher.replayAndInstall sends the whole"
-            + " backlog through StreamSink.send in one go; NettyStreamSink.send closes the stream as soon as"
-            + " the unwritten bytes pass maxStreamBufferBytes. A client resuming with a backlog larger than"
-            + " the buffer is cut off after about one buffer's worth on every reconnect, although it reads"
-            + " as fast as it can (here: 3 of 300 frames per reconnect).")
     void oneResumeDeliversABacklogLargerThanTheStreamBuffer() {
         TestClient away = ts.streamingClient();
         joinRoom(away);

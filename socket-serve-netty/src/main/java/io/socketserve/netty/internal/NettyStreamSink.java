@@ -102,6 +102,12 @@ final class NettyStreamSink implements StreamSink {
     }
 
     @Override
+    public long bufferedBytes() {
+        io.netty.channel.ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        return queuedBytes.get() + (out == null ? 0 : out.totalPendingWriteBytes());
+    }
+
+    @Override
     public boolean writable() {
         return !closed && channel.isWritable() && queuedBytes.get() < maxBytes / 2;
     }

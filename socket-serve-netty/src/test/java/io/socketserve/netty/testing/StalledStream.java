@@ -18,6 +18,7 @@ import java.util.List;
 public final class StalledStream implements AutoCloseable {
 
     private final Socket socket;
+    private final InputStream in;
 
     StalledStream(InetSocketAddress address, byte[] request, int receiveBufferBytes) throws IOException {
         this.socket = new Socket();
@@ -25,6 +26,14 @@ public final class StalledStream implements AutoCloseable {
         socket.connect(address, 10_000);
         socket.getOutputStream().write(request);
         socket.getOutputStream().flush();
+        // Read only the response head: the stream is then attached, so what the test sends next
+        // is live delivery to a client that does not read (not a replay, which waits for readers).
+        socket.setSoTimeout(10_000);
+        this.in = new BufferedInputStream(socket.getInputStream(), 1);
+        RawHttp.Head head = RawHttp.readHead(in);
+        if (head.status() != 200) {
+            throw new AssertionError("stream refused: " + head.status());
+        }
     }
 
     /** What a drain read. */
@@ -47,14 +56,9 @@ public final class StalledStream implements AutoCloseable {
      */
     public Drained drain(Duration timeout) throws IOException {
         socket.setSoTimeout((int) timeout.toMillis());
-        InputStream in = new BufferedInputStream(socket.getInputStream());
         List<ReceivedFrame> frames = new ArrayList<>();
         boolean closed;
         try {
-            RawHttp.Head head = RawHttp.readHead(in);
-            if (head.status() != 200) {
-                throw new AssertionError("stream refused: " + head.status());
-            }
             SseParser.parse(new BufferedInputStream(new RawHttp.ChunkedInputStream(in)), 1, new SseParser.Listener() {
                 @Override
                 public void frame(ReceivedFrame frame) {

@@ -49,6 +49,9 @@ public final class TestServer implements AutoCloseable {
                     .host("127.0.0.1")
                     .port(0)
                     .ioThreads(2)
+                    // Keep the kernel from absorbing megabytes for a client that does not read, so
+                    // that back-pressure tests see the server's own buffer limit.
+                    .socketSendBufferBytes(32 * 1024)
                     .start();
             return new TestServer(server, http);
         } catch (RuntimeException e) {
