@@ -564,6 +564,10 @@ final class Dispatcher implements LogListener {
                 }
                 replay.pending = recent.after(replay.position);
                 replay.index = 0;
+                if (replay.pending.isEmpty()) {
+                    replay.position = processed; // only undecodable entries were left
+                    break;
+                }
                 continue;
             }
             long buffered = target.bufferedBytes();
