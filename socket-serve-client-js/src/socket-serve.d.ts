@@ -174,6 +174,8 @@ export declare class Socket {
   emit(event: string, data: unknown, ack: (response: any) => void): this;
   /** Resolves with the acknowledgement; rejects with a {@link SocketServeError}. */
   emitWithAck<T = any>(event: string, data?: unknown): Promise<T>;
+  /** Round trip to the server in milliseconds (a `__ping` POST that bypasses the outbox). */
+  ping(): Promise<number>;
 }
 
 /**
@@ -181,3 +183,8 @@ export declare class Socket {
  * @param url base URL, default `/socket`; Node.js needs an absolute URL (`http://host:port/socket`)
  */
 export declare function connect(url?: string, options?: ConnectOptions): Socket;
+
+/** Encodes Uint8Array / ArrayBuffer values as the wire's `{"$binary": base64}` (done by emit). */
+export function encodeBinary(value: unknown): unknown;
+/** Decodes `{"$binary": base64}` values to Uint8Array (done for received events and acks). */
+export function decodeBinary(value: unknown): unknown;

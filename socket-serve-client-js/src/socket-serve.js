@@ -230,6 +230,26 @@ export class Socket {
     return new Promise((resolve, reject) => this.#enqueue(event, data, { ok: resolve, fail: reject }));
   }
 
+  /**
+   * Measures the round trip to the server: resolves with the milliseconds a `__ping` POST took
+   * (it bypasses the outbox, so queued messages do not delay it). Rejects when not connected.
+   */
+  async ping() {
+    if (this.#state !== 'open' || this.#credential == null) {
+      throw new SocketServeError('not_connected', 'socket-serve: ping: not connected');
+    }
+    const started = (globalThis.performance ?? Date).now();
+    const res = await this.#fetch(`${this.#base}/message`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', [SESSION_HEADER]: this.#credential },
+      body: '{"event":"__ping"}',
+      cache: 'no-store',
+    });
+    if (!res.ok) throw await errorFromResponse(res, 'ping');
+    await res.text();
+    return (globalThis.performance ?? Date).now() - started;
+  }
+
   // ---------------------------------------------------------------- session
 
   async #establish() {
@@ -583,6 +603,7 @@ export class Socket {
   #handleFrame(frame) {
     const event = frame.event;
     if (typeof event !== 'string') return;
+    if (frame.data !== null && typeof frame.data === 'object') frame.data = decodeBinary(frame.data);
     switch (event) {
       case '__ack':
         if (frame.messageId != null) {
@@ -713,11 +734,12 @@ export class Socket {
     entry.inFlight = true;
     let retryIn = -1;
     try {
+      const data = encodeBinary(entry.data);
       const body = entry.internal
-        ? { event: '__ack', messageId: entry.messageId, data: entry.data }
+        ? { event: '__ack', messageId: entry.messageId, data }
         : entry.messageId != null
-          ? { event: entry.event, data: entry.data, messageId: entry.messageId, requiresAck: true, ackInResponse: true }
-          : { event: entry.event, data: entry.data, requiresAck: false };
+          ? { event: entry.event, data, messageId: entry.messageId, requiresAck: true, ackInResponse: true }
+          : { event: entry.event, data, requiresAck: false };
       let res;
       try {
         res = await this.#fetch(`${this.#base}/message`, {
@@ -743,7 +765,7 @@ export class Socket {
           // an empty or non-JSON success answer carries no ack
         }
         if (!entry.internal && entry.messageId != null && json && typeof json === 'object' && 'ack' in json) {
-          this.#settleAck(entry.messageId, true, json.ack);
+          this.#settleAck(entry.messageId, true, decodeBinary(json.ack));
         }
         return;
       }
@@ -908,5 +930,50 @@ function positive(value, dflt, name) {
 function nonNegative(value, dflt, name) {
   if (value === undefined) return dflt;
   if (typeof value !== 'number' || !(value >= 0)) throw new TypeError(`socket-serve: options.${name} must be a number ≥ 0`);
+  return value;
+}
+
+// ------------------------------------------------------------------ binary payloads (protocol.md)
+
+const BINARY_KEY = '$binary';
+
+function toBase64(bytes) {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}
+
+function fromBase64(text) {
+  const raw = atob(text);
+  const out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+  return out;
+}
+
+/** Uint8Array / ArrayBuffer / any typed array, anywhere in `value`, as `{"$binary": base64}`. */
+export function encodeBinary(value) {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof ArrayBuffer) return { [BINARY_KEY]: toBase64(new Uint8Array(value)) };
+  if (ArrayBuffer.isView(value)) {
+    return { [BINARY_KEY]: toBase64(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)) };
+  }
+  if (Array.isArray(value)) return value.map(encodeBinary);
+  if (typeof value.toJSON === 'function') return value;
+  const out = {};
+  for (const [k, v] of Object.entries(value)) out[k] = encodeBinary(v);
+  return out;
+}
+
+/** `{"$binary": base64}` values, anywhere in `value`, as `Uint8Array`. */
+export function decodeBinary(value) {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(decodeBinary);
+  const keys = Object.keys(value);
+  if (keys.length === 1 && keys[0] === BINARY_KEY && typeof value[BINARY_KEY] === 'string') {
+    return fromBase64(value[BINARY_KEY]);
+  }
+  for (const k of keys) value[k] = decodeBinary(value[k]);
   return value;
 }

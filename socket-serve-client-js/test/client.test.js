@@ -378,3 +378,26 @@ test('a message the server rejects: emitWithAck rejects, an emit without ack fir
   assert.equal(err.status, 400);
   assert.deepEqual(await s.emitWithAck('echo', 'still fine'), { echo: 'still fine' });
 });
+
+test('binary payloads: Uint8Array values travel both ways intact', async (t) => {
+  const socket = connect(process.env.SOCKET_SERVE_URL, { EventSource });
+  t.after(() => socket.disconnect());
+  const bytes = new Uint8Array(1024);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = i % 256;
+  const reply = await socket.emitWithAck('echo', { file: bytes, name: 'all-bytes.bin' });
+  const back = reply.echo.file;
+  if (!(back instanceof Uint8Array)) throw new Error(`expected a Uint8Array, got ${Object.prototype.toString.call(back)}`);
+  if (back.length !== bytes.length || back.some((b, i) => b !== bytes[i])) throw new Error('bytes changed on the way');
+  if (reply.echo.name !== 'all-bytes.bin') throw new Error('other fields changed');
+});
+
+test('ping(): measures a round trip to the server', async (t) => {
+  const socket = connect(process.env.SOCKET_SERVE_URL, { EventSource });
+  t.after(() => socket.disconnect());
+  await new Promise((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('connect_error', reject);
+  });
+  const rtt = await socket.ping();
+  if (typeof rtt !== 'number' || !(rtt >= 0) || rtt > 5000) throw new Error(`unexpected round trip ${rtt}`);
+});

@@ -34,6 +34,7 @@ final class Json {
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .findAndAddModules()
+                .addModule(new BinaryModule())
                 .build();
     }
 

@@ -337,6 +337,13 @@ final class Protocol implements SocketEndpoint {
                     if ("__ack".equals(event)) {
                         return ackReply(record, messageId, data);
                     }
+                    if ("__ping".equals(event)) {
+                        // Round-trip measurement (docs/protocol.md): answered at once, no handler involved.
+                        return CompletableFuture.completedFuture(TransportResponse.json(
+                                200,
+                                ("{\"success\":true,\"pong\":" + System.currentTimeMillis() + "}")
+                                        .getBytes(StandardCharsets.US_ASCII)));
+                    }
                     Handlers handlers = engine.handlers(record.namespace());
                     EventHandler handler = handlers.handler(event);
                     if (handler == null) {
