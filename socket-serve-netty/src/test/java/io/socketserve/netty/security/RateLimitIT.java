@@ -268,7 +268,7 @@ class RateLimitIT {
 
     @Test
     @Disabled("BUG (design): with clientAddressHeader(\"X-Forwarded-For\") the FIRST address of the header"
-            + " is taken as the client (Protocol.clientAddress, Protocol.java:221-233: value.split(\",\")[0]). Proxies that append"
+            + " is taken as the client (Protocol.clientAddress, Protocol.java:230-235: value.split(\",\")[0]). Proxies that append"
             + " (nginx $proxy_add_x_forwarded_for, HAProxy option forwardfor, AWS ALB, most CDNs) keep the"
             + " client's own X-Forwarded-For in front of the address they saw, so a client that sends"
             + " 'X-Forwarded-For: <random>' gets a fresh token bucket per request and the per-address limit"
