@@ -44,6 +44,7 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         LoopWriter writer = writers.computeIfAbsent(ch.eventLoop(), LoopWriter::new);
         ChannelPipeline p = ch.pipeline();
         p.addLast("codec", new HttpServerCodec(8192, maxHeaderBytes, 8192));
+        p.addLast("compressor", new ResponseCompressor());
         p.addLast("aggregator", new JsonErrorAggregator(endpoint));
         p.addLast("handler", new RequestHandler(endpoint, options, statics, cors, writer, requestTimeoutMillis));
     }

@@ -1,0 +1,30 @@
+package io.socketserve.netty.internal;
+
+import io.netty.handler.codec.compression.StandardCompressionOptions;
+import io.netty.handler.codec.http.HttpContentCompressor;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+
+/**
+ * gzip/deflate for complete responses of at least {@value #THRESHOLD} bytes (polling answers, the
+ * client script, pages), negotiated by {@code Accept-Encoding}. Server-Sent Events are never
+ * compressed: a stream frame is encoded once and the same bytes go to every recipient, and must
+ * leave at once — a per-connection compressor would cost CPU per recipient and hold bytes back.
+ */
+final class ResponseCompressor extends HttpContentCompressor {
+
+    static final int THRESHOLD = 1024;
+
+    ResponseCompressor() {
+        super(THRESHOLD, StandardCompressionOptions.gzip(), StandardCompressionOptions.deflate());
+    }
+
+    @Override
+    protected Result beginEncode(HttpResponse response, String acceptEncoding) throws Exception {
+        String type = response.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        if (type != null && type.startsWith("text/event-stream")) {
+            return null;
+        }
+        return super.beginEncode(response, acceptEncoding);
+    }
+}
