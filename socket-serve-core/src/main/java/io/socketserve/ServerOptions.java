@@ -297,8 +297,9 @@ public final class ServerOptions {
 
     /**
      * Header holding the client's address when the server sits behind a proxy it trusts (e.g. {@code
-     * X-Forwarded-For}: its first address is used); {@code null} (default) uses the peer address.
-     * Never set this when clients can reach the server directly: they could forge the header.
+     * X-Forwarded-For}): its <em>last</em> address is used — the one the trusted proxy appended;
+     * earlier ones were sent by the client. {@code null} (default) uses the peer address. Never set
+     * this when clients can reach the server directly: they could forge the header.
      */
     public @Nullable String clientAddressHeader() {
         return clientAddressHeader;

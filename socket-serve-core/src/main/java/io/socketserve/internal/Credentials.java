@@ -20,7 +20,6 @@ final class Credentials {
     static final int PUBLIC_ID_LENGTH = 16; // 12 bytes base64url
     static final int SECRET_LENGTH = 43; // 32 bytes base64url, unpadded
     private static final Pattern SHAPE = Pattern.compile("^([A-Za-z0-9_-]{16})\\.([A-Za-z0-9_-]{43})$");
-    private static final Pattern REDACT = Pattern.compile("([A-Za-z0-9_-]{16}\\.)[A-Za-z0-9_-]{43}");
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
@@ -68,6 +67,6 @@ final class Credentials {
 
     /** {@code text} with the secret part of every credential in it replaced by {@code ***}. */
     static String redact(String text) {
-        return REDACT.matcher(text).replaceAll("$1***");
+        return io.socketserve.transport.Redaction.redact(text);
     }
 }

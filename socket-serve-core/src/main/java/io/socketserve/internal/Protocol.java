@@ -136,7 +136,10 @@ final class Protocol implements SocketEndpoint {
             return TransportResponse.error(503, "unavailable", "the backend is unavailable; retry shortly")
                     .withHeader("Retry-After", "1");
         }
-        log.error("unexpected failure on {} {}", request.method(), Credentials.redact(request.path()), e);
+        // The exception's text may quote the request (and so a credential): log a redacted copy.
+        RuntimeException logged = new RuntimeException(Credentials.redact(String.valueOf(e)), null);
+        logged.setStackTrace(e.getStackTrace());
+        log.error("unexpected failure on {} {}", request.method(), Credentials.redact(request.path()), logged);
         return TransportResponse.error(500, "internal_error", "unexpected server error");
     }
 
@@ -226,15 +229,20 @@ final class Protocol implements SocketEndpoint {
                 });
     }
 
-    /** The client's address: the peer, or the first hop of the configured proxy header. */
+    /**
+     * The client's address: the peer, or — behind a trusted proxy — the last address of the
+     * configured header, which is the one that proxy appended (addresses before it were sent by the
+     * client and prove nothing).
+     */
     String clientAddress(TransportRequest request) {
         String header = engine.options.clientAddressHeader();
         if (header != null) {
             String value = request.header(header);
             if (value != null && !value.isBlank()) {
-                String first = value.split(",")[0].trim();
-                if (!first.isEmpty() && first.length() <= 64) {
-                    return first;
+                String[] hops = value.split(",");
+                String last = hops[hops.length - 1].trim();
+                if (!last.isEmpty() && last.length() <= 64) {
+                    return last;
                 }
             }
         }

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.socketserve.ServerOptions;
+import io.socketserve.transport.Redaction;
 import io.socketserve.transport.SocketEndpoint;
 import io.socketserve.transport.TransportResponse;
 import java.net.InetSocketAddress;
@@ -116,7 +117,18 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         ctx.channel().config().setAutoRead(false);
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         QueryStringDecoder query = new QueryStringDecoder(request.uri());
-        String path = query.path();
+        String path;
+        try {
+            path = query.path();
+            query.parameters(); // decode now: a malformed escape is the client's error, not ours
+        } catch (IllegalArgumentException malformed) {
+            reply(
+                    ctx,
+                    TransportResponse.error(400, "bad_request", "malformed percent-encoding in the request URI"),
+                    false,
+                    null);
+            return;
+        }
         Map<String, String> corsHeaders = cors.headersFor(request.headers().get(HttpHeaderNames.ORIGIN));
         String base = options.basePath();
         boolean underBase = path.equals(base) || path.startsWith(base + "/");
@@ -213,7 +225,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("connection error: {}", cause.toString());
+        if (log.isDebugEnabled()) {
+            log.debug("connection error: {}", Redaction.redact(cause.toString()));
+        }
         ctx.close();
     }
 }

@@ -45,8 +45,16 @@ public final class StaticResources {
         if (!safe(path)) {
             return null;
         }
-        Resource r = cache.computeIfAbsent(path, this::load);
-        return r == MISSING ? null : r;
+        Resource cached = cache.get(path);
+        if (cached != null) {
+            return cached;
+        }
+        Resource r = load(path);
+        if (r == MISSING) {
+            return null; // misses are not remembered: clients must not be able to grow this map
+        }
+        cache.put(path, r);
+        return r;
     }
 
     private Resource load(String path) {

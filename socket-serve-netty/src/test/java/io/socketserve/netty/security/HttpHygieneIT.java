@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -186,12 +185,6 @@ class HttpHygieneIT {
     // -------------------------------------------------------------------------------- known bugs
 
     @Test
-    @Disabled("BUG: POST /socket/message?x=%zz (a malformed percent-escape in the query, no sessionId in"
-            + " the body) is answered 500 internal_error instead of 400. NettyRequest.query"
-            + " (NettyRequest.java:41) lets QueryStringDecoder.parameters() throw IllegalArgumentException;"
-            + " Protocol.authenticate (Protocol.java:151) calls it and Protocol.errorResponse"
-            + " (Protocol.java:139) turns anything unexpected into a 500 (and logs the URI, see"
-            + " CredentialLeakIT).")
     void malformedPercentEscapeInAPostQueryIs400() {
         assertJsonError(
                 send("POST /socket/message?x=%zz HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
@@ -200,12 +193,6 @@ class HttpHygieneIT {
     }
 
     @Test
-    @Disabled("BUG: a malformed percent-escape in the path (GET /socket/%zz, GET /%zz, GET /socket/%) or in"
-            + " the query of the stream endpoint (GET /socket/sse?x=%zz) closes the connection without any"
-            + " answer. RequestHandler.channelRead0 calls QueryStringDecoder.path() (RequestHandler.java:119)"
-            + " and endpoint.isStream(r) → NettyRequest.query (RequestHandler.java:139, NettyRequest.java:41),"
-            + " which throw IllegalArgumentException on the event loop; exceptionCaught"
-            + " (RequestHandler.java:215) just closes. Expected a 400 JSON error.")
     void malformedPercentEscapeInThePathOrStreamQueryIs400() {
         assertJsonError(send("GET /socket/%zz HTTP/1.1\r\nHost: t\r\n\r\n"), 400);
         assertJsonError(send("GET /%zz HTTP/1.1\r\nHost: t\r\n\r\n"), 400);
@@ -213,10 +200,6 @@ class HttpHygieneIT {
     }
 
     @Test
-    @Disabled("BUG (minor): answers produced by Netty's HttpObjectAggregator itself are not JSON."
-            + " 'Expect: foo' gets 417 with an empty body and 'Expect: 100-continue' with a Content-Length"
-            + " over maxPayloadBytes gets 413 with an empty body: JsonErrorAggregator"
-            + " (JsonErrorAggregator.java:24) overrides handleOversizedMessage but not newContinueResponse.")
     void expectationFailuresAreJson() {
         assertJsonError(send(post("Expect: foo\r\nContent-Length: " + body.length() + "\r\n", body)), 417);
         assertJsonError(send(post("Expect: 100-continue\r\nContent-Length: 999999\r\n", "")), 413);

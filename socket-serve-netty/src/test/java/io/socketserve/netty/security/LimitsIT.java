@@ -22,7 +22,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -260,13 +259,6 @@ class LimitsIT {
     }
 
     @Test
-    @Disabled("BUG: every distinct GET path that is not a file stays in memory forever."
-            + " StaticResources.find (StaticResources.java:48) does cache.computeIfAbsent(path, this::load) and"
-            + " load caches MISSING (StaticResources.java:60, 64) for any 'safe' path shorter than 512"
-            + " characters (StaticResources.java:88), in an unbounded ConcurrentHashMap. 30,000 GET /<n>-<490"
-            + " chars> keep ~17 MiB of heap; no rate limit applies to static GETs, so one anonymous client"
-            + " fills a 1 GiB heap in about 2 million requests. Cache only hits (the set of files is fixed),"
-            + " or bound the cache.")
     void notFoundPathsDoNotAccumulateInMemory() throws Exception {
         SecuredServer s = server(o -> o);
         getDistinctPaths(s, 100, 10); // warm up
