@@ -70,6 +70,12 @@ export interface ConnectOptions {
   withCredentials?: boolean;
   /** Sent as `{"auth": …}` in the connect request. */
   auth?: unknown;
+  /**
+   * Milliseconds for an event stream to deliver its first frame before it counts as failed (default
+   * 10000). Two failures in a row — or two streams that go silent — switch to long-polling, which is
+   * how a proxy that buffers event streams is detected.
+   */
+  openTimeout?: number;
   /** The namespace to connect to (default `"/"`); fixed for the session. */
   namespace?: string;
   /**

@@ -34,6 +34,8 @@ export const DEFAULT_POLL_WAIT = 25000;
 const POLL_GRACE_MS = 15000;
 /** Consecutive SSE open failures (with the session alive) after which polling takes over. */
 const SSE_FAILURES_BEFORE_POLLING = 2;
+/** A stream whose first frame has not arrived after this long failed to open (e.g. a buffering proxy). */
+const OPEN_TIMEOUT = 10000;
 
 /** An error with a machine-readable `code` (the server's `error` field where there is one). */
 export class SocketServeError extends Error {
@@ -104,6 +106,7 @@ export class Socket {
       reconnectDelay: positive(o.reconnectDelay, DEFAULT_RECONNECT_DELAY, 'reconnectDelay'),
       reconnectDelayMax: positive(o.reconnectDelayMax, DEFAULT_RECONNECT_DELAY_MAX, 'reconnectDelayMax'),
       pollWait: nonNegative(o.pollWait, DEFAULT_POLL_WAIT, 'pollWait'),
+      openTimeout: positive(o.openTimeout, OPEN_TIMEOUT, 'openTimeout'),
       withCredentials: o.withCredentials === true,
       auth: o.auth,
       namespace: o.namespace,
@@ -421,6 +424,8 @@ export class Socket {
     }
     this.#es = es;
     let opened = false;
+    this.#lastFrameAt = Date.now();
+    this.#startWatchdog(gen, () => opened);
     es.onmessage = (ev) => {
       if (gen !== this.#streamGen) return;
       this.#lastFrameAt = Date.now();
@@ -435,7 +440,6 @@ export class Socket {
       if (!opened) {
         opened = true;
         this.#sseFailures = 0;
-        this.#startWatchdog(gen);
         this.#onOpen(frame.event === 'connected' ? frame.data : null);
         if (gen !== this.#streamGen || frame.event === 'connected') return;
       }
@@ -448,17 +452,39 @@ export class Socket {
     };
   }
 
-  /** Resumes when an open stream has been silent for 2.5 heartbeats (a silently dead connection). */
-  #startWatchdog(gen) {
+  /**
+   * Watches the stream: one that does not open within OPEN_TIMEOUT, or goes silent for 2.5
+   * heartbeats once open, is treated as failed. That catches what `EventSource` never reports — a
+   * proxy that buffers the stream, a connection that died silently — and such failures count towards
+   * the switch to long-polling like failures to open.
+   */
+  #startWatchdog(gen, isOpen) {
     this.#stopWatchdog();
-    const period = Math.max(250, this.#pingInterval / 2);
+    const openTimeout = this.#opts.openTimeout;
+    const period = Math.max(50, Math.min(this.#pingInterval / 2, openTimeout / 4));
     this.#watchdog = setInterval(() => {
       if (gen !== this.#streamGen || !this.#es) {
         this.#stopWatchdog();
         return;
       }
-      if (Date.now() - this.#lastFrameAt > this.#pingInterval * 2.5) {
+      const silent = Date.now() - this.#lastFrameAt;
+      if (!isOpen()) {
+        if (silent > openTimeout) {
+          this.#stopWatchdog();
+          this.#onSSEError(false, new SocketServeError('sse_timeout', 'socket-serve: the event stream did not open'));
+        }
+        return;
+      }
+      if (silent > this.#pingInterval * 2.5) {
         this.#stopWatchdog();
+        this.#sseFailures++;
+        if (this.#sseFailures >= SSE_FAILURES_BEFORE_POLLING) {
+          // Frames stopped arriving on a stream that looked open twice: a buffering proxy is likely.
+          this.#closeStream();
+          this.connected = false;
+          this.#startPolling();
+          return;
+        }
         this.#onSSEError(true, new SocketServeError('heartbeat_timeout', 'socket-serve: no heartbeat from the server'));
       }
     }, period);

@@ -401,3 +401,43 @@ test('ping(): measures a round trip to the server', async (t) => {
   const rtt = await socket.ping();
   if (typeof rtt !== 'number' || !(rtt >= 0) || rtt > 5000) throw new Error(`unexpected round trip ${rtt}`);
 });
+
+test('a proxy that buffers event streams is detected and the client falls back to polling', async (t) => {
+  const http = await import('node:http');
+  const target = new URL(process.env.SOCKET_SERVE_URL);
+  // Forwards everything, except that event streams are held back entirely (as a buffering proxy does).
+  const held = new Set();
+  const proxy = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://proxy');
+    if (url.pathname.endsWith('/sse') && url.searchParams.get('transport') !== 'polling') {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      held.add(res);
+      req.on('close', () => held.delete(res));
+      return;
+    }
+    const upstream = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const r of held) r.destroy();
+    proxy.close();
+  });
+  const base = `http://127.0.0.1:${proxy.address().port}${target.pathname}`;
+  const socket = connect(base, { EventSource, openTimeout: 300, reconnectDelay: 50, reconnectDelayMax: 100 });
+  t.after(() => socket.disconnect());
+  const reply = await socket.emitWithAck('echo', { via: 'proxy' });
+  assert.deepEqual(reply, { echo: { via: 'proxy' } });
+  await waitUntil(() => socket.transport === 'polling', { timeout: 10000, label: 'fallback to polling' });
+  socket.on('question', (data) => ({ a: data.q }));
+  const answered = once(socket, 'answered', { timeout: 10000 });
+  socket.emit('askMe', { q: 1 });
+  assert.deepEqual(await answered, { answer: { a: 1 } });
+});
