@@ -17,7 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,7 +72,7 @@ public final class BenchMain {
         boolean jfr;
 
         @Option(names = "--sources", description = "loopback source addresses 127.0.0.2… (default: ${DEFAULT-VALUE})")
-        int sources = 4;
+        int sources = 16;
 
         @Option(names = "--gen-threads", description = "generator event-loop threads (default: ${DEFAULT-VALUE})")
         int genThreads = Runtime.getRuntime().availableProcessors();
@@ -144,16 +144,14 @@ public final class BenchMain {
             throws Exception {
         try (ProcessServers servers = start(c, target, name);
                 SseDriver driver = c.driver(servers)) {
-            LongSupplier redisCommands = null;
+            Supplier<Map<String, Long>> redisCommands = null;
             RedisProcess redis = servers.redis();
             if (redis != null) {
                 redisCommands = () -> {
                     try {
-                        return redis.commandCalls().values().stream()
-                                .mapToLong(Long::longValue)
-                                .sum();
+                        return redis.commandCalls();
                     } catch (IOException e) {
-                        return 0;
+                        return Map.of();
                     }
                 };
             }
@@ -162,8 +160,12 @@ public final class BenchMain {
                 Tables.writeJson(c.out.resolve(name + "-redis-commandstats.json"), redis.commandCalls());
             }
             Tables.writeJson(c.out.resolve(name + ".json"), steps);
-            Tables.writeText(c.out.resolve(name + ".md"), Tables.steps(steps));
-            System.out.println(Tables.steps(steps));
+            String md = Tables.steps(steps);
+            if (redis != null) {
+                md += "\n" + Tables.redisBreakdown(steps);
+            }
+            Tables.writeText(c.out.resolve(name + ".md"), md);
+            System.out.println(md);
             return steps;
         }
     }
@@ -322,6 +324,10 @@ public final class BenchMain {
 
     static List<IdleWorkload.Result> idle(Common c, Target target, List<Integer> sizes) throws Exception {
         String name = "idle-" + target;
+        // A pre-touched heap: RSS then no longer grows with heap use, and what it gains is off-heap.
+        List<String> saved = c.serverJvm;
+        c.serverJvm = new ArrayList<>(saved);
+        c.serverJvm.add("-XX:+AlwaysPreTouch");
         try (ProcessServers servers = start(c, target, name);
                 SseDriver driver = c.driver(servers)) {
             List<IdleWorkload.Result> r = IdleWorkload.run(driver, servers, sizes, c.setupConcurrency);
@@ -329,6 +335,8 @@ public final class BenchMain {
             Tables.writeText(c.out.resolve(name + ".md"), Tables.idle(r));
             System.out.println(Tables.idle(r));
             return r;
+        } finally {
+            c.serverJvm = saved;
         }
     }
 
@@ -431,6 +439,7 @@ public final class BenchMain {
             if (wants("idle")) {
                 List<IdleWorkload.Result> s =
                         new ArrayList<>(idle(common, Target.socketserve, List.of(1000, 10_000, 19_000)));
+                s.addAll(idle(common, Target.ceiling, List.of(1000, 10_000, 19_000)));
                 md.append("## idle sessions\n\n").append(Tables.idle(s)).append('\n');
                 all.put("idle", s);
             }

@@ -78,6 +78,35 @@ public final class Tables {
         return b.toString();
     }
 
+    /** Redis commands per broadcast, by command, for the steps that ran against Redis. */
+    public static String redisBreakdown(List<StepResult> steps) {
+        StringBuilder b = new StringBuilder();
+        b.append("| server | subs | msg/s | Redis commands per broadcast | by command |\n");
+        b.append("|---|--:|--:|--:|---|\n");
+        for (StepResult s : steps) {
+            if (s.redisCommandsPerBroadcastByCommand() == null) {
+                continue;
+            }
+            StringBuilder by = new StringBuilder();
+            s.redisCommandsPerBroadcastByCommand().entrySet().stream()
+                    .sorted((x, y) -> Double.compare(y.getValue(), x.getValue()))
+                    .forEach(e -> by.append(by.length() == 0 ? "" : ", ")
+                            .append(e.getKey())
+                            .append(' ')
+                            .append(Plots.fmt(Math.abs(e.getValue())))
+                            .append(e.getValue() < 0 ? " (−)" : ""));
+            b.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %,d | %,d | %d | %s |\n",
+                    s.server(),
+                    s.subscribers(),
+                    s.rate(),
+                    s.redisCommandsPerBroadcast(),
+                    by));
+        }
+        return b.toString();
+    }
+
     public static String storm(List<ConnectStorm.Result> results) {
         StringBuilder b = new StringBuilder();
         b.append("| server | sessions | concurrency | established | failed | seconds | sessions/s | p50 ms | p99 ms"
@@ -107,13 +136,14 @@ public final class Tables {
 
     public static String idle(List<IdleWorkload.Result> results) {
         StringBuilder b = new StringBuilder();
-        b.append("| server | sessions | established | heap after GC MB | RSS MB | heap B/session | RSS B/session"
-                + " | Netty direct MB | idle server CPU |\n");
-        b.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        b.append(
+                "| server | sessions | established | heap after GC MB | RSS MB | heap B/session | off-heap RSS B/session"
+                        + " | marginal heap B/session | marginal off-heap B/session | Netty direct MB | idle server CPU |\n");
+        b.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for (IdleWorkload.Result r : results) {
             b.append(String.format(
                     Locale.ROOT,
-                    "| %s | %,d | %,d | %,d | %,d | %,d | %,d | %,d | %.1f%% |\n",
+                    "| %s | %,d | %,d | %,d | %,d | %,d | %,d | %,d | %,d | %,d | %.1f%% |\n",
                     r.server(),
                     r.sessions(),
                     r.established(),
@@ -121,6 +151,8 @@ public final class Tables {
                     r.rssMb(),
                     r.heapBytesPerSession(),
                     r.rssBytesPerSession(),
+                    r.heapMarginal(),
+                    r.rssMarginal(),
                     r.nettyDirectMb(),
                     r.serverCpuIdle()));
         }

@@ -8,9 +8,11 @@ import io.socketserve.bench.server.ServerHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -90,7 +92,8 @@ public final class BroadcastWorkload {
      *
      * @param redisCommands total Redis commands so far, or {@code null} without Redis
      */
-    public List<StepResult> run(ProtocolDriver driver, ServerHandle server, @Nullable LongSupplier redisCommands)
+    public List<StepResult> run(
+            ProtocolDriver driver, ServerHandle server, @Nullable Supplier<Map<String, Long>> redisCommands)
             throws Exception {
         int subscribers = config.rooms() * config.membersPerRoom();
         int[] members = new int[config.rooms()];
@@ -186,7 +189,7 @@ public final class BroadcastWorkload {
             ProtocolDriver driver,
             ServerHandle server,
             int[] members,
-            @Nullable LongSupplier redisCommands)
+            @Nullable Supplier<Map<String, Long>> redisCommands)
             throws Exception {
         // Fresh publishing sessions for every step: sessions that only POST expire when a step waits
         // longer than the session timeout for a quiet machine.
@@ -223,12 +226,27 @@ public final class BroadcastWorkload {
             ProtocolDriver driver,
             ServerHandle server,
             int[] members,
-            @Nullable LongSupplier redisCommands) {
+            @Nullable Supplier<Map<String, Long>> redisCommands) {
         DriverStats ds = driver.stats();
         long cut0 = ds.streamsClosedByServer();
         long resumes0 = ds.resumes();
         long missed0 = ds.missedNotices();
-        long redis0 = redisCommands == null ? 0 : redisCommands.getAsLong();
+        // Redis commands that run without any broadcast (heartbeats, expiry sweeps, blocked XREADs
+        // timing out) are measured for two seconds first and subtracted, command by command.
+        Map<String, Long> redis0 = Map.of();
+        Map<String, Double> redisBackgroundPerNano = new TreeMap<>();
+        long redisT0 = System.nanoTime();
+        if (redisCommands != null) {
+            Map<String, Long> before = redisCommands.get();
+            sleepNanos(TimeUnit.SECONDS.toNanos(2));
+            redis0 = redisCommands.get();
+            long elapsed = System.nanoTime() - redisT0;
+            for (Map.Entry<String, Long> e : redis0.entrySet()) {
+                redisBackgroundPerNano.put(
+                        e.getKey(), (e.getValue() - before.getOrDefault(e.getKey(), 0L)) / (double) elapsed);
+            }
+            redisT0 = System.nanoTime();
+        }
         current = step;
         CpuMeter cpu = new CpuMeter(server);
         long start = System.nanoTime();
@@ -263,9 +281,24 @@ public final class BroadcastWorkload {
         }
         sleepNanos(TimeUnit.MILLISECONDS.toNanos(200)); // late duplicates would show up here
         Long redisPerBroadcast = null;
+        Map<String, Double> redisBreakdown = null;
         long acked = step.acked();
         if (redisCommands != null && acked > 0) {
-            redisPerBroadcast = Math.round((redisCommands.getAsLong() - redis0) / (double) acked);
+            Map<String, Long> now1 = redisCommands.get();
+            double elapsed = System.nanoTime() - redisT0;
+            redisBreakdown = new TreeMap<>();
+            double total = 0;
+            for (Map.Entry<String, Long> e : now1.entrySet()) {
+                double delta = e.getValue()
+                        - redis0.getOrDefault(e.getKey(), 0L)
+                        - redisBackgroundPerNano.getOrDefault(e.getKey(), 0.0) * elapsed;
+                double per = Math.round(delta / acked * 100) / 100.0;
+                if (Math.abs(per) >= 0.01) {
+                    redisBreakdown.put(e.getKey(), per);
+                    total += per;
+                }
+            }
+            redisPerBroadcast = Math.round(total);
         }
         if (step.firstFailure.get() != null) {
             log.warn(
@@ -312,6 +345,7 @@ public final class BroadcastWorkload {
                 ds.missedNotices() - missed0,
                 sent.maxBacklog(),
                 redisPerBroadcast,
+                redisBreakdown,
                 h);
     }
 

@@ -15,7 +15,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Memory per idle SSE session: the server's heap after a full GC and its RSS, first with no session,
  * then with each requested number of connected sessions holding an open stream and doing nothing.
- * Per-session figures are (value − value with none) / sessions.
+ * Per-session figures are (value − value with none) / sessions, and the marginal cost between one
+ * size and the next ((value(n₂) − value(n₁)) / (n₂ − n₁)), which leaves out one-time costs such as
+ * JIT-compiled code. Run the server with a pre-touched heap ({@code -XX:+AlwaysPreTouch}) so that its
+ * RSS does not grow with heap use: the RSS figures are then the memory outside the Java heap.
  */
 public final class IdleWorkload {
 
@@ -30,6 +33,8 @@ public final class IdleWorkload {
             long rssMb,
             long heapBytesPerSession,
             long rssBytesPerSession,
+            long heapMarginal,
+            long rssMarginal,
             long nettyDirectMb,
             double serverCpuIdle) {}
 
@@ -52,6 +57,9 @@ public final class IdleWorkload {
         log.info("idle: baseline heap {} MB, RSS {} MB", heap0 >> 20, rss0 >> 20);
         List<Result> results = new ArrayList<>();
         List<ClientSession> open = new ArrayList<>();
+        long prevHeap = heap0;
+        long prevRss = rss0;
+        int prevSessions = 0;
         try {
             for (int size : sizes) {
                 int more = size - open.size();
@@ -79,9 +87,14 @@ public final class IdleWorkload {
                         rss >> 20,
                         n == 0 ? 0 : (heap - heap0) / n,
                         n == 0 ? 0 : (rss - rss0) / n,
+                        n == prevSessions ? 0 : (heap - prevHeap) / (n - prevSessions),
+                        n == prevSessions ? 0 : (rss - prevRss) / (n - prevSessions),
                         direct >> 20,
                         idleCpu);
                 results.add(r);
+                prevHeap = heap;
+                prevRss = rss;
+                prevSessions = n;
                 log.info(
                         "idle: {} sessions ({} failed{}): heap {} B/session, RSS {} B/session",
                         n,

@@ -40,6 +40,7 @@ public record StepResult(
         long missedNotices,
         long maxPublishBacklog,
         @Nullable Long redisCommandsPerBroadcast,
+        java.util.@Nullable Map<String, Double> redisCommandsPerBroadcastByCommand,
         @JsonIgnore @Nullable Histogram histogram) {
 
     static double ms(Histogram h, double percentile) {

@@ -9,6 +9,8 @@ import io.socketserve.bench.driver.StreamListener;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,6 +34,9 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements Respo
 
     private static final byte[] CONNECTED = "\"event\":\"connected\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] MISSED = "\"event\":\"__missed\"".getBytes(StandardCharsets.US_ASCII);
+
+    /** Longest wait for a response, or for a stream's {@code connected} frame. */
+    static final long TIMEOUT_SECONDS = 30;
 
     private final DriverStats stats;
     private final ResponseParser parser = new ResponseParser(this);
@@ -78,6 +83,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements Respo
             }
             pending = f;
             ch.writeAndFlush(request, ch.voidPromise());
+            ch.eventLoop().schedule(() -> timeout(f), TIMEOUT_SECONDS, TimeUnit.SECONDS);
         });
         return f;
     }
@@ -101,8 +107,18 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements Respo
             this.listener = listener;
             this.streamEnd = end;
             ch.writeAndFlush(request, ch.voidPromise());
+            ch.eventLoop().schedule(() -> timeout(f), TIMEOUT_SECONDS, TimeUnit.SECONDS);
         });
         return f;
+    }
+
+    /** Fails a request or stream opening still waiting after {@link #TIMEOUT_SECONDS}, and closes. */
+    private void timeout(CompletableFuture<?> f) {
+        if (f.isDone()) {
+            return;
+        }
+        fail(new TimeoutException("no answer within " + TIMEOUT_SECONDS + " s"));
+        close();
     }
 
     private void runOnLoop(Runnable r) {
