@@ -13,6 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /** Builds each connection's pipeline: codec → slow-request guard → aggregator → request handler. */
 public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
 
+    /** Name of the HTTP codec in the pipeline; streams write their framed bytes from its context. */
+    static final String CODEC = "codec";
+
     private final SocketEndpoint endpoint;
     private final ServerOptions options;
     private final StaticResources statics;
@@ -43,7 +46,7 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         connections.add(ch); // removed automatically when it closes
         LoopWriter writer = writers.computeIfAbsent(ch.eventLoop(), LoopWriter::new);
         ChannelPipeline p = ch.pipeline();
-        p.addLast("codec", new HttpServerCodec(8192, maxHeaderBytes, 8192));
+        p.addLast(CODEC, new HttpServerCodec(8192, maxHeaderBytes, 8192));
         p.addLast("compressor", new ResponseCompressor());
         p.addLast("aggregator", new JsonErrorAggregator(endpoint));
         p.addLast("handler", new RequestHandler(endpoint, options, statics, cors, writer, requestTimeoutMillis));

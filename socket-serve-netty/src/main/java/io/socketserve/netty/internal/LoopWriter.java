@@ -12,9 +12,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Moves writes from the engine's dispatcher thread onto one event loop in batches: one task per
  * event loop per burst instead of one per connection per frame. Within a run, consecutive writes of
- * the same {@link Frame} (a broadcast going to every member) share one direct buffer: each
- * connection gets a {@code retainedDuplicate()} of it, so a broadcast is copied to direct memory
- * once per event loop, not once per recipient.
+ * the same {@link Frame} (a broadcast going to every member) share one direct buffer that already
+ * holds the HTTP chunk framing: each connection gets a {@code retainedDuplicate()} of it, so a
+ * broadcast is framed and copied to direct memory once per event loop, not once per recipient.
  */
 final class LoopWriter implements Runnable {
 
@@ -42,10 +42,7 @@ final class LoopWriter implements Runnable {
     ByteBuf bufferFor(Frame frame, io.netty.buffer.ByteBufAllocator alloc) {
         if (frame != lastFrame || lastBuffer == null) {
             releaseLast();
-            byte[] bytes = frame.sse();
-            ByteBuf b = alloc.directBuffer(bytes.length);
-            b.writeBytes(bytes);
-            lastBuffer = b;
+            lastBuffer = Chunks.chunk(alloc, frame.sse());
             lastFrame = frame;
         }
         return lastBuffer.retainedDuplicate();

@@ -1,16 +1,14 @@
 package io.socketserve.netty.internal;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.socketserve.transport.Frame;
 import io.socketserve.transport.StreamSink;
@@ -118,11 +116,18 @@ final class NettyStreamSink implements StreamSink {
         writer.enqueue(this, new Close(last));
     }
 
+    /**
+     * Where stream bytes are written once the response head is out: the context of the HTTP codec,
+     * so that frames skip every handler (compressor, codec) and go to the socket as they are. The
+     * bytes are already chunk-framed ({@link Chunks}), once per frame for all recipients.
+     */
+    private @Nullable ChannelHandlerContext raw;
+
     /** Writes one item on the event loop. */
     void writeNow(Object item, LoopWriter loopWriter) {
         if (item instanceof Frame frame) {
             queuedBytes.addAndGet(-frame.sse().length);
-            if (!channel.isActive()) {
+            if (!channel.isActive() || raw == null) {
                 return;
             }
             if (!channel.isWritable()) {
@@ -131,9 +136,12 @@ final class NettyStreamSink implements StreamSink {
                 channel.close();
                 return;
             }
-            channel.write(new DefaultHttpContent(loopWriter.bufferFor(frame, channel.alloc())));
+            raw.write(loopWriter.bufferFor(frame, channel.alloc()), raw.voidPromise());
             touched(loopWriter);
         } else if (item instanceof Open open) {
+            if (!channel.isActive()) {
+                return;
+            }
             HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
             head.headers()
                     .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
@@ -146,9 +154,13 @@ final class NettyStreamSink implements StreamSink {
                 cors.forEach((k, v) -> head.headers().set(k, v));
             }
             HttpUtil.setTransferEncodingChunked(head, true);
-            channel.write(head);
-            channel.write(new DefaultHttpContent(
-                    Unpooled.wrappedBuffer(open.preamble().sse())));
+            channel.write(head); // through the codec: the head and the chunked framing decision
+            raw = channel.pipeline().context(HttpInitializer.CODEC);
+            if (raw == null) {
+                channel.close();
+                return;
+            }
+            raw.write(Chunks.chunk(channel.alloc(), open.preamble().sse()), raw.voidPromise());
             touched(loopWriter);
             keepalive = channel.eventLoop()
                     .scheduleAtFixedRate(this::keepalive, keepaliveNanos, keepaliveNanos, TimeUnit.NANOSECONDS);
@@ -156,11 +168,14 @@ final class NettyStreamSink implements StreamSink {
             if (!channel.isActive()) {
                 return;
             }
-            if (c.last() != null) {
-                channel.write(
-                        new DefaultHttpContent(Unpooled.wrappedBuffer(c.last().sse())));
+            if (raw == null) {
+                channel.close();
+                return;
             }
-            channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+            if (c.last() != null) {
+                raw.write(Chunks.chunk(channel.alloc(), c.last().sse()), raw.voidPromise());
+            }
+            raw.writeAndFlush(Chunks.last()).addListener(ChannelFutureListener.CLOSE);
         }
     }
 
@@ -183,7 +198,9 @@ final class NettyStreamSink implements StreamSink {
         }
         if (System.nanoTime() - lastWriteNanos >= keepaliveNanos * 9 / 10) {
             lastWriteNanos = System.nanoTime();
-            channel.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(heartbeat)));
+            if (raw != null) {
+                raw.writeAndFlush(Chunks.chunk(channel.alloc(), heartbeat), raw.voidPromise());
+            }
         }
     }
 }
