@@ -68,6 +68,12 @@ public final class BenchMain {
                 description = "JVM flags of server processes (default: ${DEFAULT-VALUE})")
         List<String> serverJvm = new ArrayList<>(List.of("-Xms2g", "-Xmx2g", "-XX:+UseG1GC"));
 
+        @Option(
+                names = "--server-io-threads",
+                description =
+                        "event-loop threads of each server, 0: Netty's default, 2 × cores (default: ${DEFAULT-VALUE})")
+        int serverIoThreads;
+
         @Option(names = "--jfr", description = "record the (first) server with JFR into --out")
         boolean jfr;
 
@@ -126,12 +132,13 @@ public final class BenchMain {
         Quiet.await(c.quietThreshold, c.quietWait);
         Path logs = c.out.resolve("logs");
         return switch (target) {
-            case socketserve -> ProcessServers.socketServe(c.serverFlags(name), 1, null, logs);
-            case ceiling -> ProcessServers.ceiling(c.serverFlags(name), logs);
+            case socketserve -> ProcessServers.socketServe(c.serverFlags(name), 1, null, c.serverIoThreads, logs);
+            case ceiling -> ProcessServers.ceiling(c.serverFlags(name), c.serverIoThreads, logs);
             case redis1, redis2 -> {
                 RedisProcess redis = RedisProcess.start(logs.resolve("redis-" + name + ".log"));
                 try {
-                    yield ProcessServers.socketServe(c.serverFlags(name), target == Target.redis1 ? 1 : 2, redis, logs);
+                    yield ProcessServers.socketServe(
+                            c.serverFlags(name), target == Target.redis1 ? 1 : 2, redis, c.serverIoThreads, logs);
                 } catch (IOException | RuntimeException e) {
                     redis.close();
                     throw e;
@@ -290,17 +297,19 @@ public final class BenchMain {
         }
     }
 
-    static ConnectStorm.Result storm(Common c, Target target, int sessions, int concurrency) throws Exception {
+    static List<ConnectStorm.Result> storm(Common c, Target target, int sessions, int concurrency) throws Exception {
         String name = "storm-" + target;
         try (ProcessServers servers = start(c, target, name);
                 SseDriver driver = c.driver(servers)) {
             // A short warm-up so that the JIT has seen the path once.
             ConnectStorm.run(driver, servers, Math.min(2000, sessions / 5), concurrency);
             ConnectStorm.Result r = ConnectStorm.run(driver, servers, sessions, concurrency);
-            Tables.writeJson(c.out.resolve(name + ".json"), r);
-            Tables.writeText(c.out.resolve(name + ".md"), Tables.storm(List.of(r)));
-            System.out.println(Tables.storm(List.of(r)));
-            return r;
+            ConnectStorm.Result reuse = ConnectStorm.runReusingConnections(driver, servers, sessions, 64);
+            List<ConnectStorm.Result> both = List.of(r, reuse);
+            Tables.writeJson(c.out.resolve(name + ".json"), both);
+            Tables.writeText(c.out.resolve(name + ".md"), Tables.storm(both));
+            System.out.println(Tables.storm(both));
+            return both;
         }
     }
 
@@ -384,20 +393,14 @@ public final class BenchMain {
                 fan.addAll(run("fanout-100", Target.socketserve, 1, 100, List.of(100, 1000)));
                 fan.addAll(run("fanout-5000", Target.socketserve, 1, 5000, List.of(100)));
                 fan.addAll(run("fanout-" + maxSubscribers, Target.socketserve, 1, maxSubscribers, List.of(10, 50)));
-                for (StepResult s : fan) {
-                    curves.put(s.subscribers() + " subs × " + s.rate() + " msg/s", s.histogram());
-                }
+                addCurves(curves, "", fan);
                 md.append("## fan-out\n\n").append(Tables.steps(fan)).append('\n');
                 all.put("fanout", fan);
             }
             if (wants("sweep")) {
                 List<StepResult> s = run("sweep-socketserve", Target.socketserve, 1, 1000, sweepRates);
                 sweep.put("socket-serve (in-memory)", points(s));
-                for (StepResult r : s) {
-                    if (r.rate() == 100 || r.rate() == 1000) {
-                        curves.put("1000 subs × " + r.rate() + " msg/s", r.histogram());
-                    }
-                }
+                addCurves(curves, "", s);
                 md.append("## saturation, 1,000 subscribers\n\n")
                         .append(Tables.steps(s))
                         .append('\n');
@@ -408,6 +411,7 @@ public final class BenchMain {
                 rates.add(3000);
                 List<StepResult> s = run("sweep-ceiling", Target.ceiling, 1, 1000, rates);
                 sweep.put("raw Netty ceiling", points(s));
+                addCurves(curves, "ceiling: ", s.subList(0, 1));
                 md.append("## ceiling, 1,000 subscribers\n\n")
                         .append(Tables.steps(s))
                         .append('\n');
@@ -418,6 +422,8 @@ public final class BenchMain {
                 List<StepResult> r2 = run("redis-2", Target.redis2, 1, 1000, List.of(100, 500, 1000));
                 sweep.put("socket-serve (Redis, 1 instance)", points(r1));
                 sweep.put("socket-serve (Redis, 2 instances)", points(r2));
+                addCurves(curves, "Redis ×1: ", r1.subList(0, 1));
+                addCurves(curves, "Redis ×2: ", r2.subList(0, 1));
                 List<StepResult> both = new ArrayList<>(r1);
                 both.addAll(r2);
                 md.append("## Redis fan-out, 1,000 subscribers\n\n")
@@ -427,12 +433,13 @@ public final class BenchMain {
             }
             if (wants("rooms")) {
                 List<StepResult> s = run("rooms", Target.socketserve, 1000, 10, List.of(1000, 3000));
+                addCurves(curves, "1000 rooms × 10: ", s);
                 md.append("## many rooms\n\n").append(Tables.steps(s)).append('\n');
                 all.put("rooms", s);
             }
             if (wants("storm")) {
-                List<ConnectStorm.Result> s = List.of(
-                        storm(common, Target.socketserve, 10_000, 256), storm(common, Target.ceiling, 10_000, 256));
+                List<ConnectStorm.Result> s = new ArrayList<>(storm(common, Target.socketserve, 10_000, 256));
+                s.addAll(storm(common, Target.ceiling, 10_000, 256));
                 md.append("## connect storm\n\n").append(Tables.storm(s)).append('\n');
                 all.put("storm", s);
             }
@@ -445,7 +452,7 @@ public final class BenchMain {
             }
             if (!curves.isEmpty()) {
                 Plots.latencyCurve(
-                        "socket-serve fan-out latency (send → receive)",
+                        "latency, send → receive (steps below saturation)",
                         curves,
                         img.resolve("latency-percentiles.png"));
             }
@@ -478,6 +485,18 @@ public final class BenchMain {
                             common.setupConcurrency,
                             common.maxOtherCpu,
                             common.retries));
+        }
+
+        /** Latency curves of the steps that were not saturated (a saturated step's latency is its backlog). */
+        private static void addCurves(Map<String, Histogram> curves, String prefix, List<StepResult> steps) {
+            for (StepResult s : steps) {
+                if (s.unsent() == 0 && s.deliveredPerSec() >= 0.97 * s.offeredPerSec() && s.histogram() != null) {
+                    String what = s.rooms() > 1
+                            ? s.rate() + " msg/s"
+                            : String.format(java.util.Locale.ROOT, "%,d subs × %,d msg/s", s.subscribers(), s.rate());
+                    curves.put(prefix + what, s.histogram());
+                }
+            }
         }
 
         private static List<Plots.Point> points(List<StepResult> steps) {

@@ -1,6 +1,7 @@
 package io.socketserve.bench.driver;
 
 import java.util.concurrent.CompletionStage;
+import java.util.function.LongConsumer;
 
 /**
  * How the load generator talks to a server. Workloads only see this interface, {@link ClientSession}
@@ -20,6 +21,14 @@ public interface ProtocolDriver extends AutoCloseable {
 
     /** Opens a connection to instance {@code instance} and creates a session on it. */
     CompletionStage<ClientSession> connect(int instance);
+
+    /**
+     * Creates {@code count} sessions one after another over one keep-alive connection, opening no
+     * stream: the rate at which the server creates sessions, without a TCP handshake per session.
+     * Reports each creation's duration to {@code latencyNanos} (on an I/O thread); completes with the
+     * number created.
+     */
+    CompletionStage<Integer> connectSequentially(int instance, int count, LongConsumer latencyNanos);
 
     /** Counters of the transport itself (connections opened, stream resumes, …). */
     DriverStats stats();

@@ -89,11 +89,8 @@ public final class Plots {
         }
         Canvas c = new Canvas(title, "percentile", "latency (ms, log scale)");
         for (int n = 0; n <= top; n++) {
-            String label = n == 0
-                    ? "0%"
-                    : new java.math.BigDecimal(100 - 100 / Math.pow(10, n))
-                                    .stripTrailingZeros()
-                                    .toPlainString() + "%";
+            String label = n == 0 ? "0%" : n == 1 ? "90%" : "99." + "9".repeat(n - 2) + "%";
+            label = label.replace("99.%", "99%");
             c.xTick(n / top, label);
         }
         for (double d = logMin; d <= logMax; d++) {
@@ -120,20 +117,27 @@ public final class Plots {
      * dashed. Values in deliveries/s; axes in thousands.
      */
     public static void deliveredVsOffered(String title, Map<String, List<Point>> series, Path png) throws IOException {
-        double max = 1;
+        double maxX = 1;
+        double maxY = 1;
         for (List<Point> pts : series.values()) {
             for (Point p : pts) {
-                max = Math.max(max, Math.max(p.x(), p.y()));
+                maxX = Math.max(maxX, p.x());
+                maxY = Math.max(maxY, p.y());
             }
         }
-        double step = niceStep(max / 1000 / 6);
-        double top = Math.ceil(max / 1000 / step) * step;
+        double stepX = niceStep(maxX / 1000 / 6);
+        double topX = Math.ceil(maxX / 1000 / stepX) * stepX;
+        double stepY = niceStep(maxY * 1.15 / 1000 / 6);
+        double topY = Math.ceil(maxY * 1.15 / 1000 / stepY) * stepY;
         Canvas c = new Canvas(title, "offered (thousand deliveries/s)", "delivered (thousand deliveries/s)");
-        for (double v = 0; v <= top + 1e-9; v += step) {
-            c.xTick(v / top, fmt(v));
-            c.yTick(v / top, fmt(v));
+        for (double v = 0; v <= topX + 1e-9; v += stepX) {
+            c.xTick(v / topX, fmt(v));
         }
-        c.line(new double[] {0, 1}, new double[] {0, 1}, Color.GRAY, true, false);
+        for (double v = 0; v <= topY + 1e-9; v += stepY) {
+            c.yTick(v / topY, fmt(v));
+        }
+        double ideal = Math.min(topX, topY);
+        c.line(new double[] {0, ideal / topX}, new double[] {0, ideal / topY}, Color.GRAY, true, false);
         int i = 0;
         for (Map.Entry<String, List<Point>> e : series.entrySet()) {
             List<Point> pts = new ArrayList<>(e.getValue());
@@ -141,8 +145,8 @@ public final class Plots {
             double[] xs = new double[pts.size()];
             double[] ys = new double[pts.size()];
             for (int k = 0; k < pts.size(); k++) {
-                xs[k] = pts.get(k).x() / 1000 / top;
-                ys[k] = pts.get(k).y() / 1000 / top;
+                xs[k] = pts.get(k).x() / 1000 / topX;
+                ys[k] = pts.get(k).y() / 1000 / topY;
             }
             c.line(xs, ys, COLORS[i % COLORS.length], false, true);
             c.legend(i, e.getKey(), COLORS[i % COLORS.length]);

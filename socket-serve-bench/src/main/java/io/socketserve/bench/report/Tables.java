@@ -109,14 +109,16 @@ public final class Tables {
 
     public static String storm(List<ConnectStorm.Result> results) {
         StringBuilder b = new StringBuilder();
-        b.append("| server | sessions | concurrency | established | failed | seconds | sessions/s | p50 ms | p99 ms"
-                + " | max ms | server CPU | gen CPU | other CPU | server RSS MB |\n");
-        b.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        b.append(
+                "| server | how | sessions | concurrency | established | failed | seconds | sessions/s | p50 ms | p99 ms"
+                        + " | max ms | server CPU | gen CPU | other CPU | server RSS MB |\n");
+        b.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for (ConnectStorm.Result r : results) {
             b.append(String.format(
                     Locale.ROOT,
-                    "| %s | %,d | %d | %,d | %,d | %.2f | %,.0f | %s | %s | %s | %.0f%% | %.0f%% | %.0f%% | %,d |\n",
+                    "| %s | %s | %,d | %d | %,d | %,d | %.2f | %,.0f | %s | %s | %s | %.0f%% | %.0f%% | %.0f%% | %,d |\n",
                     r.server(),
+                    r.mode(),
                     r.sessions(),
                     r.concurrency(),
                     r.established(),

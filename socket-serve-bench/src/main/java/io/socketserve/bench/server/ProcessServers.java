@@ -23,11 +23,12 @@ public final class ProcessServers implements ServerHandle {
 
     /** {@code instances} socket-serve JVMs: in-memory when 1 and {@code redis} is null. */
     public static ProcessServers socketServe(
-            List<String> jvmFlags, int instances, @Nullable RedisProcess redis, Path logDir) throws IOException {
+            List<String> jvmFlags, int instances, @Nullable RedisProcess redis, int ioThreads, Path logDir)
+            throws IOException {
         List<ServerProcess> list = new ArrayList<>();
         try {
             for (int i = 0; i < instances; i++) {
-                List<String> args = new ArrayList<>();
+                List<String> args = new ArrayList<>(List.of("--io-threads", Integer.toString(ioThreads)));
                 if (redis != null) {
                     args.add("--redis");
                     args.add(redis.uri());
@@ -46,10 +47,14 @@ public final class ProcessServers implements ServerHandle {
     }
 
     /** The raw-Netty ceiling server. */
-    public static ProcessServers ceiling(List<String> jvmFlags, Path logDir) throws IOException {
+    public static ProcessServers ceiling(List<String> jvmFlags, int ioThreads, Path logDir) throws IOException {
         return new ProcessServers(
                 "raw Netty ceiling",
-                List.of(ServerProcess.start(jvmFlags, CeilingServer.class, List.of(), logDir.resolve("ceiling.log"))),
+                List.of(ServerProcess.start(
+                        jvmFlags,
+                        CeilingServer.class,
+                        List.of("--io-threads", Integer.toString(ioThreads)),
+                        logDir.resolve("ceiling.log"))),
                 null);
     }
 

@@ -21,6 +21,7 @@ public final class ConnectStorm {
     /** The result; latencies (connection start → stream confirmed) in ms. */
     public record Result(
             String server,
+            String mode,
             int sessions,
             int concurrency,
             long established,
@@ -46,6 +47,49 @@ public final class ConnectStorm {
     };
 
     private ConnectStorm() {}
+
+    /**
+     * Sessions created per second over {@code connections} keep-alive connections, each creating its
+     * share one after another ({@code POST /connect} only, no stream): the engine's session creation
+     * rate without TCP handshakes and stream set-up.
+     */
+    public static Result runReusingConnections(
+            ProtocolDriver driver, ServerHandle server, int sessions, int connections) throws Exception {
+        LatencyRecorder latency = new LatencyRecorder();
+        CpuMeter cpu = new CpuMeter(server);
+        long start = System.nanoTime();
+        int each = sessions / connections;
+        Ramp.Outcome<Integer> out = Ramp.run(
+                        connections,
+                        connections,
+                        i -> driver.connectSequentially(i % driver.instances(), each, latency::recordNanos))
+                .get(10, TimeUnit.MINUTES);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double[] c = cpu.percent();
+        long rss = server.rssBytes();
+        CompletableFuture.runAsync(() -> {}).get();
+        Histogram h = latency.merged();
+        long made = out.results().stream()
+                .filter(Objects::nonNull)
+                .mapToLong(Integer::longValue)
+                .sum();
+        return new Result(
+                server.label(),
+                "POST /connect on keep-alive connections",
+                each * connections,
+                connections,
+                made,
+                (long) each * connections - made,
+                Math.round(seconds * 100) / 100.0,
+                Math.round(made / seconds),
+                StepResult.ms(h, 50),
+                StepResult.ms(h, 99),
+                h.getTotalCount() == 0 ? 0 : Math.round(h.getMaxValue() / 10.0) / 100.0,
+                c[0],
+                c[1],
+                c[2],
+                rss / (1024 * 1024));
+    }
 
     public static Result run(ProtocolDriver driver, ServerHandle server, int sessions, int concurrency)
             throws Exception {
@@ -73,6 +117,7 @@ public final class ConnectStorm {
         long established = open.size();
         return new Result(
                 server.label(),
+                "new connection + stream",
                 sessions,
                 concurrency,
                 established,

@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
 
 /**
  * Our protocol (docs/protocol.md, v1) over HTTP/1.1: {@code POST {base}/connect}, {@code POST
@@ -165,6 +166,38 @@ public final class SseDriver implements ProtocolDriver {
                         throw new IllegalStateException("connect answer is not JSON: " + r.text(), e);
                     }
                 }));
+    }
+
+    @Override
+    public CompletionStage<Integer> connectSequentially(int instance, int count, LongConsumer latencyNanos) {
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        open(instance).whenComplete((conn, error) -> {
+            if (error != null) {
+                done.complete(0);
+                return;
+            }
+            next(conn, count, 0, latencyNanos, done);
+        });
+        return done;
+    }
+
+    private void next(
+            HttpConnection conn, int count, int made, LongConsumer latencyNanos, CompletableFuture<Integer> done) {
+        if (made >= count) {
+            conn.close();
+            done.complete(made);
+            return;
+        }
+        long t0 = System.nanoTime();
+        conn.request(post(basePath + "/connect", null, new byte[] {'{', '}'})).whenComplete((r, error) -> {
+            if (error != null || r.status() != 200) {
+                conn.close();
+                done.complete(made);
+                return;
+            }
+            latencyNanos.accept(System.nanoTime() - t0);
+            next(conn, count, made + 1, latencyNanos, done);
+        });
     }
 
     static ByteBuf post(String path, String credential, byte[] body) {
