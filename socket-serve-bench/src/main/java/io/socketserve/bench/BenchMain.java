@@ -167,7 +167,7 @@ public final class BenchMain {
                 Tables.writeJson(c.out.resolve(name + "-redis-commandstats.json"), redis.commandCalls());
             }
             Tables.writeJson(c.out.resolve(name + ".json"), steps);
-            String md = Tables.steps(steps);
+            String md = Tables.steps(steps) + "\n" + Tables.serverThreads(steps);
             if (redis != null) {
                 md += "\n" + Tables.redisBreakdown(steps);
             }
@@ -198,7 +198,7 @@ public final class BenchMain {
         double seconds = 10;
 
         @Option(names = "--warmup", description = "warm-up seconds (default: ${DEFAULT-VALUE})")
-        double warmup = 3;
+        double warmup = 8;
 
         @Option(names = "--publishers", description = "default: ${DEFAULT-VALUE}")
         int publishers = 16;
@@ -266,7 +266,7 @@ public final class BenchMain {
                             members,
                             rates,
                             seconds,
-                            3,
+                            8,
                             publishers,
                             100,
                             common.setupConcurrency,
@@ -391,8 +391,8 @@ public final class BenchMain {
             if (wants("fanout")) {
                 List<StepResult> fan = new ArrayList<>();
                 fan.addAll(run("fanout-100", Target.socketserve, 1, 100, List.of(100, 1000)));
-                fan.addAll(run("fanout-5000", Target.socketserve, 1, 5000, List.of(100)));
-                fan.addAll(run("fanout-" + maxSubscribers, Target.socketserve, 1, maxSubscribers, List.of(10, 50)));
+                fan.addAll(run("fanout-5000", Target.socketserve, 1, 5000, List.of(20, 50, 100)));
+                fan.addAll(run("fanout-" + maxSubscribers, Target.socketserve, 1, maxSubscribers, List.of(5, 10)));
                 addCurves(curves, "", fan);
                 md.append("## fan-out\n\n").append(Tables.steps(fan)).append('\n');
                 all.put("fanout", fan);
@@ -479,7 +479,7 @@ public final class BenchMain {
                             members,
                             rates,
                             seconds,
-                            3,
+                            8,
                             16,
                             100,
                             common.setupConcurrency,

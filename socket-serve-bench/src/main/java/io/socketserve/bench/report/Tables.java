@@ -78,6 +78,23 @@ public final class Tables {
         return b.toString();
     }
 
+    /** Where the first server process's CPU went during each step, by thread group. */
+    public static String serverThreads(List<StepResult> steps) {
+        StringBuilder b = new StringBuilder();
+        b.append("| server | subs | msg/s | server CPU by thread (% of one core) |\n");
+        b.append("|---|--:|--:|---|\n");
+        for (StepResult s : steps) {
+            StringBuilder by = new StringBuilder();
+            s.serverThreadsCpu().forEach((k, v) -> by.append(by.length() == 0 ? "" : ", ")
+                    .append(k)
+                    .append(' ')
+                    .append(Math.round(v)));
+            b.append(
+                    String.format(Locale.ROOT, "| %s | %,d | %,d | %s |\n", s.server(), s.subscribers(), s.rate(), by));
+        }
+        return b.toString();
+    }
+
     /** Redis commands per broadcast, by command, for the steps that ran against Redis. */
     public static String redisBreakdown(List<StepResult> steps) {
         StringBuilder b = new StringBuilder();

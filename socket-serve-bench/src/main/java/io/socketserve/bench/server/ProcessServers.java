@@ -81,6 +81,11 @@ public final class ProcessServers implements ServerHandle {
     }
 
     @Override
+    public java.util.Map<String, Long> threadCpuNanos() {
+        return ProcStats.threadCpuNanos(processes.get(0).pid());
+    }
+
+    @Override
     public long rssBytes() {
         long sum = 0;
         for (ServerProcess p : processes) {

@@ -16,6 +16,11 @@ public interface ServerHandle extends AutoCloseable {
     /** CPU time of every server process together, in nanoseconds. */
     long cpuNanos();
 
+    /** CPU time per thread group of the first server process, in nanoseconds (see {@link ProcStats#threadCpuNanos}). */
+    default java.util.Map<String, Long> threadCpuNanos() {
+        return java.util.Map.of();
+    }
+
     /** Resident memory of every server process together, in bytes. */
     long rssBytes();
 

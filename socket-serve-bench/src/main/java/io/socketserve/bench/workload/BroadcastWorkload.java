@@ -260,6 +260,7 @@ public final class BroadcastWorkload {
         }
         deliveredInWindow = step.delivered.sum();
         double[] cpuPercent = cpu.percent();
+        java.util.Map<String, Double> threads = cpu.serverThreads();
         long rss = server.rssBytes();
         publisher.awaitIdle(publisherCount, TimeUnit.SECONDS.toNanos(30));
         long expected = step.expected(members);
@@ -339,6 +340,7 @@ public final class BroadcastWorkload {
                 cpuPercent[0],
                 cpuPercent[1],
                 cpuPercent[2],
+                threads,
                 rss / (1024 * 1024),
                 ds.streamsClosedByServer() - cut0,
                 ds.resumes() - resumes0,

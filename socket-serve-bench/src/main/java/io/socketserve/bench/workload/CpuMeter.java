@@ -11,6 +11,7 @@ final class CpuMeter {
     private final long server0;
     private final long self0;
     private final long machine0;
+    private final java.util.Map<String, Long> threads0;
 
     CpuMeter(ServerHandle server) {
         this.server = server;
@@ -18,6 +19,23 @@ final class CpuMeter {
         this.server0 = server.cpuNanos();
         this.self0 = ProcStats.cpuNanos(ProcStats.self());
         this.machine0 = ProcStats.machineBusyNanos();
+        this.threads0 = server.threadCpuNanos();
+    }
+
+    /**
+     * CPU of the first server process's thread groups since construction, % of one core, the
+     * busiest first, groups under 1 % left out.
+     */
+    java.util.Map<String, Double> serverThreads() {
+        double wall = System.nanoTime() - wall0;
+        java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+        server.threadCpuNanos().entrySet().stream()
+                .map(e -> java.util.Map.entry(
+                        e.getKey(), round1((e.getValue() - threads0.getOrDefault(e.getKey(), 0L)) * 100.0 / wall)))
+                .filter(e -> e.getValue() >= 1)
+                .sorted((a, b) -> Double.compare(b.getValue(), a.getValue()))
+                .forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
     }
 
     /**

@@ -34,6 +34,7 @@ public record StepResult(
         double serverCpu,
         double generatorCpu,
         double otherCpu,
+        java.util.Map<String, Double> serverThreadsCpu,
         long serverRssMb,
         long streamsCut,
         long resumes,
