@@ -394,7 +394,9 @@ public final class BenchMain {
                 fan.addAll(run("fanout-5000", Target.socketserve, 1, 5000, List.of(20, 50, 100)));
                 fan.addAll(run("fanout-" + maxSubscribers, Target.socketserve, 1, maxSubscribers, List.of(5, 10)));
                 addCurves(curves, "", fan);
-                md.append("## fan-out\n\n").append(Tables.steps(fan)).append('\n');
+                md.append("## fan-out\n\n")
+                        .append(Tables.steps(fan) + "\n" + Tables.serverThreads(fan))
+                        .append('\n');
                 all.put("fanout", fan);
             }
             if (wants("sweep")) {
@@ -402,7 +404,7 @@ public final class BenchMain {
                 sweep.put("socket-serve (in-memory)", points(s));
                 addCurves(curves, "", s);
                 md.append("## saturation, 1,000 subscribers\n\n")
-                        .append(Tables.steps(s))
+                        .append(Tables.steps(s) + "\n" + Tables.serverThreads(s))
                         .append('\n');
                 all.put("sweep", s);
             }
@@ -413,7 +415,7 @@ public final class BenchMain {
                 sweep.put("raw Netty ceiling", points(s));
                 addCurves(curves, "ceiling: ", s.subList(0, 1));
                 md.append("## ceiling, 1,000 subscribers\n\n")
-                        .append(Tables.steps(s))
+                        .append(Tables.steps(s) + "\n" + Tables.serverThreads(s))
                         .append('\n');
                 all.put("ceiling", s);
             }
@@ -427,14 +429,16 @@ public final class BenchMain {
                 List<StepResult> both = new ArrayList<>(r1);
                 both.addAll(r2);
                 md.append("## Redis fan-out, 1,000 subscribers\n\n")
-                        .append(Tables.steps(both))
+                        .append(Tables.steps(both) + "\n" + Tables.serverThreads(both))
                         .append('\n');
                 all.put("redis", both);
             }
             if (wants("rooms")) {
                 List<StepResult> s = run("rooms", Target.socketserve, 1000, 10, List.of(1000, 3000));
                 addCurves(curves, "1000 rooms × 10: ", s);
-                md.append("## many rooms\n\n").append(Tables.steps(s)).append('\n');
+                md.append("## many rooms\n\n")
+                        .append(Tables.steps(s) + "\n" + Tables.serverThreads(s))
+                        .append('\n');
                 all.put("rooms", s);
             }
             if (wants("storm")) {
