@@ -1,7 +1,6 @@
 package io.socketserve.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -161,10 +160,5 @@ final class Json {
             throw new IllegalArgumentException(
                     "stored value does not bind to " + type.getName() + ": " + e.getOriginalMessage(), e);
         }
-    }
-
-    /** Is the parser feature set this mapper reads with (for tests). */
-    boolean strictDuplicates() {
-        return mapper.getFactory().isEnabled(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     }
 }
