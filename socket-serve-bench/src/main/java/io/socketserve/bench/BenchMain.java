@@ -74,6 +74,12 @@ public final class BenchMain {
                         "event-loop threads of each server, 0: Netty's default, 2 × cores (default: ${DEFAULT-VALUE})")
         int serverIoThreads;
 
+        @Option(
+                names = "--ceiling-flush-delay-micros",
+                description =
+                        "ceiling only: batch each loop's writes for this long (coalescing experiment; default: ${DEFAULT-VALUE})")
+        long ceilingFlushDelayMicros;
+
         @Option(names = "--jfr", description = "record the (first) server with JFR into --out")
         boolean jfr;
 
@@ -133,7 +139,8 @@ public final class BenchMain {
         Path logs = c.out.resolve("logs");
         return switch (target) {
             case socketserve -> ProcessServers.socketServe(c.serverFlags(name), 1, null, c.serverIoThreads, logs);
-            case ceiling -> ProcessServers.ceiling(c.serverFlags(name), c.serverIoThreads, logs);
+            case ceiling -> ProcessServers.ceiling(
+                    c.serverFlags(name), c.serverIoThreads, c.ceilingFlushDelayMicros, logs);
             case redis1, redis2 -> {
                 RedisProcess redis = RedisProcess.start(logs.resolve("redis-" + name + ".log"));
                 try {
@@ -290,8 +297,23 @@ public final class BenchMain {
         @Option(names = "--concurrency", description = "default: ${DEFAULT-VALUE}")
         int concurrency = 256;
 
+        @Option(
+                names = "--reuse-only",
+                description = "only POST /connect over 64 keep-alive connections (no fd per session: any count)")
+        boolean reuseOnly;
+
         @Override
         public Integer call() throws Exception {
+            if (reuseOnly) {
+                try (ProcessServers servers = start(common, target, "storm-reuse-" + target);
+                        SseDriver driver = common.driver(servers)) {
+                    ConnectStorm.runReusingConnections(driver, servers, Math.min(sessions, 10_000), 64);
+                    ConnectStorm.Result r = ConnectStorm.runReusingConnections(driver, servers, sessions, 64);
+                    Tables.writeJson(common.out.resolve("storm-reuse-" + target + ".json"), r);
+                    System.out.println(Tables.storm(List.of(r)));
+                }
+                return 0;
+            }
             storm(common, target, sessions, concurrency);
             return 0;
         }
@@ -301,10 +323,12 @@ public final class BenchMain {
         String name = "storm-" + target;
         try (ProcessServers servers = start(c, target, name);
                 SseDriver driver = c.driver(servers)) {
-            // A short warm-up so that the JIT has seen the path once.
-            ConnectStorm.run(driver, servers, Math.min(2000, sessions / 5), concurrency);
-            ConnectStorm.Result r = ConnectStorm.run(driver, servers, sessions, concurrency);
-            ConnectStorm.Result reuse = ConnectStorm.runReusingConnections(driver, servers, sessions, 64);
+            // Warm-ups (JIT), then storms long enough to be measured in seconds. At most 15,000 streams
+            // stay open (the process file-descriptor limit here is 20,000).
+            ConnectStorm.run(driver, servers, Math.min(10_000, sessions), concurrency, 0);
+            ConnectStorm.Result r = ConnectStorm.run(driver, servers, sessions, concurrency, 15_000);
+            ConnectStorm.runReusingConnections(driver, servers, Math.min(10_000, sessions), 64);
+            ConnectStorm.Result reuse = ConnectStorm.runReusingConnections(driver, servers, 3 * sessions, 64);
             List<ConnectStorm.Result> both = List.of(r, reuse);
             Tables.writeJson(c.out.resolve(name + ".json"), both);
             Tables.writeText(c.out.resolve(name + ".md"), Tables.storm(both));
@@ -442,8 +466,8 @@ public final class BenchMain {
                 all.put("rooms", s);
             }
             if (wants("storm")) {
-                List<ConnectStorm.Result> s = new ArrayList<>(storm(common, Target.socketserve, 10_000, 256));
-                s.addAll(storm(common, Target.ceiling, 10_000, 256));
+                List<ConnectStorm.Result> s = new ArrayList<>(storm(common, Target.socketserve, 30_000, 256));
+                s.addAll(storm(common, Target.ceiling, 30_000, 256));
                 md.append("## connect storm\n\n").append(Tables.storm(s)).append('\n');
                 all.put("storm", s);
             }

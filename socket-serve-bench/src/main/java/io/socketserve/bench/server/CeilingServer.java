@@ -74,6 +74,12 @@ public final class CeilingServer {
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong positions = new AtomicLong();
 
+    /**
+     * Write coalescing experiment: a loop's batch runs this long after its first broadcast instead of
+     * at once, so that each connection gets several frames per syscall at high rates (0: off).
+     */
+    private static long flushDelayMicros;
+
     private CeilingServer() {}
 
     public static void main(String[] args) throws Exception {
@@ -83,6 +89,7 @@ public final class CeilingServer {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--io-threads" -> ioThreads = Integer.parseInt(args[++i]);
+                case "--flush-delay-micros" -> flushDelayMicros = Long.parseLong(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -224,7 +231,11 @@ public final class CeilingServer {
         void add(List<Channel> members, ByteBuf chunk) {
             queue.add(new Item(members, chunk));
             if (scheduled.compareAndSet(false, true)) {
-                loop.execute(this);
+                if (flushDelayMicros > 0) {
+                    loop.schedule(this, flushDelayMicros, TimeUnit.MICROSECONDS);
+                } else {
+                    loop.execute(this);
+                }
             }
         }
 

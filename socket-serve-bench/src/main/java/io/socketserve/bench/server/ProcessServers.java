@@ -47,13 +47,20 @@ public final class ProcessServers implements ServerHandle {
     }
 
     /** The raw-Netty ceiling server. */
-    public static ProcessServers ceiling(List<String> jvmFlags, int ioThreads, Path logDir) throws IOException {
+    public static ProcessServers ceiling(List<String> jvmFlags, int ioThreads, long flushDelayMicros, Path logDir)
+            throws IOException {
         return new ProcessServers(
-                "raw Netty ceiling",
+                flushDelayMicros > 0
+                        ? "raw Netty ceiling, flush delay " + flushDelayMicros + " µs"
+                        : "raw Netty ceiling",
                 List.of(ServerProcess.start(
                         jvmFlags,
                         CeilingServer.class,
-                        List.of("--io-threads", Integer.toString(ioThreads)),
+                        List.of(
+                                "--io-threads",
+                                Integer.toString(ioThreads),
+                                "--flush-delay-micros",
+                                Long.toString(flushDelayMicros)),
                         logDir.resolve("ceiling.log"))),
                 null);
     }

@@ -34,6 +34,7 @@ public final class ConnectStorm {
             double serverCpu,
             double generatorCpu,
             double otherCpu,
+            java.util.Map<String, Double> serverThreadsCpu,
             long serverRssMb) {}
 
     private static final StreamListener IGNORE = new StreamListener() {
@@ -66,6 +67,7 @@ public final class ConnectStorm {
                 .get(10, TimeUnit.MINUTES);
         double seconds = (System.nanoTime() - start) / 1e9;
         double[] c = cpu.percent();
+        java.util.Map<String, Double> threads = cpu.serverThreads();
         long rss = server.rssBytes();
         CompletableFuture.runAsync(() -> {}).get();
         Histogram h = latency.merged();
@@ -88,12 +90,25 @@ public final class ConnectStorm {
                 c[0],
                 c[1],
                 c[2],
+                threads,
                 rss / (1024 * 1024));
     }
 
     public static Result run(ProtocolDriver driver, ServerHandle server, int sessions, int concurrency)
             throws Exception {
+        return run(driver, server, sessions, concurrency, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #run(ProtocolDriver, ServerHandle, int, int)}, but only the first {@code keepOpen}
+     * sessions stay connected; later ones are closed once established (their sessions live on in
+     * the server until they expire), so that a long storm stays under the file-descriptor limit.
+     */
+    public static Result run(ProtocolDriver driver, ServerHandle server, int sessions, int concurrency, int keepOpen)
+            throws Exception {
         LatencyRecorder latency = new LatencyRecorder();
+        java.util.concurrent.atomic.AtomicInteger kept = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong closedEarly = new java.util.concurrent.atomic.AtomicLong();
         CpuMeter cpu = new CpuMeter(server);
         long start = System.nanoTime();
         Ramp.Outcome<ClientSession> out = Ramp.run(sessions, concurrency, i -> {
@@ -101,12 +116,18 @@ public final class ConnectStorm {
                     return driver.connect(i % driver.instances())
                             .thenCompose(s -> s.openStream(IGNORE).thenApply(v -> {
                                 latency.recordNanos(System.nanoTime() - t0);
+                                if (kept.incrementAndGet() > keepOpen) {
+                                    s.close();
+                                    closedEarly.incrementAndGet();
+                                    return null;
+                                }
                                 return s;
                             }));
                 })
                 .get(10, TimeUnit.MINUTES);
         double seconds = (System.nanoTime() - start) / 1e9;
         double[] c = cpu.percent();
+        java.util.Map<String, Double> threads = cpu.serverThreads();
         long rss = server.rssBytes();
         List<ClientSession> open =
                 new ArrayList<>(out.results().stream().filter(Objects::nonNull).toList());
@@ -114,7 +135,7 @@ public final class ConnectStorm {
         CompletableFuture.runAsync(() -> {}).get();
         Histogram h = latency.merged();
         open.forEach(ClientSession::close);
-        long established = open.size();
+        long established = open.size() + closedEarly.get();
         return new Result(
                 server.label(),
                 "new connection + stream",
@@ -130,6 +151,7 @@ public final class ConnectStorm {
                 c[0],
                 c[1],
                 c[2],
+                threads,
                 rss / (1024 * 1024));
     }
 }
