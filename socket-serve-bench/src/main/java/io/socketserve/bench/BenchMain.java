@@ -44,7 +44,8 @@ import picocli.CommandLine.Option;
             BenchMain.Rooms.class,
             BenchMain.Storm.class,
             BenchMain.Idle.class,
-            BenchMain.Suite.class
+            BenchMain.Suite.class,
+            BenchMain.Plot.class
         },
         description = "Load scenarios against socket-serve, its Redis mode and a raw-Netty ceiling.")
 public final class BenchMain {
@@ -370,6 +371,39 @@ public final class BenchMain {
             return r;
         } finally {
             c.serverJvm = saved;
+        }
+    }
+
+    @Command(
+            name = "plot",
+            mixinStandardHelpOptions = true,
+            description = "Delivered vs offered from saved step results (JSON written by the other commands).")
+    static final class Plot implements Callable<Integer> {
+        @Option(names = "--series", required = true, description = "label=results.json, repeatable")
+        Map<String, Path> series = new LinkedHashMap<>();
+
+        @Option(names = "--title", description = "default: ${DEFAULT-VALUE}")
+        String title = "delivered vs offered";
+
+        @Option(names = "--png", required = true)
+        Path png;
+
+        @Override
+        public Integer call() throws Exception {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            Map<String, List<Plots.Point>> lines = new LinkedHashMap<>();
+            for (Map.Entry<String, Path> e : series.entrySet()) {
+                List<Plots.Point> pts = new ArrayList<>();
+                for (com.fasterxml.jackson.databind.JsonNode step :
+                        json.readTree(e.getValue().toFile())) {
+                    pts.add(new Plots.Point(
+                            step.path("offeredPerSec").asDouble(),
+                            step.path("deliveredPerSec").asDouble()));
+                }
+                lines.put(e.getKey(), pts);
+            }
+            Plots.deliveredVsOffered(title, lines, png);
+            return 0;
         }
     }
 

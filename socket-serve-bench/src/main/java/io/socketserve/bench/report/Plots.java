@@ -34,7 +34,11 @@ public final class Plots {
         new Color(0x9467bd),
         new Color(0x8c564b),
         new Color(0xe377c2),
-        new Color(0x17becf)
+        new Color(0x17becf),
+        new Color(0x7f7f7f),
+        new Color(0xbcbd22),
+        new Color(0x393b79),
+        new Color(0xad494a)
     };
 
     private Plots() {}
