@@ -294,6 +294,29 @@ public final class Engine implements SocketServer, Dispatcher.Host {
 
     // ------------------------------------------------------------------------------------ emitting
 
+    /**
+     * Appends made by the handler running on this thread. The HTTP answer to an event waits for
+     * them, so a client that sends its next event only after the previous one was answered sees its
+     * messages ordered in the log as it sent them, even when consecutive events land on different
+     * instances.
+     */
+    static final ThreadLocal<List<CompletableFuture<?>>> HANDLER_WRITES = new ThreadLocal<>();
+
+    private static <T> CompletionStage<T> tracked(CompletionStage<T> stage) {
+        List<CompletableFuture<?>> writes = HANDLER_WRITES.get();
+        if (writes != null) {
+            writes.add(stage.toCompletableFuture());
+        }
+        return stage;
+    }
+
+    /** Waits for the appends the current handler made (see {@link #HANDLER_WRITES}). */
+    void awaitHandlerWrites(List<CompletableFuture<?>> writes) {
+        if (!writes.isEmpty()) {
+            await(CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)));
+        }
+    }
+
     /** Appends a message entry; the payload is serialised here, once. */
     CompletionStage<Void> publish(
             String namespace,
@@ -311,7 +334,7 @@ public final class Engine implements SocketServer, Dispatcher.Host {
         byte[] frame = Frames.message(event, json.write(data), now, socketId, messageId);
         LogEntry.Message m =
                 new LogEntry.Message(now, namespace, type, targets, exceptRooms, exceptSessions, isVolatile, frame);
-        return backend.append(EntryCodec.encode(m)).thenApply(p -> null);
+        return tracked(backend.append(EntryCodec.encode(m)).thenApply(p -> null));
     }
 
     /** Sends the {@code __ack} answering a client's acknowledgement request. */
@@ -325,7 +348,7 @@ public final class Engine implements SocketServer, Dispatcher.Host {
                 List.of(),
                 false,
                 Frames.ack(messageId, data, error));
-        return backend.append(EntryCodec.encode(m)).thenApply(p -> null);
+        return tracked(backend.append(EntryCodec.encode(m)).thenApply(p -> null));
     }
 
     void validateEvent(String event) {

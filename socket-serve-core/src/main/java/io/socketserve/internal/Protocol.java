@@ -409,20 +409,32 @@ final class Protocol implements SocketEndpoint {
             boolean ackInResponse) {
         SocketImpl socket = new SocketImpl(engine, record);
         AckImpl ack = new AckImpl(engine, record, messageId, ackInResponse);
+        List<CompletableFuture<?>> writes = new java.util.ArrayList<>();
+        Engine.HANDLER_WRITES.set(writes);
         try {
             for (io.socketserve.EventMiddleware m : handlers.eventMiddleware) {
                 m.handle(socket, event, data);
             }
             handler.onEvent(socket, data, ack);
         } catch (SocketServeException e) {
+            Engine.HANDLER_WRITES.remove();
             ack.handlerFailed(e.code(), e.getMessage());
             TransportResponse r = TransportResponse.error(e.status(), e.code(), e.getMessage());
             return e.status() == 503 ? r.withHeader("Retry-After", "1") : r;
         } catch (Exception e) {
+            Engine.HANDLER_WRITES.remove();
             log.warn("handler for '{}' failed (socket {})", event, record.id(), e);
             String message = "the handler for '" + event + "' failed";
             ack.handlerFailed("handler_error", message);
             return TransportResponse.error(422, "handler_error", message);
+        }
+        try {
+            engine.awaitHandlerWrites(writes);
+        } catch (SocketServeException e) {
+            TransportResponse r = TransportResponse.error(e.status(), e.code(), e.getMessage());
+            return e.status() == 503 ? r.withHeader("Retry-After", "1") : r;
+        } finally {
+            Engine.HANDLER_WRITES.remove();
         }
         byte[] answer = ack.finish();
         if (answer == null) {
