@@ -209,7 +209,7 @@ public final class BenchMain {
         double warmup = 8;
 
         @Option(names = "--publishers", description = "default: ${DEFAULT-VALUE}")
-        int publishers = 16;
+        int publishers = 128;
 
         @Option(names = "--payload", description = "payload bytes (default: ${DEFAULT-VALUE})")
         int payload = 100;
@@ -260,7 +260,7 @@ public final class BenchMain {
         double seconds = 10;
 
         @Option(names = "--publishers", description = "default: ${DEFAULT-VALUE}")
-        int publishers = 8;
+        int publishers = 128;
 
         @Override
         public Integer call() throws Exception {
@@ -434,7 +434,7 @@ public final class BenchMain {
                 names = "--sweep-rates",
                 split = ",",
                 description = "saturation sweep at 1,000 subscribers (default: ${DEFAULT-VALUE})")
-        List<Integer> sweepRates = List.of(100, 250, 500, 750, 1000, 1500, 2000);
+        List<Integer> sweepRates = List.of(100, 250, 500, 1000, 1500, 2000, 3000);
 
         boolean wants(String part) {
             return only.isEmpty() || only.contains(part);
@@ -467,9 +467,7 @@ public final class BenchMain {
                 all.put("sweep", s);
             }
             if (wants("ceiling")) {
-                List<Integer> rates = new ArrayList<>(sweepRates);
-                rates.add(3000);
-                List<StepResult> s = run("sweep-ceiling", Target.ceiling, 1, 1000, rates);
+                List<StepResult> s = run("sweep-ceiling", Target.ceiling, 1, 1000, sweepRates);
                 sweep.put("raw Netty ceiling", points(s));
                 addCurves(curves, "ceiling: ", s.subList(0, 1));
                 md.append("## ceiling, 1,000 subscribers\n\n")
@@ -478,8 +476,8 @@ public final class BenchMain {
                 all.put("ceiling", s);
             }
             if (wants("redis")) {
-                List<StepResult> r1 = run("redis-1", Target.redis1, 1, 1000, List.of(100, 500, 1000));
-                List<StepResult> r2 = run("redis-2", Target.redis2, 1, 1000, List.of(100, 500, 1000));
+                List<StepResult> r1 = run("redis-1", Target.redis1, 1, 1000, List.of(100, 1000, 2000));
+                List<StepResult> r2 = run("redis-2", Target.redis2, 1, 1000, List.of(100, 1000, 2000));
                 sweep.put("socket-serve (Redis, 1 instance)", points(r1));
                 sweep.put("socket-serve (Redis, 2 instances)", points(r2));
                 addCurves(curves, "Redis ×1: ", r1.subList(0, 1));
@@ -542,7 +540,7 @@ public final class BenchMain {
                             rates,
                             seconds,
                             8,
-                            16,
+                            128,
                             100,
                             common.setupConcurrency,
                             common.maxOtherCpu,

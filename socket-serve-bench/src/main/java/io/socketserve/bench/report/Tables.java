@@ -34,12 +34,12 @@ public final class Tables {
         boolean redis = steps.stream().anyMatch(s -> s.redisCommandsPerBroadcast() != null);
         b.append(
                 "| server | rooms | subs | msg/s | offered/s | delivered/s | unsent msgs | lost | dup | ooo | p50 ms | p99 ms"
-                        + " | p99.9 ms | max ms | server CPU | gen CPU | other CPU | server RSS MB | cut/resumed |");
+                        + " | p99.9 ms | max ms | server CPU | gen CPU | other CPU | server RSS MB | cut/resumed | max pub backlog |");
         if (redis) {
             b.append(" Redis cmds/msg |");
         }
         b.append('\n');
-        b.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        b.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         if (redis) {
             b.append("--:|");
         }
@@ -47,7 +47,7 @@ public final class Tables {
         for (StepResult s : steps) {
             b.append(String.format(
                     Locale.ROOT,
-                    "| %s | %d | %,d | %,d | %,.0f | %,.0f | %,d | %,d | %,d | %,d | %s | %s | %s | %s | %.0f%% | %.0f%% | %.0f%% | %,d | %d/%d |",
+                    "| %s | %d | %,d | %,d | %,.0f | %,.0f | %,d | %,d | %,d | %,d | %s | %s | %s | %s | %.0f%% | %.0f%% | %.0f%% | %,d | %d/%d | %,d |",
                     s.server(),
                     s.rooms(),
                     s.subscribers(),
@@ -67,7 +67,8 @@ public final class Tables {
                     s.otherCpu(),
                     s.serverRssMb(),
                     s.streamsCut(),
-                    s.resumes()));
+                    s.resumes(),
+                    s.maxPublishBacklog()));
             if (redis) {
                 b.append(' ')
                         .append(s.redisCommandsPerBroadcast() == null ? "–" : s.redisCommandsPerBroadcast())

@@ -301,6 +301,14 @@ public final class BroadcastWorkload {
             }
             redisPerBroadcast = Math.round(total);
         }
+        if (sent.maxBacklog() > publisherCount) {
+            log.warn(
+                    "{}: all {} publishers were busy at times (backlog up to {} messages): the server answered"
+                            + " POSTs slowly; more publishers would offer more",
+                    config.scenario(),
+                    publisherCount,
+                    sent.maxBacklog());
+        }
         if (step.firstFailure.get() != null) {
             log.warn(
                     "{}: {} publishes failed, the first with: {}",
