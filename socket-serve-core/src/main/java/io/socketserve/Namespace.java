@@ -78,4 +78,15 @@ public interface Namespace {
 
     /** Number of members of a room, O(1) (blocking). */
     long roomSize(String room);
+
+    /**
+     * The users present in a room (blocking), each once however many sessions it has there; see
+     * {@link Socket#track}.
+     *
+     * @since 0.1
+     */
+    java.util.List<PresenceEntry> presence(String room);
+
+    /** Number of users present in a room, O(1) (blocking). @since 0.1 */
+    long presenceCount(String room);
 }

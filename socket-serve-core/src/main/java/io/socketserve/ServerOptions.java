@@ -46,6 +46,15 @@ public final class ServerOptions {
     public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(25);
     /** 5 seconds — how often an instance looks for expired sessions. */
     public static final Duration DEFAULT_EXPIRY_SWEEP_INTERVAL = Duration.ofSeconds(5);
+    /**
+     * 5 seconds — how often the instance holding a session's stream confirms its presence; a
+     * session whose instance died leaves every presence list within 1.75 times this.
+     */
+    public static final Duration DEFAULT_PRESENCE_HEARTBEAT = Duration.ofSeconds(5);
+    /** 10 seconds — how long a user must stay away before {@link UserOfflineListener}s are told. */
+    public static final Duration DEFAULT_PRESENCE_OFFLINE_GRACE = Duration.ofSeconds(10);
+    /** {@value} bytes — largest presence state (as JSON). Over it: 413. */
+    public static final int DEFAULT_MAX_PRESENCE_STATE_BYTES = 4096;
     /** {@value} bytes (1 MiB) — unwritten bytes one connection may hold before it is cut off. */
     public static final int DEFAULT_MAX_STREAM_BUFFER_BYTES = 1024 * 1024;
     /** 30 seconds — longest a long-poll waits. */
@@ -77,6 +86,9 @@ public final class ServerOptions {
     private final Duration sessionTimeout;
     private final Duration keepaliveInterval;
     private final Duration expirySweepInterval;
+    private final Duration presenceHeartbeat;
+    private final Duration presenceOfflineGrace;
+    private final int maxPresenceStateBytes;
     private final int maxStreamBufferBytes;
     private final Duration longPollMaxWait;
     private final @Nullable ExecutorService handlerExecutor;
@@ -104,6 +116,9 @@ public final class ServerOptions {
         this.sessionTimeout = b.sessionTimeout;
         this.keepaliveInterval = b.keepaliveInterval;
         this.expirySweepInterval = b.expirySweepInterval;
+        this.presenceHeartbeat = b.presenceHeartbeat;
+        this.presenceOfflineGrace = b.presenceOfflineGrace;
+        this.maxPresenceStateBytes = b.maxPresenceStateBytes;
         this.maxStreamBufferBytes = b.maxStreamBufferBytes;
         this.longPollMaxWait = b.longPollMaxWait;
         this.handlerExecutor = b.handlerExecutor;
@@ -143,6 +158,9 @@ public final class ServerOptions {
         b.sessionTimeout = sessionTimeout;
         b.keepaliveInterval = keepaliveInterval;
         b.expirySweepInterval = expirySweepInterval;
+        b.presenceHeartbeat = presenceHeartbeat;
+        b.presenceOfflineGrace = presenceOfflineGrace;
+        b.maxPresenceStateBytes = maxPresenceStateBytes;
         b.maxStreamBufferBytes = maxStreamBufferBytes;
         b.longPollMaxWait = longPollMaxWait;
         b.handlerExecutor = handlerExecutor;
@@ -221,6 +239,26 @@ public final class ServerOptions {
     /** Expiry sweep period; default {@link #DEFAULT_EXPIRY_SWEEP_INTERVAL}. */
     public Duration expirySweepInterval() {
         return expirySweepInterval;
+    }
+
+    /**
+     * Presence heartbeat; default {@link #DEFAULT_PRESENCE_HEARTBEAT}. A tracked session counts as
+     * present for 1.5 heartbeats after its instance last confirmed it, and instances look for lapsed
+     * sessions every quarter heartbeat: a session whose instance crashed leaves the presence lists
+     * (with {@code leave} events) within 1.75 heartbeats, unless its client reconnects first.
+     */
+    public Duration presenceHeartbeat() {
+        return presenceHeartbeat;
+    }
+
+    /** Grace period before a user counts as offline; default {@link #DEFAULT_PRESENCE_OFFLINE_GRACE}. */
+    public Duration presenceOfflineGrace() {
+        return presenceOfflineGrace;
+    }
+
+    /** Largest presence state in bytes of JSON; default {@link #DEFAULT_MAX_PRESENCE_STATE_BYTES}. */
+    public int maxPresenceStateBytes() {
+        return maxPresenceStateBytes;
     }
 
     /**
@@ -320,6 +358,9 @@ public final class ServerOptions {
         private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
         private Duration keepaliveInterval = DEFAULT_KEEPALIVE_INTERVAL;
         private Duration expirySweepInterval = DEFAULT_EXPIRY_SWEEP_INTERVAL;
+        private Duration presenceHeartbeat = DEFAULT_PRESENCE_HEARTBEAT;
+        private Duration presenceOfflineGrace = DEFAULT_PRESENCE_OFFLINE_GRACE;
+        private int maxPresenceStateBytes = DEFAULT_MAX_PRESENCE_STATE_BYTES;
         private int maxStreamBufferBytes = DEFAULT_MAX_STREAM_BUFFER_BYTES;
         private Duration longPollMaxWait = DEFAULT_LONG_POLL_MAX_WAIT;
         private @Nullable ExecutorService handlerExecutor;
@@ -429,6 +470,31 @@ public final class ServerOptions {
 
         public Builder expirySweepInterval(Duration interval) {
             this.expirySweepInterval = positive(interval, "expirySweepInterval");
+            return this;
+        }
+
+        /** See {@link ServerOptions#presenceHeartbeat()}; at least 100 ms. */
+        public Builder presenceHeartbeat(Duration heartbeat) {
+            this.presenceHeartbeat = positive(heartbeat, "presenceHeartbeat");
+            if (heartbeat.toMillis() < 100) {
+                throw new IllegalArgumentException("presenceHeartbeat must be at least 100 ms: " + heartbeat);
+            }
+            return this;
+        }
+
+        /** See {@link ServerOptions#presenceOfflineGrace()}; zero tells at once. */
+        public Builder presenceOfflineGrace(Duration grace) {
+            java.util.Objects.requireNonNull(grace, "presenceOfflineGrace == null");
+            if (grace.isNegative()) {
+                throw new IllegalArgumentException("presenceOfflineGrace < 0: " + grace);
+            }
+            this.presenceOfflineGrace = grace;
+            return this;
+        }
+
+        /** See {@link ServerOptions#maxPresenceStateBytes()}. */
+        public Builder maxPresenceStateBytes(int bytes) {
+            this.maxPresenceStateBytes = positive(bytes, "maxPresenceStateBytes");
             return this;
         }
 

@@ -77,6 +77,50 @@ public interface Socket {
     Set<String> rooms();
 
     /**
+     * Enters the presence of {@code room} as {@code userId} with {@code state} (any JSON-mappable
+     * value; {@code null} for none), joining the room first if the socket is not a member (checked
+     * like {@link #join}). If the user was not present in the room yet, every member of the room
+     * receives a {@code presence} event {@code {"type":"join","room":…,"user":…,"state":…}}; if it was
+     * (another session of the same user, or this one tracking again) and the state differs, a {@code
+     * "update"} event. A user with several sessions in a room is present once.
+     *
+     * <p>The session stays present while its stream or polls keep it alive; see {@link
+     * ServerOptions#presenceHeartbeat()}. When the session leaves the room, ends, or its instance
+     * dies without the client reconnecting elsewhere, it stops counting, and when it was the user's
+     * last session there the members receive {@code {"type":"leave",…}}. A session that lost its
+     * presence and reconnects re-enters every room it was tracked in.
+     *
+     * <pre>{@code
+     * socket.track("lobby", user.id(), Map.of("name", user.name(), "status", "online"));
+     * ack.send(server.presence("lobby")); // who is here
+     * }</pre>
+     *
+     * @throws SocketServeException {@code invalid_user} for an empty or too long (over 256 characters)
+     *     user id or one with control characters, {@code presence_user_mismatch} (409) when this
+     *     session is already tracked as another user, {@code presence_state_too_large} (413) past
+     *     {@link ServerOptions#maxPresenceStateBytes()}, and whatever {@link #join} throws
+     * @since 0.1
+     */
+    void track(String room, String userId, @Nullable Object state);
+
+    /**
+     * Changes this socket's presence state in {@code room}; members receive a {@code presence} event
+     * {@code {"type":"update",…}} when the user's state changes.
+     *
+     * @throws SocketServeException {@code not_tracked} (409) if the socket is not tracked in the room
+     * @since 0.1
+     */
+    void updatePresence(String room, @Nullable Object state);
+
+    /**
+     * Leaves the presence of {@code room} but stays a member. Idempotent. {@link #leave} untracks
+     * too.
+     *
+     * @since 0.1
+     */
+    void untrack(String room);
+
+    /**
      * Sends to everyone in {@code room}, <em>including this socket</em> if it is a member (the
      * original socket-serve's semantics). The frame's {@code sessionId} is this socket's public id.
      */

@@ -112,6 +112,27 @@ public interface SocketServer extends Namespace, AutoCloseable {
     @Override
     long roomSize(String room);
 
+    /**
+     * The users present in a room (blocking), each once however many sessions it has there; see
+     * {@link Socket#track}.
+     *
+     * @since 0.1
+     */
+    @Override
+    java.util.List<PresenceEntry> presence(String room);
+
+    /** Number of users present in a room, O(1) (blocking). @since 0.1 */
+    @Override
+    long presenceCount(String room);
+
+    /**
+     * Registers a listener told once per time a user goes offline, on exactly one instance; see
+     * {@link UserOfflineListener}.
+     *
+     * @since 0.1
+     */
+    SocketServer onUserOffline(UserOfflineListener listener);
+
     /** The rooms of a session (blocking); empty if it does not exist. */
     Set<String> socketRooms(String id);
 

@@ -211,6 +211,23 @@ final class Dispatcher implements LogListener {
         host.onAvailability(available);
     }
 
+    @Override
+    public void onVolatile(byte[] bytes) {
+        LogEntry entry;
+        try {
+            entry = EntryCodec.decode(bytes);
+        } catch (IllegalArgumentException e) {
+            log.error("skipping undecodable volatile entry", e);
+            return;
+        }
+        if (entry instanceof LogEntry.Message m) {
+            loop.execute(() -> {
+                deliverLive(Frame.NO_POSITION, m);
+                runAfterBatch();
+            });
+        }
+    }
+
     private void process(List<LogRecord> records) {
         for (LogRecord record : records) {
             long p = record.position();
@@ -230,18 +247,22 @@ final class Dispatcher implements LogListener {
             apply(p, entry);
         }
         processedVolatile = processed;
-        if (!afterBatch.isEmpty()) {
-            List<Consumer<Long>> run = new ArrayList<>(afterBatch);
-            afterBatch.clear();
-            for (Consumer<Long> c : run) {
-                c.accept(processed);
-            }
-        }
+        runAfterBatch();
         if (!parked.isEmpty()) {
             List<PendingAttach> retry = new ArrayList<>(parked);
             parked.clear();
             for (PendingAttach pa : retry) {
                 runAttach(pa);
+            }
+        }
+    }
+
+    private void runAfterBatch() {
+        if (!afterBatch.isEmpty()) {
+            List<Consumer<Long>> run = new ArrayList<>(afterBatch);
+            afterBatch.clear();
+            for (Consumer<Long> c : run) {
+                c.accept(processed);
             }
         }
     }

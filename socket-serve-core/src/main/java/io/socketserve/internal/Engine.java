@@ -76,6 +76,7 @@ public final class Engine implements SocketServer, Dispatcher.Host {
     final RateLimits rateLimits;
     private final Protocol protocol;
     private final SharedStoreImpl store;
+    final Presence presence;
     private final AtomicBoolean closed = new AtomicBoolean();
     /**
      * Until when expiry sweeps are suspended: after any backend trouble, attached sessions whose
@@ -107,6 +108,8 @@ public final class Engine implements SocketServer, Dispatcher.Host {
         this.rateLimits = new RateLimits(backend);
         this.protocol = new Protocol(this);
         this.store = new SharedStoreImpl(this);
+        this.presence = new Presence(this);
+        presence.start();
         long heartbeat = Math.max(100, Math.min(options.sessionTimeout().toMillis() / 3, 10_000));
         timer.scheduleWithFixedDelay(this::heartbeat, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
         long sweep = options.expirySweepInterval().toMillis();
@@ -334,6 +337,10 @@ public final class Engine implements SocketServer, Dispatcher.Host {
         byte[] frame = Frames.message(event, json.write(data), now, socketId, messageId);
         LogEntry.Message m =
                 new LogEntry.Message(now, namespace, type, targets, exceptRooms, exceptSessions, isVolatile, frame);
+        if (isVolatile) {
+            // Never in the log, never replayed: handed to the instances connected right now.
+            return backend.publishVolatile(EntryCodec.encode(m));
+        }
         return tracked(backend.append(EntryCodec.encode(m)).thenApply(p -> null));
     }
 
@@ -371,6 +378,12 @@ public final class Engine implements SocketServer, Dispatcher.Host {
             }
         }
         return "/".equals(namespace) ? room : namespace + NS_SEPARATOR + room;
+    }
+
+    /** The namespace a room key belongs to. */
+    static String namespaceOf(String key) {
+        int i = key.indexOf(NS_SEPARATOR);
+        return i < 0 ? "/" : key.substring(0, i);
     }
 
     static String roomName(String namespace, String key) {
@@ -412,6 +425,7 @@ public final class Engine implements SocketServer, Dispatcher.Host {
         if (r.status() == JoinResult.Status.NO_SESSION) {
             throw disconnected();
         }
+        await(presence.untrack(sessionId, key)); // leaving a room leaves its presence
     }
 
     Set<String> rooms(String sessionId, String namespace) {
@@ -436,6 +450,7 @@ public final class Engine implements SocketServer, Dispatcher.Host {
             if (removed == null) {
                 return false;
             }
+            presence.drop(sessionId);
             fireDisconnect(removed, reason);
             return true;
         });
@@ -504,6 +519,11 @@ public final class Engine implements SocketServer, Dispatcher.Host {
                 });
     }
 
+    /** Whether expiry (and presence lapse) sweeps are suspended after backend trouble. */
+    boolean sweepSuspended() {
+        return System.currentTimeMillis() < sweepSuspendedUntil;
+    }
+
     /** Suspends expiry for one session timeout (called on any sign of backend unavailability). */
     void backendTrouble() {
         sweepSuspendedUntil =
@@ -564,6 +584,22 @@ public final class Engine implements SocketServer, Dispatcher.Host {
     @Override
     public long roomSize(String room) {
         return root.roomSize(room);
+    }
+
+    @Override
+    public List<io.socketserve.PresenceEntry> presence(String room) {
+        return root.presence(room);
+    }
+
+    @Override
+    public long presenceCount(String room) {
+        return root.presenceCount(room);
+    }
+
+    @Override
+    public SocketServer onUserOffline(io.socketserve.UserOfflineListener listener) {
+        presence.onUserOffline(listener);
+        return this;
     }
 
     @Override

@@ -152,6 +152,18 @@ final class NamespaceImpl implements Namespace {
     }
 
     @Override
+    public java.util.List<io.socketserve.PresenceEntry> presence(String room) {
+        requireConcrete();
+        return engine.presence.members(engine.roomKey(name, room));
+    }
+
+    @Override
+    public long presenceCount(String room) {
+        requireConcrete();
+        return engine.presence.count(engine.roomKey(name, room));
+    }
+
+    @Override
     public String toString() {
         return "Namespace[" + name + "]";
     }

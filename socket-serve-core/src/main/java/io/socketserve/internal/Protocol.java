@@ -565,6 +565,7 @@ final class Protocol implements SocketEndpoint {
                         catchUpTo,
                         System.currentTimeMillis() + ATTACH_DEADLINE_MILLIS,
                         result));
+                engine.presence.seen(record.id());
                 return result;
             });
         });

@@ -125,6 +125,28 @@ final class SocketImpl implements Socket {
     }
 
     @Override
+    public void track(String room, String userId, @Nullable Object state) {
+        join(room);
+        engine.presence.track(id(), namespace(), room, userId, state);
+    }
+
+    @Override
+    public void updatePresence(String room, @Nullable Object state) {
+        if (ended != null) {
+            throw Engine.disconnected();
+        }
+        engine.presence.update(id(), namespace(), room, state);
+    }
+
+    @Override
+    public void untrack(String room) {
+        String key = engine.roomKey(namespace(), room);
+        if (ended == null) {
+            engine.await(engine.presence.untrack(id(), key));
+        }
+    }
+
+    @Override
     public Set<String> rooms() {
         if (ended != null) {
             Set<String> out = new LinkedHashSet<>();

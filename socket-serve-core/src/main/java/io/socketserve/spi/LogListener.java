@@ -14,6 +14,13 @@ public interface LogListener {
      */
     default void onGap(long afterPosition, long oldestPosition) {}
 
+    /**
+     * A volatile entry published with {@link Backend#publishVolatile}: not part of the log, no
+     * position, delivered at most once and in no particular order relative to the records. Called
+     * from any thread; the listener must not block.
+     */
+    default void onVolatile(byte[] entry) {}
+
     /** The store became unreachable ({@code false}) or reachable again ({@code true}). */
     default void onAvailability(boolean available) {}
 }

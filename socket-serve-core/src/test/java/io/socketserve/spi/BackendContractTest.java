@@ -173,7 +173,7 @@ public abstract class BackendContractTest {
     }
 
     /** Records what a subscription delivers and checks that calls never overlap. */
-    protected static final class Recorder implements LogListener {
+    protected static class Recorder implements LogListener {
         final List<LogRecord> records = new CopyOnWriteArrayList<>();
         final List<long[]> gaps = new CopyOnWriteArrayList<>();
         final AtomicInteger inFlight = new AtomicInteger();
@@ -1236,6 +1236,321 @@ public abstract class BackendContractTest {
     }
 
     // ---------------------------------------------------------------------------------- lifecycle
+
+    // ----------------------------------------------------------------------------------- volatile
+
+    /** Records volatile entries. */
+    protected static final class VolatileRecorder extends Recorder {
+        final List<String> volatiles = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onVolatile(byte[] entry) {
+            volatiles.add(text(entry));
+        }
+    }
+
+    @Test
+    void publishVolatileReachesSubscribersWithoutEnteringTheLog() {
+        VolatileRecorder r = new VolatileRecorder();
+        subscribe(backend, get(backend.head()), r);
+        long head = get(backend.head());
+        get(backend.publishVolatile(bytes("cursor")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> r.volatiles.contains("cursor"));
+        assertThat(get(backend.head())).isEqualTo(head);
+        assertThat(get(backend.read(0, 100)).records()).isEmpty();
+        assertThat(r.records).isEmpty();
+    }
+
+    @Test
+    void publishVolatileReachesEveryInstance() {
+        Backend other = otherInstance();
+        VolatileRecorder mine = new VolatileRecorder();
+        VolatileRecorder theirs = new VolatileRecorder();
+        subscribe(backend, 0, mine);
+        subscribe(other, 0, theirs);
+        // A subscription may take a moment to be listening; keep publishing until both have one.
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    get(backend.publishVolatile(bytes("v")));
+                    return !mine.volatiles.isEmpty() && !theirs.volatiles.isEmpty();
+                });
+    }
+
+    // ----------------------------------------------------------------------------------- presence
+
+    private static final long LIVE = 60_000;
+
+    private PresenceResult enter(Backend b, String id, String room, String user, String state) {
+        return get(b.presenceEnter(
+                id,
+                room,
+                user,
+                state,
+                System.currentTimeMillis() + LIVE,
+                bytes("join:" + room + ":" + user),
+                bytes("update:" + room + ":" + user + ":" + state)));
+    }
+
+    private Map<String, PresenceMember> members(Backend b, String room) {
+        Map<String, PresenceMember> out = new java.util.HashMap<>();
+        for (PresenceMember m : get(b.presenceMembers(room))) {
+            out.put(m.user(), m);
+        }
+        return out;
+    }
+
+    private List<String> logTexts() {
+        return texts(get(backend.read(0, 10_000)).records());
+    }
+
+    private static Map<String, byte[]> entries(String prefix, SessionPresence sp) {
+        Map<String, byte[]> out = new java.util.HashMap<>();
+        sp.rooms().keySet().forEach(room -> out.put(room, bytes(prefix + ":" + room + ":" + sp.user())));
+        return out;
+    }
+
+    @Test
+    void presenceEnterJoinsTheUserAndAppendsTheJoinEntry() {
+        String id = createSession();
+        PresenceResult r = enter(backend, id, "lobby", "ann", "{\"s\":1}");
+        assertThat(r.status()).isEqualTo(PresenceResult.Status.JOINED);
+        assertThat(r.position()).isEqualTo(get(backend.head()));
+        assertThat(logTexts()).containsExactly("join:lobby:ann");
+        assertThat(members(backend, "lobby")).containsOnlyKeys("ann");
+        assertThat(members(backend, "lobby").get("ann")).isEqualTo(new PresenceMember("ann", "{\"s\":1}", 1));
+        assertThat(get(backend.presenceCount("lobby"))).isEqualTo(1);
+        SessionPresence sp = get(backend.sessionPresence(id));
+        assertThat(sp).isEqualTo(new SessionPresence("ann", Map.of("lobby", "{\"s\":1}"), true));
+    }
+
+    @Test
+    void presenceCountsAUserWithSeveralSessionsOnce() {
+        String a = createSession();
+        String b = createSession();
+        assertThat(enter(backend, a, "lobby", "ann", "1").status()).isEqualTo(PresenceResult.Status.JOINED);
+        assertThat(enter(backend, b, "lobby", "ann", "1").status()).isEqualTo(PresenceResult.Status.UNCHANGED);
+        assertThat(get(backend.presenceCount("lobby"))).isEqualTo(1);
+        assertThat(members(backend, "lobby").get("ann").sessions()).isEqualTo(2);
+        assertThat(logTexts()).containsExactly("join:lobby:ann");
+
+        assertThat(get(backend.presenceLeave(a, "lobby", bytes("leave-a"))).status())
+                .isEqualTo(PresenceResult.Status.UNCHANGED);
+        assertThat(get(backend.presenceCount("lobby"))).isEqualTo(1);
+        PresenceResult last = get(backend.presenceLeave(b, "lobby", bytes("leave-b")));
+        assertThat(last.status()).isEqualTo(PresenceResult.Status.LEFT);
+        assertThat(get(backend.presenceCount("lobby"))).isZero();
+        assertThat(get(backend.presenceMembers("lobby"))).isEmpty();
+        assertThat(logTexts()).containsExactly("join:lobby:ann", "leave-b");
+    }
+
+    @Test
+    void presenceEnterWithAnotherStateUpdatesAndAppends() {
+        String a = createSession();
+        String b = createSession();
+        enter(backend, a, "lobby", "ann", "1");
+        assertThat(enter(backend, b, "lobby", "ann", "2").status()).isEqualTo(PresenceResult.Status.UPDATED);
+        assertThat(members(backend, "lobby").get("ann").state()).isEqualTo("2");
+        assertThat(enter(backend, b, "lobby", "ann", "2").status()).isEqualTo(PresenceResult.Status.UNCHANGED);
+        assertThat(logTexts()).containsExactly("join:lobby:ann", "update:lobby:ann:2");
+    }
+
+    @Test
+    void presenceEnterOfAnUnknownSessionOrAnotherUserChangesNothing() {
+        assertThat(enter(backend, "nope", "lobby", "ann", "1").status()).isEqualTo(PresenceResult.Status.NO_SESSION);
+        String id = createSession();
+        enter(backend, id, "lobby", "ann", "1");
+        assertThat(enter(backend, id, "other", "bob", "1").status()).isEqualTo(PresenceResult.Status.USER_MISMATCH);
+        assertThat(get(backend.presenceCount("other"))).isZero();
+        assertThat(logTexts()).containsExactly("join:lobby:ann");
+    }
+
+    @Test
+    void presenceUpdateSetsTheStateOnlyWhereTracked() {
+        String id = createSession();
+        enter(backend, id, "lobby", "ann", "1");
+        PresenceResult r = get(backend.presenceUpdate(id, "lobby", "{\"away\":true}", bytes("upd")));
+        assertThat(r.status()).isEqualTo(PresenceResult.Status.UPDATED);
+        assertThat(members(backend, "lobby").get("ann").state()).isEqualTo("{\"away\":true}");
+        assertThat(get(backend.sessionPresence(id)).rooms()).containsEntry("lobby", "{\"away\":true}");
+        assertThat(get(backend.presenceUpdate(id, "lobby", "{\"away\":true}", bytes("same")))
+                        .status())
+                .isEqualTo(PresenceResult.Status.UNCHANGED);
+        assertThat(get(backend.presenceUpdate(id, "elsewhere", "1", bytes("x"))).status())
+                .isEqualTo(PresenceResult.Status.NOT_TRACKED);
+        assertThat(logTexts()).containsExactly("join:lobby:ann", "upd");
+    }
+
+    @Test
+    void presenceLeaveOfAnUntrackedRoomIsNotTracked() {
+        String id = createSession();
+        assertThat(get(backend.presenceLeave(id, "lobby", bytes("x"))).status())
+                .isEqualTo(PresenceResult.Status.NOT_TRACKED);
+        assertThat(logTexts()).isEmpty();
+    }
+
+    @Test
+    void presenceRefreshExtendsLiveSessionsAndReportsLapsedOnes() {
+        String live = createSession();
+        String lapsing = createSession();
+        String untracked = createSession();
+        enter(backend, live, "lobby", "ann", "1");
+        get(backend.presenceEnter(lapsing, "lobby", "bob", "1", System.currentTimeMillis() - 1, bytes("jb"), null));
+        long now = System.currentTimeMillis();
+        assertThat(get(backend.presenceLapsed(now, 100))).containsExactly(lapsing);
+        SessionPresence sp = get(backend.sessionPresence(lapsing));
+        assertThat(get(backend.presenceDrop(lapsing, entries("leave", sp), now, 60_000))
+                        .status())
+                .isEqualTo(PresenceResult.Status.LEFT);
+        assertThat(get(backend.sessionPresence(lapsing)).live()).isFalse();
+        assertThat(get(backend.sessionPresence(lapsing)).rooms()).containsOnlyKeys("lobby");
+        assertThat(members(backend, "lobby")).containsOnlyKeys("ann");
+        assertThat(get(backend.presenceRefresh(List.of(live, lapsing, untracked, "nope"), now + LIVE)))
+                .containsExactly(lapsing);
+        assertThat(get(backend.presenceLapsed(now + LIVE / 2, 100))).isEmpty();
+    }
+
+    @Test
+    void presenceDropOfALiveSessionChangesNothing() {
+        String id = createSession();
+        enter(backend, id, "lobby", "ann", "1");
+        SessionPresence sp = get(backend.sessionPresence(id));
+        assertThat(get(backend.presenceDrop(id, entries("leave", sp), System.currentTimeMillis(), 0))
+                        .status())
+                .isEqualTo(PresenceResult.Status.UNCHANGED);
+        assertThat(get(backend.presenceCount("lobby"))).isEqualTo(1);
+    }
+
+    @Test
+    void presenceDropAsksToRetryWhenTheRoomsDiffer() {
+        String id = createSession();
+        get(backend.presenceEnter(id, "a", "ann", "1", System.currentTimeMillis() - 1, bytes("ja"), null));
+        assertThat(get(backend.presenceDrop(id, Map.of(), System.currentTimeMillis(), 0))
+                        .status())
+                .isEqualTo(PresenceResult.Status.RETRY);
+        assertThat(get(backend.presenceCount("a"))).isEqualTo(1);
+    }
+
+    @Test
+    void presenceDropAfterTheSessionEndedForgetsItAndAppendsLeaves() {
+        String id = createSession();
+        enter(backend, id, "a", "ann", "1");
+        enter(backend, id, "b", "ann", "1");
+        SessionPresence sp = get(backend.sessionPresence(id));
+        get(backend.removeSession(id, bytes("bye")));
+        PresenceResult r = get(backend.presenceDrop(id, entries("leave", sp), System.currentTimeMillis(), 60_000));
+        assertThat(r.status()).isEqualTo(PresenceResult.Status.LEFT);
+        assertThat(get(backend.sessionPresence(id))).isNull();
+        assertThat(get(backend.presenceCount("a"))).isZero();
+        assertThat(get(backend.presenceCount("b"))).isZero();
+        assertThat(logTexts()).contains("bye", "leave:a:ann", "leave:b:ann");
+        // A second drop (another instance noticing too) changes nothing.
+        assertThat(get(backend.presenceDrop(id, entries("leave", sp), System.currentTimeMillis(), 0))
+                        .status())
+                .isEqualTo(PresenceResult.Status.UNCHANGED);
+        assertThat(logTexts().stream().filter(t -> t.startsWith("leave:"))).hasSize(2);
+    }
+
+    @Test
+    void aLapsedSessionMustBeRevivedBeforeEnteringAgain() {
+        String id = createSession();
+        get(backend.presenceEnter(id, "a", "ann", "1", System.currentTimeMillis() - 1, bytes("ja"), null));
+        get(backend.presenceEnter(id, "b", "ann", "2", System.currentTimeMillis() - 1, bytes("jb"), null));
+        SessionPresence sp = get(backend.sessionPresence(id));
+        get(backend.presenceDrop(id, entries("leave", sp), System.currentTimeMillis(), 60_000));
+        assertThat(enter(backend, id, "c", "ann", "3").status()).isEqualTo(PresenceResult.Status.LAPSED);
+        assertThat(get(backend.presenceCount("c"))).isZero();
+
+        assertThat(get(backend.presenceRevive(id, Map.of("a", bytes("x")), System.currentTimeMillis() + LIVE))
+                        .status())
+                .isEqualTo(PresenceResult.Status.RETRY);
+        PresenceResult r = get(backend.presenceRevive(id, entries("rejoin", sp), System.currentTimeMillis() + LIVE));
+        assertThat(r.status()).isEqualTo(PresenceResult.Status.JOINED);
+        assertThat(members(backend, "a").get("ann").state()).isEqualTo("1");
+        assertThat(members(backend, "b").get("ann").state()).isEqualTo("2");
+        assertThat(logTexts()).contains("rejoin:a:ann", "rejoin:b:ann");
+        assertThat(enter(backend, id, "c", "ann", "3").status()).isEqualTo(PresenceResult.Status.JOINED);
+        assertThat(get(backend.presenceRevive(id, Map.of(), System.currentTimeMillis() + LIVE))
+                        .status())
+                .isEqualTo(PresenceResult.Status.UNCHANGED);
+    }
+
+    @Test
+    void aUserGoesOfflineOnceAfterTheGracePeriod() {
+        String id = createSession();
+        enter(backend, id, "lobby", "ann", "1");
+        SessionPresence sp = get(backend.sessionPresence(id));
+        get(backend.removeSession(id, bytes("bye")));
+        long now = System.currentTimeMillis();
+        get(backend.presenceDrop(id, entries("leave", sp), now, 5_000));
+        assertThat(get(backend.presenceOfflineDue(now + 4_999, 100))).isEmpty();
+        assertThat(get(backend.presenceOfflineDue(now + 5_000, 100))).containsExactly("ann");
+        assertThat(get(backend.presenceOfflineDue(now + 10_000, 100))).isEmpty();
+    }
+
+    @Test
+    void aUserWhoComesBackWithinTheGracePeriodDoesNotGoOffline() {
+        String first = createSession();
+        enter(backend, first, "lobby", "ann", "1");
+        SessionPresence sp = get(backend.sessionPresence(first));
+        get(backend.removeSession(first, bytes("bye")));
+        long now = System.currentTimeMillis();
+        get(backend.presenceDrop(first, entries("leave", sp), now, 5_000));
+        String second = createSession();
+        enter(backend, second, "lobby", "ann", "1");
+        assertThat(get(backend.presenceOfflineDue(now + 60_000, 100))).isEmpty();
+    }
+
+    @Test
+    void aUserWithAnotherLiveSessionDoesNotGoOffline() {
+        String a = createSession();
+        String b = createSession();
+        enter(backend, a, "x", "ann", "1");
+        enter(backend, b, "y", "ann", "1");
+        SessionPresence sp = get(backend.sessionPresence(a));
+        get(backend.removeSession(a, bytes("bye")));
+        long now = System.currentTimeMillis();
+        get(backend.presenceDrop(a, entries("leave", sp), now, 0));
+        assertThat(get(backend.presenceOfflineDue(now + 60_000, 100))).isEmpty();
+        assertThat(get(backend.presenceCount("y"))).isEqualTo(1);
+    }
+
+    @Test
+    void offlineUsersAreHandedToExactlyOneCaller() throws Exception {
+        Backend other = otherInstance();
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < 20; i++) {
+            String id = createSession();
+            enter(backend, id, "lobby", "user" + i, "1");
+            SessionPresence sp = get(backend.sessionPresence(id));
+            get(backend.removeSession(id, bytes("bye")));
+            get(backend.presenceDrop(id, entries("leave", sp), now, 0));
+        }
+        List<List<String>> claims =
+                race(4, () -> get((IDS.get() % 2 == 0 ? backend : other).presenceOfflineDue(now + 1, 100)));
+        List<String> all = new ArrayList<>();
+        claims.forEach(all::addAll);
+        assertThat(all).hasSize(20).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void presenceIsVisibleAcrossInstances() {
+        Backend other = otherInstance();
+        String a = createSession();
+        String b = newId();
+        get(other.createSession(record(b), System.currentTimeMillis() + 60_000));
+        enter(backend, a, "lobby", "ann", "1");
+        assertThat(enter(other, b, "lobby", "ann", "1").status()).isEqualTo(PresenceResult.Status.UNCHANGED);
+        assertThat(get(other.presenceCount("lobby"))).isEqualTo(1);
+        assertThat(members(other, "lobby").get("ann").sessions()).isEqualTo(2);
+    }
+
+    @Test
+    void presenceCountOfAnEmptyRoomIsZero() {
+        assertThat(get(backend.presenceCount("empty"))).isZero();
+        assertThat(get(backend.presenceMembers("empty"))).isEmpty();
+        assertThat(get(backend.sessionPresence("nope"))).isNull();
+    }
 
     @Test
     void closeIsIdempotent() {
