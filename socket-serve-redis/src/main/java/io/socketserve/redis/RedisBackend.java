@@ -17,6 +17,7 @@ import io.socketserve.redis.internal.Replies;
 import io.socketserve.redis.internal.Scripts;
 import io.socketserve.redis.internal.Scripts.Script;
 import io.socketserve.redis.internal.StreamSubscription;
+import io.socketserve.redis.internal.VolatileChannel;
 import io.socketserve.spi.Backend;
 import io.socketserve.spi.BackendUnavailableException;
 import io.socketserve.spi.JoinResult;
@@ -25,7 +26,10 @@ import io.socketserve.spi.LogRecord;
 import io.socketserve.spi.LogSlice;
 import io.socketserve.spi.LogSubscription;
 import io.socketserve.spi.MembershipSnapshot;
+import io.socketserve.spi.PresenceMember;
+import io.socketserve.spi.PresenceResult;
 import io.socketserve.spi.RemovedSession;
+import io.socketserve.spi.SessionPresence;
 import io.socketserve.spi.SessionRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -89,6 +93,7 @@ public final class RedisBackend implements Backend {
     private final String where;
     private final AtomicLong floor = new AtomicLong();
     private final Set<StreamSubscription> subscriptions = ConcurrentHashMap.newKeySet();
+    private final Set<VolatileChannel> volatileChannels = ConcurrentHashMap.newKeySet();
 
     private @Nullable RedisClient client;
     private @Nullable StatefulRedisConnection<byte[], byte[]> connection;
@@ -218,7 +223,190 @@ public final class RedisBackend implements Backend {
                 () -> subscriptions.remove(self[0]),
                 where);
         subscriptions.add(self[0]);
-        return self[0].start();
+        VolatileChannel volatiles = VolatileChannel.open(c, uri, keys.volatileChannel(), listener);
+        volatileChannels.add(volatiles);
+        LogSubscription stream = self[0].start();
+        return () -> {
+            volatileChannels.remove(volatiles);
+            volatiles.close();
+            stream.close();
+        };
+    }
+
+    // ------------------------------------------------------------------------------------ volatile
+
+    @Override
+    public CompletionStage<Void> publishVolatile(byte[] entry) {
+        Objects.requireNonNull(entry, "entry == null");
+        return call(() -> commands().publish(keys.volatileChannel(), entry), r -> null);
+    }
+
+    // ------------------------------------------------------------------------------------ presence
+
+    private static final PresenceResult.Status[] PRESENCE_STATUS = {
+        PresenceResult.Status.JOINED,
+        PresenceResult.Status.UPDATED,
+        PresenceResult.Status.UNCHANGED,
+        PresenceResult.Status.LEFT,
+        PresenceResult.Status.NOT_TRACKED,
+        PresenceResult.Status.USER_MISMATCH,
+        PresenceResult.Status.RETRY,
+        PresenceResult.Status.NO_SESSION,
+        PresenceResult.Status.LAPSED
+    };
+
+    private PresenceResult presenceResult(Object r) {
+        List<Object> reply = Replies.list(r);
+        PresenceResult.Status status = PRESENCE_STATUS[(int) Replies.number(reply.get(0))];
+        return reply.size() > 1
+                ? PresenceResult.appended(status, seen(Replies.number(reply.get(1))))
+                : PresenceResult.of(status);
+    }
+
+    private static byte[][] withEntries(Map<String, byte[]> entries, byte[]... first) {
+        byte[][] args = new byte[first.length + entries.size() * 2][];
+        System.arraycopy(first, 0, args, 0, first.length);
+        int i = first.length;
+        for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+            args[i++] = bytes(e.getKey());
+            args[i++] = Objects.requireNonNull(e.getValue(), "entry == null");
+        }
+        return args;
+    }
+
+    @Override
+    public CompletionStage<PresenceResult> presenceEnter(
+            String id,
+            String room,
+            String user,
+            String state,
+            long liveUntilMillis,
+            byte[] joinEntry,
+            byte @Nullable [] updateEntry) {
+        Objects.requireNonNull(joinEntry, "joinEntry == null");
+        return script(
+                Script.PRESENCE_ENTER,
+                this::presenceResult,
+                bytes(id),
+                bytes(room),
+                bytes(user),
+                bytes(state),
+                bytes(Long.toString(liveUntilMillis)),
+                joinEntry,
+                updateEntry == null ? new byte[0] : updateEntry);
+    }
+
+    @Override
+    public CompletionStage<PresenceResult> presenceRevive(
+            String id, Map<String, byte[]> joinEntries, long liveUntilMillis) {
+        return script(
+                Script.PRESENCE_REVIVE,
+                this::presenceResult,
+                withEntries(joinEntries, bytes(id), bytes(Long.toString(liveUntilMillis))));
+    }
+
+    @Override
+    public CompletionStage<PresenceResult> presenceUpdate(String id, String room, String state, byte[] updateEntry) {
+        Objects.requireNonNull(updateEntry, "updateEntry == null");
+        return script(Script.PRESENCE_UPDATE, this::presenceResult, bytes(id), bytes(room), bytes(state), updateEntry);
+    }
+
+    @Override
+    public CompletionStage<PresenceResult> presenceLeave(String id, String room, byte[] leaveEntry) {
+        Objects.requireNonNull(leaveEntry, "leaveEntry == null");
+        return script(Script.PRESENCE_LEAVE, this::presenceResult, bytes(id), bytes(room), leaveEntry);
+    }
+
+    @Override
+    public CompletionStage<@Nullable SessionPresence> sessionPresence(String id) {
+        return script(
+                Script.PRESENCE_READ,
+                r -> {
+                    List<Object> reply = Replies.list(r);
+                    if (Replies.number(reply.get(0)) == 0) {
+                        return null;
+                    }
+                    return new SessionPresence(
+                            Replies.string(reply.get(1)),
+                            Replies.pairs(Replies.list(reply.get(2))),
+                            Replies.number(reply.get(3)) == 1);
+                },
+                bytes("s"),
+                bytes(id));
+    }
+
+    @Override
+    public CompletionStage<List<String>> presenceRefresh(Collection<String> ids, long liveUntilMillis) {
+        if (ids.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        byte[][] args = new byte[ids.size() + 1][];
+        args[0] = bytes(Long.toString(liveUntilMillis));
+        int i = 1;
+        for (String id : ids) {
+            args[i++] = bytes(id);
+        }
+        return script(Script.PRESENCE_REFRESH, RedisBackend::stringReplies, args);
+    }
+
+    @Override
+    public CompletionStage<List<String>> presenceLapsed(long nowMillis, int max) {
+        Range<Long> range = Range.create(Long.MIN_VALUE, nowMillis);
+        return call(
+                () -> commands().zrangebyscore(keys.presenceLive(), range, Limit.create(0, max)), Replies::stringList);
+    }
+
+    @Override
+    public CompletionStage<PresenceResult> presenceDrop(
+            String id, Map<String, byte[]> leaveEntries, long nowMillis, long offlineGraceMillis) {
+        return script(
+                Script.PRESENCE_DROP,
+                this::presenceResult,
+                withEntries(
+                        leaveEntries,
+                        bytes(id),
+                        bytes(Long.toString(nowMillis)),
+                        bytes(Long.toString(offlineGraceMillis))));
+    }
+
+    @Override
+    public CompletionStage<List<String>> presenceOfflineDue(long nowMillis, int max) {
+        return script(
+                Script.PRESENCE_OFFLINE_DUE,
+                RedisBackend::stringReplies,
+                bytes(Long.toString(nowMillis)),
+                bytes(Integer.toString(max)));
+    }
+
+    @Override
+    public CompletionStage<List<PresenceMember>> presenceMembers(String room) {
+        return script(
+                Script.PRESENCE_READ,
+                r -> {
+                    List<Object> reply = Replies.list(r);
+                    Map<String, String> counts = Replies.pairs(Replies.list(reply.get(0)));
+                    Map<String, String> states = Replies.pairs(Replies.list(reply.get(1)));
+                    List<PresenceMember> out = new ArrayList<>(counts.size());
+                    counts.forEach((user, n) ->
+                            out.add(new PresenceMember(user, states.getOrDefault(user, "null"), Integer.parseInt(n))));
+                    return out;
+                },
+                bytes("r"),
+                bytes(room));
+    }
+
+    @Override
+    public CompletionStage<Long> presenceCount(String room) {
+        return call(() -> commands().hlen(keys.presenceUsers(room)), r -> r);
+    }
+
+    private static List<String> stringReplies(Object r) {
+        List<Object> reply = Replies.list(r);
+        List<String> out = new ArrayList<>(reply.size());
+        for (Object o : reply) {
+            out.add(Replies.string(o));
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------------------------ sessions
@@ -489,6 +677,8 @@ public final class RedisBackend implements Backend {
             c = client;
             conn = connection;
         }
+        new ArrayList<>(volatileChannels).forEach(VolatileChannel::close);
+        volatileChannels.clear();
         List<StreamSubscription> subs = new ArrayList<>(subscriptions);
         subs.forEach(StreamSubscription::close);
         for (StreamSubscription s : subs) {

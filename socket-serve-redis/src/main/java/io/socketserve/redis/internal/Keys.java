@@ -70,6 +70,21 @@ public final class Keys {
         return key("rl:" + key);
     }
 
+    /** Sorted set of live presence sessions, scored by their liveness deadline. */
+    public byte[] presenceLive() {
+        return key("plive");
+    }
+
+    /** Hash user → live session count of a room's presence (HLEN: users present). */
+    public byte[] presenceUsers(String room) {
+        return key("pru:" + room);
+    }
+
+    /** The pub/sub channel of volatile entries. */
+    public byte[] volatileChannel() {
+        return key("volatile");
+    }
+
     private byte[] key(String suffix) {
         return bytes(prefix + suffix);
     }

@@ -46,6 +46,14 @@ public final class Scripts implements RedisConnectionStateListener {
         MEMBERSHIP("membership", true, ScriptOutputType.MULTI),
         PUT_DATA("put_data", true, ScriptOutputType.INTEGER),
         CAS_DATA("cas_data", true, ScriptOutputType.INTEGER),
+        PRESENCE_ENTER("presence_enter", true, ScriptOutputType.MULTI),
+        PRESENCE_UPDATE("presence_update", true, ScriptOutputType.MULTI),
+        PRESENCE_LEAVE("presence_leave", true, ScriptOutputType.MULTI),
+        PRESENCE_REVIVE("presence_revive", true, ScriptOutputType.MULTI),
+        PRESENCE_DROP("presence_drop", true, ScriptOutputType.MULTI),
+        PRESENCE_REFRESH("presence_refresh", true, ScriptOutputType.MULTI),
+        PRESENCE_OFFLINE_DUE("presence_offline_due", true, ScriptOutputType.MULTI),
+        PRESENCE_READ("presence_read", true, ScriptOutputType.MULTI),
         KV_CAS("kv_cas", false, ScriptOutputType.INTEGER),
         RATE_LIMIT("rate_limit", false, ScriptOutputType.INTEGER);
 

@@ -49,3 +49,51 @@ local function extend(key, ttl)
     redis.call('PEXPIRE', key, ttl)
   end
 end
+
+-- Presence (see Backend.java). A session is in a room's presence exactly when it is live (in PLIVE)
+-- and tracked in that room (a field of its pr: hash). pru:<room> counts live sessions per user
+-- (HLEN = users present), prs:<room> holds each user's state, PUL counts live sessions per user
+-- across rooms, POFF schedules users going offline.
+local PLIVE = P .. 'plive'
+local PUL = P .. 'pul'
+local POFF = P .. 'poff'
+
+local function become_live(id, user, live_until)
+  redis.call('ZADD', PLIVE, live_until, id)
+  redis.call('HINCRBY', PUL, user, 1)
+  redis.call('ZREM', POFF, user)
+end
+
+-- One live session of the user leaves the room's presence; true when the user left the room.
+local function leave_room(room, user)
+  local pru = P .. 'pru:' .. room
+  if redis.call('HINCRBY', pru, user, -1) > 0 then
+    return false
+  end
+  redis.call('HDEL', pru, user)
+  redis.call('HDEL', P .. 'prs:' .. room, user)
+  return true
+end
+
+-- Reads room, entry pairs from ARGV[first..]; returns the table and the count.
+local function room_entries(first)
+  local given, n = {}, 0
+  for i = first, #ARGV, 2 do
+    given[ARGV[i]] = ARGV[i + 1]
+    n = n + 1
+  end
+  return given, n
+end
+
+-- Whether the session's tracked rooms (HKEYS) are exactly the keys of given.
+local function same_rooms(rooms, given, n)
+  if #rooms ~= n then
+    return false
+  end
+  for _, room in ipairs(rooms) do
+    if not given[room] then
+      return false
+    end
+  end
+  return true
+end

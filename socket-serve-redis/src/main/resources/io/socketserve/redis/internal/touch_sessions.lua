@@ -5,6 +5,8 @@ for i = 6, #ARGV do
   if redis.call('PEXPIRE', P .. 's:' .. id, ttl) == 1 then
     redis.call('ZADD', EXP, ARGV[4], id)
     redis.call('PEXPIRE', P .. 'sd:' .. id, ttl)
+    redis.call('PEXPIRE', P .. 'pu:' .. id, ttl)
+    redis.call('PEXPIRE', P .. 'pr:' .. id, ttl)
     local sr = P .. 'sr:' .. id
     if redis.call('PEXPIRE', sr, ttl) == 1 then
       for _, room in ipairs(redis.call('SMEMBERS', sr)) do
