@@ -9,6 +9,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.socketserve.redis.testing.RedisServerProcess;
 import io.socketserve.spi.Backend;
+import io.socketserve.spi.SessionPresence;
 import io.socketserve.spi.SessionRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -102,18 +103,39 @@ class RedisBackendKeysIT {
             get(b.compareAndSetData(id, "n", null, "1"));
             get(b.setCursor(id, 1));
             get(b.append(bytes("to room")));
+            get(b.presenceEnter(
+                    id, "all", "u" + (i % 2), "{}", System.currentTimeMillis() + 60_000, bytes("pj"), bytes("pu")));
+            get(b.presenceEnter(
+                    id, "room" + (i % 3), "u" + (i % 2), "1", System.currentTimeMillis() + 60_000, bytes("pj"), null));
+            get(b.presenceUpdate(id, "all", "2", bytes("pu")));
+            get(b.publishVolatile(bytes("cursor")));
         }
         get(b.touchSessions(ids, System.currentTimeMillis() + 60_000));
+        get(b.presenceRefresh(ids, System.currentTimeMillis() + 60_000));
         get(b.leave(ids.get(0), "all", bytes("leave")));
+        get(b.presenceLeave(ids.get(0), "all", bytes("pl")));
         return ids;
+    }
+
+    /** Ends a session the way the engine does: remove it, then drop its presence. */
+    private static void end(Backend b, String id) {
+        SessionPresence sp = get(b.sessionPresence(id));
+        assertThat(get(b.removeSession(id, bytes("bye")))).isNotNull();
+        if (sp != null) {
+            Map<String, byte[]> leaves = new java.util.HashMap<>();
+            sp.rooms().keySet().forEach(room -> leaves.put(room, bytes("pl")));
+            get(b.presenceDrop(id, leaves, System.currentTimeMillis(), 0));
+        }
     }
 
     @Test
     void noSessionOrRoomKeyRemainsOnceEverySessionIsRemoved() {
         Backend b = started("app");
         for (String id : exercise(b, 20)) {
-            assertThat(get(b.removeSession(id, bytes("bye")))).isNotNull();
+            end(b, id);
         }
+        assertThat(get(b.presenceOfflineDue(System.currentTimeMillis() + 1, 100)))
+                .containsExactlyInAnyOrder("u0", "u1");
         assertThat(keys()).containsExactlyInAnyOrder("{app}:seq", "{app}:log");
     }
 
@@ -132,7 +154,19 @@ class RedisBackendKeysIT {
         List<String> owned = keys().stream()
                 .filter(k -> !k.equals("{app}:seq") && !k.equals("{app}:log"))
                 .toList();
-        assertThat(owned).contains("{app}:s:s1", "{app}:sr:s1", "{app}:sd:s1", "{app}:r:all", "{app}:exp");
+        assertThat(owned)
+                .contains(
+                        "{app}:s:s1",
+                        "{app}:sr:s1",
+                        "{app}:sd:s1",
+                        "{app}:r:all",
+                        "{app}:exp",
+                        "{app}:pu:s1",
+                        "{app}:pr:s1",
+                        "{app}:pru:all",
+                        "{app}:prs:all",
+                        "{app}:plive",
+                        "{app}:pul");
         for (String key : owned) {
             assertThat(inspect.pttl(key)).as("PTTL of %s", key).isPositive();
         }

@@ -64,6 +64,14 @@ local function become_live(id, user, live_until)
   redis.call('ZREM', POFF, user)
 end
 
+-- Safety TTLs of a room's presence keys and the shared presence keys (like r:<room>'s).
+local function extend_presence(pru, prs, ttl)
+  extend(pru, ttl)
+  extend(prs, ttl)
+  extend(PLIVE, ttl)
+  extend(PUL, ttl)
+end
+
 -- One live session of the user leaves the room's presence; true when the user left the room.
 local function leave_room(room, user)
   local pru = P .. 'pru:' .. room

@@ -30,6 +30,7 @@ if score then
   if redis.call('HINCRBY', PUL, user, -1) <= 0 then
     redis.call('HDEL', PUL, user)
     redis.call('ZADD', POFF, now + tonumber(ARGV[6]), user)
+    extend(POFF, tonumber(ARGV[6]) + 300000) -- claimed long before, unless every instance is gone
   end
 end
 if ended then

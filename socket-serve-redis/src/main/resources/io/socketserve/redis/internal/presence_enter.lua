@@ -27,11 +27,12 @@ if not current then
 end
 local counted = redis.call('HEXISTS', pr, room) == 1
 redis.call('HSET', pr, room, state)
+local pru, prs = P .. 'pru:' .. room, P .. 'prs:' .. room
 if ttl > 0 then
   redis.call('PEXPIRE', pu, ttl)
   redis.call('PEXPIRE', pr, ttl)
+  extend_presence(pru, prs, ttl)
 end
-local pru, prs = P .. 'pru:' .. room, P .. 'prs:' .. room
 if redis.call('HEXISTS', pru, user) == 0 then
   redis.call('HSET', pru, user, 1)
   redis.call('HSET', prs, user, state)

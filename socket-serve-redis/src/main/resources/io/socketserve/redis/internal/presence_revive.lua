@@ -26,9 +26,13 @@ if not same_rooms(rooms, given, n) then
   return {6}
 end
 become_live(id, user, live_until)
+local ttl = redis.call('PTTL', P .. 's:' .. id)
 local last = 0
 for i = 1, #tracked, 2 do
   local room, state = tracked[i], tracked[i + 1]
+  if ttl > 0 then
+    extend_presence(P .. 'pru:' .. room, P .. 'prs:' .. room, ttl)
+  end
   if redis.call('HINCRBY', P .. 'pru:' .. room, user, 1) == 1 then
     redis.call('HSET', P .. 'prs:' .. room, user, state)
     last = append(given[room])

@@ -6,7 +6,12 @@ for i = 6, #ARGV do
     redis.call('ZADD', EXP, ARGV[4], id)
     redis.call('PEXPIRE', P .. 'sd:' .. id, ttl)
     redis.call('PEXPIRE', P .. 'pu:' .. id, ttl)
-    redis.call('PEXPIRE', P .. 'pr:' .. id, ttl)
+    local pr = P .. 'pr:' .. id
+    if redis.call('PEXPIRE', pr, ttl) == 1 then
+      for _, room in ipairs(redis.call('HKEYS', pr)) do
+        extend_presence(P .. 'pru:' .. room, P .. 'prs:' .. room, ttl)
+      end
+    end
     local sr = P .. 'sr:' .. id
     if redis.call('PEXPIRE', sr, ttl) == 1 then
       for _, room in ipairs(redis.call('SMEMBERS', sr)) do
