@@ -94,6 +94,25 @@ export interface MissedInfo {
 }
 
 /** Error codes: the server's `error` field (`handler_error`, `payload_too_large`, …) or the client's own. */
+/**
+ * Data of the `presence` event the server sends to a room's members when a user tracked with
+ * `socket.track(room, userId, state)` on the server joins, changes state or leaves:
+ * `socket.on('presence', (p: PresenceEvent) => …)`. One user counts once however many sessions it has.
+ */
+export interface PresenceEvent {
+  type: 'join' | 'update' | 'leave';
+  room: string;
+  user: string;
+  state: unknown;
+}
+
+/** One entry of `server.presence(room)` as the server's handlers usually send it in an ack. */
+export interface PresenceEntry {
+  userId: string;
+  state: unknown;
+  sessions: number;
+}
+
 export type SocketServeErrorCode =
   | 'ack_timeout'
   | 'queue_full'
