@@ -44,6 +44,7 @@ import picocli.CommandLine.Option;
             BenchMain.Rooms.class,
             BenchMain.Storm.class,
             BenchMain.Idle.class,
+            BenchMain.Compression.class,
             BenchMain.Suite.class,
             BenchMain.Plot.class
         },
@@ -335,6 +336,30 @@ public final class BenchMain {
             Tables.writeText(c.out.resolve(name + ".md"), Tables.storm(both));
             System.out.println(Tables.storm(both));
             return both;
+        }
+    }
+
+    @Command(
+            name = "compression",
+            mixinStandardHelpOptions = true,
+            description = "What gzip saves on polling answers, and what compressing SSE frames would save and cost.")
+    static final class Compression implements Callable<Integer> {
+        @Option(names = "--messages", description = "chat messages in the room (default: ${DEFAULT-VALUE})")
+        int messages = 500;
+
+        @Option(names = "--out", description = "result directory (default: ${DEFAULT-VALUE})")
+        Path out = Path.of("bench-results");
+
+        @Override
+        public Integer call() throws Exception {
+            List<io.socketserve.bench.workload.CompressionWorkload.Row> rows =
+                    io.socketserve.bench.workload.CompressionWorkload.run(messages);
+            java.nio.file.Files.createDirectories(out);
+            Tables.writeJson(out.resolve("compression.json"), rows);
+            String table = io.socketserve.bench.workload.CompressionWorkload.table(rows);
+            Tables.writeText(out.resolve("compression.md"), table);
+            System.out.println(table);
+            return 0;
         }
     }
 
