@@ -90,3 +90,39 @@ test('a user on long-polling and a user on SSE chat together', async () => {
   noProblems(ada);
   noProblems(bob);
 });
+
+test("who's here (presence): one entry per user across tabs, status changes, closed tabs leave", async () => {
+  const channel = unique('presence');
+  const ada = await chatUser(browser, 'ada', channel);
+  const bob = await chatUser(browser, 'bob', channel);
+  // each sees the other in who's here, online
+  await ada.locator('#members li[data-user="bob"][data-status="online"]').waitFor();
+  await bob.locator('#members li[data-user="ada"][data-status="online"]').waitFor();
+  await countIs(ada, '#members li', 2);
+
+  // ada in a second tab: still one "ada" for everyone; a status change from that tab is ada's status
+  const ada2 = await chatUser(browser, 'ada', channel);
+  await countIs(ada2, '#members li', 2);
+  await ada2.selectOption('#presence-status', 'away');
+  await bob.locator('#members li[data-user="ada"][data-status="away"]').waitFor();
+  await seeText(bob, '#members li[data-user="ada"] .presence-note', 'away');
+  await ada.locator('#members li.self[data-status="away"]').waitFor();
+  await countIs(bob, '#members li', 2);
+
+  // bob goes away and comes back: ada sees both
+  await bob.selectOption('#presence-status', 'away');
+  await ada.locator('#members li[data-user="bob"][data-status="away"]').waitFor();
+  await bob.selectOption('#presence-status', 'online');
+  await ada.locator('#members li[data-user="bob"][data-status="online"]').waitFor();
+  await screenshot(bob, 'chat-presence');
+
+  // closing one of ada's tabs: her session leaves, ada (her other tab) is still here
+  await ada2.close();
+  await bob.locator('#messages li.system', { hasText: 'ada left' }).waitFor();
+  assert.deepEqual(await bob.locator('#members li').evaluateAll((lis) => lis.map((li) => li.dataset.user).sort()), ['ada', 'bob']);
+  // closing her last tab: gone from who's here
+  await ada.close();
+  await countIs(bob, '#members li', 1);
+  await bob.locator('#members li.self[data-user="bob"]').waitFor();
+  noProblems(bob);
+});

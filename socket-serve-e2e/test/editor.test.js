@@ -95,3 +95,39 @@ test('two viewers of one document see each other, each other’s edits and curso
   await screenshot(ada, 'editor');
   for (const page of [ada, bob, cy]) noProblems(page);
 });
+
+test('presence: a user with two windows is one viewer; cursor moves (volatile) show on the others', async () => {
+  const docId = unique('notes');
+  const ada = await editorUser('ada', docId);
+  await ada.locator('#doc').pressSequentially('Hello there');
+  const bob = await editorUser('bob', docId);
+  await docIs(bob, 'Hello there');
+  const ada2 = await editorUser('ada', docId);
+  await docIs(ada2, 'Hello there');
+  // three windows, two users
+  for (const page of [ada, ada2, bob]) await countIs(page, '#viewers li', 2);
+  await seeText(bob, '#viewers li[data-user-id="ada"] .viewer-name', 'ada');
+  await seeText(ada2, '#viewers li.self[data-user-id="ada"]', 'ada (you)');
+
+  // ada moves her cursor in her second window: bob sees where, with a caret labelled "ada"
+  await ada2.evaluate(() => {
+    const doc = document.getElementById('doc');
+    doc.focus();
+    doc.setSelectionRange(5, 5);
+  });
+  await textIs(bob, '#viewers li[data-user-id="ada"] .cursor-pos', 'Ln 1, Col 6');
+  await seeText(bob, '#backdrop .caret .caret-label', 'ada');
+  await bob.locator('#doc').click();
+  await bob.locator('#doc').press('Control+End');
+  await textIs(ada2, '#viewers li[data-user-id="bob"] .cursor-pos', 'Ln 1, Col 12');
+  await screenshot(bob, 'editor-presence');
+
+  // one of ada's windows closes: ada is still viewing; her last one closes: she is gone, carets too
+  await ada2.close();
+  await countIs(bob, '#backdrop .caret', 1);
+  await countIs(bob, '#viewers li', 2);
+  await ada.close();
+  await countIs(bob, '#viewers li', 1);
+  await countIs(bob, '#backdrop .caret', 0);
+  noProblems(bob);
+});

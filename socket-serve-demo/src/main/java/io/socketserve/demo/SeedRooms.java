@@ -1,6 +1,7 @@
 package io.socketserve.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.socketserve.Socket;
 import io.socketserve.SocketServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +15,10 @@ import java.util.UUID;
  * payloads, so clients written for the original work unchanged. Application state (games, room
  * metadata, invitation lists) lives in {@link SocketServer#store()}, i.e. in the same backend as
  * the sessions, so this works unchanged across many instances with Redis.
+ *
+ * <p>Beyond the seed (additions only; the seed's events and payloads are unchanged): the chat and
+ * the editor track who is in a channel or document with presence ({@link Socket#track}), and
+ * editor cursors travel as volatile emits.
  */
 public final class SeedRooms {
 
@@ -46,12 +51,20 @@ public final class SeedRooms {
         return n.asText();
     }
 
+    /**
+     * The seed's chat, plus presence (not in the seed): {@code joinChannel} also tracks the socket
+     * in the channel as the optional {@code username} (else its socket id) with state {@code
+     * {name, status:"online"}}, and its ack carries {@code presence} (the list) besides {@code
+     * members}; {@code setStatus {channelName, status}} ("online" or "away") updates that state.
+     * Every member receives the {@code presence} events.
+     */
     static void chat(SocketServer server) {
         server.on("joinChannel", (socket, data, ack) -> {
             String room = "channel:" + text(data, "channelName");
             socket.join(room);
+            socket.track(room, userOf(socket, data), presenceState(socket, data, "online"));
             socket.broadcastToRoom(room, "userJoined", Map.of("username", socket.id()));
-            ack.send(Map.of("members", server.roomMembers(room)));
+            ack.send(Map.of("members", server.roomMembers(room), "presence", server.presence(room)));
         });
         server.on("sendMessage", (socket, data, ack) -> {
             socket.broadcastToRoom(
@@ -62,14 +75,39 @@ public final class SeedRooms {
         });
         server.on("leaveChannel", (socket, data, ack) -> {
             String room = "channel:" + text(data, "channelName");
-            socket.leave(room);
+            socket.leave(room); // untracks too: the others get a presence "leave" if it was the user's last session
             socket.broadcastToRoom(room, "userLeft", Map.of("username", socket.id()));
+        });
+        server.on("setStatus", (socket, data, ack) -> {
+            String status = text(data, "status");
+            if (!STATUSES.contains(status)) {
+                throw new io.socketserve.SocketServeException(
+                        "invalid_payload", "'status' must be one of " + STATUSES, 400);
+            }
+            socket.updatePresence("channel:" + text(data, "channelName"), presenceState(socket, data, status));
+            ack.send(Map.of("ok", true));
         });
         // Who is in a channel (the chat page's member list).
         server.on(
                 "channelMembers",
                 (socket, data, ack) ->
                         ack.send(Map.of("members", server.roomMembers("channel:" + text(data, "channelName")))));
+    }
+
+    /** The presence statuses {@code setStatus} accepts. */
+    static final List<String> STATUSES = List.of("online", "away");
+
+    /** The presence user: the optional {@code username} the page sends, else the socket's public id. */
+    private static String userOf(Socket socket, JsonNode data) {
+        JsonNode n = data.get("username");
+        String user = n == null || !n.isTextual() ? "" : DemoPages.cleanName(n.asText());
+        return user.isEmpty() ? socket.id() : user;
+    }
+
+    /** {@code {name, status}}: the display name from the handshake, else the user. */
+    private static Map<String, Object> presenceState(Socket socket, JsonNode data, String status) {
+        String name = socket.attributes().getOrDefault(DemoPages.NAME, "");
+        return Map.of("name", name.isEmpty() ? userOf(socket, data) : name, "status", status);
     }
 
     /** The game record kept in the shared store, as the seed keeps it in a Redis hash. */
@@ -150,12 +188,20 @@ public final class SeedRooms {
         });
     }
 
+    /**
+     * The seed's collaborative editing, with two changes: {@code openDocument} also tracks the socket
+     * in the document's presence (user as in {@link #chat}; the ack carries {@code presence}), and
+     * {@code cursor} goes out as a volatile emit to the <em>other</em> viewers ({@code cursorMoved
+     * {userId, user, position}}): a cursor position is stale at once, so it is never stored or
+     * replayed and is dropped for a viewer that is not ready.
+     */
     static void collaborativeEditing(SocketServer server) {
         server.on("openDocument", (socket, data, ack) -> {
             String room = "doc:" + text(data, "docId");
             socket.join(room);
+            socket.track(room, userOf(socket, data), presenceState(socket, data, "online"));
             socket.broadcastToRoom(room, "userJoined", Map.of("userId", socket.id(), "timestamp", now()));
-            ack.send(Map.of("viewers", server.roomMembers(room)));
+            ack.send(Map.of("viewers", server.roomMembers(room), "presence", server.presence(room)));
         });
         server.on("edit", (socket, data, ack) -> {
             Map<String, Object> change = new LinkedHashMap<>();
@@ -167,8 +213,9 @@ public final class SeedRooms {
         server.on("cursor", (socket, data, ack) -> {
             Map<String, Object> moved = new LinkedHashMap<>();
             moved.put("userId", socket.id());
+            moved.put("user", userOf(socket, data));
             moved.put("position", data.get("position"));
-            socket.broadcastToRoom("doc:" + text(data, "docId"), "cursorMoved", moved);
+            socket.to("doc:" + text(data, "docId")).volatileEmit("cursorMoved", moved);
         });
         server.on("closeDocument", (socket, data, ack) -> {
             String room = "doc:" + text(data, "docId");

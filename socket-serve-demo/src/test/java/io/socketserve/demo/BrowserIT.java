@@ -31,7 +31,8 @@ import org.junit.jupiter.api.TestFactory;
  * driven by playwright-core, several browser contexts per page — against real demo servers:
  *
  * <ul>
- *   <li>{@code DEMO_URL}: the in-memory demo ({@link DemoServer#start(String, int)}) on a free port;
+ *   <li>{@code DEMO_URL}: the in-memory demo ({@link DemoServer#start(ServerOptions, String, int)}) on
+ *       a free port, with a short presence heartbeat;
  *   <li>{@code RESTART_DEMO_URL}: a demo instance on a real {@code redis-server}, and {@code
  *       CONTROL_URL}: a small HTTP endpoint of this test ({@code POST /redis/kill} stops that
  *       instance abruptly, {@code POST /redis/start} starts a NEW instance on the same port and the
@@ -52,6 +53,11 @@ class BrowserIT {
     private static final Path SCREENSHOTS =
             Path.of("target", "screenshots").toAbsolutePath().normalize();
     private static final int SUITE_TIMEOUT_SECONDS = 180;
+    /**
+     * Shorter than the default, so that a page that vanished without ending its session (its tab
+     * killed) leaves the presence lists within about 2 s, well inside the suites' waits.
+     */
+    private static final Duration PRESENCE_HEARTBEAT = Duration.ofSeconds(1);
 
     private static DemoServer.@Nullable Running demo;
     private static @Nullable RedisServerProcess redis;
@@ -73,7 +79,13 @@ class BrowserIT {
                     .as("npm ci output:%n%s", install.output())
                     .isZero();
         }
-        demo = DemoServer.start("127.0.0.1", 0);
+        demo = DemoServer.start(
+                ServerOptions.builder()
+                        .allowedOrigins(List.of("*"))
+                        .presenceHeartbeat(PRESENCE_HEARTBEAT)
+                        .build(),
+                "127.0.0.1",
+                0);
         redis = new RedisServerProcess().start();
         restartable = new RestartableInstance(redis.uri());
         restartableInMemory = new RestartableInstance(null);
