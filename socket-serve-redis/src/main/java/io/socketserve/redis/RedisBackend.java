@@ -371,6 +371,15 @@ public final class RedisBackend implements Backend {
 
     @Override
     public CompletionStage<List<String>> presenceOfflineDue(long nowMillis, int max) {
+        // Every instance asks several times per heartbeat: a plain read first, the claiming script
+        // only when someone is due.
+        Range<Long> due = Range.create(Long.MIN_VALUE, nowMillis);
+        return call(() -> commands().zrangebyscore(keys.presenceOffline(), due, Limit.create(0, 1)), r -> r)
+                .thenCompose(first ->
+                        first.isEmpty() ? CompletableFuture.completedFuture(List.of()) : claimOffline(nowMillis, max));
+    }
+
+    private CompletionStage<List<String>> claimOffline(long nowMillis, int max) {
         return script(
                 Script.PRESENCE_OFFLINE_DUE,
                 RedisBackend::stringReplies,

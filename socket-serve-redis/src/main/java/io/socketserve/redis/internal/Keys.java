@@ -80,6 +80,11 @@ public final class Keys {
         return key("pru:" + room);
     }
 
+    /** Sorted set of users due to go offline, scored by when. */
+    public byte[] presenceOffline() {
+        return key("poff");
+    }
+
     /** The pub/sub channel of volatile entries. */
     public byte[] volatileChannel() {
         return key("volatile");
