@@ -441,3 +441,64 @@ test('a proxy that buffers event streams is detected and the client falls back t
   socket.emit('askMe', { q: 1 });
   assert.deepEqual(await answered, { answer: { a: 1 } });
 });
+
+test('presence: one entry per user, join/update/leave events, the list in the ack', async () => {
+  const channel = uniq('presence');
+  const watcher = open();
+  const ann1 = open();
+  const ann2 = open();
+  await Promise.all([once(watcher, 'connect'), once(ann1, 'connect'), once(ann2, 'connect')]);
+  const events = collector(watcher, 'presence');
+  await watcher.emitWithAck('joinChannel', { channelName: channel, username: 'watcher' });
+
+  const first = await ann1.emitWithAck('joinChannel', { channelName: channel, username: 'ann' });
+  assert.deepEqual(first.presence.map((p) => p.userId).sort(), ['ann', 'watcher']);
+  await ann2.emitWithAck('joinChannel', { channelName: channel, username: 'ann' }); // a second tab
+  await ann2.emitWithAck('setStatus', { channelName: channel, status: 'away' });
+  await waitUntil(() => events.items.some((e) => e.type === 'update' && e.user === 'ann'));
+  const annJoins = events.items.filter((e) => e.type === 'join' && e.user === 'ann');
+  assert.equal(annJoins.length, 1, 'two sessions of one user join once');
+  assert.equal(events.items.find((e) => e.type === 'update').state.status, 'away');
+
+  ann1.disconnect();
+  await chatRoundTrip(ann2, [watcher], channel, 'after-first-tab'); // a later log entry
+  assert.equal(events.items.filter((e) => e.type === 'leave').length, 0, 'ann still has a tab open');
+  ann2.emit('leaveChannel', { channelName: channel });
+  await waitUntil(() => events.items.some((e) => e.type === 'leave' && e.user === 'ann'));
+});
+
+test('volatile cursors: delivered live without a position, never replayed after a resume', async () => {
+  const doc = uniq('doc');
+  const ctl = controllableEventSource(EventSource);
+  const viewer = open({ EventSource: ctl.EventSource });
+  const mover = open();
+  await Promise.all([once(viewer, 'connect'), once(mover, 'connect')]);
+  await viewer.emitWithAck('openDocument', { docId: doc, username: 'viewer' });
+  await mover.emitWithAck('openDocument', { docId: doc, username: 'mover' });
+  const cursors = collector(viewer, 'cursorMoved');
+  const edits = collector(viewer, 'documentChanged');
+
+  mover.emit('cursor', { docId: doc, position: { line: 1, ch: 1 } });
+  await cursors.waitFor(1);
+  assert.equal(cursors.items[0].userId, mover.id);
+
+  ctl.hold();
+  const reconnecting = once(viewer, 'reconnecting');
+  ctl.dropAll();
+  await reconnecting;
+  const moverEdits = collector(mover, 'documentChanged');
+  mover.emit('cursor', { docId: doc, position: { line: 2, ch: 2 } }); // while away: dropped
+  mover.emit('edit', { docId: doc, changes: ['kept'] }); // logged: replayed (emits are sent in order)
+  await moverEdits.waitFor(1); // the edit is in the log, so the cursor before it has been handled
+  const reconnected = once(viewer, 'reconnect');
+  ctl.release();
+  await reconnected;
+  await edits.waitFor(1);
+  mover.emit('cursor', { docId: doc, position: { line: 3, ch: 3 } });
+  await waitUntil(() => cursors.items.length >= 2);
+  assert.deepEqual(
+    cursors.items.map((c) => c.position.line),
+    [1, 3],
+    'the cursor sent while the viewer was away is not replayed',
+  );
+});
