@@ -73,8 +73,12 @@ test('kill and restart the server mid-chat (SSE and polling): the pages resume t
   await say(ada, 'during 3 (ada)');
 
   // a new instance on the same port and the same Redis: the pages come back by themselves
+  const reopened = ada.waitForResponse((r) => r.url().includes('/sse') && !r.url().includes('transport=polling'));
   await control('redis', 'start');
   for (const page of [ada, bob]) await online(page);
+  // this instance gzips event streams (BrowserIT): Chromium's EventSource reads them as they come
+  const stream = await reopened;
+  assert.equal((await stream.allHeaders())['content-encoding'], 'gzip', 'the resumed event stream is gzip-encoded');
   const all = ['before 1 (ada)', 'before 2 (bob)', 'during 1 (ada)', 'during 2 (bob)', 'during 3 (ada)'];
   for (const page of [ada, bob]) await messagesAre(page, all);
 

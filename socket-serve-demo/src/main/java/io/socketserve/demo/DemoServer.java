@@ -39,6 +39,13 @@ public final class DemoServer implements Callable<Integer> {
     @Nullable
     String redis;
 
+    @Option(
+            names = "--stream-compression",
+            description = "gzip level 1..9 for event streams of clients that accept it (env STREAM_COMPRESSION;"
+                    + " default 0: off). See docs/presence.md#compression.",
+            defaultValue = "${env:STREAM_COMPRESSION:-0}")
+    int streamCompression;
+
     /** A running demo: the socket server and its HTTP server. */
     public record Running(SocketServer server, EmbeddedServer http) implements AutoCloseable {
         public int port() {
@@ -59,6 +66,11 @@ public final class DemoServer implements Callable<Integer> {
 
     /** Starts the demo with the given options. */
     public static Running start(ServerOptions options, String host, int port) {
+        return start(options, host, port, 0);
+    }
+
+    /** Starts the demo with the given options, gzip-encoding event streams at that level (0: not). */
+    public static Running start(ServerOptions options, String host, int port, int streamCompression) {
         SocketServer server = SocketServer.create(options);
         SeedRooms.register(server);
         SeedRooms.testHelpers(server);
@@ -67,6 +79,7 @@ public final class DemoServer implements Callable<Integer> {
                 .host(host)
                 .port(port)
                 .staticResources("static")
+                .streamCompression(streamCompression)
                 .start();
         return new Running(server, http);
     }
@@ -77,7 +90,7 @@ public final class DemoServer implements Callable<Integer> {
         if (redis != null && !redis.isBlank()) {
             options.backend(RedisSupport.backend(redis));
         }
-        Running running = start(options.build(), host, port);
+        Running running = start(options.build(), host, port, streamCompression);
         System.out.printf(
                 "socket-serve demo on http://localhost:%d/  (pages: chat, lobby, dashboard, editor, rooms; endpoint: /socket; backend: %s)%n",
                 running.port(), redis == null || redis.isBlank() ? "in-memory" : "redis");

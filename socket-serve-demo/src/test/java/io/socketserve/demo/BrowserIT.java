@@ -33,7 +33,8 @@ import org.junit.jupiter.api.TestFactory;
  * <ul>
  *   <li>{@code DEMO_URL}: the in-memory demo ({@link DemoServer#start(ServerOptions, String, int)}) on
  *       a free port, with a short presence heartbeat;
- *   <li>{@code RESTART_DEMO_URL}: a demo instance on a real {@code redis-server}, and {@code
+ *   <li>{@code RESTART_DEMO_URL}: a demo instance on a real {@code redis-server} with gzip-encoded
+ *       event streams ({@code streamCompression}), and {@code
  *       CONTROL_URL}: a small HTTP endpoint of this test ({@code POST /redis/kill} stops that
  *       instance abruptly, {@code POST /redis/start} starts a NEW instance on the same port and the
  *       same Redis), with which the restart test kills the server in the middle of a chat;
@@ -168,7 +169,9 @@ class BrowserIT {
                 options.backend(new RedisBackend(
                         RedisBackendOptions.builder().uri(redisUri).build()));
             }
-            return DemoServer.start(options.build(), "127.0.0.1", p);
+            // The Redis instance gzips its event streams: the restart suite then also shows that
+            // Chromium's EventSource reads a compressed stream, across a server restart.
+            return DemoServer.start(options.build(), "127.0.0.1", p, redisUri != null ? 6 : 0);
         }
 
         /** Stops the instance abruptly: its streams end (its sessions stay in Redis, if on Redis). */

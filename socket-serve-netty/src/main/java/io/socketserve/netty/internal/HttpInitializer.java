@@ -24,6 +24,7 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
     private final int requestTimeoutMillis;
     private final ConcurrentHashMap<EventLoop, LoopWriter> writers = new ConcurrentHashMap<>();
     private final ChannelGroup connections;
+    private final int streamCompressionLevel;
 
     public HttpInitializer(
             SocketEndpoint endpoint,
@@ -32,6 +33,19 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
             int maxHeaderBytes,
             int requestTimeoutMillis,
             ChannelGroup connections) {
+        this(endpoint, options, statics, maxHeaderBytes, requestTimeoutMillis, connections, 0);
+    }
+
+    /** With {@code streamCompressionLevel} 1..9 to gzip streams for clients that accept it, 0 not. */
+    public HttpInitializer(
+            SocketEndpoint endpoint,
+            ServerOptions options,
+            StaticResources statics,
+            int maxHeaderBytes,
+            int requestTimeoutMillis,
+            ChannelGroup connections,
+            int streamCompressionLevel) {
+        this.streamCompressionLevel = streamCompressionLevel;
         this.connections = connections;
         this.endpoint = endpoint;
         this.options = options;
@@ -49,6 +63,9 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast(CODEC, new HttpServerCodec(8192, maxHeaderBytes, 8192));
         p.addLast("compressor", new ResponseCompressor());
         p.addLast("aggregator", new JsonErrorAggregator(endpoint));
-        p.addLast("handler", new RequestHandler(endpoint, options, statics, cors, writer, requestTimeoutMillis));
+        p.addLast(
+                "handler",
+                new RequestHandler(
+                        endpoint, options, statics, cors, writer, requestTimeoutMillis, streamCompressionLevel));
     }
 }

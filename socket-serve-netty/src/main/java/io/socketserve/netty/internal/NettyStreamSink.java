@@ -43,6 +43,9 @@ final class NettyStreamSink implements StreamSink {
     private final long maxBytes;
     private final @Nullable Map<String, String> cors;
     private final byte[] heartbeat;
+    /** Non-null when this stream is gzip-encoded (opt-in); event loop only. */
+    private final @Nullable StreamDeflater deflater;
+
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicBoolean closeNotified = new AtomicBoolean();
     private volatile boolean closed;
@@ -57,8 +60,14 @@ final class NettyStreamSink implements StreamSink {
             long keepaliveMillis,
             long maxBytes,
             @Nullable Map<String, String> cors,
-            boolean pingFrames) {
+            boolean pingFrames,
+            int compressionLevel) {
         this.heartbeat = pingFrames ? PING : KEEPALIVE;
+        this.deflater = compressionLevel > 0 ? new StreamDeflater(compressionLevel) : null;
+        if (deflater != null) {
+            // Closing runs on the event loop, like every use of the deflater.
+            channel.closeFuture().addListener(f -> deflater.end());
+        }
         this.channel = channel;
         this.writer = writer;
         this.keepaliveNanos = TimeUnit.MILLISECONDS.toNanos(keepaliveMillis);
@@ -136,7 +145,11 @@ final class NettyStreamSink implements StreamSink {
                 channel.close();
                 return;
             }
-            raw.write(loopWriter.bufferFor(frame, channel.alloc()), raw.voidPromise());
+            if (deflater != null) {
+                raw.write(Chunks.chunk(channel.alloc(), deflater.deflate(frame.sse())), raw.voidPromise());
+            } else {
+                raw.write(loopWriter.bufferFor(frame, channel.alloc()), raw.voidPromise());
+            }
             touched(loopWriter);
         } else if (item instanceof Open open) {
             if (!channel.isActive()) {
@@ -153,6 +166,10 @@ final class NettyStreamSink implements StreamSink {
             if (cors != null) {
                 cors.forEach((k, v) -> head.headers().set(k, v));
             }
+            if (deflater != null) {
+                head.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
+            }
+            head.headers().set(HttpHeaderNames.VARY, HttpHeaderNames.ACCEPT_ENCODING);
             HttpUtil.setTransferEncodingChunked(head, true);
             channel.write(head); // through the codec: the head and the chunked framing decision
             raw = channel.pipeline().context(HttpInitializer.CODEC);
@@ -160,7 +177,7 @@ final class NettyStreamSink implements StreamSink {
                 channel.close();
                 return;
             }
-            raw.write(Chunks.chunk(channel.alloc(), open.preamble().sse()), raw.voidPromise());
+            raw.write(Chunks.chunk(channel.alloc(), encode(open.preamble().sse())), raw.voidPromise());
             touched(loopWriter);
             keepalive = channel.eventLoop()
                     .scheduleAtFixedRate(this::keepalive, keepaliveNanos, keepaliveNanos, TimeUnit.NANOSECONDS);
@@ -173,10 +190,21 @@ final class NettyStreamSink implements StreamSink {
                 return;
             }
             if (c.last() != null) {
-                raw.write(Chunks.chunk(channel.alloc(), c.last().sse()), raw.voidPromise());
+                raw.write(Chunks.chunk(channel.alloc(), encode(c.last().sse())), raw.voidPromise());
+            }
+            if (deflater != null) {
+                byte[] trailer = deflater.finish();
+                if (trailer != null) {
+                    raw.write(Chunks.chunk(channel.alloc(), trailer), raw.voidPromise());
+                }
             }
             raw.writeAndFlush(Chunks.last()).addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /** The bytes as they go on the wire: compressed when this stream is (event loop only). */
+    private byte[] encode(byte[] sse) {
+        return deflater == null ? sse : deflater.deflate(sse);
     }
 
     private void touched(LoopWriter loopWriter) {
@@ -199,7 +227,7 @@ final class NettyStreamSink implements StreamSink {
         if (System.nanoTime() - lastWriteNanos >= keepaliveNanos * 9 / 10) {
             lastWriteNanos = System.nanoTime();
             if (raw != null) {
-                raw.writeAndFlush(Chunks.chunk(channel.alloc(), heartbeat), raw.voidPromise());
+                raw.writeAndFlush(Chunks.chunk(channel.alloc(), encode(heartbeat)), raw.voidPromise());
             }
         }
     }

@@ -38,6 +38,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     private final SocketEndpoint endpoint;
     private final ServerOptions options;
+    private final int streamCompressionLevel;
     private final StaticResources statics;
     private final Cors cors;
     private final LoopWriter writer;
@@ -50,7 +51,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             StaticResources statics,
             Cors cors,
             LoopWriter writer,
-            int requestTimeoutMillis) {
+            int requestTimeoutMillis,
+            int streamCompressionLevel) {
+        this.streamCompressionLevel = streamCompressionLevel;
         this.endpoint = endpoint;
         this.options = options;
         this.statics = statics;
@@ -155,7 +158,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                         endpoint.keepaliveMillis(),
                         options.maxStreamBufferBytes(),
                         corsHeaders,
-                        "1".equals(r.query("ping")));
+                        "1".equals(r.query("ping")),
+                        streamCompressionLevel > 0
+                                        && StreamDeflater.acceptsGzip(
+                                                request.headers().get(HttpHeaderNames.ACCEPT_ENCODING))
+                                ? streamCompressionLevel
+                                : 0);
                 endpoint.openStream(r, sink).whenComplete((error, failure) -> {
                     if (failure != null) {
                         log.error("stream open failed", failure);

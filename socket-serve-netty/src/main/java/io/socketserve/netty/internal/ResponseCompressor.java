@@ -7,9 +7,10 @@ import io.netty.handler.codec.http.HttpResponse;
 
 /**
  * gzip/deflate for complete responses of at least {@value #THRESHOLD} bytes (polling answers, the
- * client script, pages), negotiated by {@code Accept-Encoding}. Server-Sent Events are never
- * compressed: a stream frame is encoded once and the same bytes go to every recipient, and must
- * leave at once — a per-connection compressor would cost CPU per recipient and hold bytes back.
+ * client script, pages), negotiated by {@code Accept-Encoding}. Server-Sent Events pass through
+ * untouched: by default a stream frame is encoded once and the same bytes go to every recipient;
+ * streams compressed on request ({@code EmbeddedServer.Builder#streamCompression}) are encoded per
+ * connection by {@link StreamDeflater}, below this handler.
  */
 final class ResponseCompressor extends HttpContentCompressor {
 

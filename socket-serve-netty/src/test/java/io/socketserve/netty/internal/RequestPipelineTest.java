@@ -48,7 +48,8 @@ class RequestPipelineTest {
                                 new StaticResources(null, true),
                                 new Cors(options.allowedOrigins()),
                                 new LoopWriter(ch.eventLoop()),
-                                30_000));
+                                30_000,
+                                0));
         return ch;
     }
 

@@ -1,0 +1,117 @@
+package io.socketserve.netty.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The gzip encoding of one Server-Sent Events stream (opt-in, see {@code
+ * EmbeddedServer.Builder#streamCompression}): one deflate stream per connection, flushed after every
+ * frame ({@link Deflater#SYNC_FLUSH}) so that nothing is held back, a gzip header before the first
+ * bytes and the trailer (CRC-32, size) when the stream ends normally. Event loop only. Holds native
+ * zlib memory until {@link #end()}.
+ */
+final class StreamDeflater {
+
+    private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff};
+
+    private final Deflater deflater;
+    private final CRC32 crc = new CRC32();
+    private final byte[] buffer = new byte[8192];
+    private long size;
+    private boolean started;
+    private boolean ended;
+
+    StreamDeflater(int level) {
+        this.deflater = new Deflater(level, true);
+    }
+
+    /** The compressed bytes for {@code data}, flushed: the client can decode all of it at once. */
+    byte[] deflate(byte[] data) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 2 + 32);
+        if (!started) {
+            started = true;
+            out.writeBytes(HEADER);
+        }
+        crc.update(data);
+        size += data.length;
+        deflater.setInput(data);
+        drain(out, Deflater.SYNC_FLUSH);
+        return out.toByteArray();
+    }
+
+    /** The end of the deflate stream and the gzip trailer; {@code null} if already ended. */
+    byte @Nullable [] finish() {
+        if (ended) {
+            return null;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        if (!started) {
+            started = true;
+            out.writeBytes(HEADER);
+        }
+        deflater.finish();
+        while (!deflater.finished()) {
+            int n = deflater.deflate(buffer);
+            out.write(buffer, 0, n);
+        }
+        long c = crc.getValue();
+        for (int i = 0; i < 4; i++) {
+            out.write((int) (c >>> (8 * i)) & 0xff);
+        }
+        for (int i = 0; i < 4; i++) {
+            out.write((int) (size >>> (8 * i)) & 0xff);
+        }
+        end();
+        return out.toByteArray();
+    }
+
+    private void drain(ByteArrayOutputStream out, int flush) {
+        int n;
+        do {
+            n = deflater.deflate(buffer, 0, buffer.length, flush);
+            out.write(buffer, 0, n);
+        } while (n == buffer.length);
+    }
+
+    /** Releases the native memory. Idempotent. */
+    void end() {
+        if (!ended) {
+            ended = true;
+            deflater.end();
+        }
+    }
+
+    /**
+     * Whether an {@code Accept-Encoding} value allows gzip (a {@code gzip} or {@code *} coding whose
+     * {@code q} is not 0).
+     */
+    static boolean acceptsGzip(@Nullable String acceptEncoding) {
+        if (acceptEncoding == null) {
+            return false;
+        }
+        for (String part : acceptEncoding.split(",")) {
+            String[] params = part.trim().split(";");
+            String coding = params[0].trim();
+            if (!coding.equalsIgnoreCase("gzip") && !coding.equals("*")) {
+                continue;
+            }
+            boolean zero = false;
+            for (int i = 1; i < params.length; i++) {
+                String p = params[i].trim();
+                if (p.startsWith("q=") || p.startsWith("Q=")) {
+                    try {
+                        zero = Double.parseDouble(p.substring(2).trim()) <= 0;
+                    } catch (NumberFormatException e) {
+                        zero = true;
+                    }
+                }
+            }
+            if (!zero) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
