@@ -168,8 +168,9 @@ final class NettyStreamSink implements StreamSink {
             }
             if (deflater != null) {
                 head.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
+                String vary = head.headers().get(HttpHeaderNames.VARY); // CORS may have set Origin
+                head.headers().set(HttpHeaderNames.VARY, vary == null ? "Accept-Encoding" : vary + ", Accept-Encoding");
             }
-            head.headers().set(HttpHeaderNames.VARY, HttpHeaderNames.ACCEPT_ENCODING);
             HttpUtil.setTransferEncodingChunked(head, true);
             channel.write(head); // through the codec: the head and the chunked framing decision
             raw = channel.pipeline().context(HttpInitializer.CODEC);
