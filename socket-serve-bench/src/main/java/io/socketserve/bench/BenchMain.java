@@ -91,6 +91,12 @@ public final class BenchMain {
         @Option(names = "--gen-threads", description = "generator event-loop threads (default: ${DEFAULT-VALUE})")
         int genThreads = Runtime.getRuntime().availableProcessors();
 
+        @Option(
+                names = "--gen-quickack",
+                description = "let the generator's stream connections ACK every segment at once, as the kernel"
+                        + " does by default (before the generator delayed them: each ACK costs it CPU on loopback)")
+        boolean genQuickAck;
+
         @Option(names = "--setup-concurrency", description = "sessions set up at once (default: ${DEFAULT-VALUE})")
         int setupConcurrency = 200;
 
@@ -124,7 +130,7 @@ public final class BenchMain {
         }
 
         SseDriver driver(ProcessServers servers) {
-            return new SseDriver(servers.endpoints(), "/socket", sources, genThreads);
+            return new SseDriver(servers.endpoints(), "/socket", sources, genThreads, !genQuickAck);
         }
     }
 

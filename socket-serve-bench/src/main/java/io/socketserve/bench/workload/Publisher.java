@@ -63,7 +63,15 @@ final class Publisher {
                 n++;
                 step.sent = n;
             }
-            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
+            if (n < due) {
+                // Every publishing session is busy: look again soon.
+                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
+            } else if (n < total) {
+                // Sleep until the next message is due instead of polling every 100 µs (a poll loop
+                // that cost the generator ~6 % of a core at 100 msg/s).
+                long next = start + (long) (n * 1e9 / rate);
+                LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
+            }
         }
         step.sent = n;
         return new Sent(n, total - n, maxBacklog);

