@@ -208,6 +208,12 @@ final class NettyStreamSink implements StreamSink {
         return deflater == null ? sse : deflater.deflate(sse);
     }
 
+    /** Closes the connection after a failed write (event loop); the client resumes from its last id. */
+    void abort() {
+        closed = true;
+        channel.close();
+    }
+
     private void touched(LoopWriter loopWriter) {
         lastWriteNanos = System.nanoTime();
         if (!dirty) {
@@ -218,7 +224,15 @@ final class NettyStreamSink implements StreamSink {
 
     void flushNow() {
         dirty = false;
-        channel.flush();
+        ChannelHandlerContext r = raw;
+        if (r != null) {
+            // From the codec's context straight to the socket: nothing above it holds stream bytes
+            // (the head went through the codec when it was written), so the flush need not walk the
+            // whole pipeline for every connection of every broadcast.
+            r.flush();
+        } else {
+            channel.flush();
+        }
     }
 
     private void keepalive() {
