@@ -21,6 +21,7 @@ import io.socketserve.transport.TransportResponse;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -44,6 +45,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private final LoopWriter writer;
     private final int requestTimeoutMillis;
     private @Nullable ScheduledFuture<?> requestTimer;
+    // event loop only: whether this handler turned auto-read off for the request in progress
+    private boolean readingPaused;
+    // event loop only: a request was handed to the endpoint and its answer is not written yet
+    private boolean awaitingAnswer;
 
     RequestHandler(
             SocketEndpoint endpoint,
@@ -72,6 +77,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         cancelRequestTimer();
         super.channelInactive(ctx);
+    }
+
+    private void pauseReading(ChannelHandlerContext ctx) {
+        readingPaused = true;
+        ctx.channel().config().setAutoRead(false);
     }
 
     private void armRequestTimer(ChannelHandlerContext ctx) {
@@ -117,7 +127,6 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     null);
             return;
         }
-        ctx.channel().config().setAutoRead(false);
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         QueryStringDecoder query = new QueryStringDecoder(request.uri());
         String path;
@@ -152,6 +161,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     query,
                     remote(ctx.channel().remoteAddress()));
             if (endpoint.isStream(r)) {
+                // The connection carries the stream from now on: no further request is read on it.
+                pauseReading(ctx);
                 NettyStreamSink sink = new NettyStreamSink(
                         ctx.channel(),
                         writer,
@@ -177,14 +188,22 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     }
                 });
             } else {
-                endpoint.handle(r)
-                        .whenComplete((response, failure) -> reply(
-                                ctx,
-                                failure == null
-                                        ? response
-                                        : TransportResponse.error(500, "internal_error", "unexpected server error"),
-                                keepAlive,
-                                corsHeaders));
+                CompletionStage<TransportResponse> answer = endpoint.handle(r);
+                awaitingAnswer = true;
+                answer.whenComplete((response, failure) -> reply(
+                        ctx,
+                        failure == null
+                                ? response
+                                : TransportResponse.error(500, "internal_error", "unexpected server error"),
+                        keepAlive,
+                        corsHeaders));
+                if (awaitingAnswer) {
+                    // One request at a time per connection: read nothing more until this one is
+                    // answered. An answer ready at once (connect with the in-memory backend, most
+                    // errors) was written above and needs no pause: with epoll each pause and each
+                    // resume is an epoll_ctl call.
+                    pauseReading(ctx);
+                }
             }
             return;
         }
@@ -212,10 +231,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             ctx.executor().execute(() -> reply(ctx, response, keepAlive, cors));
             return;
         }
+        awaitingAnswer = false;
         FullHttpResponse res = Responses.full(response, keepAlive, cors);
         if (keepAlive) {
             ctx.writeAndFlush(res);
-            ctx.channel().config().setAutoRead(true);
+            if (readingPaused) {
+                readingPaused = false;
+                ctx.channel().config().setAutoRead(true);
+            }
             armRequestTimer(ctx);
         } else {
             ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
