@@ -108,6 +108,9 @@ class PresenceClusterIT {
         cluster.node(0).kill(); // ann's stream was there; her client does not come back
         presence(watcher, "leave", "ann");
         long tookMillis = (System.nanoTime() - killed) / 1_000_000;
+        System.out.printf(
+                "PresenceClusterIT: killed instance's user left after %d ms (heartbeat %d ms, bound 2x)%n",
+                tookMillis, HEARTBEAT.toMillis());
         assertThat(tookMillis)
                 .as("leave after %d ms; heartbeat %d ms", tookMillis, HEARTBEAT.toMillis())
                 .isLessThanOrEqualTo(2 * HEARTBEAT.toMillis() + 300);
