@@ -1417,6 +1417,25 @@ public abstract class BackendContractTest {
     }
 
     @Test
+    void presenceRefreshOfManyIdsReportsEveryLapsedOne() {
+        List<String> ids = new ArrayList<>();
+        List<String> lapsed = new ArrayList<>();
+        long past = System.currentTimeMillis() - 1;
+        for (int i = 0; i < 700; i++) {
+            String id = createSession();
+            ids.add(id);
+            if (i % 100 == 7) {
+                get(backend.presenceEnter(id, "r", "u" + i, "1", past, bytes("j"), null));
+                SessionPresence sp = get(backend.sessionPresence(id));
+                get(backend.presenceDrop(id, entries("leave", sp), System.currentTimeMillis(), 0));
+                lapsed.add(id);
+            }
+        }
+        assertThat(get(backend.presenceRefresh(ids, System.currentTimeMillis() + LIVE)))
+                .containsExactlyInAnyOrderElementsOf(lapsed);
+    }
+
+    @Test
     void presenceDropOfALiveSessionChangesNothing() {
         String id = createSession();
         enter(backend, id, "lobby", "ann", "1");

@@ -337,16 +337,29 @@ public final class RedisBackend implements Backend {
 
     @Override
     public CompletionStage<List<String>> presenceRefresh(Collection<String> ids, long liveUntilMillis) {
-        if (ids.isEmpty()) {
+        List<String> all = List.copyOf(ids);
+        if (all.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }
-        byte[][] args = new byte[ids.size() + 1][];
-        args[0] = bytes(Long.toString(liveUntilMillis));
-        int i = 1;
-        for (String id : ids) {
-            args[i++] = bytes(id);
+        // In chunks, like touchSessions: one script never blocks Redis for long.
+        byte[] until = bytes(Long.toString(liveUntilMillis));
+        List<CompletableFuture<List<String>>> chunks = new ArrayList<>();
+        for (int from = 0; from < all.size(); from += TOUCH_CHUNK) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + TOUCH_CHUNK));
+            byte[][] args = new byte[chunk.size() + 1][];
+            args[0] = until;
+            int i = 1;
+            for (String id : chunk) {
+                args[i++] = bytes(id);
+            }
+            chunks.add(script(Script.PRESENCE_REFRESH, RedisBackend::stringReplies, args)
+                    .toCompletableFuture());
         }
-        return script(Script.PRESENCE_REFRESH, RedisBackend::stringReplies, args);
+        return CompletableFuture.allOf(chunks.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<String> lapsed = new ArrayList<>();
+            chunks.forEach(c -> lapsed.addAll(c.join()));
+            return lapsed;
+        });
     }
 
     @Override
