@@ -226,7 +226,12 @@ public final class ServerOptions {
         return recoveryMaxAge;
     }
 
-    /** Detached time after which a session ends; default {@link #DEFAULT_SESSION_TIMEOUT}. */
+    /**
+     * Detached time after which a session ends; default {@link #DEFAULT_SESSION_TIMEOUT}. Counted from
+     * the end of its last stream, or its last poll or event; to save a backend call per message, an
+     * instance refreshes a session's expiry on events at most every tenth of this, so a session that
+     * only sends events (no stream, no poll) may end up to 10% early.
+     */
     public Duration sessionTimeout() {
         return sessionTimeout;
     }

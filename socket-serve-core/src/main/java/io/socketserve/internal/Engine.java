@@ -495,15 +495,42 @@ public final class Engine implements SocketServer, Dispatcher.Host {
         return options.recoveryMaxAge().toMillis();
     }
 
+    /**
+     * When this instance last refreshed a session's expiry through {@link #touch}; touches closer
+     * together than {@link #touchIntervalMillis} are skipped (a chatty client would otherwise cost
+     * one backend script per message). Entries older than the interval are dropped every heartbeat.
+     */
+    private final ConcurrentHashMap<String, Long> lastTouch = new ConcurrentHashMap<>();
+
+    /** A tenth of the session timeout: a session may expire at most that much early. */
+    private long touchIntervalMillis() {
+        return Math.max(1, options.sessionTimeout().toMillis() / 10);
+    }
+
     void touch(String sessionId) {
-        backend.touchSessions(
-                        List.of(sessionId),
-                        System.currentTimeMillis() + options.sessionTimeout().toMillis())
-                .exceptionally(e -> null);
+        long now = System.currentTimeMillis();
+        Long last = lastTouch.get(sessionId);
+        if (last != null && now - last < touchIntervalMillis()) {
+            return;
+        }
+        lastTouch.put(sessionId, now);
+        backend.touchSessions(List.of(sessionId), now + options.sessionTimeout().toMillis())
+                .exceptionally(e -> {
+                    lastTouch.remove(sessionId, now); // try again with the next request
+                    return null;
+                });
+    }
+
+    /** A touch that is never skipped (a stream just closed: the detached time starts now). */
+    void touchNow(String sessionId) {
+        lastTouch.remove(sessionId);
+        touch(sessionId);
     }
 
     private void heartbeat() {
         dispatcher.tick();
+        long stale = System.currentTimeMillis() - touchIntervalMillis();
+        lastTouch.values().removeIf(t -> t < stale);
         dispatcher
                 .attachedIds()
                 .thenCompose(ids -> ids.isEmpty()

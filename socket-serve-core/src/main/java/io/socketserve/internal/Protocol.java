@@ -525,7 +525,7 @@ final class Protocol implements SocketEndpoint {
                 StreamTarget target = new StreamTarget(sink, engine.options.maxStreamBufferBytes() / 2);
                 sink.onClose(() -> {
                     engine.dispatcher.detach(record.id(), target);
-                    engine.touch(record.id());
+                    engine.touchNow(record.id());
                 });
                 return attach(record, from, target, true).thenApply(ok -> (TransportResponse) null);
             });

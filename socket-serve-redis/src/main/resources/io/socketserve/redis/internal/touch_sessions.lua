@@ -5,11 +5,13 @@ for i = 6, #ARGV do
   if redis.call('PEXPIRE', P .. 's:' .. id, ttl) == 1 then
     redis.call('ZADD', EXP, ARGV[4], id)
     redis.call('PEXPIRE', P .. 'sd:' .. id, ttl)
-    redis.call('PEXPIRE', P .. 'pu:' .. id, ttl)
-    local pr = P .. 'pr:' .. id
-    if redis.call('PEXPIRE', pr, ttl) == 1 then
-      for _, room in ipairs(redis.call('HKEYS', pr)) do
-        extend_presence(P .. 'pru:' .. room, P .. 'prs:' .. room, ttl)
+    -- presence keys exist only for tracked sessions: one call for the others
+    if redis.call('PEXPIRE', P .. 'pu:' .. id, ttl) == 1 then
+      local pr = P .. 'pr:' .. id
+      if redis.call('PEXPIRE', pr, ttl) == 1 then
+        for _, room in ipairs(redis.call('HKEYS', pr)) do
+          extend_presence(P .. 'pru:' .. room, P .. 'prs:' .. room, ttl)
+        end
       end
     end
     local sr = P .. 'sr:' .. id
