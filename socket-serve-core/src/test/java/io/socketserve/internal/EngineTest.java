@@ -224,6 +224,13 @@ class EngineTest {
             emit(b, "say", "{\"room\":\"r\",\"text\":\"" + i + "\"}");
         }
 
+        // The window is what this instance still holds when the stream opens: let its dispatcher
+        // catch up with the log first (else the last messages would still be arriving live).
+        Engine engine = (Engine) server;
+        long head = engine.backend.head().toCompletableFuture().get();
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> engine.dispatcher.processedPosition() >= head);
         RecordingSink second = open(a, last);
         JsonNode missed = second.assertEvent("__missed").json();
         assertThat(missed.path("data").path("after").asLong()).isEqualTo(last);
