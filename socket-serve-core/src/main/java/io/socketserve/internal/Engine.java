@@ -84,6 +84,13 @@ public final class Engine implements SocketServer, Dispatcher.Host {
      */
     private volatile long sweepSuspendedUntil;
 
+    /**
+     * When this instance last refreshed a session's expiry through {@link #touch}; touches closer
+     * together than {@link #touchIntervalMillis} are skipped (a chatty client would otherwise cost
+     * one backend script per message). Entries older than the interval are dropped every heartbeat.
+     */
+    private final ConcurrentHashMap<String, Long> lastTouch = new ConcurrentHashMap<>();
+
     private Engine(ServerOptions options, Backend backend, long head) {
         this.options = options;
         this.backend = backend;
@@ -425,7 +432,10 @@ public final class Engine implements SocketServer, Dispatcher.Host {
         if (r.status() == JoinResult.Status.NO_SESSION) {
             throw disconnected();
         }
-        await(presence.untrack(sessionId, key)); // leaving a room leaves its presence
+        if (r.status() == JoinResult.Status.CHANGED) {
+            // Leaving a room leaves its presence (a socket not in the room cannot be tracked there).
+            await(presence.untrack(sessionId, key));
+        }
     }
 
     Set<String> rooms(String sessionId, String namespace) {
@@ -494,13 +504,6 @@ public final class Engine implements SocketServer, Dispatcher.Host {
     public long recoveryMaxAgeMillis() {
         return options.recoveryMaxAge().toMillis();
     }
-
-    /**
-     * When this instance last refreshed a session's expiry through {@link #touch}; touches closer
-     * together than {@link #touchIntervalMillis} are skipped (a chatty client would otherwise cost
-     * one backend script per message). Entries older than the interval are dropped every heartbeat.
-     */
-    private final ConcurrentHashMap<String, Long> lastTouch = new ConcurrentHashMap<>();
 
     /** A tenth of the session timeout: a session may expire at most that much early. */
     private long touchIntervalMillis() {
