@@ -6,6 +6,7 @@ package io.socketserve;
  * throw one to reject an event with that code (status 422 unless {@link #status()} says otherwise).
  */
 public class SocketServeException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
 
     private final String code;
     private final int status;

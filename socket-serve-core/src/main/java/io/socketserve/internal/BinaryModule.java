@@ -15,6 +15,7 @@ import java.util.Base64;
 
 /** Jackson: {@code byte[]} ⇄ {@code {"$binary":"<base64>"}} (plain base64 strings are read too). */
 final class BinaryModule extends SimpleModule {
+    private static final long serialVersionUID = 1L;
 
     BinaryModule() {
         super("socket-serve-binary");

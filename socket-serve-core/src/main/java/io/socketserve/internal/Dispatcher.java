@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -160,7 +161,25 @@ final class Dispatcher implements LogListener {
 
     /** Runs a task on the dispatcher thread. */
     void execute(Runnable task) {
-        loop.execute(task);
+        post(task);
+    }
+
+    /**
+     * Queues a task for the dispatcher thread. After {@link #shutdown} there is nothing left for a
+     * task to do ({@link #closeAll} has closed every local stream, and a target closed by it asks
+     * to be detached from a dispatcher that is going away): such a task is dropped, not thrown at
+     * the caller (issue 11: a RejectedExecutionException stack trace on every shutdown with
+     * polling clients).
+     */
+    private void post(Runnable task) {
+        try {
+            loop.execute(task);
+        } catch (RejectedExecutionException e) {
+            if (!loop.isShutdown()) {
+                throw e;
+            }
+            log.debug("dispatcher stopped; dropping a late task");
+        }
     }
 
     /** The last position processed (any thread; may lag slightly). */
@@ -185,12 +204,12 @@ final class Dispatcher implements LogListener {
 
     @Override
     public void onRecords(List<LogRecord> records) {
-        loop.execute(() -> process(records));
+        post(() -> process(records));
     }
 
     @Override
     public void onGap(long afterPosition, long oldestPosition) {
-        loop.execute(() -> {
+        post(() -> {
             log.warn(
                     "log entries {}..{} were trimmed before this instance read them; "
                             + "closing local streams so that clients resume",
@@ -221,7 +240,7 @@ final class Dispatcher implements LogListener {
             return;
         }
         if (entry instanceof LogEntry.Message m) {
-            loop.execute(() -> {
+            post(() -> {
                 deliverLive(Frame.NO_POSITION, m);
                 runAfterBatch();
             });
@@ -385,7 +404,7 @@ final class Dispatcher implements LogListener {
 
     /** Detaches the target if it is still the session's attachment here (any thread). */
     void detach(String sid, Target target) {
-        loop.execute(() -> {
+        Runnable task = () -> {
             Attachment a = attached.get(sid);
             if (a != null && a.target == target) {
                 detach(a);
@@ -395,7 +414,9 @@ final class Dispatcher implements LogListener {
                 replay.cancelled = true;
                 replaying.remove(sid);
             }
-        });
+        };
+        // Always queued, even on the dispatcher thread: the caller may be iterating a room's members.
+        post(task);
     }
 
     /** Runs {@code action} on the dispatcher thread right after the batch being processed. */
@@ -406,7 +427,7 @@ final class Dispatcher implements LogListener {
     /** Ids of the sessions attached here (any thread; a snapshot taken on the dispatcher). */
     CompletionStage<List<String>> attachedIds() {
         CompletableFuture<List<String>> f = new CompletableFuture<>();
-        loop.execute(() -> {
+        post(() -> {
             List<String> ids = new ArrayList<>(attached.keySet());
             ids.addAll(replaying.keySet());
             f.complete(ids);
@@ -431,7 +452,7 @@ final class Dispatcher implements LogListener {
 
     /** Attaches (any thread). The request's future completes when done, {@code false} if the session ended. */
     void attach(AttachRequest request) {
-        loop.execute(() -> runAttach(new PendingAttach(request)));
+        post(() -> runAttach(new PendingAttach(request)));
     }
 
     private void runAttach(PendingAttach pa) {
@@ -454,7 +475,7 @@ final class Dispatcher implements LogListener {
         if (!recent.covers(pa.covered)) {
             long upTo = recent.floor();
             readRange(pa.covered, upTo)
-                    .whenComplete((slice, error) -> loop.execute(() -> {
+                    .whenComplete((slice, error) -> post(() -> {
                         if (error != null) {
                             r.result().completeExceptionally(error);
                             return;
@@ -653,7 +674,7 @@ final class Dispatcher implements LogListener {
         }
         pumpScheduled = true;
         pumpTimer.schedule(
-                () -> loop.execute(() -> {
+                () -> post(() -> {
                     pumpScheduled = false;
                     for (Replay replay : new ArrayList<>(replaying.values())) {
                         pump(replay);
@@ -737,7 +758,7 @@ final class Dispatcher implements LogListener {
 
     /** Re-examines parked attach requests (their deadline passes even when no entry arrives). */
     void tick() {
-        loop.execute(() -> {
+        post(() -> {
             if (!parked.isEmpty()) {
                 List<PendingAttach> retry = new ArrayList<>(parked);
                 parked.clear();
@@ -755,7 +776,7 @@ final class Dispatcher implements LogListener {
 
     /** Closes every local stream (shutdown), writing {@code last} first when given. */
     void closeAll(@Nullable Frame last) {
-        loop.execute(() -> {
+        post(() -> {
             for (Iterator<Attachment> it = attached.values().iterator(); it.hasNext(); ) {
                 Attachment a = it.next();
                 it.remove();

@@ -110,6 +110,8 @@ final class Protocol implements SocketEndpoint {
 
     /** 405 carrying its {@code Allow} header. */
     private static final class MethodNotAllowed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         final String allow;
 
         MethodNotAllowed(String allow) {
@@ -484,7 +486,7 @@ final class Protocol implements SocketEndpoint {
      * previous one advanced, so that overlapping polls never hand out a message twice.
      */
     private CompletionStage<TransportResponse> cursorPoll(String sessionId, long wait) {
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"}) // generic array creation
         CompletableFuture<TransportResponse>[] created = new CompletableFuture[1];
         pollChains.compute(sessionId, (id, previous) -> {
             CompletableFuture<?> start = previous == null ? CompletableFuture.completedFuture(null) : previous;

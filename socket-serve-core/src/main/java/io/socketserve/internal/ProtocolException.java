@@ -4,6 +4,7 @@ import io.socketserve.transport.TransportResponse;
 
 /** A request that gets a 4xx/503 with a JSON error body; carries no stack trace (it is not a bug). */
 class ProtocolException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
 
     private final int status;
     private final String code;

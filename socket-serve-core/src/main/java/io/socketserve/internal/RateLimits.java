@@ -55,6 +55,8 @@ final class RateLimits {
 
     /** 429 with Retry-After. */
     static final class RateLimited extends ProtocolException {
+        private static final long serialVersionUID = 1L;
+
         final long retryAfterSeconds;
 
         RateLimited(String what, long retryAfterSeconds) {

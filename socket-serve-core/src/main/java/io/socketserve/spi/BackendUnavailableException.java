@@ -5,6 +5,7 @@ package io.socketserve.spi;
  * unavailable}; open streams stay open.
  */
 public class BackendUnavailableException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
 
     public BackendUnavailableException(String message, Throwable cause) {
         super(message, cause);

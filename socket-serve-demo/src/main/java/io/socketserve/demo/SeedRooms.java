@@ -244,7 +244,7 @@ public final class SeedRooms {
             Map<String, Object> meta = new LinkedHashMap<>();
             JsonNode options = data.get("options");
             if (options != null && options.isObject()) {
-                options.fields().forEachRemaining(e -> meta.put(e.getKey(), e.getValue()));
+                options.properties().forEach(e -> meta.put(e.getKey(), e.getValue()));
             }
             meta.put("creator", socket.id());
             meta.put("createdAt", now());

@@ -136,6 +136,8 @@ public final class StreamSubscription implements LogSubscription {
         }
     }
 
+    // Lettuce's xread takes StreamOffset<K>... (not @SafeVarargs): one offset, never stored.
+    @SuppressWarnings("unchecked")
     private @Nullable List<StreamMessage<byte[], byte[]>> read() throws Exception {
         StatefulRedisConnection<byte[], byte[]> c = connection;
         if (c == null) {
