@@ -13,9 +13,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs the JavaScript suites of {@code socket-serve-client-js} — our client, and the ORIGINAL npm
- * client {@code socket-serve@0.6.0} — with Node.js against the real demo server on a free port.
- * Installs the pinned npm packages first if they are missing (fresh machine).
+ * Runs the JavaScript suites of {@code socket-serve-client-js} — our client, the ORIGINAL npm
+ * client {@code socket-serve@0.6.0}, and our client as the npm package {@code @socketserve/client}
+ * ({@code npm pack}, installed offline into a fresh {@code npm init -y} project, used through {@code
+ * require}, {@code import} and the classic-script build) — with Node.js against the real demo server
+ * on a free port. Installs the pinned npm packages first if they are missing (fresh machine).
  */
 class JsClientIT {
 
@@ -54,6 +56,13 @@ class JsClientIT {
         Result r = nodeTest("test/client.test.js");
         assertThat(r.exit()).as("node --test output:%n%s", r.output()).isZero();
         assertThat(r.output()).contains("# fail 0").doesNotContain("# pass 0");
+    }
+
+    @Test
+    void npmPackageInstallsIntoAFreshProjectAndConnects() throws Exception {
+        Result r = nodeTest("test/package.test.js");
+        assertThat(r.exit()).as("node --test output:%n%s", r.output()).isZero();
+        assertThat(r.output()).contains("# fail 0").contains("# skipped 0").doesNotContain("# pass 0");
     }
 
     private static Result nodeTest(String file) throws Exception {
