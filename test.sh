@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine of this project's kind (Debian, JDK 17 + Temurin 25,
 # Maven, Node.js 20, redis-server). Installs what the browser tests need (Debian's chromium) if it
-# is missing, then runs `mvn -B verify` on JDK 17 and again on Temurin 25 when it is present.
+# is missing, checks the README's demo command on a fresh clone (scripts/check-demo-command.sh), then
+# runs `mvn -B -Prelease verify` on JDK 17 and `mvn -B verify` again on Temurin 25 when it is present.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,8 +13,12 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium > /dev/null
 fi
 
-echo "== mvn -B verify on $(java -version 2>&1 | head -1)"
-mvn -B verify
+# The README's demo command, exactly as written, on a fresh clone and local repository.
+scripts/check-demo-command.sh
+
+# -Prelease: the sources and javadoc jars build too (javadoc without errors on the public API).
+echo "== mvn -B -Prelease verify on $(java -version 2>&1 | head -1)"
+mvn -B -Prelease verify
 
 JDK25=/usr/lib/jvm/temurin-25-jdk-amd64
 if [ -x "$JDK25/bin/java" ]; then

@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
  * endpoint at {@code /socket}, the client at {@code /socket-serve.js}.
  *
  * <pre>
- * mvn -q -pl socket-serve-demo -am exec:java                       # in-memory, port 8080
- * mvn -q -pl socket-serve-demo -am exec:java -Dexec.args="--port 9000"
+ * mvn -q -pl socket-serve-demo -am test-compile exec:java          # in-memory, port 8080
+ * mvn -q -pl socket-serve-demo -am test-compile exec:java -Dexec.args="--port 9000"
  * </pre>
  */
 @Command(
