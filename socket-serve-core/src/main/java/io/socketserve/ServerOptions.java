@@ -92,6 +92,7 @@ public final class ServerOptions {
     private final int maxStreamBufferBytes;
     private final Duration longPollMaxWait;
     private final @Nullable ExecutorService handlerExecutor;
+    private final com.fasterxml.jackson.databind.@Nullable ObjectMapper jsonMapper;
     private final int maxConcurrentHandlers;
     private final Duration backendTimeout;
     private final boolean rejectUnknownEvents;
@@ -122,6 +123,7 @@ public final class ServerOptions {
         this.maxStreamBufferBytes = b.maxStreamBufferBytes;
         this.longPollMaxWait = b.longPollMaxWait;
         this.handlerExecutor = b.handlerExecutor;
+        this.jsonMapper = b.jsonMapper;
         this.maxConcurrentHandlers = b.maxConcurrentHandlers;
         this.backendTimeout = b.backendTimeout;
         this.rejectUnknownEvents = b.rejectUnknownEvents;
@@ -164,6 +166,7 @@ public final class ServerOptions {
         b.maxStreamBufferBytes = maxStreamBufferBytes;
         b.longPollMaxWait = longPollMaxWait;
         b.handlerExecutor = handlerExecutor;
+        b.jsonMapper = jsonMapper;
         b.maxConcurrentHandlers = maxConcurrentHandlers;
         b.backendTimeout = backendTimeout;
         b.rejectUnknownEvents = rejectUnknownEvents;
@@ -288,6 +291,17 @@ public final class ServerOptions {
         return handlerExecutor;
     }
 
+    /**
+     * The application's Jackson mapper payloads are bound and written with, or {@code null} (default)
+     * for a plain one with the modules found on the class path. See {@link
+     * Builder#jsonMapper(com.fasterxml.jackson.databind.ObjectMapper)}.
+     *
+     * @since 0.2
+     */
+    public com.fasterxml.jackson.databind.@Nullable ObjectMapper jsonMapper() {
+        return jsonMapper;
+    }
+
     /** Handler invocations in flight; default {@link #DEFAULT_MAX_CONCURRENT_HANDLERS}. Over it: 503. */
     public int maxConcurrentHandlers() {
         return maxConcurrentHandlers;
@@ -369,6 +383,7 @@ public final class ServerOptions {
         private int maxStreamBufferBytes = DEFAULT_MAX_STREAM_BUFFER_BYTES;
         private Duration longPollMaxWait = DEFAULT_LONG_POLL_MAX_WAIT;
         private @Nullable ExecutorService handlerExecutor;
+        private com.fasterxml.jackson.databind.@Nullable ObjectMapper jsonMapper;
         private int maxConcurrentHandlers = DEFAULT_MAX_CONCURRENT_HANDLERS;
         private Duration backendTimeout = DEFAULT_BACKEND_TIMEOUT;
         private boolean rejectUnknownEvents;
@@ -516,6 +531,20 @@ public final class ServerOptions {
         /** Runs handlers on this executor; the server does not shut it down. */
         public Builder handlerExecutor(@Nullable ExecutorService executor) {
             this.handlerExecutor = executor;
+            return this;
+        }
+
+        /**
+         * Binds and writes payloads with the configuration and modules of {@code mapper} (a Spring
+         * application's own mapper, say). The server works on a {@linkplain
+         * com.fasterxml.jackson.databind.ObjectMapper#copy() copy}, to which it adds what the
+         * protocol needs — the nesting limit {@link #maxJsonDepth(int)}, duplicate-key rejection, the
+         * binary-payload module — so the application's mapper is never changed.
+         *
+         * @since 0.2
+         */
+        public Builder jsonMapper(com.fasterxml.jackson.databind.@Nullable ObjectMapper mapper) {
+            this.jsonMapper = mapper;
             return this;
         }
 

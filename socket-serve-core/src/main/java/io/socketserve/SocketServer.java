@@ -1,8 +1,6 @@
 package io.socketserve;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.socketserve.internal.Engine;
-import io.socketserve.transport.SocketEndpoint;
+import io.socketserve.internal.DefaultSocketServer;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -11,7 +9,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The socket server: register handlers, emit to rooms, query membership. It speaks no HTTP itself: a
  * transport ({@code EmbeddedServer} from {@code socket-serve-netty}) feeds it requests through
- * {@link #endpoint()}.
+ * {@code SocketEndpoint.of(server)}; payloads are (de)serialised with Jackson ({@link
+ * ServerOptions.Builder#jsonMapper} to bring your own mapper).
  *
  * <pre>{@code
  * SocketServer server = SocketServer.create(ServerOptions.builder().maxRoomsPerSocket(10).build());
@@ -42,7 +41,7 @@ public interface SocketServer extends Namespace, AutoCloseable {
 
     /** A started server. */
     static SocketServer create(ServerOptions options) {
-        return Engine.start(options);
+        return DefaultSocketServer.start(options);
     }
 
     /**
@@ -141,12 +140,6 @@ public interface SocketServer extends Namespace, AutoCloseable {
 
     /** The options the server was built with. */
     ServerOptions options();
-
-    /** The JSON mapper used for payloads (configure modules on it before serving). */
-    ObjectMapper mapper();
-
-    /** The protocol endpoint transports call. Not for applications. */
-    SocketEndpoint endpoint();
 
     /** Stops timers and threads and closes the backend. Idempotent. */
     @Override

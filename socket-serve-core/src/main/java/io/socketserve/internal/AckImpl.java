@@ -12,7 +12,9 @@ import org.jspecify.annotations.Nullable;
  */
 final class AckImpl implements Ack {
 
-    private final Engine engine;
+    private final Publisher publisher;
+    private final Json json;
+    private final @Nullable InvocationContext context;
     private final SessionRecord session;
     private final @Nullable String messageId;
     private final boolean inResponse;
@@ -20,8 +22,16 @@ final class AckImpl implements Ack {
     private boolean sent;
     private byte @Nullable [] responseData;
 
-    AckImpl(Engine engine, SessionRecord session, @Nullable String messageId, boolean inResponse) {
-        this.engine = engine;
+    AckImpl(
+            Publisher publisher,
+            Json json,
+            SessionRecord session,
+            @Nullable String messageId,
+            boolean inResponse,
+            @Nullable InvocationContext context) {
+        this.publisher = publisher;
+        this.json = json;
+        this.context = context;
         this.session = session;
         this.messageId = messageId;
         this.inResponse = inResponse;
@@ -34,7 +44,7 @@ final class AckImpl implements Ack {
 
     @Override
     public void send(@Nullable Object response) {
-        byte[] data = engine.json.write(response);
+        byte[] data = json.write(response);
         deliver(data, false);
     }
 
@@ -75,7 +85,7 @@ final class AckImpl implements Ack {
             frame = !(handlerRunning && inResponse && !error);
         }
         if (frame) {
-            engine.publishAck(session.id(), session.namespace(), id, data, error);
+            publisher.publishAck(session.id(), session.namespace(), id, data, error, context);
         }
     }
 

@@ -95,8 +95,4 @@ final class AckRegistry {
         });
         return out[0];
     }
-
-    int pendingCount() {
-        return bySession.values().stream().mapToInt(Map::size).sum();
-    }
 }

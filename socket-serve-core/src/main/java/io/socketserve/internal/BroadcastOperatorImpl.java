@@ -13,46 +13,63 @@ import org.jspecify.annotations.Nullable;
 /** An immutable selection: rooms (none = everybody), excluded rooms, excluded sockets. */
 final class BroadcastOperatorImpl implements BroadcastOperator {
 
-    private final Engine engine;
+    private final SocketServices services;
     private final String namespace;
     private final List<String> rooms; // room keys
     private final List<String> exceptRooms; // room keys
     private final List<String> exceptSessions;
     private final @Nullable String from;
+    private final @Nullable InvocationContext context;
 
     private BroadcastOperatorImpl(
-            Engine engine,
+            SocketServices services,
             String namespace,
             List<String> rooms,
             List<String> exceptRooms,
             List<String> exceptSessions,
-            @Nullable String from) {
-        this.engine = engine;
+            @Nullable String from,
+            @Nullable InvocationContext context) {
+        this.services = services;
         this.namespace = namespace;
         this.rooms = rooms;
         this.exceptRooms = exceptRooms;
         this.exceptSessions = exceptSessions;
         this.from = from;
+        this.context = context;
     }
 
-    static BroadcastOperatorImpl server(Engine engine, String namespace) {
-        return new BroadcastOperatorImpl(engine, namespace, List.of(), List.of(), List.of(), null);
+    static BroadcastOperatorImpl server(SocketServices services, String namespace) {
+        return new BroadcastOperatorImpl(services, namespace, List.of(), List.of(), List.of(), null, null);
     }
 
-    static BroadcastOperatorImpl fromSocket(Engine engine, String namespace, String socketId) {
-        return new BroadcastOperatorImpl(engine, namespace, List.of(), List.of(), List.of(socketId), socketId);
+    static BroadcastOperatorImpl fromSocket(
+            SocketServices services, String namespace, String socketId, @Nullable InvocationContext context) {
+        return new BroadcastOperatorImpl(
+                services, namespace, List.of(), List.of(), List.of(socketId), socketId, context);
     }
 
     @Override
     public BroadcastOperator to(String... more) {
         return new BroadcastOperatorImpl(
-                engine, namespace, union(rooms, engine.roomKeys(namespace, more)), exceptRooms, exceptSessions, from);
+                services,
+                namespace,
+                union(rooms, services.roomKeys.keys(namespace, more)),
+                exceptRooms,
+                exceptSessions,
+                from,
+                context);
     }
 
     @Override
     public BroadcastOperator except(String... more) {
         return new BroadcastOperatorImpl(
-                engine, namespace, rooms, union(exceptRooms, engine.roomKeys(namespace, more)), exceptSessions, from);
+                services,
+                namespace,
+                rooms,
+                union(exceptRooms, services.roomKeys.keys(namespace, more)),
+                exceptSessions,
+                from,
+                context);
     }
 
     private static List<String> union(List<String> a, List<String> b) {
@@ -73,7 +90,10 @@ final class BroadcastOperatorImpl implements BroadcastOperator {
 
     private CompletionStage<Void> send(String event, @Nullable Object data, boolean isVolatile) {
         LogEntry.TargetType type = rooms.isEmpty() ? LogEntry.TargetType.ALL : LogEntry.TargetType.ROOMS;
-        return engine.publish(namespace, type, rooms, exceptRooms, exceptSessions, isVolatile, event, data, from, null);
+        return services.publisher.publish(
+                new OutboundMessage(
+                        namespace, type, rooms, exceptRooms, exceptSessions, isVolatile, event, data, from, null),
+                context);
     }
 
     @Override
@@ -84,10 +104,10 @@ final class BroadcastOperatorImpl implements BroadcastOperator {
         }
         Set<String> ids = new HashSet<>();
         for (String room : rooms) {
-            ids.addAll(engine.await(engine.backend.roomMembers(room)));
+            ids.addAll(services.blocking.get(services.backend.roomMembers(room)));
         }
         for (String room : exceptRooms) {
-            ids.removeAll(engine.await(engine.backend.roomMembers(room)));
+            ids.removeAll(services.blocking.get(services.backend.roomMembers(room)));
         }
         exceptSessions.forEach(ids::remove);
         return ids;
@@ -98,7 +118,7 @@ final class BroadcastOperatorImpl implements BroadcastOperator {
         for (String id : socketIds()) {
             for (String room : more) {
                 try {
-                    engine.join(id, namespace, room);
+                    services.blocking.get(services.membership.join(id, namespace, room));
                 } catch (io.socketserve.SocketServeException e) {
                     if (!"disconnected".equals(e.code())) {
                         throw e;
@@ -113,7 +133,7 @@ final class BroadcastOperatorImpl implements BroadcastOperator {
         for (String id : socketIds()) {
             for (String room : more) {
                 try {
-                    engine.leave(id, namespace, room);
+                    services.blocking.get(services.membership.leave(id, namespace, room));
                 } catch (io.socketserve.SocketServeException e) {
                     if (!"disconnected".equals(e.code())) {
                         throw e;
@@ -127,10 +147,10 @@ final class BroadcastOperatorImpl implements BroadcastOperator {
     public void disconnectSockets() {
         List<CompletionStage<Boolean>> ends = new ArrayList<>();
         for (String id : socketIds()) {
-            ends.add(engine.end(id, DisconnectReason.SERVER_DISCONNECT));
+            ends.add(services.sessions.end(id, DisconnectReason.SERVER_DISCONNECT));
         }
         for (CompletionStage<Boolean> e : ends) {
-            engine.await(e);
+            services.blocking.get(e);
         }
     }
 }

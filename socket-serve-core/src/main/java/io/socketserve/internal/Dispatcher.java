@@ -769,11 +769,6 @@ final class Dispatcher implements LogListener {
         });
     }
 
-    /** Number of attached sessions (dispatcher thread only; for tests via {@link #attachedIds()}). */
-    int attachedCount() {
-        return attached.size();
-    }
-
     /** Closes every local stream (shutdown), writing {@code last} first when given. */
     void closeAll(@Nullable Frame last) {
         post(() -> {

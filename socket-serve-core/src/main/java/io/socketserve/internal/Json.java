@@ -23,6 +23,23 @@ final class Json {
     private final ObjectMapper mapper;
 
     Json(int maxDepth) {
+        this(maxDepth, null);
+    }
+
+    /** With {@code base}: a copy of the application's mapper, constrained like the default one. */
+    Json(int maxDepth, @Nullable ObjectMapper base) {
+        if (base != null) {
+            ObjectMapper copy = base.copy();
+            copy.getFactory()
+                    .setStreamReadConstraints(StreamReadConstraints.builder()
+                            .maxNestingDepth(maxDepth)
+                            .build());
+            copy.enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            copy.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            copy.registerModule(new BinaryModule());
+            this.mapper = copy;
+            return;
+        }
         JsonFactory factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(maxDepth)

@@ -25,13 +25,13 @@ import org.jspecify.annotations.Nullable;
  */
 final class NamespaceImpl implements Namespace {
 
-    private final Engine engine;
+    private final SocketServices services;
     private final String name;
     final Handlers handlers;
     final @Nullable Predicate<String> matcher;
 
-    NamespaceImpl(Engine engine, String name, Handlers handlers, @Nullable Predicate<String> matcher) {
-        this.engine = engine;
+    NamespaceImpl(SocketServices services, String name, Handlers handlers, @Nullable Predicate<String> matcher) {
+        this.services = services;
         this.name = name;
         this.handlers = handlers;
         this.matcher = matcher;
@@ -58,7 +58,7 @@ final class NamespaceImpl implements Namespace {
 
     private <T> T bind(String event, JsonNode data, Class<T> type) {
         try {
-            T value = engine.json.mapper().treeToValue(data, type);
+            T value = services.json.mapper().treeToValue(data, type);
             if (value == null) {
                 throw new SocketServeException(
                         "invalid_payload",
@@ -124,43 +124,43 @@ final class NamespaceImpl implements Namespace {
     @Override
     public BroadcastOperator to(String... rooms) {
         requireConcrete();
-        return BroadcastOperatorImpl.server(engine, name).to(rooms);
+        return BroadcastOperatorImpl.server(services, name).to(rooms);
     }
 
     @Override
     public BroadcastOperator except(String... rooms) {
         requireConcrete();
-        return BroadcastOperatorImpl.server(engine, name).except(rooms);
+        return BroadcastOperatorImpl.server(services, name).except(rooms);
     }
 
     @Override
     public CompletionStage<Void> emit(String event, @Nullable Object data) {
         requireConcrete();
-        return BroadcastOperatorImpl.server(engine, name).emit(event, data);
+        return BroadcastOperatorImpl.server(services, name).emit(event, data);
     }
 
     @Override
     public Set<String> roomMembers(String room) {
         requireConcrete();
-        return new HashSet<>(engine.await(engine.backend.roomMembers(engine.roomKey(name, room))));
+        return new HashSet<>(services.blocking.get(services.backend.roomMembers(services.roomKeys.key(name, room))));
     }
 
     @Override
     public long roomSize(String room) {
         requireConcrete();
-        return engine.await(engine.backend.roomSize(engine.roomKey(name, room)));
+        return services.blocking.get(services.backend.roomSize(services.roomKeys.key(name, room)));
     }
 
     @Override
     public java.util.List<io.socketserve.PresenceEntry> presence(String room) {
         requireConcrete();
-        return engine.presence.members(engine.roomKey(name, room));
+        return services.presence.members(services.roomKeys.key(name, room));
     }
 
     @Override
     public long presenceCount(String room) {
         requireConcrete();
-        return engine.presence.count(engine.roomKey(name, room));
+        return services.presence.count(services.roomKeys.key(name, room));
     }
 
     @Override

@@ -19,7 +19,9 @@ import org.jspecify.annotations.Nullable;
  */
 final class PollTarget implements Dispatcher.Target {
 
-    private final Engine engine;
+    private final Dispatcher dispatcher;
+    private final java.util.concurrent.ScheduledExecutorService timer;
+    private final io.socketserve.spi.Backend backend;
     private final SessionRecord session;
     private final long waitMillis;
     private final List<Frame> frames = new ArrayList<>();
@@ -28,8 +30,15 @@ final class PollTarget implements Dispatcher.Target {
     private boolean installed;
     private @Nullable ScheduledFuture<?> timeout;
 
-    PollTarget(Engine engine, SessionRecord session, long waitMillis) {
-        this.engine = engine;
+    PollTarget(
+            Dispatcher dispatcher,
+            java.util.concurrent.ScheduledExecutorService timer,
+            io.socketserve.spi.Backend backend,
+            SessionRecord session,
+            long waitMillis) {
+        this.dispatcher = dispatcher;
+        this.timer = timer;
+        this.backend = backend;
         this.session = session;
         this.waitMillis = waitMillis;
     }
@@ -53,7 +62,7 @@ final class PollTarget implements Dispatcher.Target {
         }
         frames.add(frame);
         if (installed && frames.size() == 1) {
-            engine.dispatcher.afterCurrentBatch(this::finish);
+            dispatcher.afterCurrentBatch(this::finish);
         }
         return true;
     }
@@ -81,12 +90,12 @@ final class PollTarget implements Dispatcher.Target {
         if (!done && last != null) {
             frames.add(last);
         }
-        finish(engine.dispatcher.processedPosition());
+        finish(dispatcher.processedPosition());
     }
 
     @Override
     public void replaced() {
-        finish(engine.dispatcher.processedPosition());
+        finish(dispatcher.processedPosition());
     }
 
     @Override
@@ -96,8 +105,8 @@ final class PollTarget implements Dispatcher.Target {
             return false;
         }
         installed = true;
-        timeout = engine.timer.schedule(
-                () -> engine.dispatcher.execute(() -> finish(engine.dispatcher.processedPosition())),
+        timeout = timer.schedule(
+                () -> dispatcher.execute(() -> finish(dispatcher.processedPosition())),
                 waitMillis,
                 TimeUnit.MILLISECONDS);
         return true;
@@ -112,7 +121,7 @@ final class PollTarget implements Dispatcher.Target {
             timeout.cancel(false);
         }
         if (installed) {
-            engine.dispatcher.detach(session.id(), this);
+            dispatcher.detach(session.id(), this);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(64 + frames.size() * 128);
         out.writeBytes("{\"messages\":[".getBytes(StandardCharsets.US_ASCII));
@@ -120,11 +129,15 @@ final class PollTarget implements Dispatcher.Target {
             if (i > 0) {
                 out.write(',');
             }
-            out.writeBytes(frames.get(i).json());
+            try {
+                frames.get(i).writeJson(out);
+            } catch (java.io.IOException impossible) { // a ByteArrayOutputStream does not fail
+                throw new java.io.UncheckedIOException(impossible);
+            }
         }
         out.writeBytes(("],\"position\":" + position + "}").getBytes(StandardCharsets.US_ASCII));
         TransportResponse body = TransportResponse.json(200, out.toByteArray());
         // The cursor moves before the answer leaves, so the next cursor-based poll starts after it.
-        engine.backend.setCursor(session.id(), position).whenComplete((v, e) -> response.complete(body));
+        backend.setCursor(session.id(), position).whenComplete((v, e) -> response.complete(body));
     }
 }

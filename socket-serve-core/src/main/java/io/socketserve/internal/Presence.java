@@ -45,21 +45,46 @@ final class Presence {
     private static final int MAX_ATTEMPTS = 5;
     private static final int SWEEP_BATCH = 256;
 
-    private final Engine engine;
+    private final io.socketserve.ServerOptions options;
+    private final io.socketserve.spi.Backend backend;
+    private final Json json;
+    private final Blocking blocking;
+    private final RoomKeys roomKeys;
+    private final java.util.concurrent.ScheduledExecutorService timer;
+    private final java.util.concurrent.Executor executor;
+    private final Dispatcher dispatcher;
+    private final BackendHealth health;
     private final long heartbeatMillis;
     private final long liveMillis;
     private final List<UserOfflineListener> offlineListeners = new CopyOnWriteArrayList<>();
 
-    Presence(Engine engine) {
-        this.engine = engine;
-        this.heartbeatMillis = engine.options.presenceHeartbeat().toMillis();
+    Presence(
+            io.socketserve.ServerOptions options,
+            io.socketserve.spi.Backend backend,
+            Json json,
+            Blocking blocking,
+            RoomKeys roomKeys,
+            java.util.concurrent.ScheduledExecutorService timer,
+            java.util.concurrent.Executor executor,
+            Dispatcher dispatcher,
+            BackendHealth health) {
+        this.options = options;
+        this.backend = backend;
+        this.json = json;
+        this.blocking = blocking;
+        this.roomKeys = roomKeys;
+        this.timer = timer;
+        this.executor = executor;
+        this.dispatcher = dispatcher;
+        this.health = health;
+        this.heartbeatMillis = options.presenceHeartbeat().toMillis();
         this.liveMillis = heartbeatMillis * 3 / 2;
     }
 
     void start() {
-        engine.timer.scheduleWithFixedDelay(this::heartbeat, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::heartbeat, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
         long sweep = Math.max(25, heartbeatMillis / 4);
-        engine.timer.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
     }
 
     void onUserOffline(UserOfflineListener listener) {
@@ -75,18 +100,18 @@ final class Presence {
     /** Blocking; the socket has joined the room already. */
     void track(String sessionId, String namespace, String room, String userId, @Nullable Object state) {
         validateUser(userId);
-        String key = engine.roomKey(namespace, room);
+        String key = roomKeys.key(namespace, room);
         String stateJson = stateJson(state);
         byte[] join = entry(key, "join", userId, stateJson);
         byte[] update = entry(key, "update", userId, stateJson);
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            PresenceResult r = engine.await(
-                    engine.backend.presenceEnter(sessionId, key, userId, stateJson, deadline(), join, update));
+            PresenceResult r =
+                    blocking.get(backend.presenceEnter(sessionId, key, userId, stateJson, deadline(), join, update));
             switch (r.status()) {
-                case LAPSED -> engine.await(revive(sessionId, 0));
+                case LAPSED -> blocking.get(revive(sessionId, 0));
                 case USER_MISMATCH -> throw new SocketServeException(
                         "presence_user_mismatch", "this socket is already tracked as another user", 409);
-                case NO_SESSION -> throw Engine.disconnected();
+                case NO_SESSION -> throw Blocking.disconnected();
                 default -> {
                     return;
                 }
@@ -97,29 +122,28 @@ final class Presence {
 
     /** Blocking. */
     void update(String sessionId, String namespace, String room, @Nullable Object state) {
-        String key = engine.roomKey(namespace, room);
+        String key = roomKeys.key(namespace, room);
         String stateJson = stateJson(state);
-        SessionPresence sp = engine.await(engine.backend.sessionPresence(sessionId));
+        SessionPresence sp = blocking.get(backend.sessionPresence(sessionId));
         if (sp == null || !sp.rooms().containsKey(key)) {
             throw notTracked(room);
         }
-        PresenceResult r = engine.await(
-                engine.backend.presenceUpdate(sessionId, key, stateJson, entry(key, "update", sp.user(), stateJson)));
+        PresenceResult r = blocking.get(
+                backend.presenceUpdate(sessionId, key, stateJson, entry(key, "update", sp.user(), stateJson)));
         switch (r.status()) {
             case NOT_TRACKED -> throw notTracked(room);
-            case NO_SESSION -> throw Engine.disconnected();
+            case NO_SESSION -> throw Blocking.disconnected();
             default -> {}
         }
     }
 
     /** Stops tracking the session in the room (room key); completes when done. */
     CompletionStage<Void> untrack(String sessionId, String key) {
-        return engine.backend.sessionPresence(sessionId).thenCompose(sp -> {
+        return backend.sessionPresence(sessionId).thenCompose(sp -> {
             if (sp == null || !sp.rooms().containsKey(key)) {
                 return CompletableFuture.completedFuture(null);
             }
-            return engine.backend
-                    .presenceLeave(
+            return backend.presenceLeave(
                             sessionId,
                             key,
                             entry(key, "leave", sp.user(), sp.rooms().get(key)))
@@ -128,7 +152,7 @@ final class Presence {
     }
 
     List<PresenceEntry> members(String key) {
-        List<PresenceMember> members = engine.await(engine.backend.presenceMembers(key));
+        List<PresenceMember> members = blocking.get(backend.presenceMembers(key));
         List<PresenceEntry> out = new ArrayList<>(members.size());
         for (PresenceMember m : members) {
             out.add(new PresenceEntry(m.user(), parse(m.state()), m.sessions()));
@@ -137,7 +161,7 @@ final class Presence {
     }
 
     long count(String key) {
-        return engine.await(engine.backend.presenceCount(key));
+        return blocking.get(backend.presenceCount(key));
     }
 
     // ----------------------------------------------------------------------------------- liveness
@@ -148,7 +172,7 @@ final class Presence {
     }
 
     private void heartbeat() {
-        engine.dispatcher
+        dispatcher
                 .attachedIds()
                 .thenAccept(ids -> {
                     if (!ids.isEmpty()) {
@@ -159,8 +183,7 @@ final class Presence {
     }
 
     private void refresh(Collection<String> ids) {
-        engine.backend
-                .presenceRefresh(ids, deadline())
+        backend.presenceRefresh(ids, deadline())
                 .thenAccept(lapsed -> lapsed.forEach(id -> revive(id, 0)))
                 .exceptionally(e -> {
                     log.debug("presence refresh failed: {}", e.toString());
@@ -170,14 +193,13 @@ final class Presence {
 
     /** Re-enters a session whose liveness lapsed into every room it is tracked in. */
     private CompletionStage<Void> revive(String sessionId, int attempt) {
-        return engine.backend.sessionPresence(sessionId).thenCompose(sp -> {
+        return backend.sessionPresence(sessionId).thenCompose(sp -> {
             if (sp == null || sp.live()) {
                 return CompletableFuture.completedFuture(null);
             }
             Map<String, byte[]> joins = new HashMap<>();
             sp.rooms().forEach((key, state) -> joins.put(key, entry(key, "join", sp.user(), state)));
-            return engine.backend
-                    .presenceRevive(sessionId, joins, deadline())
+            return backend.presenceRevive(sessionId, joins, deadline())
                     .thenCompose(r -> r.status() == PresenceResult.Status.RETRY && attempt < MAX_ATTEMPTS
                             ? revive(sessionId, attempt + 1)
                             : CompletableFuture.completedFuture(null));
@@ -196,18 +218,17 @@ final class Presence {
     }
 
     private CompletionStage<Void> drop(String sessionId, int attempt) {
-        return engine.backend.sessionPresence(sessionId).thenCompose(sp -> {
+        return backend.sessionPresence(sessionId).thenCompose(sp -> {
             if (sp == null) {
                 return CompletableFuture.completedFuture(null);
             }
             Map<String, byte[]> leaves = new HashMap<>();
             sp.rooms().forEach((key, state) -> leaves.put(key, entry(key, "leave", sp.user(), state)));
-            return engine.backend
-                    .presenceDrop(
+            return backend.presenceDrop(
                             sessionId,
                             leaves,
                             System.currentTimeMillis(),
-                            engine.options.presenceOfflineGrace().toMillis())
+                            options.presenceOfflineGrace().toMillis())
                     .thenCompose(r -> r.status() == PresenceResult.Status.RETRY && attempt < MAX_ATTEMPTS
                             ? drop(sessionId, attempt + 1)
                             : CompletableFuture.completedFuture(null));
@@ -215,14 +236,13 @@ final class Presence {
     }
 
     private void sweep() {
-        if (engine.sweepSuspended()) {
+        if (health.sweepsSuspended()) {
             return; // after backend trouble, give heartbeats a chance to confirm sessions first
         }
         long now = System.currentTimeMillis();
-        engine.backend
-                .presenceLapsed(now, SWEEP_BATCH)
+        backend.presenceLapsed(now, SWEEP_BATCH)
                 .thenAccept(ids -> ids.forEach(this::drop))
-                .thenCompose(v -> engine.backend.presenceOfflineDue(System.currentTimeMillis(), SWEEP_BATCH))
+                .thenCompose(v -> backend.presenceOfflineDue(System.currentTimeMillis(), SWEEP_BATCH))
                 .thenAccept(users -> users.forEach(this::fireOffline))
                 .exceptionally(e -> {
                     log.debug("presence sweep failed: {}", e.toString());
@@ -234,7 +254,7 @@ final class Presence {
         if (offlineListeners.isEmpty()) {
             return;
         }
-        engine.handlerExecutor.execute(() -> {
+        executor.execute(() -> {
             for (UserOfflineListener l : offlineListeners) {
                 try {
                     l.onUserOffline(userId);
@@ -261,12 +281,11 @@ final class Presence {
     }
 
     private String stateJson(@Nullable Object state) {
-        byte[] bytes = engine.json.write(state);
-        if (bytes.length > engine.options.maxPresenceStateBytes()) {
+        byte[] bytes = json.write(state);
+        if (bytes.length > options.maxPresenceStateBytes()) {
             throw new SocketServeException(
                     "presence_state_too_large",
-                    "presence state is " + bytes.length + " bytes; the limit is "
-                            + engine.options.maxPresenceStateBytes(),
+                    "presence state is " + bytes.length + " bytes; the limit is " + options.maxPresenceStateBytes(),
                     413);
         }
         return new String(bytes, StandardCharsets.UTF_8);
@@ -274,7 +293,7 @@ final class Presence {
 
     private JsonNode parse(String stateJson) {
         try {
-            return engine.json.mapper().readTree(stateJson);
+            return json.mapper().readTree(stateJson);
         } catch (IOException e) {
             return com.fasterxml.jackson.databind.node.NullNode.getInstance();
         }
@@ -286,9 +305,9 @@ final class Presence {
 
     /** A {@code presence} event to the room's members, as a log entry. */
     private static byte[] entry(String key, String type, String userId, String stateJson) {
-        String namespace = Engine.namespaceOf(key);
+        String namespace = RoomKeys.namespaceOf(key);
         long now = System.currentTimeMillis();
-        String payload = "{\"type\":\"" + type + "\",\"room\":" + JsonStrings.quote(Engine.roomName(namespace, key))
+        String payload = "{\"type\":\"" + type + "\",\"room\":" + JsonStrings.quote(RoomKeys.roomName(namespace, key))
                 + ",\"user\":" + JsonStrings.quote(userId) + ",\"state\":" + stateJson + "}";
         byte[] frame = Frames.message(EVENT, payload.getBytes(StandardCharsets.UTF_8), now, null, null);
         return EntryCodec.encode(new LogEntry.Message(

@@ -32,7 +32,7 @@ final class RateLimits {
             return CompletableFuture.completedFuture(local.tryAcquire(key, ratePerSecond, burst, now));
         }
         return backend.tryAcquire(key, ratePerSecond, burst, now).exceptionallyCompose(e -> {
-            if (Engine.unwrap(e) instanceof UnsupportedOperationException) {
+            if (Blocking.unwrap(e) instanceof UnsupportedOperationException) {
                 if (shared) {
                     shared = false;
                     log.info("the backend has no shared rate limiting; limits apply per instance");

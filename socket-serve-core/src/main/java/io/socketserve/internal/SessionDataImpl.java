@@ -14,38 +14,47 @@ final class SessionDataImpl implements SessionData {
 
     private static final int MAX_CAS_ATTEMPTS = 100;
 
-    private final Engine engine;
+    private final io.socketserve.spi.Backend backend;
+    private final Json json;
+    private final Blocking blocking;
     private final String sessionId;
     private final @Nullable Map<String, String> snapshot; // read-only view of an ended session
 
-    SessionDataImpl(Engine engine, String sessionId, @Nullable Map<String, String> snapshot) {
-        this.engine = engine;
+    SessionDataImpl(
+            io.socketserve.spi.Backend backend,
+            Json json,
+            Blocking blocking,
+            String sessionId,
+            @Nullable Map<String, String> snapshot) {
+        this.backend = backend;
+        this.json = json;
+        this.blocking = blocking;
         this.sessionId = sessionId;
         this.snapshot = snapshot;
     }
 
     private @Nullable String raw(String key) {
         Objects.requireNonNull(key, "key == null");
-        return snapshot != null ? snapshot.get(key) : engine.await(engine.backend.getData(sessionId, key));
+        return snapshot != null ? snapshot.get(key) : blocking.get(backend.getData(sessionId, key));
     }
 
     @Override
     public @Nullable JsonNode get(String key) {
-        return engine.json.readTree(raw(key));
+        return json.readTree(raw(key));
     }
 
     @Override
     public <T> @Nullable T get(String key, Class<T> type) {
-        return engine.json.read(raw(key), type);
+        return json.read(raw(key), type);
     }
 
     @Override
     public void set(String key, @Nullable Object value) {
         Objects.requireNonNull(key, "key == null");
         requireLive();
-        String text = value == null ? null : engine.json.writeString(value);
-        if (!engine.await(engine.backend.putData(sessionId, key, text))) {
-            throw Engine.disconnected();
+        String text = value == null ? null : json.writeString(value);
+        if (!blocking.get(backend.putData(sessionId, key, text))) {
+            throw Blocking.disconnected();
         }
     }
 
@@ -55,13 +64,13 @@ final class SessionDataImpl implements SessionData {
         requireLive();
         for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
             String current = raw(key);
-            T next = fn.apply(engine.json.read(current, type));
-            String text = next == null ? null : engine.json.writeString(next);
-            if (engine.await(engine.backend.compareAndSetData(sessionId, key, current, text))) {
+            T next = fn.apply(json.read(current, type));
+            String text = next == null ? null : json.writeString(next);
+            if (blocking.get(backend.compareAndSetData(sessionId, key, current, text))) {
                 return next;
             }
-            if (engine.await(engine.backend.findSession(sessionId)) == null) {
-                throw Engine.disconnected();
+            if (blocking.get(backend.findSession(sessionId)) == null) {
+                throw Blocking.disconnected();
             }
         }
         throw new SocketServeException("contention", "too much contention updating '" + key + "'", 503);
@@ -69,15 +78,15 @@ final class SessionDataImpl implements SessionData {
 
     @Override
     public Map<String, JsonNode> all() {
-        Map<String, String> rawAll = snapshot != null ? snapshot : engine.await(engine.backend.getAllData(sessionId));
+        Map<String, String> rawAll = snapshot != null ? snapshot : blocking.get(backend.getAllData(sessionId));
         Map<String, JsonNode> out = new LinkedHashMap<>();
-        rawAll.forEach((k, v) -> out.put(k, engine.json.readTree(v)));
+        rawAll.forEach((k, v) -> out.put(k, json.readTree(v)));
         return out;
     }
 
     private void requireLive() {
         if (snapshot != null) {
-            throw Engine.disconnected();
+            throw Blocking.disconnected();
         }
     }
 }

@@ -12,33 +12,37 @@ import org.jspecify.annotations.Nullable;
 final class SharedStoreImpl implements SharedStore {
 
     private static final int MAX_CAS_ATTEMPTS = 100;
-    private final Engine engine;
+    private final io.socketserve.spi.Backend backend;
+    private final Json json;
+    private final Blocking blocking;
 
-    SharedStoreImpl(Engine engine) {
-        this.engine = engine;
+    SharedStoreImpl(io.socketserve.spi.Backend backend, Json json, Blocking blocking) {
+        this.backend = backend;
+        this.json = json;
+        this.blocking = blocking;
     }
 
     @Override
     public @Nullable JsonNode get(String key) {
-        return engine.json.readTree(engine.await(engine.backend.kvGet(Objects.requireNonNull(key, "key == null"))));
+        return json.readTree(blocking.get(backend.kvGet(Objects.requireNonNull(key, "key == null"))));
     }
 
     @Override
     public <T> @Nullable T get(String key, Class<T> type) {
-        return engine.json.read(engine.await(engine.backend.kvGet(Objects.requireNonNull(key, "key == null"))), type);
+        return json.read(blocking.get(backend.kvGet(Objects.requireNonNull(key, "key == null"))), type);
     }
 
     @Override
     public void put(String key, @Nullable Object value, Duration ttl) {
         Objects.requireNonNull(key, "key == null");
-        engine.await(engine.backend.kvPut(key, value == null ? null : engine.json.writeString(value), ttl.toMillis()));
+        blocking.get(backend.kvPut(key, value == null ? null : json.writeString(value), ttl.toMillis()));
     }
 
     @Override
     public boolean putIfAbsent(String key, Object value, Duration ttl) {
         Objects.requireNonNull(key, "key == null");
         Objects.requireNonNull(value, "value == null");
-        return engine.await(engine.backend.kvCompareAndSet(key, null, engine.json.writeString(value), ttl.toMillis()));
+        return blocking.get(backend.kvCompareAndSet(key, null, json.writeString(value), ttl.toMillis()));
     }
 
     @Override
@@ -46,10 +50,10 @@ final class SharedStoreImpl implements SharedStore {
         Objects.requireNonNull(key, "key == null");
         Objects.requireNonNull(fn, "fn == null");
         for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-            String current = engine.await(engine.backend.kvGet(key));
-            T next = fn.apply(engine.json.read(current, type));
-            String text = next == null ? null : engine.json.writeString(next);
-            if (engine.await(engine.backend.kvCompareAndSet(key, current, text, ttl.toMillis()))) {
+            String current = blocking.get(backend.kvGet(key));
+            T next = fn.apply(json.read(current, type));
+            String text = next == null ? null : json.writeString(next);
+            if (blocking.get(backend.kvCompareAndSet(key, current, text, ttl.toMillis()))) {
                 return next;
             }
         }

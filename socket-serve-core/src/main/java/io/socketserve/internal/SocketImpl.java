@@ -9,7 +9,6 @@ import io.socketserve.spi.RemovedSession;
 import io.socketserve.spi.SessionRecord;
 import java.time.Duration;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -17,25 +16,35 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 
-/** A handle on a session; holds nothing that another instance could not rebuild. */
+/**
+ * A handle on a session; holds nothing that another instance could not rebuild. A socket handed to
+ * a handler is bound to that handler's {@link InvocationContext}, so its emits (and those of the
+ * operators it creates) are committed before the event's POST is answered.
+ */
 final class SocketImpl implements Socket {
 
-    private final Engine engine;
+    private final SocketServices services;
     private final SessionRecord record;
     private final @Nullable RemovedSession ended; // set in the disconnect handler
+    private final @Nullable InvocationContext context;
 
-    SocketImpl(Engine engine, SessionRecord record) {
-        this(engine, record, null);
+    SocketImpl(SocketServices services, SessionRecord record, @Nullable InvocationContext context) {
+        this(services, record, null, context);
     }
 
-    private SocketImpl(Engine engine, SessionRecord record, @Nullable RemovedSession ended) {
-        this.engine = engine;
+    private SocketImpl(
+            SocketServices services,
+            SessionRecord record,
+            @Nullable RemovedSession ended,
+            @Nullable InvocationContext context) {
+        this.services = services;
         this.record = record;
         this.ended = ended;
+        this.context = context;
     }
 
-    static SocketImpl ended(Engine engine, RemovedSession removed) {
-        return new SocketImpl(engine, removed.session(), removed);
+    static SocketImpl ended(SocketServices services, RemovedSession removed) {
+        return new SocketImpl(services, removed.session(), removed, null);
     }
 
     @Override
@@ -61,20 +70,10 @@ final class SocketImpl implements Socket {
     @Override
     public CompletionStage<Void> emit(String event, @Nullable Object data) {
         if (ended != null) {
-            engine.validateEvent(event);
+            services.publisher.validateEvent(event);
             return CompletableFuture.completedFuture(null);
         }
-        return engine.publish(
-                namespace(),
-                LogEntry.TargetType.SESSION,
-                List.of(id()),
-                List.of(),
-                List.of(),
-                false,
-                event,
-                data,
-                id(),
-                null);
+        return services.publisher.publish(OutboundMessage.toSession(namespace(), id(), event, data, null), context);
     }
 
     @Override
@@ -82,24 +81,15 @@ final class SocketImpl implements Socket {
         Objects.requireNonNull(timeout, "timeout == null");
         CompletableFuture<JsonNode> answer = new CompletableFuture<>();
         if (ended != null) {
-            answer.completeExceptionally(Engine.disconnected());
+            answer.completeExceptionally(Blocking.disconnected());
             return answer;
         }
-        String messageId = engine.acks.register(id(), event, timeout, answer);
-        engine.publish(
-                        namespace(),
-                        LogEntry.TargetType.SESSION,
-                        List.of(id()),
-                        List.of(),
-                        List.of(),
-                        false,
-                        event,
-                        data,
-                        id(),
-                        messageId)
+        String messageId = services.acks.register(id(), event, timeout, answer);
+        services.publisher
+                .publish(OutboundMessage.toSession(namespace(), id(), event, data, messageId), context)
                 .whenComplete((v, e) -> {
                     if (e != null) {
-                        engine.acks.fail(id(), messageId, Engine.unwrap(e));
+                        services.acks.fail(id(), messageId, Blocking.unwrap(e));
                     }
                 });
         return answer;
@@ -108,41 +98,41 @@ final class SocketImpl implements Socket {
     @Override
     public void join(String room) {
         if (ended != null) {
-            throw Engine.disconnected();
+            throw Blocking.disconnected();
         }
-        engine.roomKey(namespace(), room);
-        engine.checkJoin(this, room);
-        engine.join(id(), namespace(), room);
+        services.roomKeys.key(namespace(), room);
+        services.namespaces.checkJoin(this, room);
+        services.blocking.get(services.membership.join(id(), namespace(), room));
     }
 
     @Override
     public void leave(String room) {
         if (ended != null) {
-            engine.roomKey(namespace(), room);
+            services.roomKeys.key(namespace(), room);
             return; // already out of every room
         }
-        engine.leave(id(), namespace(), room);
+        services.blocking.get(services.membership.leave(id(), namespace(), room));
     }
 
     @Override
     public void track(String room, String userId, @Nullable Object state) {
         join(room);
-        engine.presence.track(id(), namespace(), room, userId, state);
+        services.presence.track(id(), namespace(), room, userId, state);
     }
 
     @Override
     public void updatePresence(String room, @Nullable Object state) {
         if (ended != null) {
-            throw Engine.disconnected();
+            throw Blocking.disconnected();
         }
-        engine.presence.update(id(), namespace(), room, state);
+        services.presence.update(id(), namespace(), room, state);
     }
 
     @Override
     public void untrack(String room) {
-        String key = engine.roomKey(namespace(), room);
+        String key = services.roomKeys.key(namespace(), room);
         if (ended == null) {
-            engine.await(engine.presence.untrack(id(), key));
+            services.blocking.get(services.presence.untrack(id(), key));
         }
     }
 
@@ -151,47 +141,41 @@ final class SocketImpl implements Socket {
         if (ended != null) {
             Set<String> out = new LinkedHashSet<>();
             for (String key : ended.rooms()) {
-                out.add(Engine.roomName(namespace(), key));
+                out.add(RoomKeys.roomName(namespace(), key));
             }
             return out;
         }
-        return engine.rooms(id(), namespace());
+        return services.blocking.get(services.membership.rooms(id(), namespace()));
     }
 
     @Override
     public CompletionStage<Void> broadcastToRoom(String room, String event, @Nullable Object data) {
-        return engine.publish(
-                namespace(),
-                LogEntry.TargetType.ROOMS,
-                List.of(engine.roomKey(namespace(), room)),
-                List.of(),
-                List.of(),
-                false,
-                event,
-                data,
-                id(),
-                null);
+        return services.publisher.publish(
+                OutboundMessage.toRoom(namespace(), services.roomKeys.key(namespace(), room), event, data, id()),
+                context);
     }
 
     @Override
     public BroadcastOperator to(String... rooms) {
-        return BroadcastOperatorImpl.fromSocket(engine, namespace(), id()).to(rooms);
+        return BroadcastOperatorImpl.fromSocket(services, namespace(), id(), context)
+                .to(rooms);
     }
 
     @Override
     public BroadcastOperator broadcast() {
-        return BroadcastOperatorImpl.fromSocket(engine, namespace(), id());
+        return BroadcastOperatorImpl.fromSocket(services, namespace(), id(), context);
     }
 
     @Override
     public SessionData data() {
-        return new SessionDataImpl(engine, id(), ended == null ? null : ended.data());
+        return new SessionDataImpl(
+                services.backend, services.json, services.blocking, id(), ended == null ? null : ended.data());
     }
 
     @Override
     public void disconnect() {
         if (ended == null) {
-            engine.await(engine.end(id(), DisconnectReason.SERVER_DISCONNECT));
+            services.blocking.get(services.sessions.end(id(), DisconnectReason.SERVER_DISCONNECT));
         }
     }
 

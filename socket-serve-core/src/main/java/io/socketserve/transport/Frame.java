@@ -1,12 +1,16 @@
 package io.socketserve.transport;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
  * One message on its way to clients, encoded once and shared by every recipient: the JSON object
- * (for polling answers) and the complete Server-Sent Events frame (for streams). Immutable; the
- * arrays must not be modified, and a transport may wrap them without copying (for example with
- * Netty's {@code Unpooled.wrappedBuffer}) for as many connections as it likes.
+ * (for polling answers) and the complete Server-Sent Events frame (for streams). Immutable: the
+ * bytes are handed out as read-only views (each call returns a fresh view positioned at the start;
+ * the bytes themselves are shared, never copied), so a transport can write the same frame to as
+ * many connections as it likes and no one can change it under the others.
  */
 public final class Frame {
 
@@ -59,13 +63,23 @@ public final class Frame {
         return position;
     }
 
-    /** The message as a JSON object (shared; do not modify). */
-    public byte[] json() {
-        return json;
+    /** The message as a JSON object: a read-only view of the shared bytes. */
+    public ByteBuffer json() {
+        return ByteBuffer.wrap(json).asReadOnlyBuffer();
     }
 
-    /** The complete SSE frame bytes (shared; do not modify). */
-    public byte[] sse() {
-        return sse;
+    /** The complete SSE frame: a read-only view of the shared bytes. */
+    public ByteBuffer sse() {
+        return ByteBuffer.wrap(sse).asReadOnlyBuffer();
+    }
+
+    /** Length of {@link #sse()} in bytes (what a stream's buffer accounting counts). */
+    public int sseLength() {
+        return sse.length;
+    }
+
+    /** Writes the JSON object to {@code out} (polling answers). */
+    public void writeJson(OutputStream out) throws IOException {
+        out.write(json);
     }
 }

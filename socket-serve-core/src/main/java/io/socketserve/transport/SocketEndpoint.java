@@ -20,6 +20,21 @@ import org.jspecify.annotations.Nullable;
  */
 public interface SocketEndpoint {
 
+    /**
+     * The endpoint of a server created by {@link io.socketserve.SocketServer#create}: what a
+     * transport (the embedded Netty server, the Servlet transport) serves.
+     *
+     * @throws IllegalArgumentException for a {@code SocketServer} that is not socket-serve's own
+     * @since 0.2
+     */
+    static SocketEndpoint of(io.socketserve.SocketServer server) {
+        java.util.Objects.requireNonNull(server, "server == null");
+        if (server instanceof EndpointProvider p) {
+            return p.endpoint();
+        }
+        throw new IllegalArgumentException("not a server made by SocketServer.create: " + server.getClass());
+    }
+
     /** Whether the request opens a Server-Sent Events stream ({@code GET /sse} without polling). */
     boolean isStream(TransportRequest request);
 

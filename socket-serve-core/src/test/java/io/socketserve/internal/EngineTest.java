@@ -36,7 +36,7 @@ class EngineTest {
             server.close();
         }
         server = SocketServer.create(options);
-        endpoint = server.endpoint();
+        endpoint = io.socketserve.transport.SocketEndpoint.of(server);
         server.on("join", (socket, data, ack) -> socket.join(data.path("room").asText()));
         server.on("leave", (socket, data, ack) -> socket.leave(data.path("room").asText()));
         server.on(
@@ -226,11 +226,11 @@ class EngineTest {
 
         // The window is what this instance still holds when the stream opens: let its dispatcher
         // catch up with the log first (else the last messages would still be arriving live).
-        Engine engine = (Engine) server;
-        long head = engine.backend.head().toCompletableFuture().get();
+        DefaultSocketServer engine = (DefaultSocketServer) server;
+        long head = engine.backend().head().toCompletableFuture().get();
         org.awaitility.Awaitility.await()
                 .atMost(java.time.Duration.ofSeconds(10))
-                .until(() -> engine.dispatcher.processedPosition() >= head);
+                .until(() -> engine.dispatcher().processedPosition() >= head);
         RecordingSink second = open(a, last);
         JsonNode missed = second.assertEvent("__missed").json();
         assertThat(missed.path("data").path("after").asLong()).isEqualTo(last);

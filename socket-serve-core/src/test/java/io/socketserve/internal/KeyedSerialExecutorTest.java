@@ -42,7 +42,7 @@ class KeyedSerialExecutorTest {
             KeyedSerialExecutor executor = new KeyedSerialExecutor(pool);
             List<String> ran = new CopyOnWriteArrayList<>();
             executor.execute("k", () -> {
-                throw new IllegalStateException("boom");
+                throw new io.socketserve.testing.ExpectedFailure("boom");
             });
             executor.execute("k", () -> ran.add("after"));
             await().until(() -> ran.contains("after"));

@@ -47,7 +47,10 @@ class NamespaceTest {
     private record Client(String credential, String id) {}
 
     private TransportResponse call(Requests r) throws Exception {
-        return server.endpoint().handle(r).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        return io.socketserve.transport.SocketEndpoint.of(server)
+                .handle(r)
+                .toCompletableFuture()
+                .get(5, TimeUnit.SECONDS);
     }
 
     private Client connect(String namespace) throws Exception {
@@ -67,7 +70,7 @@ class NamespaceTest {
 
     private RecordingSink open(Client c) throws Exception {
         RecordingSink sink = new RecordingSink();
-        assertThat(server.endpoint()
+        assertThat(io.socketserve.transport.SocketEndpoint.of(server)
                         .openStream(Requests.get("/sse").query("sessionId", c.credential()), sink)
                         .toCompletableFuture()
                         .get(5, TimeUnit.SECONDS))

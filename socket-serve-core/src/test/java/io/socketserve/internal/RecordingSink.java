@@ -67,7 +67,7 @@ final class RecordingSink implements StreamSink {
 
     private void add(Frame frame) {
         try {
-            frames.add(new Received(frame.position(), JSON.readTree(frame.json())));
+            frames.add(new Received(frame.position(), JSON.readTree(bytes(frame.json()))));
         } catch (IOException e) {
             throw new AssertionError("engine sent invalid JSON", e);
         }
@@ -99,5 +99,11 @@ final class RecordingSink implements StreamSink {
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
+    }
+
+    private static byte[] bytes(java.nio.ByteBuffer view) {
+        byte[] out = new byte[view.remaining()];
+        view.get(out);
+        return out;
     }
 }

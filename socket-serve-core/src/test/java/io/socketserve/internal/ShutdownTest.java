@@ -65,13 +65,13 @@ class ShutdownTest {
     @Test
     void shutdownWithPollsAndStreamsAttachedAnswersThemAndLogsNothing() throws Exception {
         SocketServer server = SocketServer.create();
-        Engine engine = (Engine) server;
+        DefaultSocketServer engine = (DefaultSocketServer) server;
         List<String> ids = new ArrayList<>();
         List<CompletableFuture<TransportResponse>> polls = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             JsonNode session = connect(server);
             ids.add(session.get("id").asText());
-            polls.add(server.endpoint()
+            polls.add(io.socketserve.transport.SocketEndpoint.of(server)
                     .handle(Requests.get("/sse")
                             .query("transport", "polling")
                             .query("sessionId", session.get("sessionId").asText())
@@ -81,7 +81,7 @@ class ShutdownTest {
         JsonNode streaming = connect(server);
         ids.add(streaming.get("id").asText());
         RecordingSink sink = new RecordingSink();
-        server.endpoint()
+        io.socketserve.transport.SocketEndpoint.of(server)
                 .openStream(
                         Requests.get("/sse")
                                 .query("sessionId", streaming.get("sessionId").asText()),
@@ -89,7 +89,7 @@ class ShutdownTest {
                 .toCompletableFuture()
                 .get(5, TimeUnit.SECONDS);
         sink.assertEvent("connected");
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.dispatcher
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.dispatcher()
                 .attachedIds()
                 .toCompletableFuture()
                 .get(5, TimeUnit.SECONDS)
@@ -115,7 +115,7 @@ class ShutdownTest {
     }
 
     private static JsonNode connect(SocketServer server) throws Exception {
-        TransportResponse r = server.endpoint()
+        TransportResponse r = io.socketserve.transport.SocketEndpoint.of(server)
                 .handle(Requests.post("/connect", ""))
                 .toCompletableFuture()
                 .get(5, TimeUnit.SECONDS);

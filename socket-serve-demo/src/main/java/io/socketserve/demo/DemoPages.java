@@ -27,6 +27,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class DemoPages {
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
     /** The session attribute holding the display name. */
     public static final String NAME = "name";
 
@@ -116,7 +119,7 @@ public final class DemoPages {
                             while (ids.size() > MAX_LISTED_GAMES) {
                                 ids.remove(0);
                             }
-                            return server.mapper().valueToTree(ids);
+                            return JSON.valueToTree(ids);
                         },
                         Duration.ofHours(6));
         server.to(LOBBY).emit("gameUpdated", summary(gameId, game));

@@ -79,7 +79,7 @@ public final class EmbeddedServer implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(buffer / 2, buffer))
                     .childHandler(new HttpInitializer(
-                            b.server.endpoint(),
+                            io.socketserve.transport.SocketEndpoint.of(b.server),
                             b.server.options(),
                             statics,
                             b.maxHeaderBytes,

@@ -113,7 +113,7 @@ class ConnectIT {
     @Test
     void throwingConnectionHandlerStillConnects() {
         ts.server().onConnection(s -> {
-            throw new IllegalStateException("listener failed");
+            throw new io.socketserve.testing.ExpectedFailure("listener failed");
         });
 
         TestClient c = ts.connectedClient();

@@ -120,7 +120,7 @@ class EventsIT {
     @Test
     void throwingHandlerAnswers422HandlerError() {
         ts.server().on("boom", (s, d, a) -> {
-            throw new IllegalStateException("kaput");
+            throw new io.socketserve.testing.ExpectedFailure("kaput");
         });
         TestClient c = ts.connectedClient();
 
@@ -134,7 +134,7 @@ class EventsIT {
     @Test
     void throwingHandlerSendsAnErrorToTheClientsAck() {
         ts.server().on("boom", (s, d, a) -> {
-            throw new IllegalStateException("kaput");
+            throw new io.socketserve.testing.ExpectedFailure("kaput");
         });
         TestClient c = ts.streamingClient();
 
@@ -149,7 +149,7 @@ class EventsIT {
     @Test
     void throwingHandlerLeavesTheServerAndOtherSessionsWorking() {
         ts.server().on("boom", (s, d, a) -> {
-            throw new IllegalStateException("kaput");
+            throw new io.socketserve.testing.ExpectedFailure("kaput");
         });
         ts.server().on("echo", (s, d, a) -> s.emit("echoed", d));
         TestClient bad = ts.streamingClient();

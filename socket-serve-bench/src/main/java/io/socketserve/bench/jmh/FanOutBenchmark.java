@@ -70,7 +70,7 @@ public class FanOutBenchmark {
     @Setup(Level.Trial)
     public void setup() throws Exception {
         server = BenchServer.create(BenchServer.options().build());
-        SocketEndpoint endpoint = server.endpoint();
+        SocketEndpoint endpoint = io.socketserve.transport.SocketEndpoint.of(server);
         for (int i = 0; i < members; i++) {
             TransportResponse r = endpoint.handle(Requests.post("/connect", null, "{}"))
                     .toCompletableFuture()

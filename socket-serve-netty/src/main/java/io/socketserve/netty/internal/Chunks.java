@@ -3,6 +3,7 @@ package io.socketserve.netty.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -20,9 +21,10 @@ final class Chunks {
     private Chunks() {}
 
     /** One chunk holding {@code data}, in a new direct buffer. */
-    static ByteBuf chunk(ByteBufAllocator alloc, byte[] data) {
-        byte[] size = Integer.toHexString(data.length).getBytes(StandardCharsets.US_ASCII);
-        ByteBuf b = alloc.directBuffer(size.length + 2 + data.length + 2);
+    static ByteBuf chunk(ByteBufAllocator alloc, ByteBuffer data) {
+        int length = data.remaining();
+        byte[] size = Integer.toHexString(length).getBytes(StandardCharsets.US_ASCII);
+        ByteBuf b = alloc.directBuffer(size.length + 2 + length + 2);
         return b.writeBytes(size).writeBytes(CRLF).writeBytes(data).writeBytes(CRLF);
     }
 

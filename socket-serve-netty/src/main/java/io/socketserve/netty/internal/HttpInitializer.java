@@ -26,16 +26,6 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
     private final ChannelGroup connections;
     private final int streamCompressionLevel;
 
-    public HttpInitializer(
-            SocketEndpoint endpoint,
-            ServerOptions options,
-            StaticResources statics,
-            int maxHeaderBytes,
-            int requestTimeoutMillis,
-            ChannelGroup connections) {
-        this(endpoint, options, statics, maxHeaderBytes, requestTimeoutMillis, connections, 0);
-    }
-
     /** With {@code streamCompressionLevel} 1..9 to gzip streams for clients that accept it, 0 not. */
     public HttpInitializer(
             SocketEndpoint endpoint,

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.socketserve.transport.Frame;
 import io.socketserve.transport.StreamSink;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -98,7 +99,7 @@ final class NettyStreamSink implements StreamSink {
         if (closed) {
             return false;
         }
-        long queued = queuedBytes.addAndGet(frame.sse().length);
+        long queued = queuedBytes.addAndGet(frame.sseLength());
         if (queued > maxBytes) {
             closed = true;
             writer.enqueue(this, new Close(null));
@@ -135,7 +136,7 @@ final class NettyStreamSink implements StreamSink {
     /** Writes one item on the event loop. */
     void writeNow(Object item, LoopWriter loopWriter) {
         if (item instanceof Frame frame) {
-            queuedBytes.addAndGet(-frame.sse().length);
+            queuedBytes.addAndGet(-frame.sseLength());
             if (!channel.isActive() || raw == null) {
                 return;
             }
@@ -146,7 +147,9 @@ final class NettyStreamSink implements StreamSink {
                 return;
             }
             if (deflater != null) {
-                raw.write(Chunks.chunk(channel.alloc(), deflater.deflate(frame.sse())), raw.voidPromise());
+                raw.write(
+                        Chunks.chunk(channel.alloc(), ByteBuffer.wrap(deflater.deflate(frame.sse()))),
+                        raw.voidPromise());
             } else {
                 raw.write(loopWriter.bufferFor(frame, channel.alloc()), raw.voidPromise());
             }
@@ -196,7 +199,7 @@ final class NettyStreamSink implements StreamSink {
             if (deflater != null) {
                 byte[] trailer = deflater.finish();
                 if (trailer != null) {
-                    raw.write(Chunks.chunk(channel.alloc(), trailer), raw.voidPromise());
+                    raw.write(Chunks.chunk(channel.alloc(), ByteBuffer.wrap(trailer)), raw.voidPromise());
                 }
             }
             raw.writeAndFlush(Chunks.last()).addListener(ChannelFutureListener.CLOSE);
@@ -204,8 +207,8 @@ final class NettyStreamSink implements StreamSink {
     }
 
     /** The bytes as they go on the wire: compressed when this stream is (event loop only). */
-    private byte[] encode(byte[] sse) {
-        return deflater == null ? sse : deflater.deflate(sse);
+    private ByteBuffer encode(ByteBuffer sse) {
+        return deflater == null ? sse : ByteBuffer.wrap(deflater.deflate(sse));
     }
 
     /** Closes the connection after a failed write (event loop); the client resumes from its last id. */
@@ -242,7 +245,7 @@ final class NettyStreamSink implements StreamSink {
         if (System.nanoTime() - lastWriteNanos >= keepaliveNanos * 9 / 10) {
             lastWriteNanos = System.nanoTime();
             if (raw != null) {
-                raw.writeAndFlush(Chunks.chunk(channel.alloc(), encode(heartbeat)), raw.voidPromise());
+                raw.writeAndFlush(Chunks.chunk(channel.alloc(), encode(ByteBuffer.wrap(heartbeat))), raw.voidPromise());
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.socketserve.netty.internal;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import org.jspecify.annotations.Nullable;
@@ -28,14 +29,15 @@ final class StreamDeflater {
     }
 
     /** The compressed bytes for {@code data}, flushed: the client can decode all of it at once. */
-    byte[] deflate(byte[] data) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 2 + 32);
+    byte[] deflate(ByteBuffer data) {
+        int length = data.remaining();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(length / 2 + 32);
         if (!started) {
             started = true;
             out.writeBytes(HEADER);
         }
-        crc.update(data);
-        size += data.length;
+        crc.update(data.duplicate());
+        size += length;
         deflater.setInput(data);
         drain(out, Deflater.SYNC_FLUSH);
         return out.toByteArray();

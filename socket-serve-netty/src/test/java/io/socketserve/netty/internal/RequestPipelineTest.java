@@ -39,11 +39,11 @@ class RequestPipelineTest {
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.pipeline()
                 .addLast("codec", new HttpServerCodec(8192, 16 * 1024, 8192))
-                .addLast("aggregator", new JsonErrorAggregator(server.endpoint()))
+                .addLast("aggregator", new JsonErrorAggregator(io.socketserve.transport.SocketEndpoint.of(server)))
                 .addLast(
                         "handler",
                         new RequestHandler(
-                                server.endpoint(),
+                                io.socketserve.transport.SocketEndpoint.of(server),
                                 options,
                                 new StaticResources(null, true),
                                 new Cors(options.allowedOrigins()),

@@ -214,7 +214,7 @@ class AuthenticationIT {
         try (TestServer other =
                 TestServer.start(ServerOptions.builder().backend(otherBackend).build())) {
             other.server().use(handshake -> {
-                throw new IllegalStateException("token service down");
+                throw new io.socketserve.testing.ExpectedFailure("token service down");
             });
 
             HttpResult r = other.client().rawPost("/connect", new byte[0], JSON);

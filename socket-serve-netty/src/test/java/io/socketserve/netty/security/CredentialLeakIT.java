@@ -40,7 +40,7 @@ class CredentialLeakIT {
             ack.send("ok");
         });
         ts.server().on("boom", (socket, data, ack) -> {
-            throw new IllegalStateException("handler blew up for " + socket.id());
+            throw new io.socketserve.testing.ExpectedFailure("handler blew up for " + socket.id());
         });
         ts.server().on("reject", (socket, data, ack) -> {
             throw new SocketServeException("nope", "rejected", 403);

@@ -1,0 +1,177 @@
+package io.socketserve.internal;
+
+import io.socketserve.ServerOptions;
+import io.socketserve.spi.Backend;
+import io.socketserve.spi.SessionRecord;
+import io.socketserve.transport.StreamSink;
+import io.socketserve.transport.TransportRequest;
+import io.socketserve.transport.TransportResponse;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Attaches an authenticated session's stream or poll to this instance's {@link Dispatcher}: from the
+ * position the client names (SSE {@code Last-Event-ID}, a poll's {@code after}), or from the
+ * session's server-side cursor (the original client's polls), replaying what it missed and then
+ * delivering live.
+ */
+final class Attacher {
+
+    private static final long ATTACH_DEADLINE_MILLIS = 5_000;
+
+    private final ServerOptions options;
+    private final Backend backend;
+    private final Dispatcher dispatcher;
+    private final Liveness liveness;
+    private final Presence presence;
+    private final ScheduledExecutorService timer;
+    private final Executor executor;
+    private final ConcurrentHashMap<String, CompletableFuture<TransportResponse>> pollChains =
+            new ConcurrentHashMap<>();
+
+    Attacher(
+            ServerOptions options,
+            Backend backend,
+            Dispatcher dispatcher,
+            Liveness liveness,
+            Presence presence,
+            ScheduledExecutorService timer,
+            Executor executor) {
+        this.options = options;
+        this.backend = backend;
+        this.dispatcher = dispatcher;
+        this.liveness = liveness;
+        this.presence = presence;
+        this.timer = timer;
+        this.executor = executor;
+    }
+
+    /** What a poll asks for, validated before the session is looked up. */
+    record PollRequest(long after, long waitMillis) {}
+
+    PollRequest pollRequest(TransportRequest request) {
+        long after = position(request.query("after"), "after");
+        if (after < 0) {
+            after = position(request.query("lastEventId"), "lastEventId");
+        }
+        return new PollRequest(after, waitMillis(request.query("wait")));
+    }
+
+    CompletionStage<TransportResponse> poll(SessionRecord record, PollRequest poll) {
+        liveness.touch(record.id());
+        if (poll.after() >= 0) {
+            PollTarget target = new PollTarget(dispatcher, timer, backend, record, poll.waitMillis());
+            return attach(record, poll.after(), target, false).thenCompose(ok -> target.response());
+        }
+        return cursorPoll(record.id(), poll.waitMillis());
+    }
+
+    /** The position a stream resumes from: {@code Last-Event-ID} or the {@code lastEventId} query; -1 if none. */
+    long streamPosition(TransportRequest request) {
+        String header = request.header("Last-Event-ID");
+        long after = header != null ? position(header, "Last-Event-ID") : -1;
+        if (after < 0) {
+            after = position(request.query("lastEventId"), "lastEventId");
+        }
+        return after;
+    }
+
+    CompletionStage<@Nullable TransportResponse> stream(SessionRecord record, long after, StreamSink sink) {
+        StreamTarget target = new StreamTarget(sink, options.maxStreamBufferBytes() / 2);
+        sink.onClose(() -> {
+            dispatcher.detach(record.id(), target);
+            liveness.touchNow(record.id());
+        });
+        return attach(record, after, target, true).thenApply(ok -> (TransportResponse) null);
+    }
+
+    /**
+     * A poll that names no position reads from the session's server-side cursor (the original
+     * client). Such polls of one session run one after another, each re-reading the cursor the
+     * previous one advanced, so that overlapping polls never hand out a message twice.
+     */
+    private CompletionStage<TransportResponse> cursorPoll(String sessionId, long wait) {
+        @SuppressWarnings({"unchecked", "rawtypes"}) // generic array creation
+        CompletableFuture<TransportResponse>[] created = new CompletableFuture[1];
+        pollChains.compute(sessionId, (id, previous) -> {
+            CompletableFuture<?> start = previous == null ? CompletableFuture.completedFuture(null) : previous;
+            // Start only once the previous poll is done, whatever its outcome; never inside compute.
+            created[0] = start.handleAsync((v, e) -> null, executor)
+                    .thenCompose(v -> backend.findSession(sessionId))
+                    .thenCompose(current -> {
+                        if (current == null) {
+                            throw new ProtocolException(
+                                    404, "unknown_session", "no such session (disconnected or expired)");
+                        }
+                        PollTarget target = new PollTarget(dispatcher, timer, backend, current, wait);
+                        return attach(current, -1, target, false).thenCompose(ok -> target.response());
+                    })
+                    .toCompletableFuture();
+            return created[0];
+        });
+        CompletableFuture<TransportResponse> next = created[0];
+        next.whenComplete((r, e) -> pollChains.remove(sessionId, next));
+        return next;
+    }
+
+    private CompletionStage<Boolean> attach(
+            SessionRecord record, long after, Dispatcher.Target target, boolean stream) {
+        long from = Math.max(after >= 0 ? after : record.cursor(), record.createdPosition());
+        // A poll answers with everything committed before it arrived, so it waits for the head. A
+        // client-given position is checked against the head at once (a position beyond the log is
+        // a client error, not something to wait for). A plain stream needs neither: whatever this
+        // instance has not processed yet arrives live.
+        boolean needHead = !stream || after >= 0;
+        CompletionStage<Long> head = needHead ? backend.head() : CompletableFuture.completedFuture(0L);
+        return head.thenCompose(headPosition -> {
+            if (after > headPosition && needHead) {
+                throw ProtocolException.badRequest(
+                        "invalid_last_event_id",
+                        "position " + after + " is beyond the end of the log (" + headPosition + ")");
+            }
+            long catchUpTo = stream ? 0 : headPosition;
+            return backend.membership(record.id()).thenCompose(snapshot -> {
+                if (!snapshot.exists()) {
+                    throw new ProtocolException(404, "unknown_session", "no such session (disconnected or expired)");
+                }
+                CompletableFuture<Boolean> result = new CompletableFuture<>();
+                dispatcher.attach(new Dispatcher.AttachRequest(
+                        record,
+                        from,
+                        snapshot,
+                        target,
+                        stream || target instanceof PollTarget p && p.waits(),
+                        catchUpTo,
+                        System.currentTimeMillis() + ATTACH_DEADLINE_MILLIS,
+                        result));
+                presence.seen(record.id());
+                return result;
+            });
+        });
+    }
+
+    /** A position parameter: -1 when absent. */
+    private static long position(@Nullable String value, String name) {
+        if (value == null || value.isEmpty()) {
+            return -1;
+        }
+        if (value.length() > 18 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw ProtocolException.badRequest("invalid_last_event_id", "'" + name + "' must be a log position");
+        }
+        return Long.parseLong(value);
+    }
+
+    private long waitMillis(@Nullable String value) {
+        if (value == null || value.isEmpty()) {
+            return 0;
+        }
+        if (value.length() > 9 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw ProtocolException.badRequest("invalid_field", "'wait' must be milliseconds");
+        }
+        return Math.min(Long.parseLong(value), options.longPollMaxWait().toMillis());
+    }
+}

@@ -1,0 +1,298 @@
+package io.socketserve.internal;
+
+import io.socketserve.BroadcastOperator;
+import io.socketserve.ConnectionListener;
+import io.socketserve.ConnectionMiddleware;
+import io.socketserve.DisconnectListener;
+import io.socketserve.EventHandler;
+import io.socketserve.EventMiddleware;
+import io.socketserve.JoinAuthorizer;
+import io.socketserve.Namespace;
+import io.socketserve.PresenceEntry;
+import io.socketserve.ServerOptions;
+import io.socketserve.SharedStore;
+import io.socketserve.Socket;
+import io.socketserve.SocketServer;
+import io.socketserve.TypedEventHandler;
+import io.socketserve.UserOfflineListener;
+import io.socketserve.spi.Backend;
+import io.socketserve.spi.LogSubscription;
+import io.socketserve.spi.SessionRecord;
+import io.socketserve.transport.EndpointProvider;
+import io.socketserve.transport.SocketEndpoint;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The stock {@link SocketServer}: the composition root that builds the server's parts — each with
+ * one job and only the collaborators it uses — and the facade applications call. Nothing refers back
+ * to it. See {@code docs/architecture.md} for the parts and the path of a broadcast.
+ */
+public final class DefaultSocketServer implements SocketServer, EndpointProvider {
+
+    private final ServerOptions options;
+    private final Backend backend;
+    private final HandlerExecution execution;
+    private final ScheduledExecutorService timer;
+    private final Dispatcher dispatcher;
+    private final LogSubscription subscription;
+    private final Namespaces namespaces;
+    private final SocketServices services;
+    private final NamespaceImpl root;
+    private final Protocol protocol;
+    private final SharedStoreImpl store;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private DefaultSocketServer(ServerOptions options, Backend backend, long head) {
+        this.options = options;
+        this.backend = backend;
+        Json json = new Json(options.maxJsonDepth(), options.jsonMapper());
+        Blocking blocking = new Blocking(options.backendTimeout());
+        RoomKeys roomKeys = new RoomKeys(options.maxRoomNameLength());
+        BackendHealth health = new BackendHealth(options.sessionTimeout());
+        this.execution = new HandlerExecution(options);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "socket-serve-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        byte[] instance = new byte[6];
+        new SecureRandom().nextBytes(instance);
+        AckRegistry acks = new AckRegistry(HexFormat.of().formatHex(instance), timer, execution.executor);
+        this.dispatcher = new Dispatcher(
+                backend,
+                new DeliveryEvents(acks, json, health, options.recoveryMaxAge().toMillis()),
+                Math.min(options.recoveryMaxMessages(), 65_536),
+                head);
+        this.subscription = backend.subscribe(head, dispatcher);
+        this.namespaces = new Namespaces();
+        Presence presence =
+                new Presence(options, backend, json, blocking, roomKeys, timer, execution.executor, dispatcher, health);
+        Publisher publisher = new Publisher(backend, json, options.maxEventNameLength());
+        Membership membership = new Membership(backend, roomKeys, presence, options.maxRoomsPerSocket());
+        this.services = new SocketServices(
+                backend,
+                json,
+                blocking,
+                roomKeys,
+                namespaces,
+                publisher,
+                membership,
+                presence,
+                acks,
+                execution.perSession,
+                execution.executor);
+        this.root = new NamespaceImpl(services, "/", namespaces.root(), null);
+        Liveness liveness = new Liveness(backend, dispatcher, services.sessions, health, options.sessionTimeout());
+        RateLimits rateLimits = new RateLimits(backend);
+        this.protocol = new Protocol(
+                options,
+                json,
+                backend,
+                namespaces,
+                rateLimits,
+                execution,
+                services,
+                liveness,
+                new EventInvoker(options, namespaces, execution, services, publisher, acks, json),
+                new Attacher(options, backend, dispatcher, liveness, presence, timer, execution.executor),
+                closed::get);
+        this.store = new SharedStoreImpl(backend, json, blocking);
+        presence.start();
+        liveness.start(timer, options.expirySweepInterval());
+        long sweep = options.expirySweepInterval().toMillis();
+        timer.scheduleWithFixedDelay(rateLimits::evictIdle, sweep, sweep, TimeUnit.MILLISECONDS);
+    }
+
+    /** Starts the backend and the server; fails fast if the backend cannot start. */
+    public static DefaultSocketServer start(ServerOptions options) {
+        Objects.requireNonNull(options, "options == null");
+        Backend backend = options.newBackend();
+        long head;
+        try {
+            Blocking.await(backend.start(options.recoveryMaxMessages()), options.backendTimeout());
+            head = Blocking.await(backend.head(), options.backendTimeout());
+        } catch (RuntimeException e) {
+            backend.close();
+            throw new IllegalStateException("socket-serve cannot start its backend: " + e.getMessage(), e);
+        }
+        return new DefaultSocketServer(options, backend, head);
+    }
+
+    /** The dispatcher (tests in this package). */
+    Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    /** The backend (tests in this package). */
+    Backend backend() {
+        return backend;
+    }
+
+    // ------------------------------------------------------------------------------- registration
+
+    @Override
+    public SocketServer on(String event, EventHandler handler) {
+        root.on(event, handler);
+        return this;
+    }
+
+    @Override
+    public <T> SocketServer on(String event, Class<T> type, TypedEventHandler<T> handler) {
+        root.on(event, type, handler);
+        return this;
+    }
+
+    @Override
+    public SocketServer onAny(EventHandler handler) {
+        root.onAny(handler);
+        return this;
+    }
+
+    @Override
+    public SocketServer onConnection(ConnectionListener listener) {
+        root.onConnection(listener);
+        return this;
+    }
+
+    @Override
+    public SocketServer use(ConnectionMiddleware middleware) {
+        root.use(middleware);
+        return this;
+    }
+
+    @Override
+    public SocketServer useEvents(EventMiddleware middleware) {
+        root.useEvents(middleware);
+        return this;
+    }
+
+    @Override
+    public SocketServer authorizeJoin(JoinAuthorizer authorizer) {
+        root.authorizeJoin(authorizer);
+        return this;
+    }
+
+    @Override
+    public SocketServer onDisconnect(DisconnectListener listener) {
+        root.onDisconnect(listener);
+        return this;
+    }
+
+    @Override
+    public SocketServer onUserOffline(UserOfflineListener listener) {
+        services.presence.onUserOffline(listener);
+        return this;
+    }
+
+    @Override
+    public String name() {
+        return "/";
+    }
+
+    @Override
+    public Namespace of(String name) {
+        return new NamespaceImpl(services, name, namespaces.staticNamespace(name), null);
+    }
+
+    @Override
+    public Namespace of(Predicate<String> matcher) {
+        Namespaces.Dynamic d = namespaces.dynamicNamespace(matcher);
+        return new NamespaceImpl(services, d.description(), d.handlers(), d.matcher());
+    }
+
+    // ------------------------------------------------------------------------------- server API
+
+    @Override
+    public BroadcastOperator to(String... rooms) {
+        return root.to(rooms);
+    }
+
+    @Override
+    public BroadcastOperator except(String... rooms) {
+        return root.except(rooms);
+    }
+
+    @Override
+    public CompletionStage<Void> emit(String event, @Nullable Object data) {
+        return root.emit(event, data);
+    }
+
+    @Override
+    public Optional<Socket> socket(String id) {
+        SessionRecord r = services.blocking.get(backend.findSession(id));
+        return r == null ? Optional.empty() : Optional.of(new SocketImpl(services, r, null));
+    }
+
+    @Override
+    public Set<String> roomMembers(String room) {
+        return root.roomMembers(room);
+    }
+
+    @Override
+    public long roomSize(String room) {
+        return root.roomSize(room);
+    }
+
+    @Override
+    public List<PresenceEntry> presence(String room) {
+        return root.presence(room);
+    }
+
+    @Override
+    public long presenceCount(String room) {
+        return root.presenceCount(room);
+    }
+
+    @Override
+    public Set<String> socketRooms(String id) {
+        SessionRecord r = services.blocking.get(backend.findSession(id));
+        return r == null ? Set.of() : services.blocking.get(services.membership.rooms(id, r.namespace()));
+    }
+
+    @Override
+    public SharedStore store() {
+        return store;
+    }
+
+    @Override
+    public ServerOptions options() {
+        return options;
+    }
+
+    @Override
+    public SocketEndpoint endpoint() {
+        return protocol;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        timer.shutdownNow();
+        subscription.close();
+        // Streams end without __disconnect: the sessions live on (in a shared backend) and their
+        // clients resume on another instance with Last-Event-ID.
+        dispatcher.closeAll(null);
+        dispatcher.shutdown();
+        execution.close();
+        backend.close();
+    }
+
+    @Override
+    public String toString() {
+        return "SocketServer[" + backend.getClass().getSimpleName() + "]";
+    }
+}

@@ -1,0 +1,161 @@
+package io.socketserve.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.socketserve.EventHandler;
+import io.socketserve.EventMiddleware;
+import io.socketserve.ServerOptions;
+import io.socketserve.SocketServeException;
+import io.socketserve.spi.SessionRecord;
+import io.socketserve.transport.TransportResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the application's handler for an authenticated event: finds it, bounds the handlers in
+ * progress, runs it on the session's serial lane of the handler executor with the event middleware
+ * first, and answers once the handler's appends are committed (see {@link InvocationContext}).
+ * Control events — {@code __ack} (a client answering the server) and {@code __ping} — never reach a
+ * handler.
+ */
+final class EventInvoker {
+
+    private static final Logger log = LoggerFactory.getLogger(EventInvoker.class);
+    private static final byte[] OK = "{\"success\":true}".getBytes(StandardCharsets.US_ASCII);
+
+    private final ServerOptions options;
+    private final Namespaces namespaces;
+    private final HandlerExecution execution;
+    private final SocketServices services;
+    private final Publisher publisher;
+    private final AckRegistry acks;
+    private final Json json;
+
+    EventInvoker(
+            ServerOptions options,
+            Namespaces namespaces,
+            HandlerExecution execution,
+            SocketServices services,
+            Publisher publisher,
+            AckRegistry acks,
+            Json json) {
+        this.options = options;
+        this.namespaces = namespaces;
+        this.execution = execution;
+        this.services = services;
+        this.publisher = publisher;
+        this.acks = acks;
+        this.json = json;
+    }
+
+    CompletionStage<TransportResponse> handle(
+            SessionRecord record,
+            String event,
+            JsonNode data,
+            @Nullable String messageId,
+            boolean requiresAck,
+            boolean ackInResponse) {
+        if ("__ack".equals(event)) {
+            return ackReply(record, messageId, data);
+        }
+        if ("__ping".equals(event)) {
+            // Round-trip measurement (docs/protocol.md): answered at once, no handler involved.
+            return CompletableFuture.completedFuture(TransportResponse.json(
+                    200,
+                    ("{\"success\":true,\"pong\":" + System.currentTimeMillis() + "}")
+                            .getBytes(StandardCharsets.US_ASCII)));
+        }
+        Handlers handlers = namespaces.handlers(record.namespace());
+        EventHandler handler = handlers.handler(event);
+        if (handler == null) {
+            if (options.rejectUnknownEvents()) {
+                throw new ProtocolException(422, "unknown_event", "no handler for event '" + event + "'");
+            }
+            return CompletableFuture.completedFuture(TransportResponse.json(200, OK));
+        }
+        if (!execution.permits.tryAcquire()) {
+            throw new ProtocolException(503, "overloaded", "too many events in progress; retry shortly");
+        }
+        CompletableFuture<TransportResponse> out = new CompletableFuture<>();
+        try {
+            execution.perSession.execute(record.id(), () -> {
+                try {
+                    out.complete(invoke(
+                            record, event, handler, handlers, data, requiresAck ? messageId : null, ackInResponse));
+                } catch (Throwable t) {
+                    out.completeExceptionally(t);
+                } finally {
+                    execution.permits.release();
+                }
+            });
+        } catch (RuntimeException rejected) {
+            execution.permits.release();
+            throw new ProtocolException(503, "overloaded", "the handler executor rejected the event");
+        }
+        return out;
+    }
+
+    private CompletionStage<TransportResponse> ackReply(
+            SessionRecord record, @Nullable String messageId, JsonNode data) {
+        if (messageId == null) {
+            throw ProtocolException.badRequest("missing_field", "'messageId' is required with an acknowledgement");
+        }
+        if (acks.isLocal(record.id(), messageId)) {
+            acks.complete(record.id(), messageId, data);
+            return CompletableFuture.completedFuture(TransportResponse.json(200, OK));
+        }
+        return publisher.publishAckReply(record.id(), messageId, data).thenApply(v -> TransportResponse.json(200, OK));
+    }
+
+    private TransportResponse invoke(
+            SessionRecord record,
+            String event,
+            EventHandler handler,
+            Handlers handlers,
+            JsonNode data,
+            @Nullable String messageId,
+            boolean ackInResponse) {
+        InvocationContext context = new InvocationContext(record.id(), options.backendTimeout());
+        SocketImpl socket = new SocketImpl(services, record, context);
+        AckImpl ack = new AckImpl(publisher, json, record, messageId, ackInResponse, context);
+        try {
+            for (EventMiddleware m : handlers.eventMiddleware) {
+                m.handle(socket, event, data);
+            }
+            handler.onEvent(socket, data, ack);
+        } catch (SocketServeException e) {
+            context.abandon();
+            ack.handlerFailed(e.code(), e.getMessage());
+            return errorAnswer(e);
+        } catch (Exception e) {
+            context.abandon();
+            log.warn("handler for '{}' failed (socket {})", event, record.id(), e);
+            String message = "the handler for '" + event + "' failed";
+            ack.handlerFailed("handler_error", message);
+            return TransportResponse.error(422, "handler_error", message);
+        }
+        try {
+            context.awaitWrites();
+        } catch (SocketServeException e) {
+            return errorAnswer(e);
+        }
+        byte[] answer = ack.finish();
+        if (answer == null) {
+            return TransportResponse.json(200, OK);
+        }
+        byte[] prefix = "{\"success\":true,\"ack\":".getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[prefix.length + answer.length + 1];
+        System.arraycopy(prefix, 0, out, 0, prefix.length);
+        System.arraycopy(answer, 0, out, prefix.length, answer.length);
+        out[out.length - 1] = '}';
+        return TransportResponse.json(200, out);
+    }
+
+    private static TransportResponse errorAnswer(SocketServeException e) {
+        TransportResponse r = TransportResponse.error(e.status(), e.code(), e.getMessage());
+        return e.status() == 503 ? r.withHeader("Retry-After", "1") : r;
+    }
+}

@@ -1,0 +1,80 @@
+package io.socketserve.internal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * What one handler invocation carries: the session it runs for, the log appends it made, and when its
+ * answer is due. The {@link io.socketserve.Socket}, {@link io.socketserve.Ack} and broadcast
+ * operators handed to a handler are bound to it, so every emit made through them — from the handler's
+ * thread or any other, until the handler returns — is committed to the log before the client's POST
+ * is answered. That is what keeps a client's consecutive events ordered in the log as it sent them,
+ * even when they land on different instances.
+ *
+ * <p>Emits made through the server ({@code server.to(room).emit(…)}) are not bound to any
+ * invocation: they are committed in call order but the POST does not wait for them. Emits made after
+ * the handler returned are not waited for either (the answer has left).
+ */
+final class InvocationContext {
+
+    private final String sessionId;
+    private final long deadlineMillis;
+    private final List<CompletableFuture<?>> writes = new ArrayList<>();
+    private boolean answered;
+
+    InvocationContext(String sessionId, Duration budget) {
+        this.sessionId = sessionId;
+        this.deadlineMillis = System.currentTimeMillis() + budget.toMillis();
+    }
+
+    String sessionId() {
+        return sessionId;
+    }
+
+    /** When the invocation's answer is due (wall-clock millis). */
+    long deadlineMillis() {
+        return deadlineMillis;
+    }
+
+    /** Records an append the answer must wait for (any thread); returns the stage. */
+    <T> CompletionStage<T> track(CompletionStage<T> append) {
+        synchronized (writes) {
+            if (!answered) {
+                writes.add(append.toCompletableFuture());
+            }
+        }
+        return append;
+    }
+
+    /**
+     * Waits, up to the deadline, until every append recorded so far is committed, including appends
+     * recorded while waiting; afterwards nothing more is recorded. Throws what {@link Blocking} throws
+     * for a failed or late append.
+     */
+    void awaitWrites() {
+        int done = 0;
+        while (true) {
+            List<CompletableFuture<?>> pending;
+            synchronized (writes) {
+                if (done == writes.size()) {
+                    answered = true;
+                    return;
+                }
+                pending = new ArrayList<>(writes.subList(done, writes.size()));
+                done = writes.size();
+            }
+            long left = Math.max(1, deadlineMillis - System.currentTimeMillis());
+            Blocking.await(CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)), Duration.ofMillis(left));
+        }
+    }
+
+    /** Stops recording (the handler failed: its answer does not wait). */
+    void abandon() {
+        synchronized (writes) {
+            answered = true;
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.socketserve.internal;
+
+import io.socketserve.DisconnectReason;
+import io.socketserve.spi.Backend;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Session expiry. A session with no stream and no poll for {@link
+ * io.socketserve.ServerOptions#sessionTimeout()} expires: requests and attached streams push its
+ * expiry forward (at most every tenth of the timeout per session, so a chatty client does not cost a
+ * backend call per message), and a sweep any instance may run ends expired sessions, exactly once.
+ * Sweeps pause while {@link BackendHealth} reports trouble.
+ */
+final class Liveness {
+
+    private static final Logger log = LoggerFactory.getLogger(Liveness.class);
+    private static final int SWEEP_BATCH = 512;
+
+    private final Backend backend;
+    private final Dispatcher dispatcher;
+    private final Sessions sessions;
+    private final BackendHealth health;
+    private final long timeoutMillis;
+    /** When this instance last refreshed each session (entries older than the interval are dropped). */
+    private final ConcurrentHashMap<String, Long> lastTouch = new ConcurrentHashMap<>();
+
+    Liveness(Backend backend, Dispatcher dispatcher, Sessions sessions, BackendHealth health, Duration sessionTimeout) {
+        this.backend = backend;
+        this.dispatcher = dispatcher;
+        this.sessions = sessions;
+        this.health = health;
+        this.timeoutMillis = sessionTimeout.toMillis();
+    }
+
+    /** Schedules the heartbeat (refresh attached sessions) and the expiry sweep. */
+    void start(ScheduledExecutorService timer, Duration sweepInterval) {
+        long heartbeat = Math.max(100, Math.min(timeoutMillis / 3, 10_000));
+        timer.scheduleWithFixedDelay(this::heartbeat, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
+        long sweep = sweepInterval.toMillis();
+        timer.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
+    }
+
+    /** A tenth of the session timeout: a session may expire at most that much early. */
+    private long touchIntervalMillis() {
+        return Math.max(1, timeoutMillis / 10);
+    }
+
+    /** The session was active (a request): push its expiry forward unless done very recently. */
+    void touch(String sessionId) {
+        long now = System.currentTimeMillis();
+        Long last = lastTouch.get(sessionId);
+        if (last != null && now - last < touchIntervalMillis()) {
+            return;
+        }
+        lastTouch.put(sessionId, now);
+        backend.touchSessions(List.of(sessionId), now + timeoutMillis).exceptionally(e -> {
+            lastTouch.remove(sessionId, now); // try again with the next request
+            log.debug("could not refresh session {}: {}", sessionId, e.toString());
+            return null;
+        });
+    }
+
+    /** A touch that is never skipped (a stream just closed: the detached time starts now). */
+    void touchNow(String sessionId) {
+        lastTouch.remove(sessionId);
+        touch(sessionId);
+    }
+
+    private void heartbeat() {
+        dispatcher.tick();
+        long stale = System.currentTimeMillis() - touchIntervalMillis();
+        lastTouch.values().removeIf(t -> t < stale);
+        dispatcher
+                .attachedIds()
+                .thenCompose(ids -> ids.isEmpty()
+                        ? CompletableFuture.completedFuture(null)
+                        : backend.touchSessions(ids, System.currentTimeMillis() + timeoutMillis))
+                .exceptionally(e -> {
+                    log.debug("heartbeat could not refresh sessions: {}", e.toString());
+                    health.trouble();
+                    return null;
+                });
+    }
+
+    private void sweep() {
+        if (health.sweepsSuspended()) {
+            return;
+        }
+        backend.expiredSessions(System.currentTimeMillis(), SWEEP_BATCH)
+                .thenAccept(ids -> {
+                    for (String id : ids) {
+                        sessions.end(id, DisconnectReason.TIMEOUT).exceptionally(e -> {
+                            log.debug("expiring {} failed (the next sweep retries): {}", id, e.toString());
+                            return false;
+                        });
+                    }
+                })
+                .exceptionally(e -> {
+                    log.debug("expiry sweep failed: {}", e.toString());
+                    health.trouble();
+                    return null;
+                });
+    }
+}

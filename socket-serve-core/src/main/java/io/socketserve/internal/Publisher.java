@@ -1,0 +1,91 @@
+package io.socketserve.internal;
+
+import io.socketserve.SocketServeException;
+import io.socketserve.spi.Backend;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Turns messages into log entries: the payload is serialised and the frame encoded here, once per
+ * message whatever the number of recipients, then appended to the backend's log (or handed to the
+ * volatile channel). Every instance's {@link Dispatcher} reads the entry and delivers it to its own
+ * attached recipients.
+ */
+final class Publisher {
+
+    private final Backend backend;
+    private final Json json;
+    private final int maxEventNameLength;
+
+    Publisher(Backend backend, Json json, int maxEventNameLength) {
+        this.backend = backend;
+        this.json = json;
+        this.maxEventNameLength = maxEventNameLength;
+    }
+
+    /**
+     * Appends {@code message}; completes when it is committed. With an invocation context, the
+     * invocation's answer waits for the append (see {@link InvocationContext}).
+     */
+    CompletionStage<Void> publish(OutboundMessage message, @Nullable InvocationContext context) {
+        validateEvent(message.event());
+        long now = System.currentTimeMillis();
+        byte[] frame =
+                Frames.message(message.event(), json.write(message.data()), now, message.from(), message.messageId());
+        LogEntry.Message entry = new LogEntry.Message(
+                now,
+                message.namespace(),
+                message.type(),
+                message.targets(),
+                message.exceptRooms(),
+                message.exceptSessions(),
+                message.isVolatile(),
+                frame);
+        if (message.isVolatile()) {
+            // Never in the log, never replayed: handed to the instances connected right now.
+            return backend.publishVolatile(EntryCodec.encode(entry));
+        }
+        return track(backend.append(EntryCodec.encode(entry)).thenApply(p -> null), context);
+    }
+
+    /** Sends the {@code __ack} frame answering a client's acknowledgement request. */
+    CompletionStage<Void> publishAck(
+            String sessionId,
+            String namespace,
+            String messageId,
+            byte[] data,
+            boolean error,
+            @Nullable InvocationContext context) {
+        LogEntry.Message m = new LogEntry.Message(
+                System.currentTimeMillis(),
+                namespace,
+                LogEntry.TargetType.SESSION,
+                List.of(sessionId),
+                List.of(),
+                List.of(),
+                false,
+                Frames.ack(messageId, data, error));
+        return track(backend.append(EntryCodec.encode(m)).thenApply(p -> null), context);
+    }
+
+    /** Routes a client's answer to a server→client acknowledgement to the instance waiting for it. */
+    CompletionStage<Void> publishAckReply(String sessionId, String messageId, @Nullable Object answer) {
+        LogEntry.AckReply reply =
+                new LogEntry.AckReply(System.currentTimeMillis(), sessionId, messageId, json.write(answer));
+        return backend.append(EntryCodec.encode(reply)).thenApply(p -> null);
+    }
+
+    private static <T> CompletionStage<T> track(CompletionStage<T> stage, @Nullable InvocationContext context) {
+        return context == null ? stage : context.track(stage);
+    }
+
+    void validateEvent(String event) {
+        Objects.requireNonNull(event, "event == null");
+        if (event.isEmpty() || event.length() > maxEventNameLength) {
+            throw new SocketServeException(
+                    "invalid_event", "event name must have 1.." + maxEventNameLength + " characters", 400);
+        }
+    }
+}
