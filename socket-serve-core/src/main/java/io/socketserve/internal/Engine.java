@@ -77,6 +77,7 @@ public final class Engine implements SocketServer, Dispatcher.Host {
     private final Protocol protocol;
     private final SharedStoreImpl store;
     final Presence presence;
+    final History history;
     private final AtomicBoolean closed = new AtomicBoolean();
     /**
      * Until when expiry sweeps are suspended: after any backend trouble, attached sessions whose
@@ -117,6 +118,13 @@ public final class Engine implements SocketServer, Dispatcher.Host {
         this.store = new SharedStoreImpl(this);
         this.presence = new Presence(this);
         presence.start();
+        this.history = new History(
+                backend,
+                json.mapper(),
+                handlerExecutor,
+                Namespace.HISTORY_MAX_SCAN,
+                options.recoveryMaxAge().toMillis(),
+                options.backendTimeout().toMillis());
         long heartbeat = Math.max(100, Math.min(options.sessionTimeout().toMillis() / 3, 10_000));
         timer.scheduleWithFixedDelay(this::heartbeat, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
         long sweep = options.expirySweepInterval().toMillis();
@@ -624,6 +632,11 @@ public final class Engine implements SocketServer, Dispatcher.Host {
     @Override
     public long presenceCount(String room) {
         return root.presenceCount(room);
+    }
+
+    @Override
+    public CompletionStage<List<io.socketserve.RoomMessage>> history(String room, int limit, String... events) {
+        return root.history(room, limit, events);
     }
 
     @Override
