@@ -1,7 +1,7 @@
 // Chat with channels: join/leave, messages, the member list, "joined"/"left" — seen by every user.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chatUser, closeAll, countIs, launch, noProblems, screenshot, seeText, texts, unique } from './helpers.js';
+import { chatLines, chatUser, closeAll, countIs, launch, noProblems, say, screenshot, seeText, texts, unique } from './helpers.js';
 
 let browser;
 before(async () => {
@@ -52,12 +52,22 @@ test('two users chat in a channel: members, joined/left, messages both ways', as
   await ada.fill('#text', 'anyone there?');
   await ada.press('#text', 'Enter');
   await seeText(ada, '#messages li.msg.mine', 'anyone there?');
-  // bob comes back: he sees himself join, and the conversation goes on
+  // bob comes back: he sees himself join, above it the channel's history (what was said while he
+  // was away too), and the conversation goes on
   await bob.fill('#channel', channel);
   await bob.click('#join-form button');
   await seeText(ada, '#messages li.system', 'bob joined');
   await countIs(bob, '#members li', 2);
-  assert.deepEqual(await texts(bob, '#messages li.msg'), [], 'a member does not receive what was said before it joined');
+  await countIs(bob, '#messages li.msg.history', 3);
+  assert.deepEqual(await chatLines(bob), [
+    { author: 'ada', text: 'hello from ada', mine: false, history: true },
+    { author: 'bob (you)', text: 'hi ada, bob here', mine: true, history: true },
+    { author: 'ada', text: 'anyone there?', mine: false, history: true },
+  ]);
+  const order = await bob
+    .locator('#messages li:not([hidden])')
+    .evaluateAll((lis) => lis.map((li) => (li.classList.contains('history') ? 'history' : li.textContent)));
+  assert.deepEqual(order, ['history', 'history', 'history', 'bob (you) joined'], 'the history comes before his own "joined" line');
   await bob.fill('#text', 'back again');
   await bob.press('#text', 'Enter');
   await seeText(ada, '#messages li.msg', 'back again');
@@ -124,5 +134,70 @@ test("who's here (presence): one entry per user across tabs, status changes, clo
   await ada.close();
   await countIs(bob, '#members li', 1);
   await bob.locator('#members li.self[data-user="bob"]').waitFor();
+  noProblems(bob);
+});
+
+test("a late joiner sees the channel's earlier messages, in order, once, labelled by name; then live ones", async () => {
+  const channel = unique('history');
+  const ada = await chatUser(browser, 'ada', channel);
+  const bob = await chatUser(browser, 'bob', channel);
+  await say(ada, 'one (ada)');
+  await say(bob, 'two (bob)');
+  await say(ada, 'three (ada)');
+  await countIs(bob, '#messages li.msg', 3);
+  // bob closes his window: his session ends, his line must still carry his name
+  await bob.context().close();
+  await seeText(ada, '#messages li.system', 'bob left');
+
+  const cy = await chatUser(browser, 'cy', channel);
+  await countIs(cy, '#messages li.msg', 3);
+  assert.deepEqual(await chatLines(cy), [
+    { author: 'ada', text: 'one (ada)', mine: false, history: true },
+    { author: 'bob', text: 'two (bob)', mine: false, history: true },
+    { author: 'ada', text: 'three (ada)', mine: false, history: true },
+  ]);
+  // the conversation goes on live, below the history, nothing doubled
+  await say(ada, 'four (ada)');
+  await say(cy, 'five (cy)');
+  await seeText(cy, '#messages li.msg.mine', 'five (cy)');
+  await seeText(ada, '#messages li.msg', 'five (cy)');
+  assert.deepEqual(await texts(cy, '#messages li.msg .text'), ['one (ada)', 'two (bob)', 'three (ada)', 'four (ada)', 'five (cy)']);
+  assert.deepEqual((await chatLines(cy)).map((l) => l.history), [true, true, true, false, false]);
+  await screenshot(cy, 'chat-history');
+  noProblems(ada);
+  noProblems(cy);
+});
+
+test('a late joiner is shown the last 50 messages of the channel, no more', async () => {
+  const channel = unique('fifty');
+  const ada = await chatUser(browser, 'ada', channel);
+  for (let i = 1; i <= 55; i++) await say(ada, `m${i}`);
+  await seeText(ada, '#messages li.msg', 'm55');
+
+  const bob = await chatUser(browser, 'bob', channel);
+  await countIs(bob, '#messages li.msg.history', 50);
+  const want = Array.from({ length: 50 }, (_, i) => `m${i + 6}`);
+  assert.deepEqual(await texts(bob, '#messages li.msg .text'), want);
+  // a history only of messages: ada's "joined" line and the like are not in it
+  assert.equal(await bob.locator('#messages li.system').count(), 1, 'only his own "joined" line');
+  noProblems(bob);
+});
+
+test('messages sent while someone joins are shown to the joiner once each, in order', async () => {
+  const channel = unique('race');
+  const ada = await chatUser(browser, 'ada', channel);
+  await say(ada, 'm0');
+  // ada keeps talking while bob joins: some of her messages land between bob's join and the
+  // history read, and reach him both ways; the page shows each once
+  const talking = (async () => {
+    for (let i = 1; i <= 30; i++) await say(ada, `m${i}`);
+  })();
+  const bob = await chatUser(browser, 'bob', channel);
+  await talking;
+  await seeText(bob, '#messages li.msg', 'm30');
+  const want = Array.from({ length: 31 }, (_, i) => `m${i}`);
+  await countIs(bob, '#messages li.msg', 31);
+  assert.deepEqual(await texts(bob, '#messages li.msg .text'), want);
+  noProblems(ada);
   noProblems(bob);
 });

@@ -131,3 +131,22 @@ export async function chatUser(browser, name, channel, base, query = '') {
   await seeText(page, '#members li.self', `${name} (you)`);
   return page;
 }
+
+/** Sends a chat message from the page's input; resolves once the client has taken it (sent or queued). */
+export async function say(page, text) {
+  await page.fill('#text', text);
+  await page.press('#text', 'Enter');
+  await page.waitForFunction(() => document.getElementById('text').value === '');
+}
+
+/** The chat's message lines as {author, text, mine, history}, top to bottom. */
+export async function chatLines(page) {
+  return page.locator('#messages li.msg').evaluateAll((lis) =>
+    lis.map((li) => ({
+      author: li.querySelector('.author').textContent,
+      text: li.querySelector('.text').textContent,
+      mine: li.classList.contains('mine'),
+      history: li.classList.contains('history'),
+    })),
+  );
+}

@@ -50,12 +50,13 @@ test('create a game, two others join, everyone sees the players, the host starts
   for (const page of [ada, bob, cy]) await countIs(page, '#players li', 3);
   await seeText(bob, '#players li', 'cy');
 
-  // ada starts: everyone sees it started, in the game and in the lobby list
+  // ada starts: everyone sees it started, in the game and in the lobby list; nobody has a start button
   await ada.click('#start');
   for (const page of [ada, bob, cy]) {
     await textIs(page, '#game-status', 'started');
     await page.locator('#started-banner').waitFor({ state: 'visible' });
     await seeText(page, `${row} .chip`, 'started');
+    await page.locator('#start').waitFor({ state: 'hidden' });
   }
   await seeText(bob, '#game-log li', 'The game has started');
 
@@ -67,4 +68,44 @@ test('create a game, two others join, everyone sees the players, the host starts
 
   await screenshot(bob, 'lobby');
   for (const page of [ada, bob, cy, dan]) noProblems(page);
+});
+
+/** What a player sees of the game: title, status, banner, start button, hint, players. */
+async function gameView(page) {
+  return {
+    title: await page.textContent('#game-title'),
+    status: await page.textContent('#game-status'),
+    banner: await page.locator('#started-banner').isVisible(),
+    startButton: await page.locator('#start').isVisible(),
+    hint: (await page.textContent('#start-hint')).trim(),
+    disabledButtons: await page.locator('#game-view button:disabled').count(),
+    players: (await texts(page, '#players li')).length,
+  };
+}
+
+test("after the start, the host's view is the started game, as the other player's is", async () => {
+  const gameId = unique('game');
+  const ada = await lobbyUser('ada');
+  const bob = await lobbyUser('bob');
+  await ada.fill('#game-id', gameId);
+  await ada.click('#create');
+  await textIs(ada, '#game-title', gameId);
+  await bob.click(`#games li[data-game-id="${gameId}"] button`);
+  await countIs(ada, '#players li', 2);
+  // before: only the host may start, and can
+  assert.equal(await ada.locator('#start').isEnabled(), true);
+  assert.equal(await bob.locator('#start').isHidden(), true);
+
+  await ada.click('#start');
+  for (const page of [ada, bob]) {
+    await textIs(page, '#game-status', 'started');
+    await page.locator('#started-banner').waitFor({ state: 'visible' });
+    await page.locator('#start').waitFor({ state: 'hidden' });
+  }
+  const started = { title: gameId, status: 'started', banner: true, startButton: false, hint: '', disabledButtons: 0, players: 2 };
+  assert.deepEqual(await gameView(ada), started, "the host's view");
+  assert.deepEqual(await gameView(bob), started, "the player's view");
+  await screenshot(ada, 'lobby-host-started');
+  noProblems(ada);
+  noProblems(bob);
 });

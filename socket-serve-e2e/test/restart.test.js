@@ -6,7 +6,7 @@
 // starts a new one on the same port), all set by BrowserIT.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chatUser, closeAll, launch, noProblems, online, screenshot, seeText, texts, unique } from './helpers.js';
+import { chatLines, chatUser, closeAll, launch, noProblems, online, say, screenshot, seeText, texts, unique } from './helpers.js';
 
 const RESTART_URL = (process.env.RESTART_DEMO_URL ?? '').replace(/\/+$/, '');
 const MEMORY_URL = (process.env.RESTART_MEMORY_DEMO_URL ?? '').replace(/\/+$/, '');
@@ -27,11 +27,24 @@ async function control(target, action) {
   assert.equal(res.status, 200, `${action}: ${await res.text()}`);
 }
 
-async function say(page, text) {
-  await page.fill('#text', text);
-  await page.press('#text', 'Enter');
-  // the input is cleared once the client has taken the message (sent or queued)
-  await page.waitForFunction(() => document.getElementById('text').value === '');
+/**
+ * Waits until every message line is labelled by its author, known from the text's "(ada)" suffix:
+ * `labels` maps the author to the label expected on this page; own lines ("… (you)") are `.mine`.
+ */
+async function labelsAre(page, labels) {
+  try {
+    await page.waitForFunction(
+      (want) =>
+        [...document.querySelectorAll('#messages li.msg')].every((li) => {
+          const author = /\((\w+)\)$/.exec(li.querySelector('.text').textContent)?.[1];
+          const label = want[author];
+          return li.querySelector('.author').textContent === label && li.classList.contains('mine') === label.endsWith('(you)');
+        }),
+      labels,
+    );
+  } catch {
+    assert.fail(`labels on ${await page.locator('#me-name').textContent()}'s page: ${JSON.stringify(await chatLines(page))}`);
+  }
 }
 
 /** Waits until the page shows exactly these messages (in any order between authors), each once. */
@@ -95,6 +108,18 @@ test('kill and restart the server mid-chat (SSE and polling): the pages resume t
   await say(bob, 'after (bob)');
   for (const page of [ada, bob]) await messagesAre(page, [...all, 'after (bob)']);
   await seeText(ada, '#members li', 'bob');
+  // everyone's own lines, from before and after the restart, still say "(you)"
+  await labelsAre(ada, { ada: 'ada (you)', bob: 'bob' });
+  await labelsAre(bob, { ada: 'ada', bob: 'bob (you)' });
+
+  // someone joining now, served by the new instance, is shown the channel's history from the
+  // log in Redis: every message so far, in the order the others saw them, labelled by name
+  const cy = await chatUser(browser, 'cy', channel, RESTART_URL);
+  await messagesAre(cy, [...all, 'after (bob)']);
+  assert.deepEqual(await texts(cy, '#messages li.msg .text'), await texts(ada, '#messages li.msg .text'), 'the history is in log order');
+  await labelsAre(cy, { ada: 'ada', bob: 'bob' });
+  assert.ok((await chatLines(cy)).every((l) => l.history), 'shown as history');
+  noProblems(cy);
   await screenshot(ada, 'chat-after-restart');
   // the only errors allowed are the browser's own reports of refused connections while it was down
   const refused = /ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|Failed to load resource|net::ERR_/;
@@ -134,6 +159,10 @@ test('an in-memory server restarts: the pages notice their sessions are gone, st
   await say(bob, 'after (bob)');
   await say(ada, 'after (ada)');
   for (const page of [ada, bob]) await messagesAre(page, ['before (ada)', 'after (bob)', 'after (ada)']);
+  // ada's line from her first session is still hers (it said "user-…" once the labels were refreshed),
+  // bob's page still names her
+  await labelsAre(ada, { ada: 'ada (you)', bob: 'bob' });
+  await labelsAre(bob, { ada: 'ada', bob: 'bob (you)' });
   const refused = /ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|Failed to load resource|net::ERR_/;
   noProblems(ada, refused);
   noProblems(bob, refused);

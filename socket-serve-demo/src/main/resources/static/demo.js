@@ -72,20 +72,56 @@ export function trackStatus(socket, el = $('status')) {
   });
 }
 
+/** Where a tab remembers the public ids it has had (sessionStorage: per tab, kept across reloads). */
+const MY_IDS_KEY = 'socket-serve-demo-ids';
+const MAX_MY_IDS = 20;
+
+function loadMyIds() {
+  try {
+    const ids = JSON.parse(sessionStorage.getItem(MY_IDS_KEY) ?? '[]');
+    return Array.isArray(ids) ? ids.filter((i) => typeof i === 'string').slice(-MAX_MY_IDS) : [];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Display names of public ids, asked from the server (`names`) in batches and cached. `label(id)`
  * answers at once (a short id until the name is known); `onChange` runs when names arrive.
+ *
+ * Every id this tab's socket has had counts as "you": a server restart (in memory) or a lost
+ * session gives the page a new `socket.id`, and the lines written under the old one are still
+ * the user's own (`isMine`). The last few ids are kept in sessionStorage, so a reload keeps them.
  */
 export class Names {
   #socket;
   #known = new Map();
   #asked = new Set();
   #batch = null;
+  #mine = new Set(loadMyIds());
   onChange = () => {};
 
   constructor(socket, myName) {
     this.#socket = socket;
     this.myName = myName;
+    socket.on('connect', () => this.#remember(socket.id));
+  }
+
+  /** Whether `id` is (or was) this tab's own socket. */
+  isMine(id) {
+    return !!id && (id === this.#socket.id || this.#mine.has(id));
+  }
+
+  #remember(id) {
+    if (!id || this.#mine.has(id)) return;
+    this.#mine.add(id);
+    const ids = [...this.#mine].slice(-MAX_MY_IDS);
+    this.#mine = new Set(ids);
+    try {
+      sessionStorage.setItem(MY_IDS_KEY, JSON.stringify(ids));
+    } catch {
+      // storage full or disabled: remembered for this page only
+    }
   }
 
   set(id, name) {
@@ -106,7 +142,7 @@ export class Names {
   }
 
   label(id) {
-    if (id === this.#socket.id) return `${this.myName} (you)`;
+    if (this.isMine(id)) return `${this.myName} (you)`;
     const name = this.#known.get(id);
     if (name) return name;
     this.#ask(id);

@@ -1,6 +1,8 @@
 package io.socketserve;
 
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 
@@ -89,4 +91,55 @@ public interface Namespace {
 
     /** Number of users present in a room, O(1) (blocking). @since 0.1 */
     long presenceCount(String room);
+
+    /** {@value} — the most messages one {@link #history} call returns. */
+    int MAX_HISTORY_LIMIT = 1_000;
+
+    /** {@value} — the most log entries one {@link #history} call reads, newest first. */
+    int HISTORY_MAX_SCAN = 10_000;
+
+    /**
+     * The last messages sent to a room, read back from the ordered log: at most {@code limit} of
+     * them, oldest first, each with its position. For a chat's "recent messages" when someone joins
+     * (a membership starts at its join: without this, a late joiner sees nothing of what was said).
+     *
+     * <pre>{@code
+     * server.on("joinChannel", (socket, data, ack) -> {
+     *     String room = "channel:" + data.path("channelName").asText();
+     *     socket.join(room);
+     *     List<RoomMessage> last = server.history(room, 50, "newMessage").toCompletableFuture().join();
+     *     socket.emit("history", Map.of("messages", last.stream().map(RoomMessage::data).toList()));
+     * });
+     * }</pre>
+     *
+     * <p>What counts: the non-volatile emits addressed to this room — {@code to(room…)}, {@code
+     * broadcastToRoom(room, …)}, {@code socket.to(room…)} (which only left out the sender) — whose
+     * event is one of {@code events} (every event when none is given). Emits that excluded rooms
+     * ({@code except(…)}) are left out: who was meant to read them depended on memberships at that
+     * moment. Emits to a single socket or to everybody are not room messages.
+     *
+     * <p>Only what is inside the recovery window is returned: messages the log still holds ({@link
+     * ServerOptions#recoveryMaxMessages()}) that are younger than {@link
+     * ServerOptions#recoveryMaxAge()}. When the window holds fewer than {@code limit}, the answer is
+     * what is there — possibly nothing. The log is read backwards from its head in chunks, at most
+     * {@value #HISTORY_MAX_SCAN} entries per call (entries of every room count), so a quiet room on a
+     * busy server may get fewer messages than it has in the window. It is a read: nothing is sent,
+     * and any instance answers the same (with Redis, one {@code XREVRANGE} per chunk).
+     *
+     * <p>Messages appended while the call runs may or may not be included. A socket that joined the
+     * room just before the call also receives, live, the messages between its join and the call:
+     * give messages an id of your own if the client must drop those twice-seen ones.
+     *
+     * @param limit 1 to {@value #MAX_HISTORY_LIMIT}
+     * @param events event names to return; none: every event
+     * @return completes with the messages, oldest first; fails with {@link SocketServeException}
+     *     {@code unavailable} when the backend cannot be read
+     * @throws IllegalArgumentException for a limit out of range
+     * @throws SocketServeException {@code invalid_room} for an invalid room name
+     * @since 0.1
+     */
+    default CompletionStage<List<RoomMessage>> history(String room, int limit, String... events) {
+        return CompletableFuture.failedFuture(
+                new UnsupportedOperationException(getClass().getName() + " does not implement history"));
+    }
 }

@@ -9,6 +9,7 @@ import io.socketserve.EventMiddleware;
 import io.socketserve.JoinAuthorizer;
 import io.socketserve.Namespace;
 import io.socketserve.PresenceEntry;
+import io.socketserve.RoomMessage;
 import io.socketserve.ServerOptions;
 import io.socketserve.SharedStore;
 import io.socketserve.Socket;
@@ -91,6 +92,13 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
                 membership,
                 presence,
                 acks,
+                new History(
+                        backend,
+                        json.mapper(),
+                        execution.executor,
+                        Namespace.HISTORY_MAX_SCAN,
+                        options.recoveryMaxAge().toMillis(),
+                        options.backendTimeout().toMillis()),
                 execution.perSession,
                 execution.executor);
         this.root = new NamespaceImpl(services, "/", namespaces.root(), null);
@@ -253,6 +261,11 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
     @Override
     public long presenceCount(String room) {
         return root.presenceCount(room);
+    }
+
+    @Override
+    public CompletionStage<List<RoomMessage>> history(String room, int limit, String... events) {
+        return root.history(room, limit, events);
     }
 
     @Override

@@ -164,6 +164,18 @@ final class NamespaceImpl implements Namespace {
     }
 
     @Override
+    public CompletionStage<java.util.List<io.socketserve.RoomMessage>> history(
+            String room, int limit, String... events) {
+        requireConcrete();
+        Objects.requireNonNull(events, "events == null");
+        Set<String> wanted = new HashSet<>();
+        for (String event : events) {
+            wanted.add(Objects.requireNonNull(event, "event == null"));
+        }
+        return services.history.read(services.roomKeys.key(name, room), limit, wanted);
+    }
+
+    @Override
     public String toString() {
         return "Namespace[" + name + "]";
     }

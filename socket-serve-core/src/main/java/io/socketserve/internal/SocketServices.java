@@ -20,6 +20,7 @@ final class SocketServices {
     final Presence presence;
     final AckRegistry acks;
     final Sessions sessions;
+    final History history;
 
     SocketServices(
             Backend backend,
@@ -31,6 +32,7 @@ final class SocketServices {
             Membership membership,
             Presence presence,
             AckRegistry acks,
+            History history,
             KeyedSerialExecutor perSession,
             ExecutorService handlerExecutor) {
         this.backend = backend;
@@ -42,6 +44,7 @@ final class SocketServices {
         this.membership = membership;
         this.presence = presence;
         this.acks = acks;
+        this.history = history;
         // The disconnect listeners see a socket that can still broadcast (its "user left" message):
         // built from these same services once they exist.
         this.sessions =

@@ -134,6 +134,26 @@ public final class InMemoryBackend implements Backend {
         return out;
     }
 
+    /** A reverse walk of the ring: O(max), the records are contiguous. */
+    @Override
+    public CompletionStage<LogSlice> readBefore(long beforePosition, int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max < 1: " + max);
+        }
+        lock.lock();
+        try {
+            long to = beforePosition <= 1 ? 0 : Math.min(head, beforePosition - 1);
+            long from = Math.max(oldestLocked(), to - max + 1);
+            List<LogRecord> out = new ArrayList<>((int) Math.max(0, to - from + 1));
+            for (long p = from; p <= to; p++) {
+                out.add(ring[(int) (p % ring.length)]);
+            }
+            return done(new LogSlice(out, oldestLocked(), head));
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public CompletionStage<Long> head() {
         lock.lock();

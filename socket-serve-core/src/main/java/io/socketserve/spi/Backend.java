@@ -1,9 +1,11 @@
 package io.socketserve.spi;
 
+import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 
@@ -63,6 +65,67 @@ public interface Backend extends AutoCloseable {
 
     /** The position of the newest entry (0 if the log is empty). */
     CompletionStage<Long> head();
+
+    /**
+     * Reads backwards: the newest entries with positions less than {@code beforePosition}, at most
+     * {@code max} of them, returned in log order (oldest first), with the oldest position the log
+     * still keeps and the head, as {@link #read} reports them. To walk the log from the head towards
+     * its start, pass {@code head + 1}, then each time the first position of the previous answer; the
+     * start is reached when an answer holds fewer than {@code max} records or begins at {@link
+     * LogSlice#oldestPosition()}. The engine uses it for room history ({@code
+     * Namespace#history}), and bounds how far it walks.
+     *
+     * <p>The default walks the log <em>forwards</em> from its oldest entry with {@link #read}, in
+     * chunks, keeping the last {@code max} records: correct for any backend, but it reads the whole
+     * retained log (up to {@code maxLogEntries}) on every call. A backend that can read backwards in
+     * one step (the in-memory ring, a Redis Stream with {@code XREVRANGE … COUNT}) overrides it.
+     *
+     * @throws IllegalArgumentException if {@code max < 1}
+     * @since 0.1
+     */
+    default CompletionStage<LogSlice> readBefore(long beforePosition, int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max < 1: " + max);
+        }
+        CompletableFuture<LogSlice> result = new CompletableFuture<>();
+        readForward(this, 0, beforePosition, max, new ArrayDeque<>(Math.min(max, 1024)), -1, result);
+        return result;
+    }
+
+    /** One chunk of the default {@link #readBefore}: reads after {@code after}, keeps the last {@code max}. */
+    private static void readForward(
+            Backend backend,
+            long after,
+            long before,
+            int max,
+            ArrayDeque<LogRecord> last,
+            long oldest,
+            CompletableFuture<LogSlice> result) {
+        int chunk = 1024;
+        backend.read(after, chunk).whenComplete((slice, error) -> {
+            if (error != null) {
+                result.completeExceptionally(error);
+                return;
+            }
+            long first = oldest < 0 ? slice.oldestPosition() : oldest;
+            List<LogRecord> records = slice.records();
+            for (LogRecord r : records) {
+                if (r.position() >= before) {
+                    result.complete(new LogSlice(List.copyOf(last), first, slice.head()));
+                    return;
+                }
+                if (last.size() == max) {
+                    last.removeFirst();
+                }
+                last.addLast(r);
+            }
+            if (records.isEmpty() || records.get(records.size() - 1).position() >= slice.head()) {
+                result.complete(new LogSlice(List.copyOf(last), first, slice.head()));
+                return;
+            }
+            readForward(backend, records.get(records.size() - 1).position(), before, max, last, first, result);
+        });
+    }
 
     /**
      * Streams every entry with a position greater than {@code afterPosition}, and every later append,

@@ -375,6 +375,133 @@ public abstract class BackendContractTest {
         assertThat(slice.records().get(0).position()).isEqualTo(slice.oldestPosition());
     }
 
+    // -------------------------------------------------------------------------------- readBefore
+
+    /** Walks the log backwards from the head in chunks of {@code chunk}; the records in log order. */
+    private static List<LogRecord> walkBack(Backend b, int chunk) {
+        List<LogRecord> newestFirst = new ArrayList<>();
+        long before = get(b.head()) + 1;
+        while (true) {
+            LogSlice slice = get(b.readBefore(before, chunk));
+            List<LogRecord> records = slice.records();
+            assertThat(records.size()).isLessThanOrEqualTo(chunk);
+            for (int i = records.size() - 1; i >= 0; i--) {
+                newestFirst.add(records.get(i));
+            }
+            if (records.size() < chunk || records.get(0).position() <= slice.oldestPosition()) {
+                break;
+            }
+            before = records.get(0).position();
+        }
+        Collections.reverse(newestFirst);
+        return newestFirst;
+    }
+
+    @Test
+    void readBeforeReturnsTheNewestEntriesBeforeThePositionInLogOrder() {
+        append("a");
+        append("b");
+        append("c");
+        long d = append("d");
+        append("e");
+        LogSlice slice = get(backend.readBefore(d, 2));
+        assertThat(texts(slice.records())).containsExactly("b", "c");
+        assertThat(slice.records()).extracting(LogRecord::position).isSorted().allMatch(p -> p < d);
+    }
+
+    @Test
+    void readBeforeTheHeadPlusOneEndsWithTheNewestEntry() {
+        append("a");
+        append("b");
+        long c = append("c");
+        LogSlice slice = get(backend.readBefore(c + 1, 2));
+        assertThat(texts(slice.records())).containsExactly("b", "c");
+        assertThat(slice.records().get(1).position()).isEqualTo(c);
+        assertThat(slice.head()).isEqualTo(c);
+    }
+
+    @Test
+    void readBeforeFarBeyondTheHeadReturnsTheNewestEntries() {
+        append("a");
+        append("b");
+        assertThat(texts(get(backend.readBefore(Long.MAX_VALUE, 1)).records())).containsExactly("b");
+    }
+
+    @Test
+    void readBeforeReturnsFewerThanMaxAtTheStartOfTheLogAndReportsTheOldest() {
+        long a = append("a");
+        long b = append("b");
+        LogSlice slice = get(backend.readBefore(b + 1, 10));
+        assertThat(texts(slice.records())).containsExactly("a", "b");
+        assertThat(slice.oldestPosition()).isEqualTo(a);
+    }
+
+    @Test
+    void readBeforeTheOldestEntryReturnsNothing() {
+        long a = append("a");
+        append("b");
+        assertThat(get(backend.readBefore(a, 10)).records()).isEmpty();
+        assertThat(get(backend.readBefore(0, 10)).records()).isEmpty();
+    }
+
+    @Test
+    void readBeforeOfAnEmptyLogReturnsNothingAndHeadPlusOneAsOldest() {
+        LogSlice slice = get(backend.readBefore(1, 10));
+        assertThat(slice.records()).isEmpty();
+        assertThat(slice.head()).isZero();
+        assertThat(slice.oldestPosition()).isEqualTo(1);
+    }
+
+    @Test
+    void readBeforeRejectsAMaxBelowOne() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> backend.readBefore(1, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void readBeforeWalksBackInChunksToTheStartOfTheLog() {
+        List<Long> appended = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            appended.add(append("m" + i));
+        }
+        assertThat(walkBack(backend, 7)).extracting(LogRecord::position).containsExactlyElementsOf(appended);
+    }
+
+    @Test
+    void readBeforeMatchesReadByteForByte() {
+        byte[] entry = new byte[256];
+        for (int i = 0; i < entry.length; i++) {
+            entry[i] = (byte) i;
+        }
+        long p = get(backend.append(entry.clone()));
+        LogRecord r = get(backend.readBefore(p + 1, 1)).records().get(0);
+        assertThat(r.position()).isEqualTo(p);
+        assertThat(r.entry()).isEqualTo(entry);
+    }
+
+    @Test
+    void readBeforeStopsAtTheOldestEntryAfterTrimming() {
+        Backend small = started(16);
+        get(small.append(bytes("first")));
+        for (int i = 0; i < 400; i++) {
+            get(small.append(bytes("m" + i)));
+        }
+        long oldest = get(small.read(0, 1)).oldestPosition();
+        List<LogRecord> all = walkBack(small, 16);
+        assertThat(texts(all)).doesNotContain("first").endsWith("m398", "m399");
+        assertThat(all.get(0).position()).isEqualTo(oldest);
+        assertThat(all).extracting(LogRecord::position).isSorted().doesNotHaveDuplicates();
+    }
+
+    @Test
+    void readBeforeSeesAppendsOfAnotherInstance() {
+        Backend other = otherInstance();
+        append("mine");
+        long p = get(other.append(bytes("from other")));
+        LogSlice slice = get(backend.readBefore(p + 1, 10));
+        assertThat(texts(slice.records())).containsExactly("mine", "from other");
+    }
+
     // ---------------------------------------------------------------------------------- subscribe
 
     @Test

@@ -1,7 +1,9 @@
 package io.socketserve.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.socketserve.RoomMessage;
 import io.socketserve.Socket;
+import io.socketserve.SocketServeException;
 import io.socketserve.SocketServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletionException;
 
 /**
  * Every example of the original socket-serve "Rooms" page, in Java, with the same event names and
@@ -16,9 +19,10 @@ import java.util.UUID;
  * metadata, invitation lists) lives in {@link SocketServer#store()}, i.e. in the same backend as
  * the sessions, so this works unchanged across many instances with Redis.
  *
- * <p>Beyond the seed (additions only; the seed's events and payloads are unchanged): the chat and
- * the editor track who is in a channel or document with presence ({@link Socket#track}), and
- * editor cursors travel as volatile emits.
+ * <p>Beyond the seed (additions only; the seed's events and payload fields are unchanged): the chat
+ * and the editor track who is in a channel or document with presence ({@link Socket#track}), a
+ * chat joiner is sent the channel's recent messages ({@code history}), and editor cursors travel as
+ * volatile emits.
  */
 public final class SeedRooms {
 
@@ -52,25 +56,45 @@ public final class SeedRooms {
     }
 
     /**
-     * The seed's chat, plus presence (not in the seed): {@code joinChannel} also tracks the socket
-     * in the channel as the optional {@code username} (else its socket id) with state {@code
-     * {name, status:"online"}}, and its ack carries {@code presence} (the list) besides {@code
-     * members}; {@code setStatus {channelName, status}} ("online" or "away") updates that state.
-     * Every member receives the {@code presence} events.
+     * The seed's chat, plus (not in the seed):
+     *
+     * <ul>
+     *   <li>presence: {@code joinChannel} also tracks the socket in the channel as the optional
+     *       {@code username} (else its socket id) with state {@code {name, status:"online"}}, and
+     *       its ack carries {@code presence} (the list) besides {@code members}; {@code setStatus
+     *       {channelName, status}} ("online" or "away") updates that state. Every member receives
+     *       the {@code presence} events;
+     *   <li>history: after its own {@code userJoined}, the joiner is sent {@code history {channel,
+     *       messages}}, the channel's last {@value #HISTORY_ON_JOIN} {@code newMessage} payloads
+     *       still in the log, oldest first ({@code Namespace#history}; with {@code error} and no
+     *       messages when they could not be read). Messages sent between the join and that read
+     *       also arrive live: a page drops those by their {@code id};
+     *   <li>{@code newMessage} carries two more fields: {@code id} (unique, for that) and {@code
+     *       name}, the sender's display name (from the handshake), so that a message can be labelled
+     *       after its sender's session has gone.
+     * </ul>
      */
     static void chat(SocketServer server) {
         server.on("joinChannel", (socket, data, ack) -> {
-            String room = "channel:" + text(data, "channelName");
+            String channel = text(data, "channelName");
+            String room = "channel:" + channel;
             socket.join(room);
             socket.track(room, userOf(socket, data), presenceState(socket, data, "online"));
             socket.broadcastToRoom(room, "userJoined", Map.of("username", socket.id()));
+            socket.emit("history", history(server, channel, room));
             ack.send(Map.of("members", server.roomMembers(room), "presence", server.presence(room)));
         });
         server.on("sendMessage", (socket, data, ack) -> {
-            socket.broadcastToRoom(
-                    "channel:" + text(data, "channel"),
-                    "newMessage",
-                    Map.of("from", socket.id(), "text", text(data, "message"), "timestamp", now()));
+            Map<String, Object> message = new LinkedHashMap<>();
+            message.put("from", socket.id());
+            String name = socket.attributes().getOrDefault(DemoPages.NAME, "");
+            if (!name.isEmpty()) {
+                message.put("name", name);
+            }
+            message.put("text", text(data, "message"));
+            message.put("timestamp", now());
+            message.put("id", UUID.randomUUID().toString());
+            socket.broadcastToRoom("channel:" + text(data, "channel"), "newMessage", message);
             ack.send(Map.of("ok", true));
         });
         server.on("leaveChannel", (socket, data, ack) -> {
@@ -92,6 +116,29 @@ public final class SeedRooms {
                 "channelMembers",
                 (socket, data, ack) ->
                         ack.send(Map.of("members", server.roomMembers("channel:" + text(data, "channelName")))));
+    }
+
+    /** How many of a channel's last messages a joiner is sent. */
+    static final int HISTORY_ON_JOIN = 50;
+
+    /** {@code {channel, messages}}: the channel's last {@code newMessage} payloads, oldest first. */
+    private static Map<String, Object> history(SocketServer server, String channel, String room) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("channel", channel);
+        try {
+            List<JsonNode> messages = new ArrayList<>();
+            for (RoomMessage m : server.history(room, HISTORY_ON_JOIN, "newMessage")
+                    .toCompletableFuture()
+                    .join()) {
+                messages.add(m.data());
+            }
+            out.put("messages", messages);
+        } catch (CompletionException | SocketServeException e) {
+            // the chat works without its history: the joiner is told, the join still succeeds
+            out.put("messages", List.of());
+            out.put("error", "the channel's earlier messages could not be read");
+        }
+        return out;
     }
 
     /** The presence statuses {@code setStatus} accepts. */

@@ -117,12 +117,21 @@ class BrowserIT {
         }
     }
 
-    /** One test per file of {@code socket-serve-e2e/test}. */
+    /**
+     * One test per file of {@code socket-serve-e2e/test}; {@code -De2e.suites=chat,lobby} runs only
+     * those files (to iterate on one page without the whole suite).
+     */
     @TestFactory
     Stream<DynamicTest> browserSuites() throws IOException {
+        List<String> only = Stream.of(System.getProperty("e2e.suites", "").split(","))
+                .map(String::strip)
+                .filter(name -> !name.isEmpty())
+                .toList();
         List<Path> files;
         try (Stream<Path> list = Files.list(E2E_DIR.resolve("test"))) {
             files = list.filter(p -> p.getFileName().toString().endsWith(".test.js"))
+                    .filter(p -> only.isEmpty()
+                            || only.contains(p.getFileName().toString().replace(".test.js", "")))
                     .sorted()
                     .toList();
         }

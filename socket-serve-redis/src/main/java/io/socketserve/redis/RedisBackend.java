@@ -201,6 +201,29 @@ public final class RedisBackend implements Backend {
                 bytes(Integer.toString(max)));
     }
 
+    /** One {@code XREVRANGE … COUNT max} (in the script that also reads head and oldest). */
+    @Override
+    public CompletionStage<LogSlice> readBefore(long beforePosition, int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max < 1: " + max);
+        }
+        return script(
+                Script.READ_BEFORE,
+                r -> {
+                    List<Object> reply = Replies.list(r);
+                    List<LogRecord> records = new ArrayList<>((reply.size() - 2) / 2);
+                    for (int i = reply.size() - 2; i >= 2; i -= 2) { // newest first: reverse into log order
+                        records.add(new LogRecord(
+                                Replies.position(Replies.string(reply.get(i))), (byte[]) reply.get(i + 1)));
+                    }
+                    long head = seen(Replies.number(reply.get(0)));
+                    return new LogSlice(records, Replies.number(reply.get(1)), head);
+                },
+                // positions are far below 2^53, so Lua's numbers hold them exactly
+                bytes(Long.toString(Math.max(0, Math.min(beforePosition, 1L << 53)))),
+                bytes(Integer.toString(max)));
+    }
+
     @Override
     public CompletionStage<Long> head() {
         return call(() -> commands().get(keys.seq()), r -> r == null ? 0L : seen(Long.parseLong(Replies.string(r))));

@@ -37,6 +37,7 @@ public final class Scripts implements RedisConnectionStateListener {
     public enum Script {
         APPEND("append", true, ScriptOutputType.INTEGER),
         READ("read", true, ScriptOutputType.MULTI),
+        READ_BEFORE("read_before", true, ScriptOutputType.MULTI),
         CREATE_SESSION("create_session", true, ScriptOutputType.INTEGER),
         TOUCH_SESSIONS("touch_sessions", true, ScriptOutputType.INTEGER),
         SET_CURSOR("set_cursor", true, ScriptOutputType.INTEGER),
