@@ -36,10 +36,10 @@ public class ChatListener {
     }
 
     @OnDisconnect
-    void left(Socket socket, DisconnectReason reason) {
-        socket.rooms()
-                .forEach(room ->
-                        socket.broadcastToRoom(room, "left", Map.of("id", socket.id(), "reason", reason.wireName())));
+    void left(Socket socket, DisconnectReason reason) { // rooms() still lists the rooms it was in
+        for (String room : socket.rooms()) {
+            socket.broadcastToRoom(room, "left", Map.of("id", socket.id(), "reason", reason.wireName()));
+        }
     }
 
     /** The registration lines of the example (not run by the tests, which use {@code TestServer}). */
