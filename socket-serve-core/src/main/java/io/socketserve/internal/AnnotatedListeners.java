@@ -82,9 +82,9 @@ public final class AnnotatedListeners {
             if (r.event != null) {
                 Method earlier = events.putIfAbsent(r.event, m);
                 if (earlier != null) {
-                    problems.add("@OnEvent(\"" + r.event + "\") is on both " + describe(earlier, type) + " and "
-                            + describe(m, type) + ": an event has one handler; remove one of them or rename"
-                            + " its event");
+                    problems.add("two methods handle the event \"" + r.event + "\", " + signature(earlier, type)
+                            + " and " + signature(m, type) + "; an event has one handler: remove one of them or"
+                            + " rename its event");
                     continue;
                 }
             }
@@ -389,12 +389,16 @@ public final class AnnotatedListeners {
         String annotation = onEvent != null
                 ? "@OnEvent(\"" + onEvent.value() + "\")"
                 : m.isAnnotationPresent(OnConnect.class) ? "@OnConnect" : "@OnDisconnect";
+        return annotation + " " + signature(m, type);
+    }
+
+    /** {@code void say(Socket, Say)}, plus where it is declared if not in {@code type}. */
+    static String signature(Method m, Class<?> type) {
         String parameters = Arrays.stream(m.getGenericParameterTypes())
                 .map(AnnotatedListeners::typeName)
                 .collect(Collectors.joining(", "));
-        String signature = (Modifier.isStatic(m.getModifiers()) ? "static " : "") + typeName(m.getGenericReturnType())
-                + " " + m.getName() + "(" + parameters + ")";
-        return annotation + " " + signature
+        return (Modifier.isStatic(m.getModifiers()) ? "static " : "")
+                + typeName(m.getGenericReturnType()) + " " + m.getName() + "(" + parameters + ")"
                 + (m.getDeclaringClass() == type
                         ? ""
                         : " (declared in " + m.getDeclaringClass().getName() + ")");

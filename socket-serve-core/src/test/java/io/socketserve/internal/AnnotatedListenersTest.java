@@ -492,10 +492,9 @@ class AnnotatedListenersTest {
     void twoMethodsForOneEventAreRejected() {
         assertThat(rejection(new DuplicateEvent()))
                 .isEqualTo("Cannot register listener " + DuplicateEvent.class.getName()
-                        + ": @OnEvent(\"say\") is on both @OnEvent(\"say\") void first(JsonNode) (declared in "
-                        + DuplicateBase.class.getName() + ") and @OnEvent(\"say\") void"
-                        + " second(AnnotatedListenersTest.Move): an event has one handler; remove one of them or"
-                        + " rename its event");
+                        + ": two methods handle the event \"say\", void first(JsonNode) (declared in "
+                        + DuplicateBase.class.getName() + ") and void second(AnnotatedListenersTest.Move); an event"
+                        + " has one handler: remove one of them or rename its event");
     }
 
     static class TwoAnnotations {
