@@ -1,5 +1,6 @@
 package io.socketserve;
 
+import io.socketserve.internal.AnnotatedListeners;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -37,6 +38,58 @@ public interface Namespace {
 
     /** Registers a typed handler: the payload is bound to {@code type} first. */
     <T> Namespace on(String event, Class<T> type, TypedEventHandler<T> handler);
+
+    /**
+     * Registers the annotated methods of {@code listener}: each {@link OnEvent} method as the handler
+     * of its event (as {@link #on(String, Class, TypedEventHandler)} would, replacing an earlier
+     * handler of that event), each {@link OnConnect} method as a connection listener and each {@link
+     * OnDisconnect} method as a disconnect listener. No framework is involved: the object is yours,
+     * built however you like.
+     *
+     * <pre>{@code
+     * class Chat {
+     *     record Say(String room, String text) {}
+     *
+     *     @OnConnect
+     *     void connected(Socket socket) {
+     *         socket.join("lobby");
+     *     }
+     *
+     *     @OnEvent("say")
+     *     void say(Socket socket, Say message) {
+     *         socket.broadcastToRoom(message.room(), "said", message.text());
+     *     }
+     * }
+     *
+     * server.register(new Chat());
+     * server.of("/admin").register(new AdminCommands(server));
+     * }</pre>
+     *
+     * <p>Parameters are bound by type, see {@link OnEvent}, {@link OnConnect} and {@link
+     * OnDisconnect}. The methods are found on the object's class and its superclasses, not on
+     * interfaces. They may have any visibility, {@code private} included: they are called through
+     * reflection made accessible, which always works on the class path; in a named module, {@code
+     * opens} the listener's package (or make the methods and the class public in an exported package).
+     * Static methods are rejected (the methods of the given object are bound). An annotated method
+     * that a subclass overrides keeps its annotation when the override has none (and the override
+     * runs); an annotated override replaces it. Connect and disconnect methods run superclass first,
+     * then in the order of their names.
+     *
+     * <p>Every method is checked here, before anything is registered: a static or inaccessible
+     * method, a parameter that cannot be bound, a type given twice, two payload types, an {@link Ack}
+     * parameter together with a return value, an empty or reserved event name, two methods for one
+     * event, or an object with no annotated method at all throw an {@link IllegalArgumentException}
+     * naming the class, each bad method's signature, what is wrong and how to fix it, and nothing of
+     * the listener is registered.
+     *
+     * @return this namespace
+     * @throws IllegalArgumentException as described above
+     * @since 0.1
+     */
+    default Namespace register(Object listener) {
+        AnnotatedListeners.register(this, listener);
+        return this;
+    }
 
     /** Called for events that have no handler of their own. */
     Namespace onAny(EventHandler handler);

@@ -64,6 +64,25 @@ public interface SocketServer extends Namespace, AutoCloseable {
     @Override
     <T> SocketServer on(String event, Class<T> type, TypedEventHandler<T> handler);
 
+    /**
+     * Registers the {@link OnEvent}, {@link OnConnect} and {@link OnDisconnect} methods of {@code
+     * listener} on the default namespace; see {@link Namespace#register(Object)}.
+     *
+     * <pre>{@code
+     * server.register(new ChatListener());
+     * }</pre>
+     *
+     * @return this server
+     * @throws IllegalArgumentException naming each method that cannot be bound and how to fix it;
+     *     nothing of the listener is registered then
+     * @since 0.1
+     */
+    @Override
+    default SocketServer register(Object listener) {
+        Namespace.super.register(listener);
+        return this;
+    }
+
     /** Called for events that have no handler of their own. */
     @Override
     SocketServer onAny(EventHandler handler);
