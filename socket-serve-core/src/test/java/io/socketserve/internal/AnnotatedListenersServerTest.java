@@ -44,7 +44,10 @@ class AnnotatedListenersServerTest {
     }
 
     private TransportResponse call(Requests r) throws Exception {
-        return server.endpoint().handle(r).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        return io.socketserve.transport.SocketEndpoint.of(server)
+                .handle(r)
+                .toCompletableFuture()
+                .get(5, TimeUnit.SECONDS);
     }
 
     private String connect(String namespace) throws Exception {
