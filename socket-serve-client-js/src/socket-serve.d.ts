@@ -93,7 +93,7 @@ export interface MissedInfo {
   oldest: number;
 }
 
-/** Error codes: the server's `error` field (`handler_error`, `payload_too_large`, …) or the client's own. */
+/** Error codes: the server's `error` field (`internal_error`, `payload_too_large`, …) or the client's own. */
 /**
  * Data of the `presence` event the server sends to a room's members when a user tracked with
  * `socket.track(room, userId, state)` on the server joins, changes state or leaves:
@@ -158,7 +158,7 @@ export interface StateEvents {
   missed: (info: MissedInfo) => void;
   /**
    * A message without ack callback was rejected by the server (e.g. 400 `invalid_payload`, 413,
-   * 422 `handler_error`), or queued messages were dropped when the socket closed. Without a
+   * 500 `internal_error`), or queued messages were dropped when the socket closed. Without a
    * listener it is reported (`reportError` / `console.error`). Not named `error`: servers emit
    * an application event `error` (the seed's "Maximum rooms reached"), which arrives as usual.
    */

@@ -10,7 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * thread, so it may block (for example on {@link Socket#join}). Events of one session reach handlers
  * one at a time, in the order the server received them. If it throws, the exception is logged with
  * the socket's public id, the client's pending ack (if any) receives an error, and the POST that
- * carried the event is answered {@code 422 handler_error}; nothing else is affected.
+ * carried the event is answered as the server's {@link ExceptionHandler} decides (by default {@code
+ * 500 internal_error} with an error id that is also logged); nothing else is affected.
  */
 @FunctionalInterface
 public interface EventHandler {

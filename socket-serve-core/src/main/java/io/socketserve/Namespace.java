@@ -91,8 +91,48 @@ public interface Namespace {
         return this;
     }
 
-    /** Called for events that have no handler of their own. */
-    Namespace onAny(EventHandler handler);
+    /**
+     * Removes the handler of {@code event} (whatever it is). Idempotent. Events that arrive afterwards
+     * go to {@link #onUnhandled} (or are answered as unknown).
+     *
+     * @since 0.2
+     */
+    Namespace off(String event);
+
+    /**
+     * Removes the handler of {@code event} if it is {@code handler}: the same {@link EventHandler} or
+     * {@link TypedEventHandler} instance that was passed to {@code on}. Idempotent.
+     *
+     * <pre>{@code
+     * EventHandler typing = (socket, data, ack) -> socket.broadcast().emit("typing", socket.id());
+     * server.on("typing", typing);
+     * ...
+     * server.off("typing", typing);
+     * }</pre>
+     *
+     * @since 0.2
+     */
+    Namespace off(String event, Object handler);
+
+    /**
+     * Adds a listener that sees every event (after the event middleware, before the handler), in
+     * registration order. See {@link AnyEventListener} (and its migration note: the fallback for
+     * events without a handler is now {@link #onUnhandled}).
+     *
+     * @since 0.2
+     */
+    Namespace onAny(AnyEventListener listener);
+
+    /** Removes a listener added with {@link #onAny}. Idempotent. @since 0.2 */
+    Namespace offAny(AnyEventListener listener);
+
+    /**
+     * Handles events that have no handler of their own (replacing an earlier fallback). Before 0.2
+     * this was {@code onAny(EventHandler)}.
+     *
+     * @since 0.2
+     */
+    Namespace onUnhandled(EventHandler handler);
 
     /** Adds a connection listener (called in registration order). */
     Namespace onConnection(ConnectionListener listener);

@@ -59,8 +59,9 @@ import java.lang.annotation.Target;
  *
  * <h2>Exceptions</h2>
  *
- * <p>An exception the method throws is the handler's, as described on {@link EventHandler}: {@code
- * 422 handler_error}, or a {@link SocketServeException}'s own code and status.
+ * <p>An exception the method throws is the handler's, as described on {@link EventHandler}: what
+ * the server's {@link ExceptionHandler} decides (by default {@code 500 internal_error} with an error
+ * id), or a {@link SocketServeException}'s own code and status.
  *
  * <p>The event name must not be empty, nor {@code "__ack"} or {@code "__ping"} (the protocol answers
  * those itself, they never reach a handler). See {@link Namespace#register(Object)} for visibility,

@@ -83,9 +83,29 @@ public interface SocketServer extends Namespace, AutoCloseable {
         return this;
     }
 
-    /** Called for events that have no handler of their own. */
     @Override
-    SocketServer onAny(EventHandler handler);
+    SocketServer off(String event);
+
+    @Override
+    SocketServer off(String event, Object handler);
+
+    @Override
+    SocketServer onAny(AnyEventListener listener);
+
+    @Override
+    SocketServer offAny(AnyEventListener listener);
+
+    @Override
+    SocketServer onUnhandled(EventHandler handler);
+
+    /**
+     * Sets what clients get when a handler of any namespace throws something other than a {@link
+     * SocketServeException}; default {@link ExceptionHandler#DEFAULT} (a generic {@code 500
+     * internal_error} with an error id that is also logged).
+     *
+     * @since 0.2
+     */
+    SocketServer exceptionHandler(ExceptionHandler handler);
 
     /** Adds a connection listener (called in registration order). */
     @Override

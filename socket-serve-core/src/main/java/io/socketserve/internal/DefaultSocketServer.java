@@ -1,11 +1,13 @@
 package io.socketserve.internal;
 
+import io.socketserve.AnyEventListener;
 import io.socketserve.BroadcastOperator;
 import io.socketserve.ConnectionListener;
 import io.socketserve.ConnectionMiddleware;
 import io.socketserve.DisconnectListener;
 import io.socketserve.EventHandler;
 import io.socketserve.EventMiddleware;
+import io.socketserve.ExceptionHandler;
 import io.socketserve.JoinAuthorizer;
 import io.socketserve.Namespace;
 import io.socketserve.PresenceEntry;
@@ -51,8 +53,13 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
     private final Namespaces namespaces;
     private final SocketServices services;
     private final NamespaceImpl root;
+    /** One view per static namespace: {@code of(name)} always returns the same object. */
+    private final java.util.concurrent.ConcurrentHashMap<String, NamespaceImpl> views =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private final Protocol protocol;
     private final SharedStoreImpl store;
+    private final HandlerFailures failures = new HandlerFailures();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private DefaultSocketServer(ServerOptions options, Backend backend, long head) {
@@ -113,7 +120,7 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
                 execution,
                 services,
                 liveness,
-                new EventInvoker(options, namespaces, execution, services, publisher, acks, json),
+                new EventInvoker(options, namespaces, execution, services, publisher, acks, json, failures),
                 new Attacher(options, backend, dispatcher, liveness, presence, timer, execution.executor),
                 closed::get);
         this.store = new SharedStoreImpl(backend, json, blocking);
@@ -163,8 +170,38 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
     }
 
     @Override
-    public SocketServer onAny(EventHandler handler) {
-        root.onAny(handler);
+    public SocketServer off(String event) {
+        root.off(event);
+        return this;
+    }
+
+    @Override
+    public SocketServer off(String event, Object handler) {
+        root.off(event, handler);
+        return this;
+    }
+
+    @Override
+    public SocketServer onAny(AnyEventListener listener) {
+        root.onAny(listener);
+        return this;
+    }
+
+    @Override
+    public SocketServer offAny(AnyEventListener listener) {
+        root.offAny(listener);
+        return this;
+    }
+
+    @Override
+    public SocketServer onUnhandled(EventHandler handler) {
+        root.onUnhandled(handler);
+        return this;
+    }
+
+    @Override
+    public SocketServer exceptionHandler(ExceptionHandler handler) {
+        failures.use(handler);
         return this;
     }
 
@@ -211,7 +248,11 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
 
     @Override
     public Namespace of(String name) {
-        return new NamespaceImpl(services, name, namespaces.staticNamespace(name), null);
+        RoomKeys.validateNamespace(name);
+        if ("/".equals(name)) {
+            return root;
+        }
+        return views.computeIfAbsent(name, n -> new NamespaceImpl(services, n, namespaces.staticNamespace(n), null));
     }
 
     @Override

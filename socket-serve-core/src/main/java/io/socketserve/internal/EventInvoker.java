@@ -1,6 +1,7 @@
 package io.socketserve.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.socketserve.AnyEventListener;
 import io.socketserve.EventHandler;
 import io.socketserve.EventMiddleware;
 import io.socketserve.ServerOptions;
@@ -33,6 +34,7 @@ final class EventInvoker {
     private final Publisher publisher;
     private final AckRegistry acks;
     private final Json json;
+    private final HandlerFailures failures;
 
     EventInvoker(
             ServerOptions options,
@@ -41,7 +43,8 @@ final class EventInvoker {
             SocketServices services,
             Publisher publisher,
             AckRegistry acks,
-            Json json) {
+            Json json,
+            HandlerFailures failures) {
         this.options = options;
         this.namespaces = namespaces;
         this.execution = execution;
@@ -49,6 +52,7 @@ final class EventInvoker {
         this.publisher = publisher;
         this.acks = acks;
         this.json = json;
+        this.failures = failures;
     }
 
     CompletionStage<TransportResponse> handle(
@@ -74,7 +78,9 @@ final class EventInvoker {
             if (options.rejectUnknownEvents()) {
                 throw new ProtocolException(422, "unknown_event", "no handler for event '" + event + "'");
             }
-            return CompletableFuture.completedFuture(TransportResponse.json(200, OK));
+            if (handlers.anyListeners.isEmpty()) {
+                return CompletableFuture.completedFuture(TransportResponse.json(200, OK));
+            }
         }
         if (!execution.permits.tryAcquire()) {
             throw new ProtocolException(503, "overloaded", "too many events in progress; retry shortly");
@@ -113,7 +119,7 @@ final class EventInvoker {
     private TransportResponse invoke(
             SessionRecord record,
             String event,
-            EventHandler handler,
+            @Nullable EventHandler handler,
             Handlers handlers,
             JsonNode data,
             @Nullable String messageId,
@@ -125,17 +131,27 @@ final class EventInvoker {
             for (EventMiddleware m : handlers.eventMiddleware) {
                 m.handle(socket, event, data);
             }
-            handler.onEvent(socket, data, ack);
+            for (AnyEventListener l : handlers.anyListeners) {
+                try {
+                    l.onEvent(socket, event, data);
+                } catch (Exception e) {
+                    log.warn("onAny listener failed for '{}' (socket {})", event, record.id(), e);
+                }
+            }
+            if (handler != null) {
+                handler.onEvent(socket, data, ack);
+            }
         } catch (SocketServeException e) {
             context.abandon();
             ack.handlerFailed(e.code(), e.getMessage());
             return errorAnswer(e);
         } catch (Exception e) {
             context.abandon();
-            log.warn("handler for '{}' failed (socket {})", event, record.id(), e);
-            String message = "the handler for '" + event + "' failed";
-            ack.handlerFailed("handler_error", message);
-            return TransportResponse.error(422, "handler_error", message);
+            HandlerFailures.Answer answer = failures.answer(socket, event, e);
+            SocketServeException x = answer.exception();
+            ack.handlerFailed(x.code(), x.getMessage());
+            TransportResponse r = TransportResponse.error(x.status(), x.code(), x.getMessage(), answer.errorId());
+            return x.status() == 503 ? r.withHeader("Retry-After", "1") : r;
         }
         try {
             context.awaitWrites();

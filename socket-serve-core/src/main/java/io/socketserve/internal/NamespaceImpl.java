@@ -2,6 +2,7 @@ package io.socketserve.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.socketserve.AnyEventListener;
 import io.socketserve.BroadcastOperator;
 import io.socketserve.ConnectionListener;
 import io.socketserve.ConnectionMiddleware;
@@ -45,7 +46,8 @@ final class NamespaceImpl implements Namespace {
     @Override
     public Namespace on(String event, EventHandler handler) {
         Objects.requireNonNull(event, "event == null");
-        handlers.events.put(event, Objects.requireNonNull(handler, "handler == null"));
+        Objects.requireNonNull(handler, "handler == null");
+        handlers.events.put(event, new Handlers.Registration(handler, handler));
         return this;
     }
 
@@ -53,7 +55,35 @@ final class NamespaceImpl implements Namespace {
     public <T> Namespace on(String event, Class<T> type, TypedEventHandler<T> handler) {
         Objects.requireNonNull(type, "type == null");
         Objects.requireNonNull(handler, "handler == null");
-        return on(event, (socket, data, ack) -> handler.onEvent(socket, bind(event, data, type), ack));
+        Objects.requireNonNull(event, "event == null");
+        EventHandler binding = (socket, data, ack) -> handler.onEvent(socket, bind(event, data, type), ack);
+        handlers.events.put(event, new Handlers.Registration(handler, binding));
+        return this;
+    }
+
+    @Override
+    public Namespace off(String event) {
+        handlers.remove(Objects.requireNonNull(event, "event == null"), null);
+        return this;
+    }
+
+    @Override
+    public Namespace off(String event, Object handler) {
+        handlers.remove(
+                Objects.requireNonNull(event, "event == null"), Objects.requireNonNull(handler, "handler == null"));
+        return this;
+    }
+
+    @Override
+    public Namespace onUnhandled(EventHandler handler) {
+        handlers.unhandled = Objects.requireNonNull(handler, "handler == null");
+        return this;
+    }
+
+    @Override
+    public Namespace offAny(AnyEventListener listener) {
+        handlers.anyListeners.remove(Objects.requireNonNull(listener, "listener == null"));
+        return this;
     }
 
     private <T> T bind(String event, JsonNode data, Class<T> type) {
@@ -79,8 +109,8 @@ final class NamespaceImpl implements Namespace {
     }
 
     @Override
-    public Namespace onAny(EventHandler handler) {
-        handlers.any = Objects.requireNonNull(handler, "handler == null");
+    public Namespace onAny(AnyEventListener listener) {
+        handlers.anyListeners.add(Objects.requireNonNull(listener, "listener == null"));
         return this;
     }
 

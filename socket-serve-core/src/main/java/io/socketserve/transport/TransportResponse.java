@@ -27,6 +27,19 @@ public record TransportResponse(int status, String contentType, byte[] body, Map
         return new TransportResponse(status, JSON, errorBody(code, message), Map.of());
     }
 
+    /**
+     * A JSON error {@code {"error":code,"message":message,"errorId":errorId}}: the id is logged with
+     * the failure, so that a report can be matched with the log.
+     *
+     * @since 0.2
+     */
+    public static TransportResponse error(int status, String code, String message, String errorId) {
+        byte[] body = ("{\"error\":" + JsonStrings.quote(code) + ",\"message\":" + JsonStrings.quote(message)
+                        + ",\"errorId\":" + JsonStrings.quote(errorId) + "}")
+                .getBytes(StandardCharsets.UTF_8);
+        return new TransportResponse(status, JSON, body, Map.of());
+    }
+
     /** The same response with one more header. */
     public TransportResponse withHeader(String name, String value) {
         java.util.HashMap<String, String> h = new java.util.HashMap<>(headers);

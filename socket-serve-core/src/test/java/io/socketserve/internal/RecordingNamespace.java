@@ -118,7 +118,27 @@ final class RecordingNamespace implements Namespace {
     }
 
     @Override
-    public Namespace onAny(EventHandler handler) {
+    public Namespace off(String event) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Namespace off(String event, Object handler) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Namespace onAny(io.socketserve.AnyEventListener listener) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Namespace offAny(io.socketserve.AnyEventListener listener) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Namespace onUnhandled(EventHandler handler) {
         throw new UnsupportedOperationException();
     }
 

@@ -118,7 +118,7 @@ class EventsIT {
     }
 
     @Test
-    void throwingHandlerAnswers422HandlerError() {
+    void throwingHandlerAnswers500WithAnErrorIdAndNoDetail() {
         ts.server().on("boom", (s, d, a) -> {
             throw new io.socketserve.testing.ExpectedFailure("kaput");
         });
@@ -126,9 +126,83 @@ class EventsIT {
 
         HttpResult r = c.emit("boom", null);
 
-        assertThat(r.status()).isEqualTo(422);
-        assertThat(r.error()).isEqualTo("handler_error");
-        assertThat(r.message()).contains("boom").doesNotContain("kaput");
+        assertThat(r.status()).isEqualTo(500);
+        assertThat(r.error()).isEqualTo("internal_error");
+        String errorId = r.json().path("errorId").asText();
+        assertThat(errorId).matches("[0-9a-f]{12}");
+        assertThat(r.message()).contains("boom", errorId).doesNotContain("kaput", "ExpectedFailure", "at ");
+    }
+
+    @Test
+    void exceptionHandlerDecidesWhatTheClientGets() {
+        ts.server().on("boom", (s, d, a) -> {
+            throw new io.socketserve.testing.ExpectedFailure("kaput");
+        });
+        List<io.socketserve.HandlerFailure> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ts.server().exceptionHandler(failure -> {
+            seen.add(failure);
+            return new io.socketserve.SocketServeException("try_later", "come back later", 409);
+        });
+        TestClient c = ts.connectedClient();
+
+        HttpResult r = c.emit("boom", null);
+
+        assertThat(r.status()).isEqualTo(409);
+        assertThat(r.error()).isEqualTo("try_later");
+        assertThat(seen).singleElement().satisfies(f -> {
+            assertThat(f.event()).isEqualTo("boom");
+            assertThat(f.socket().id()).isEqualTo(c.id());
+            assertThat(f.errorId()).isEqualTo(r.json().path("errorId").asText());
+        });
+    }
+
+    @Test
+    void offRemovesTheHandler() {
+        io.socketserve.EventHandler handler = (s, d, a) -> a.send("handled");
+        ts.server().on("once", handler);
+        ts.server().onUnhandled((s, d, a) -> a.send("unhandled"));
+        TestClient c = ts.connectedClient();
+        assertThat(c.emitWithAck("once", null, true)
+                        .response()
+                        .json()
+                        .path("ack")
+                        .asText())
+                .isEqualTo("handled");
+
+        ts.server().off("once", (io.socketserve.EventHandler) (s, d, a) -> {}); // another instance: kept
+        assertThat(c.emitWithAck("once", null, true)
+                        .response()
+                        .json()
+                        .path("ack")
+                        .asText())
+                .isEqualTo("handled");
+        ts.server().off("once", handler);
+
+        assertThat(c.emitWithAck("once", null, true)
+                        .response()
+                        .json()
+                        .path("ack")
+                        .asText())
+                .isEqualTo("unhandled");
+    }
+
+    @Test
+    void offRemovesATypedHandlerByTheInstancePassedToOn() {
+        io.socketserve.TypedEventHandler<String> typed = (s, text, a) -> a.send(text.toUpperCase());
+        ts.server().on("shout", String.class, typed);
+        TestClient c = ts.connectedClient();
+        assertThat(c.emitWithAck("shout", "hi", true)
+                        .response()
+                        .json()
+                        .path("ack")
+                        .asText())
+                .isEqualTo("HI");
+
+        ts.server().off("shout", typed);
+
+        HttpResult after = c.emitWithAck("shout", "hi", true).response();
+        assertThat(after.status()).isEqualTo(200);
+        assertThat(after.json().has("ack")).isFalse();
     }
 
     @Test
@@ -140,9 +214,9 @@ class EventsIT {
 
         TestClient.Emitted e = c.emitWithAck("boom", null);
 
-        assertThat(e.response().status()).isEqualTo(422);
+        assertThat(e.response().status()).isEqualTo(500);
         JsonNode ack = c.awaitAck(e.messageId()).json();
-        assertThat(ack.path("error").path("error").asText()).isEqualTo("handler_error");
+        assertThat(ack.path("error").path("error").asText()).isEqualTo("internal_error");
         assertThat(ack.has("data")).isFalse();
     }
 
@@ -155,7 +229,7 @@ class EventsIT {
         TestClient bad = ts.streamingClient();
         TestClient good = ts.streamingClient();
 
-        assertThat(bad.emit("boom", null).status()).isEqualTo(422);
+        assertThat(bad.emit("boom", null).status()).isEqualTo(500);
 
         assertThat(bad.emit("echo", "again").status()).isEqualTo(200);
         assertThat(bad.awaitEvent("echoed").data().asText()).isEqualTo("again");
@@ -229,17 +303,36 @@ class EventsIT {
     }
 
     @Test
-    void onAnyHandlesEventsWithoutTheirOwnHandler() throws InterruptedException {
+    void onUnhandledHandlesEventsWithoutTheirOwnHandler() throws InterruptedException {
         BlockingQueue<String> got = new LinkedBlockingQueue<>();
         ts.server().on("known", (s, d, a) -> got.add("known"));
-        ts.server().onAny((s, d, a) -> got.add("any:" + d.asText()));
+        ts.server().onUnhandled((s, d, a) -> got.add("unhandled:" + d.asText()));
         TestClient c = ts.connectedClient();
 
         c.emit("mystery", "x");
         c.emit("known", null);
 
-        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("any:x");
+        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("unhandled:x");
         assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("known");
+    }
+
+    @Test
+    void onAnySeesEveryEventBeforeItsHandlerAndAFailingListenerChangesNothing() throws InterruptedException {
+        BlockingQueue<String> got = new LinkedBlockingQueue<>();
+        ts.server().on("known", (s, d, a) -> got.add("handler:known"));
+        ts.server().onAny((s, event, d) -> got.add("any:" + event));
+        ts.server().onAny((s, event, d) -> {
+            throw new io.socketserve.testing.ExpectedFailure("listener");
+        });
+        TestClient c = ts.connectedClient();
+
+        assertThat(c.emit("known", null).status()).isEqualTo(200);
+        assertThat(c.emit("mystery", "x").status()).isEqualTo(200);
+
+        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("any:known");
+        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("handler:known");
+        assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("any:mystery");
+        assertThat(got).isEmpty();
     }
 
     @Test
