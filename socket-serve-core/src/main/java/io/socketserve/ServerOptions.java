@@ -285,7 +285,7 @@ public final class ServerOptions {
 
     /**
      * Executor for handlers, or {@code null} for the default: virtual threads when the JDK has them
-     * (21+), else a pool of {@code 8 × cores} platform threads.
+     * (21+), else a pool of {@code max(16, 8 × cores)} platform threads.
      */
     public @Nullable ExecutorService handlerExecutor() {
         return handlerExecutor;

@@ -180,7 +180,10 @@ public interface SocketServer extends Namespace, AutoCloseable {
     /** The options the server was built with. */
     ServerOptions options();
 
-    /** Stops timers and threads and closes the backend. Idempotent. */
+    /**
+     * Stops this server's timers and threads and closes the backend. Idempotent. (One daemon thread,
+     * {@code socket-serve-replay-pump}, is shared by every server of the JVM and stays.)
+     */
     @Override
     void close();
 }

@@ -81,6 +81,9 @@ final class Attacher {
     }
 
     CompletionStage<@Nullable TransportResponse> stream(SessionRecord record, long after, StreamSink sink) {
+        // An attached stream keeps its session alive: push the expiry forward now (the heartbeat
+        // refreshes it from here on), so a session reattaching just before its expiry is not swept.
+        liveness.touch(record.id());
         StreamTarget target = new StreamTarget(sink, options.maxStreamBufferBytes() / 2);
         sink.onClose(() -> {
             dispatcher.detach(record.id(), target);

@@ -106,8 +106,7 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
                         Namespace.HISTORY_MAX_SCAN,
                         options.recoveryMaxAge().toMillis(),
                         options.backendTimeout().toMillis()),
-                execution.perSession,
-                execution.executor);
+                execution.perSession);
         this.root = new NamespaceImpl(services, "/", namespaces.root(), null);
         Liveness liveness = new Liveness(backend, dispatcher, services.sessions, health, options.sessionTimeout());
         RateLimits rateLimits = new RateLimits(backend);

@@ -109,7 +109,7 @@ final class Dispatcher implements LogListener {
             long deadlineMillis,
             CompletableFuture<Boolean> result) {}
 
-    /** Collaborators owned by the engine. */
+    /** What the dispatcher reports while it reads the log (implemented by {@link DeliveryEvents}). */
     interface Host {
         void onAckReply(LogEntry.AckReply reply);
 

@@ -7,8 +7,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * What one handler invocation carries: the session it runs for, the log appends it made, and when its
- * answer is due. The {@link io.socketserve.Socket}, {@link io.socketserve.Ack} and broadcast
+ * What one handler invocation carries: the session it runs for, the log appends it made, and how long
+ * its answer may wait for them. The {@link io.socketserve.Socket}, {@link io.socketserve.Ack} and broadcast
  * operators handed to a handler are bound to it, so every emit made through them — from the handler's
  * thread or any other, until the handler returns — is committed to the log before the client's POST
  * is answered. That is what keeps a client's consecutive events ordered in the log as it sent them,
@@ -16,28 +16,26 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Emits made through the server ({@code server.to(room).emit(…)}) are not bound to any
  * invocation: they are committed in call order but the POST does not wait for them. Emits made after
- * the handler returned are not waited for either (the answer has left).
+ * the handler returned are waited for only if they are recorded while the answer is still waiting
+ * for earlier appends; once the answer has left, nothing more is recorded.
  */
 final class InvocationContext {
 
     private final String sessionId;
-    private final long deadlineMillis;
+    private final Duration budget;
     private final List<CompletableFuture<?>> writes = new ArrayList<>();
     private boolean answered;
 
+    /** @param budget how long the answer may wait for the appends once the handler has returned */
     InvocationContext(String sessionId, Duration budget) {
         this.sessionId = sessionId;
-        this.deadlineMillis = System.currentTimeMillis() + budget.toMillis();
+        this.budget = budget;
     }
 
     String sessionId() {
         return sessionId;
     }
 
-    /** When the invocation's answer is due (wall-clock millis). */
-    long deadlineMillis() {
-        return deadlineMillis;
-    }
 
     /** Records an append the answer must wait for (any thread); returns the stage. */
     <T> CompletionStage<T> track(CompletionStage<T> append) {
@@ -50,11 +48,12 @@ final class InvocationContext {
     }
 
     /**
-     * Waits, up to the deadline, until every append recorded so far is committed, including appends
-     * recorded while waiting; afterwards nothing more is recorded. Throws what {@link Blocking} throws
-     * for a failed or late append.
+     * Waits, up to the budget counted from now (however long the handler ran), until every append
+     * recorded so far is committed, including appends recorded while waiting; afterwards nothing more
+     * is recorded. Throws what {@link Blocking} throws for a failed or late append.
      */
     void awaitWrites() {
+        long deadlineMillis = System.currentTimeMillis() + budget.toMillis();
         int done = 0;
         while (true) {
             List<CompletableFuture<?>> pending;

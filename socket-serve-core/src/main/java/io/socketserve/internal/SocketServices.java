@@ -1,7 +1,6 @@
 package io.socketserve.internal;
 
 import io.socketserve.spi.Backend;
-import java.util.concurrent.ExecutorService;
 
 /**
  * The parts a {@link SocketImpl}, a {@link BroadcastOperatorImpl} or a {@link NamespaceImpl} acts
@@ -33,8 +32,7 @@ final class SocketServices {
             Presence presence,
             AckRegistry acks,
             History history,
-            KeyedSerialExecutor perSession,
-            ExecutorService handlerExecutor) {
+            KeyedSerialExecutor perSession) {
         this.backend = backend;
         this.json = json;
         this.blocking = blocking;

@@ -10,7 +10,10 @@ import io.socketserve.ServerOptions;
 import io.socketserve.transport.SocketEndpoint;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Builds each connection's pipeline: codec → slow-request guard → aggregator → request handler. */
+/**
+ * Builds each connection's pipeline: codec → compressor → aggregator → request handler (the
+ * slow-request guard is a timer inside {@code RequestHandler}).
+ */
 public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
 
     /** Name of the HTTP codec in the pipeline; streams write their framed bytes from its context. */
