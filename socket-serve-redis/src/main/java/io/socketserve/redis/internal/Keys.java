@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
  * {p}:seq          string  newest position
  * {p}:log          stream  the log, entry ids 0-&lt;position&gt;, one field "e"
  * {p}:exp          zset    session id scored by expiry (ms)
+ * {p}:ns:&lt;ns&gt;      set     ids of the namespace's sessions (gone when empty)
  * {p}:s:&lt;id&gt;       hash    session record
  * {p}:sr:&lt;id&gt;      set     the session's rooms
  * {p}:sd:&lt;id&gt;      hash    the session's data
@@ -52,6 +53,11 @@ public final class Keys {
 
     public byte[] session(String id) {
         return key("s:" + id);
+    }
+
+    /** The ids of the sessions of a namespace. */
+    public byte[] namespaceSessions(String namespace) {
+        return key("ns:" + namespace);
     }
 
     public byte[] sessionData(String id) {

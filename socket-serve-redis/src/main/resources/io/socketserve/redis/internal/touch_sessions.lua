@@ -5,6 +5,10 @@ for i = 6, #ARGV do
   if redis.call('PEXPIRE', P .. 's:' .. id, ttl) == 1 then
     redis.call('ZADD', EXP, ARGV[4], id)
     redis.call('PEXPIRE', P .. 'sd:' .. id, ttl)
+    -- SADD too: a session created before the index existed (0.1) joins it at its next touch
+    local index = P .. 'ns:' .. (redis.call('HGET', P .. 's:' .. id, 'ns') or '/')
+    redis.call('SADD', index, id)
+    extend(index, ttl)
     -- presence keys exist only for tracked sessions: one call for the others
     if redis.call('PEXPIRE', P .. 'pu:' .. id, ttl) == 1 then
       local pr = P .. 'pr:' .. id
