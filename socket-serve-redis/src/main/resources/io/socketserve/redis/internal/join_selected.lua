@@ -8,6 +8,7 @@ local prefix = ARGV[i + 1]
 local rooms = distinct_rooms(i + 2)
 local ids, truncated = select(sel)
 local changes, pairs_out, skipped, changed = {}, {}, {}, {}
+local room_ttl = {} -- room -> a TTL the room's key is known to have at least (saves a PTTL per member)
 for _, id in ipairs(ids) do
   local s, sr = P .. 's:' .. id, P .. 'sr:' .. id
   local ttl = redis.call('PTTL', s)
@@ -22,8 +23,9 @@ for _, id in ipairs(ids) do
     elseif redis.call('SADD', sr, room) == 1 then
       local r = P .. 'r:' .. room
       redis.call('SADD', r, id)
-      if ttl > 0 then
+      if ttl > (room_ttl[room] or 0) then
         extend(r, ttl)
+        room_ttl[room] = ttl
       end
       count = count + 1
       joined = true
