@@ -25,7 +25,11 @@ import org.jspecify.annotations.Nullable;
  * <p>{@link #join}, {@link #leave} and {@link #removeSession} change membership <em>and</em> append
  * their log entry as one atomic step, so that every instance reading the log sees membership changes
  * and messages in one order. {@link #removeSession} succeeds for exactly one caller per session,
- * which is how the engine fires a disconnect handler exactly once across instances.
+ * which is how the engine fires a disconnect handler exactly once across instances. The batched
+ * operations ({@link #joinSelected}, {@link #leaveSelected}, {@link #removeSelected}, since 0.2)
+ * do the same for every session a {@link Selection} holds, in one step with one entry, when the
+ * backend overrides them; their default implementations are a sequence of the single-session
+ * operations, each atomic on its own.
  *
  * <h2>Threading and failures</h2>
  *
