@@ -55,11 +55,6 @@ public final class Keys {
         return key("s:" + id);
     }
 
-    /** The ids of the sessions of a namespace. */
-    public byte[] namespaceSessions(String namespace) {
-        return key("ns:" + namespace);
-    }
-
     public byte[] sessionData(String id) {
         return key("sd:" + id);
     }

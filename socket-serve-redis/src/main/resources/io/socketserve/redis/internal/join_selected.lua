@@ -6,7 +6,7 @@ local sel, i = read_selection(4)
 local max_rooms = tonumber(ARGV[i])
 local prefix = ARGV[i + 1]
 local rooms = distinct_rooms(i + 2)
-local ids, truncated = select(sel)
+local ids, truncated = select_ids(sel)
 local changes, pairs_out, skipped, changed = {}, {}, {}, {}
 local room_ttl = {} -- room -> a TTL the room's key is known to have at least (saves a PTTL per member)
 for _, id in ipairs(ids) do

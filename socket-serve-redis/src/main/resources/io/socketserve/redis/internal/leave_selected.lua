@@ -4,7 +4,7 @@
 local sel, i = read_selection(4)
 local prefix = ARGV[i]
 local rooms = distinct_rooms(i + 1)
-local ids, truncated = select(sel)
+local ids, truncated = select_ids(sel)
 local changes, pairs_out, changed = {}, {}, {}
 for _, id in ipairs(ids) do
   local sr = P .. 'sr:' .. id

@@ -3,7 +3,7 @@
 -- Returns {position or 0, truncated, {id, record fields, rooms, data fields}…}.
 local sel, i = read_selection(4)
 local prefix, reason = ARGV[i], ARGV[i + 1]
-local ids, truncated = select(sel)
+local ids, truncated = select_ids(sel)
 local removed = {}
 local index = P .. 'ns:' .. sel.ns
 for _, id in ipairs(ids) do

@@ -54,7 +54,7 @@ end
 -- The ids the selection holds, at most sel.max of them, and 1 when more matched (else 0). Stops
 -- looking once it found one more than max. Per candidate: one HGET, plus one SISMEMBER per except
 -- room. Ids in the namespace index whose session is gone (safety TTL) are dropped from it.
-local function select(sel)
+local function select_ids(sel)
   local except = {}
   for _, id in ipairs(sel.except_ids) do
     except[id] = true

@@ -1,5 +1,6 @@
 -- ARGV[4] = expiresAt (ms), [5] = safety TTL (ms), [6..] = ids. Unknown ids are ignored.
 local ttl = tonumber(ARGV[5])
+local indexes = {} -- the namespace indexes of the touched sessions, each extended once
 for i = 6, #ARGV do
   local id = ARGV[i]
   if redis.call('PEXPIRE', P .. 's:' .. id, ttl) == 1 then
@@ -8,7 +9,7 @@ for i = 6, #ARGV do
     -- SADD too: a session created before the index existed (0.1) joins it at its next touch
     local index = P .. 'ns:' .. (redis.call('HGET', P .. 's:' .. id, 'ns') or '/')
     redis.call('SADD', index, id)
-    extend(index, ttl)
+    indexes[index] = true
     -- presence keys exist only for tracked sessions: one call for the others
     if redis.call('PEXPIRE', P .. 'pu:' .. id, ttl) == 1 then
       local pr = P .. 'pr:' .. id
@@ -27,4 +28,7 @@ for i = 6, #ARGV do
   end
 end
 extend(EXP, ttl)
+for index in pairs(indexes) do
+  extend(index, ttl)
+end
 return 0
