@@ -5,6 +5,7 @@ import io.socketserve.spi.Backend;
 import io.socketserve.spi.LogListener;
 import io.socketserve.spi.LogRecord;
 import io.socketserve.spi.LogSlice;
+import io.socketserve.spi.MembershipChange;
 import io.socketserve.spi.MembershipSnapshot;
 import io.socketserve.spi.SessionRecord;
 import io.socketserve.transport.Frame;
@@ -290,25 +291,50 @@ final class Dispatcher implements LogListener {
         if (entry instanceof LogEntry.Message m) {
             deliverLive(position, m);
         } else if (entry instanceof LogEntry.Join j) {
-            Attachment a = attached.get(j.session());
-            if (a != null && a.rooms.add(j.room())) {
-                roomIndex.computeIfAbsent(j.room(), r -> new HashSet<>()).add(a);
-            }
+            applyJoin(j.session(), j.room());
         } else if (entry instanceof LogEntry.Leave l) {
-            Attachment a = attached.get(l.session());
-            if (a != null && a.rooms.remove(l.room())) {
-                unindex(a, l.room());
+            applyLeave(l.session(), l.room());
+        } else if (entry instanceof LogEntry.MembershipBatch b) {
+            // exactly the Join/Leave entries it lists, in order, at this position
+            for (MembershipChange c : b.changes()) {
+                if (c.joined()) {
+                    applyJoin(c.session(), c.room());
+                } else {
+                    applyLeave(c.session(), c.room());
+                }
             }
         } else if (entry instanceof LogEntry.Disconnect d) {
-            Attachment a = attached.get(d.session());
-            if (a != null) {
-                detach(a);
-                a.target.close(Frames.disconnect(d.reason()));
+            applyDisconnect(d.session(), d.reason());
+        } else if (entry instanceof LogEntry.DisconnectBatch b) {
+            for (String session : b.sessions()) {
+                applyDisconnect(session, b.reason());
             }
-            host.onSessionEnded(d.session());
         } else if (entry instanceof LogEntry.AckReply r) {
             host.onAckReply(r);
         }
+    }
+
+    private void applyJoin(String session, String room) {
+        Attachment a = attached.get(session);
+        if (a != null && a.rooms.add(room)) {
+            roomIndex.computeIfAbsent(room, r -> new HashSet<>()).add(a);
+        }
+    }
+
+    private void applyLeave(String session, String room) {
+        Attachment a = attached.get(session);
+        if (a != null && a.rooms.remove(room)) {
+            unindex(a, room);
+        }
+    }
+
+    private void applyDisconnect(String session, String reason) {
+        Attachment a = attached.get(session);
+        if (a != null) {
+            detach(a);
+            a.target.close(Frames.disconnect(reason));
+        }
+        host.onSessionEnded(session);
     }
 
     private void deliverLive(long position, LogEntry.Message m) {
@@ -510,6 +536,18 @@ final class Dispatcher implements LogListener {
                 rooms.remove(j.room());
             } else if (e.entry() instanceof LogEntry.Leave l && l.session().equals(sid)) {
                 rooms.add(l.room());
+            } else if (e.entry() instanceof LogEntry.MembershipBatch b) {
+                List<MembershipChange> changes = b.changes();
+                for (int k = changes.size() - 1; k >= 0; k--) {
+                    MembershipChange c = changes.get(k);
+                    if (c.session().equals(sid)) {
+                        if (c.joined()) {
+                            rooms.remove(c.room());
+                        } else {
+                            rooms.add(c.room());
+                        }
+                    }
+                }
             }
         }
 
@@ -555,6 +593,16 @@ final class Dispatcher implements LogListener {
             rooms.add(j.room());
         } else if (entry instanceof LogEntry.Leave l && l.session().equals(sid)) {
             rooms.remove(l.room());
+        } else if (entry instanceof LogEntry.MembershipBatch b) {
+            for (MembershipChange c : b.changes()) {
+                if (c.session().equals(sid)) {
+                    if (c.joined()) {
+                        rooms.add(c.room());
+                    } else {
+                        rooms.remove(c.room());
+                    }
+                }
+            }
         }
     }
 
@@ -638,6 +686,10 @@ final class Dispatcher implements LogListener {
             applyMembership(entry, sid, replay.rooms);
             if (entry instanceof LogEntry.Disconnect d && d.session().equals(sid)) {
                 endReplay(replay, Frames.disconnect(d.reason()));
+                return;
+            }
+            if (entry instanceof LogEntry.DisconnectBatch b && b.sessions().contains(sid)) {
+                endReplay(replay, Frames.disconnect(b.reason()));
                 return;
             }
             if (entry instanceof LogEntry.Message m && !m.isVolatile() && replayable(m, sid, ns, replay.rooms)) {

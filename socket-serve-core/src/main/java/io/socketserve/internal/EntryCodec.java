@@ -1,5 +1,10 @@
 package io.socketserve.internal;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.socketserve.spi.BatchEntries;
+import io.socketserve.spi.MembershipChange;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -8,11 +13,17 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Binary encoding of {@link LogEntry}: a version byte, a kind byte, the time, then the fields. Small
  * and fast to decode, since every instance decodes every entry. Strings are modified UTF-8 ({@link
  * DataOutputStream#writeUTF}); room and event names are far below its 64 KiB limit.
+ *
+ * <p>The batch entries ({@link LogEntry.MembershipBatch}, {@link LogEntry.DisconnectBatch}) are
+ * written by the backend, which alone knows the sessions a selection holds: the engine hands it the
+ * header ({@link #membershipBatchPrefix}, {@link #disconnectBatchPrefix}: version, kind, time) and
+ * the backend appends UTF-8 JSON as {@link BatchEntries} describes.
  */
 final class EntryCodec {
 
@@ -22,10 +33,42 @@ final class EntryCodec {
     private static final int LEAVE = 3;
     private static final int DISCONNECT = 4;
     private static final int ACK_REPLY = 5;
+    private static final int MEMBERSHIP_BATCH = 6;
+    private static final int DISCONNECT_BATCH = 7;
+    /** Version, kind and time: where the JSON body of a batch entry starts. */
+    private static final int HEADER_LENGTH = 10;
+
+    private static final JsonFactory JSON = new JsonFactory();
 
     private EntryCodec() {}
 
+    /** The header the backend puts before the JSON of a membership batch written at {@code time}. */
+    static byte[] membershipBatchPrefix(long time) {
+        return header(MEMBERSHIP_BATCH, time);
+    }
+
+    /** The header the backend puts before the JSON of a removal batch written at {@code time}. */
+    static byte[] disconnectBatchPrefix(long time) {
+        return header(DISCONNECT_BATCH, time);
+    }
+
+    private static byte[] header(int kind, long time) {
+        byte[] out = new byte[HEADER_LENGTH];
+        out[0] = VERSION;
+        out[1] = (byte) kind;
+        for (int i = 0; i < 8; i++) {
+            out[2 + i] = (byte) (time >>> (56 - 8 * i)); // as DataOutputStream.writeLong
+        }
+        return out;
+    }
+
     static byte[] encode(LogEntry entry) {
+        if (entry instanceof LogEntry.MembershipBatch b) {
+            return BatchEntries.membership(membershipBatchPrefix(b.time()), b.changes());
+        }
+        if (entry instanceof LogEntry.DisconnectBatch b) {
+            return BatchEntries.removal(disconnectBatchPrefix(b.time()), b.sessions(), b.reason());
+        }
         ByteArrayOutputStream bytes =
                 new ByteArrayOutputStream(entry instanceof LogEntry.Message m ? m.frame().length + 64 : 64);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -105,6 +148,8 @@ final class EntryCodec {
                     in.readFully(data);
                     yield new LogEntry.AckReply(time, session, messageId, data);
                 }
+                case MEMBERSHIP_BATCH -> new LogEntry.MembershipBatch(time, changes(bytes));
+                case DISCONNECT_BATCH -> disconnects(time, bytes);
                 default -> throw new IllegalArgumentException("unknown log entry kind " + kind);
             };
         } catch (IOException | RuntimeException e) {
@@ -112,6 +157,84 @@ final class EntryCodec {
                 throw iae;
             }
             throw new IllegalArgumentException("corrupt log entry", e);
+        }
+    }
+
+    private static JsonParser body(byte[] bytes) throws IOException {
+        JsonParser p = JSON.createParser(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH);
+        expect(p.nextToken(), JsonToken.START_OBJECT);
+        return p;
+    }
+
+    /** {@code {"c":[["session","room",true],…]}}, keys in any order, unknown keys ignored. */
+    private static List<MembershipChange> changes(byte[] bytes) throws IOException {
+        List<MembershipChange> out = null;
+        try (JsonParser p = body(bytes)) {
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if (!"c".equals(field)) {
+                    p.skipChildren();
+                    continue;
+                }
+                expect(value, JsonToken.START_ARRAY);
+                out = new ArrayList<>();
+                while (p.nextToken() == JsonToken.START_ARRAY) {
+                    String session = text(p);
+                    String room = text(p);
+                    JsonToken joined = p.nextToken();
+                    if (joined != JsonToken.VALUE_TRUE && joined != JsonToken.VALUE_FALSE) {
+                        throw new IllegalArgumentException("corrupt membership batch: " + joined);
+                    }
+                    expect(p.nextToken(), JsonToken.END_ARRAY);
+                    out.add(new MembershipChange(session, room, joined == JsonToken.VALUE_TRUE));
+                }
+                expect(p.currentToken(), JsonToken.END_ARRAY);
+            }
+        }
+        if (out == null) {
+            throw new IllegalArgumentException("corrupt membership batch: no \"c\"");
+        }
+        return out;
+    }
+
+    /** {@code {"r":"reason","s":["session",…]}}, keys in any order, unknown keys ignored. */
+    private static LogEntry.DisconnectBatch disconnects(long time, byte[] bytes) throws IOException {
+        String reason = null;
+        List<String> sessions = null;
+        try (JsonParser p = body(bytes)) {
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if ("r".equals(field)) {
+                    expect(value, JsonToken.VALUE_STRING);
+                    reason = p.getText();
+                } else if ("s".equals(field)) {
+                    expect(value, JsonToken.START_ARRAY);
+                    sessions = new ArrayList<>();
+                    while (p.nextToken() == JsonToken.VALUE_STRING) {
+                        sessions.add(p.getText());
+                    }
+                    expect(p.currentToken(), JsonToken.END_ARRAY);
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+        if (reason == null || sessions == null) {
+            throw new IllegalArgumentException("corrupt disconnect batch");
+        }
+        return new LogEntry.DisconnectBatch(time, sessions, reason);
+    }
+
+    private static String text(JsonParser p) throws IOException {
+        expect(p.nextToken(), JsonToken.VALUE_STRING);
+        return p.getText();
+    }
+
+    private static void expect(@Nullable JsonToken actual, JsonToken expected) {
+        if (actual != expected) {
+            throw new IllegalArgumentException("corrupt batch entry: " + actual + " where " + expected + " belongs");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.socketserve.internal;
 
+import io.socketserve.spi.MembershipChange;
 import java.util.List;
 
 /**
@@ -46,6 +47,29 @@ sealed interface LogEntry {
 
     /** A session ended; the instance holding its stream closes it with {@code reason}. */
     record Disconnect(long time, String session, String reason) implements LogEntry {}
+
+    /**
+     * Membership changes of many sessions made by one batched operation ({@code socketsJoin}, {@code
+     * socketsLeave}), written by the backend. It means exactly what the same {@link Join} and {@link
+     * Leave} entries, in this order, would mean at this position.
+     */
+    record MembershipBatch(long time, List<MembershipChange> changes) implements LogEntry {
+
+        public MembershipBatch {
+            changes = List.copyOf(changes);
+        }
+    }
+
+    /**
+     * Sessions ended by one batched operation ({@code disconnectSockets}), written by the backend: a
+     * {@link Disconnect} for each, at this position.
+     */
+    record DisconnectBatch(long time, List<String> sessions, String reason) implements LogEntry {
+
+        public DisconnectBatch {
+            sessions = List.copyOf(sessions);
+        }
+    }
 
     /**
      * A client's answer to a server→client acknowledgement request, routed to the instance that is

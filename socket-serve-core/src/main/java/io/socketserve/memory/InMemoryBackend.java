@@ -2,17 +2,23 @@ package io.socketserve.memory;
 
 import io.socketserve.internal.TokenBuckets;
 import io.socketserve.spi.Backend;
+import io.socketserve.spi.BatchEntries;
 import io.socketserve.spi.JoinResult;
 import io.socketserve.spi.LogListener;
 import io.socketserve.spi.LogRecord;
 import io.socketserve.spi.LogSlice;
 import io.socketserve.spi.LogSubscription;
+import io.socketserve.spi.MembershipBatchResult;
+import io.socketserve.spi.MembershipChange;
 import io.socketserve.spi.MembershipSnapshot;
 import io.socketserve.spi.PresenceMember;
 import io.socketserve.spi.PresenceResult;
+import io.socketserve.spi.RemovalBatchResult;
 import io.socketserve.spi.RemovedSession;
+import io.socketserve.spi.Selection;
 import io.socketserve.spi.SessionPresence;
 import io.socketserve.spi.SessionRecord;
+import io.socketserve.spi.SessionSnapshot;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -33,7 +39,8 @@ import org.jspecify.annotations.Nullable;
  * The embedded default {@link Backend}: everything in this JVM's heap, for a single instance.
  *
  * <p>All state sits behind one lock, which makes every operation trivially atomic; operations are
- * O(1) or O(size of the answer) except {@link #expiredSessions}, which scans the sessions. The log
+ * O(1) or O(size of the answer) except {@link #expiredSessions}, which scans the sessions, and the
+ * batched operations, which are O(sessions examined × rooms) and hold the lock throughout. The log
  * is a ring buffer of {@code maxLogEntries} records, so its memory is bounded by that count times
  * the entry size. Subscribers are fed by one daemon thread each.
  *
@@ -49,6 +56,7 @@ public final class InMemoryBackend implements Backend {
     private final Condition appended = lock.newCondition();
     private final Map<String, Session> sessions = new HashMap<>();
     private final Map<String, Set<String>> rooms = new HashMap<>();
+    private final Map<String, Set<String>> namespaces = new HashMap<>(); // namespace -> session ids
     private final Map<String, KvEntry> kv = new HashMap<>();
     private final Map<String, Tracked> tracked = new HashMap<>(); // session id -> its presence
     private final Map<String, Map<String, UserInRoom>> presence = new HashMap<>(); // room -> user -> entry
@@ -183,6 +191,9 @@ public final class InMemoryBackend implements Backend {
             }
             SessionRecord created = session.withCreatedPosition(head);
             sessions.put(session.id(), new Session(created, expiresAtMillis));
+            namespaces
+                    .computeIfAbsent(session.namespace(), n -> new LinkedHashSet<>())
+                    .add(session.id());
             return done(head);
         } finally {
             lock.unlock();
@@ -253,18 +264,31 @@ public final class InMemoryBackend implements Backend {
     public CompletionStage<@Nullable RemovedSession> removeSession(String id, byte[] entry) {
         lock.lock();
         try {
-            Session s = sessions.remove(id);
+            Session s = removeLocked(id);
             if (s == null) {
                 return done(null);
-            }
-            for (String room : s.rooms) {
-                removeMember(room, id);
             }
             long position = appendLocked(entry);
             return done(new RemovedSession(s.record, s.rooms, s.data, position));
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Deletes the session and its memberships; the caller holds the lock and appends the entry. */
+    private @Nullable Session removeLocked(String id) {
+        Session s = sessions.remove(id);
+        if (s == null) {
+            return null;
+        }
+        for (String room : s.rooms) {
+            removeMember(room, id);
+        }
+        Set<String> ids = namespaces.get(s.record.namespace());
+        if (ids != null && ids.remove(id) && ids.isEmpty()) {
+            namespaces.remove(s.record.namespace());
+        }
+        return s;
     }
 
     @Override
@@ -362,6 +386,168 @@ public final class InMemoryBackend implements Backend {
         try {
             Set<String> members = rooms.get(room);
             return done(members == null ? 0L : members.size());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- batched
+
+    /** The selected ids, at most {@code selection.max()}, and whether more matched. */
+    private record Selected(List<String> ids, boolean truncated) {}
+
+    /** Applies the rules of {@link Selection}; the caller holds the lock. */
+    private Selected selectLocked(Selection selection) {
+        Set<String> exceptIds = new HashSet<>(selection.exceptIds());
+        for (String room : selection.exceptRooms()) {
+            String id = selection.idOf(room);
+            if (id != null) {
+                exceptIds.add(id);
+            }
+        }
+        Set<String> candidates = new LinkedHashSet<>();
+        if (selection.rooms().isEmpty()) {
+            candidates.addAll(namespaces.getOrDefault(selection.namespace(), Set.of()));
+        } else {
+            for (String room : selection.rooms()) {
+                String id = selection.idOf(room);
+                if (id != null) {
+                    candidates.add(id);
+                }
+                candidates.addAll(rooms.getOrDefault(room, Set.of()));
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (String id : candidates) {
+            Session s = sessions.get(id);
+            if (s == null
+                    || !s.record.namespace().equals(selection.namespace())
+                    || exceptIds.contains(id)
+                    || inAny(s, selection.exceptRooms())) {
+                continue;
+            }
+            if (out.size() == selection.max()) {
+                return new Selected(out, true);
+            }
+            out.add(id);
+        }
+        return new Selected(out, false);
+    }
+
+    private static boolean inAny(Session s, List<String> rooms) {
+        for (String room : rooms) {
+            if (s.rooms.contains(room)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public CompletionStage<List<String>> selectSessions(Selection selection) {
+        lock.lock();
+        try {
+            return done(selectLocked(selection).ids());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public CompletionStage<List<SessionSnapshot>> sessionSnapshots(Collection<String> ids) {
+        lock.lock();
+        try {
+            List<SessionSnapshot> out = new ArrayList<>();
+            for (String id : new LinkedHashSet<>(ids)) {
+                Session s = sessions.get(id);
+                if (s != null) {
+                    out.add(new SessionSnapshot(s.record, s.rooms, s.data));
+                }
+            }
+            return done(out);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public CompletionStage<MembershipBatchResult> joinSelected(
+            Selection selection, List<String> roomKeys, int maxRooms, byte[] entryPrefix) {
+        return changeSelected(selection, roomKeys, maxRooms, true, entryPrefix);
+    }
+
+    @Override
+    public CompletionStage<MembershipBatchResult> leaveSelected(
+            Selection selection, List<String> roomKeys, byte[] entryPrefix) {
+        return changeSelected(selection, roomKeys, Integer.MAX_VALUE, false, entryPrefix);
+    }
+
+    private CompletionStage<MembershipBatchResult> changeSelected(
+            Selection selection, List<String> roomKeys, int maxRooms, boolean join, byte[] entryPrefix) {
+        Objects.requireNonNull(entryPrefix, "entryPrefix == null");
+        Set<String> distinct = new LinkedHashSet<>(roomKeys);
+        lock.lock();
+        try {
+            Selected selected = selectLocked(selection);
+            List<MembershipChange> changes = new ArrayList<>();
+            List<String> skipped = new ArrayList<>();
+            Set<Session> changed = new HashSet<>();
+            for (String id : selected.ids()) {
+                Session s = sessions.get(id);
+                for (String room : distinct) {
+                    if (join) {
+                        if (s.rooms.contains(room)) {
+                            continue;
+                        }
+                        if (s.rooms.size() >= maxRooms) {
+                            skipped.add(id);
+                            break;
+                        }
+                        s.rooms.add(room);
+                        rooms.computeIfAbsent(room, r -> new HashSet<>()).add(id);
+                    } else {
+                        if (!s.rooms.remove(room)) {
+                            continue;
+                        }
+                        removeMember(room, id);
+                    }
+                    changes.add(new MembershipChange(id, room, join));
+                    changed.add(s);
+                }
+            }
+            long position = 0;
+            if (!changes.isEmpty()) {
+                position = appendLocked(BatchEntries.membership(entryPrefix, changes));
+                for (Session s : changed) {
+                    s.membershipVersion = position;
+                }
+            }
+            return done(new MembershipBatchResult(changes, skipped, position, selected.truncated()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public CompletionStage<RemovalBatchResult> removeSelected(Selection selection, byte[] entryPrefix, String reason) {
+        Objects.requireNonNull(entryPrefix, "entryPrefix == null");
+        Objects.requireNonNull(reason, "reason == null");
+        lock.lock();
+        try {
+            Selected selected = selectLocked(selection);
+            if (selected.ids().isEmpty()) {
+                return done(new RemovalBatchResult(List.of(), 0, selected.truncated()));
+            }
+            List<Session> removed = new ArrayList<>();
+            for (String id : selected.ids()) {
+                removed.add(Objects.requireNonNull(removeLocked(id)));
+            }
+            long position = appendLocked(BatchEntries.removal(entryPrefix, selected.ids(), reason));
+            List<RemovedSession> out = new ArrayList<>(removed.size());
+            for (Session s : removed) {
+                out.add(new RemovedSession(s.record, s.rooms, s.data, position));
+            }
+            return done(new RemovalBatchResult(out, position, selected.truncated()));
         } finally {
             lock.unlock();
         }

@@ -27,7 +27,11 @@ import org.jspecify.annotations.Nullable;
  * <p>{@link #join}, {@link #leave} and {@link #removeSession} change membership <em>and</em> append
  * their log entry as one atomic step, so that every instance reading the log sees membership changes
  * and messages in one order. {@link #removeSession} succeeds for exactly one caller per session,
- * which is how the engine fires a disconnect handler exactly once across instances.
+ * which is how the engine fires a disconnect handler exactly once across instances. The batched
+ * operations ({@link #joinSelected}, {@link #leaveSelected}, {@link #removeSelected}, since 0.2)
+ * do the same for every session a {@link Selection} holds, in one step with one entry, when the
+ * backend overrides them; their default implementations are a sequence of the single-session
+ * operations, each atomic on its own.
  *
  * <h2>Threading and failures</h2>
  *
@@ -343,6 +347,96 @@ public interface Backend extends AutoCloseable {
     default CompletionStage<Long> tryAcquire(String key, double ratePerSecond, int burst, long nowMillis) {
         return java.util.concurrent.CompletableFuture.failedFuture(
                 new UnsupportedOperationException("no shared rate limiting"));
+    }
+
+    // ------------------------------------------------------------------------- batched operations
+    //
+    // The operator calls of the API (server.in(room).socketsJoin(...), fetchSockets(),
+    // disconnectSockets()) act on a Selection. Each of these is one store operation in the backends
+    // that ship with socket-serve (one EVALSHA on Redis, whatever the number of sessions); the default
+    // implementations compose the single-session operations above (one store call per session and
+    // room), so that a backend written before them keeps working, only slower.
+
+    /**
+     * The ids of the sessions the selection holds (see {@link Selection} for the rules), at most
+     * {@link Selection#max()} of them, in no particular order.
+     *
+     * <p>The default lists candidates with {@link #roomMembers} (or, for every session of the
+     * namespace, {@link #expiredSessions} up to the end of time) and checks each with {@link
+     * #findSession}.
+     *
+     * @since 0.2
+     */
+    default CompletionStage<List<String>> selectSessions(Selection selection) {
+        return BatchDefaults.select(this, selection).thenApply(BatchDefaults.Selected::ids);
+    }
+
+    /**
+     * For each of {@code ids} that is a live session, its record, rooms and data, read in one round
+     * trip; unknown ids are left out. The order follows {@code ids}; a repeated id appears once.
+     *
+     * <p>The default reads each with {@link #findSession}, {@link #membership} and {@link #getAllData}
+     * (not atomically together).
+     *
+     * @since 0.2
+     */
+    default CompletionStage<List<SessionSnapshot>> sessionSnapshots(Collection<String> ids) {
+        return BatchDefaults.snapshots(this, ids);
+    }
+
+    /**
+     * Adds every selected session to each of {@code rooms}, in one atomic step that also appends
+     * <em>one</em> entry listing every change: {@code entryPrefix} followed by the JSON body {@link
+     * BatchEntries} describes. For each session the rooms are taken in order as {@link #join} would:
+     * a room it is in already is left alone, and once it is in {@code maxRooms} rooms it joins no
+     * more and is reported in {@link MembershipBatchResult#skippedAtLimit()}. Each changed session's
+     * membership version ({@link #membership}) becomes the entry's position. Nothing is appended when
+     * nothing changed, so a repeated call is harmless.
+     *
+     * <p>The default calls {@link #join} for each session and room, each appending its own one-change
+     * entry of the same format.
+     *
+     * @param rooms room keys to join, in order
+     * @param maxRooms the most rooms a session may be in (rooms per socket)
+     * @param entryPrefix the engine's header for a membership batch entry
+     * @since 0.2
+     */
+    default CompletionStage<MembershipBatchResult> joinSelected(
+            Selection selection, List<String> rooms, int maxRooms, byte[] entryPrefix) {
+        return BatchDefaults.change(this, selection, rooms, maxRooms, true, entryPrefix);
+    }
+
+    /**
+     * Removes every selected session from each of {@code rooms} it is a member of, in one atomic step
+     * that also appends one entry listing every change (as {@link #joinSelected} does). Sessions that
+     * left a room keep their presence there: the caller untracks the pairs in {@link
+     * MembershipBatchResult#changes()} (presence leave entries are the engine's to encode).
+     *
+     * <p>The default calls {@link #leave} for each session and room.
+     *
+     * @since 0.2
+     */
+    default CompletionStage<MembershipBatchResult> leaveSelected(
+            Selection selection, List<String> rooms, byte[] entryPrefix) {
+        return BatchDefaults.change(this, selection, rooms, Integer.MAX_VALUE, false, entryPrefix);
+    }
+
+    /**
+     * Removes every selected session as {@link #removeSession} does (record, data, memberships in
+     * both directions), in one atomic step that also appends one entry naming them all with {@code
+     * reason}: {@code entryPrefix} followed by the JSON body {@link BatchEntries} describes. Each
+     * session is reported removed to exactly one caller, whichever operation removed it, so the
+     * engine fires each disconnect handler once. Nothing is appended when nothing was removed.
+     *
+     * <p>The default calls {@link #removeSession} for each session, each appending its own
+     * one-session entry of the same format.
+     *
+     * @param entryPrefix the engine's header for a removal batch entry
+     * @param reason the disconnect reason written into the entry
+     * @since 0.2
+     */
+    default CompletionStage<RemovalBatchResult> removeSelected(Selection selection, byte[] entryPrefix, String reason) {
+        return BatchDefaults.remove(this, selection, entryPrefix, reason);
     }
 
     /** Releases connections and threads. Idempotent. */

@@ -9,6 +9,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.socketserve.redis.testing.RedisServerProcess;
 import io.socketserve.spi.Backend;
+import io.socketserve.spi.RemovalBatchResult;
+import io.socketserve.spi.Selection;
 import io.socketserve.spi.SessionPresence;
 import io.socketserve.spi.SessionRecord;
 import java.nio.charset.StandardCharsets;
@@ -140,6 +142,49 @@ class RedisBackendKeysIT {
     }
 
     @Test
+    void batchedOperationsLeaveNoSessionOrRoomKeyBehind() {
+        Backend b = started("app");
+        List<String> ids = exercise(b, 12);
+        Selection everyone = Selection.all("/", 1_000);
+        get(b.joinSelected(everyone, List.of("batch1", "batch2"), 10, bytes("p")));
+        get(b.leaveSelected(Selection.rooms("/", List.of("room1"), 1_000), List.of("batch1"), bytes("p")));
+        get(b.sessionSnapshots(ids));
+        get(b.selectSessions(everyone));
+        Map<String, SessionPresence> presence = new java.util.HashMap<>();
+        ids.forEach(id -> presence.put(id, get(b.sessionPresence(id))));
+        RemovalBatchResult removed = get(b.removeSelected(everyone, bytes("p"), "bye"));
+        assertThat(removed.removed()).hasSize(12);
+        presence.forEach((id, sp) -> {
+            Map<String, byte[]> leaves = new java.util.HashMap<>();
+            sp.rooms().keySet().forEach(room -> leaves.put(room, bytes("pl")));
+            get(b.presenceDrop(id, leaves, System.currentTimeMillis(), 0));
+        });
+        get(b.presenceOfflineDue(System.currentTimeMillis() + 1, 100));
+        assertThat(keys()).containsExactlyInAnyOrder("{app}:seq", "{app}:log");
+    }
+
+    @Test
+    void theNamespaceIndexFollowsCreationRemovalAndTouches() {
+        Backend b = started("app");
+        createSession(b, "a");
+        get(b.createSession(
+                new SessionRecord("c", "h", "/chat", 1, 0, 0, Map.of()), System.currentTimeMillis() + 30_000));
+        assertThat(inspect.smembers("{app}:ns:/")).containsExactly("a");
+        assertThat(inspect.smembers("{app}:ns:/chat")).containsExactly("c");
+        // a session created before the index existed joins it at its next touch
+        inspect.srem("{app}:ns:/", "a");
+        get(b.touchSessions(List.of("a"), System.currentTimeMillis() + 3_600_000));
+        assertThat(inspect.smembers("{app}:ns:/")).containsExactly("a");
+        assertThat(inspect.pttl("{app}:ns:/")).isGreaterThan(9 * 3_600_000L);
+        get(b.removeSession("a", bytes("bye")));
+        assertThat(inspect.exists("{app}:ns:/")).isZero();
+        // an id whose session vanished (its safety TTL ran out) is dropped when a selection meets it
+        inspect.del("{app}:s:c");
+        assertThat(get(b.selectSessions(Selection.all("/chat", 10)))).isEmpty();
+        assertThat(inspect.exists("{app}:ns:/chat")).isZero();
+    }
+
+    @Test
     void everyKeyStartsWithThePrefixAsHashTag() {
         Backend b = started("app");
         exercise(b, 3);
@@ -161,6 +206,7 @@ class RedisBackendKeysIT {
                         "{app}:sd:s1",
                         "{app}:r:all",
                         "{app}:exp",
+                        "{app}:ns:/",
                         "{app}:pu:s1",
                         "{app}:pr:s1",
                         "{app}:pru:all",

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
  * {p}:seq          string  newest position
  * {p}:log          stream  the log, entry ids 0-&lt;position&gt;, one field "e"
  * {p}:exp          zset    session id scored by expiry (ms)
+ * {p}:ns:&lt;ns&gt;      set     ids of the namespace's sessions (gone when empty)
  * {p}:s:&lt;id&gt;       hash    session record
  * {p}:sr:&lt;id&gt;      set     the session's rooms
  * {p}:sd:&lt;id&gt;      hash    the session's data

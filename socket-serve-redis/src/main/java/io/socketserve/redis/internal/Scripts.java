@@ -33,7 +33,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Scripts implements RedisConnectionStateListener {
 
-    /** Every script; the ones marked {@code logged} start with {@code prelude.lua}. */
+    /**
+     * Every script; the ones marked {@code prelude} start with {@code prelude.lua}, the ones marked
+     * {@code selects} continue with {@code select.lua} (the {@link io.socketserve.spi.Selection} rules).
+     */
     public enum Script {
         APPEND("append", true, ScriptOutputType.INTEGER),
         READ("read", true, ScriptOutputType.MULTI),
@@ -55,16 +58,27 @@ public final class Scripts implements RedisConnectionStateListener {
         PRESENCE_REFRESH("presence_refresh", true, ScriptOutputType.MULTI),
         PRESENCE_OFFLINE_DUE("presence_offline_due", true, ScriptOutputType.MULTI),
         PRESENCE_READ("presence_read", true, ScriptOutputType.MULTI),
+        SELECT_SESSIONS("select_sessions", true, true, ScriptOutputType.MULTI),
+        SESSION_SNAPSHOTS("session_snapshots", true, ScriptOutputType.MULTI),
+        JOIN_SELECTED("join_selected", true, true, ScriptOutputType.MULTI),
+        LEAVE_SELECTED("leave_selected", true, true, ScriptOutputType.MULTI),
+        REMOVE_SELECTED("remove_selected", true, true, ScriptOutputType.MULTI),
         KV_CAS("kv_cas", false, ScriptOutputType.INTEGER),
         RATE_LIMIT("rate_limit", false, ScriptOutputType.INTEGER);
 
         final String file;
         final boolean prelude;
+        final boolean selects;
         final ScriptOutputType type;
 
         Script(String file, boolean prelude, ScriptOutputType type) {
+            this(file, prelude, false, type);
+        }
+
+        Script(String file, boolean prelude, boolean selects, ScriptOutputType type) {
             this.file = file;
             this.prelude = prelude;
+            this.selects = selects;
             this.type = type;
         }
     }
@@ -79,8 +93,9 @@ public final class Scripts implements RedisConnectionStateListener {
     public Scripts(RedisAsyncCommands<byte[], byte[]> commands) {
         this.commands = commands;
         String prelude = resource("prelude");
+        String select = resource("select");
         for (Script s : Script.values()) {
-            String text = s.prelude ? prelude + "\n" + resource(s.file) : resource(s.file);
+            String text = (s.prelude ? prelude + "\n" : "") + (s.selects ? select + "\n" : "") + resource(s.file);
             byte[] body = text.getBytes(StandardCharsets.UTF_8);
             sources.put(s, new Source(body, sha1(body)));
         }

@@ -18,4 +18,8 @@ redis.call('HSET', s, unpack(fields))
 redis.call('PEXPIRE', s, ttl)
 redis.call('ZADD', EXP, ARGV[5], id)
 extend(EXP, ttl)
+-- the namespace index, so that a selection of every session of a namespace scans only that
+local index = P .. 'ns:' .. ARGV[8]
+redis.call('SADD', index, id)
+extend(index, ttl)
 return h

@@ -7,6 +7,12 @@ local record = redis.call('HGETALL', s)
 if #record == 0 then
   return {0}
 end
+for i = 1, #record, 2 do
+  if record[i] == 'ns' then
+    redis.call('SREM', P .. 'ns:' .. record[i + 1], id) -- deleted by Redis when empty
+    break
+  end
+end
 local rooms = redis.call('SMEMBERS', sr)
 for _, room in ipairs(rooms) do
   redis.call('SREM', P .. 'r:' .. room, id) -- Redis deletes a set when its last member goes

@@ -1,10 +1,15 @@
 -- ARGV[4] = expiresAt (ms), [5] = safety TTL (ms), [6..] = ids. Unknown ids are ignored.
 local ttl = tonumber(ARGV[5])
+local indexes = {} -- the namespace indexes of the touched sessions, each extended once
 for i = 6, #ARGV do
   local id = ARGV[i]
   if redis.call('PEXPIRE', P .. 's:' .. id, ttl) == 1 then
     redis.call('ZADD', EXP, ARGV[4], id)
     redis.call('PEXPIRE', P .. 'sd:' .. id, ttl)
+    -- SADD too: a session created before the index existed (0.1) joins it at its next touch
+    local index = P .. 'ns:' .. (redis.call('HGET', P .. 's:' .. id, 'ns') or '/')
+    redis.call('SADD', index, id)
+    indexes[index] = true
     -- presence keys exist only for tracked sessions: one call for the others
     if redis.call('PEXPIRE', P .. 'pu:' .. id, ttl) == 1 then
       local pr = P .. 'pr:' .. id
@@ -23,4 +28,7 @@ for i = 6, #ARGV do
   end
 end
 extend(EXP, ttl)
+for index in pairs(indexes) do
+  extend(index, ttl)
+end
 return 0
