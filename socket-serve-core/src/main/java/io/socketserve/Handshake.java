@@ -37,7 +37,10 @@ public interface Handshake {
     /** The namespace the client asked for ({@code "/"} by default). */
     String namespace();
 
-    /** Attaches an attribute to the session being created (at most 64 keys, 4 KiB each). */
+    /**
+     * Attaches an attribute to the session being created (at most 64 keys, 4 KiB each; names starting
+     * with {@code $} are reserved for the server).
+     */
     void attribute(String key, String value);
 
     /** The attributes attached so far. */

@@ -185,6 +185,42 @@ public interface Namespace {
     /** Number of users present in a room, O(1) (blocking). @since 0.1 */
     long presenceCount(String room);
 
+    /**
+     * {@link #roomMembers} without blocking; completes on the handler executor. (The defaults of
+     * these async variants run the blocking call on the common pool; the server's own implementation
+     * never blocks.)
+     *
+     * @since 0.2
+     */
+    default CompletionStage<Set<String>> roomMembersAsync(String room) {
+        return CompletableFuture.supplyAsync(() -> roomMembers(room));
+    }
+
+    /** {@link #roomSize} without blocking. @since 0.2 */
+    default CompletionStage<Long> roomSizeAsync(String room) {
+        return CompletableFuture.supplyAsync(() -> roomSize(room));
+    }
+
+    /** {@link #presence} without blocking. @since 0.2 */
+    default CompletionStage<List<PresenceEntry>> presenceAsync(String room) {
+        return CompletableFuture.supplyAsync(() -> presence(room));
+    }
+
+    /** {@link #presenceCount} without blocking. @since 0.2 */
+    default CompletionStage<Long> presenceCountAsync(String room) {
+        return CompletableFuture.supplyAsync(() -> presenceCount(room));
+    }
+
+    /**
+     * Every socket of this namespace, on every instance: {@code to()} with no room. Same as {@code
+     * except()} with nothing excluded.
+     *
+     * @since 0.2
+     */
+    default CompletionStage<List<RemoteSocket>> fetchSockets() {
+        return except().fetchSockets();
+    }
+
     /** {@value} — the most messages one {@link #history} call returns. */
     int MAX_HISTORY_LIMIT = 1_000;
 

@@ -93,6 +93,7 @@ public final class ServerOptions {
     private final Duration longPollMaxWait;
     private final @Nullable ExecutorService handlerExecutor;
     private final com.fasterxml.jackson.databind.@Nullable ObjectMapper jsonMapper;
+    private final List<String> handshakeHeaders;
     private final int maxConcurrentHandlers;
     private final Duration backendTimeout;
     private final boolean rejectUnknownEvents;
@@ -124,6 +125,7 @@ public final class ServerOptions {
         this.longPollMaxWait = b.longPollMaxWait;
         this.handlerExecutor = b.handlerExecutor;
         this.jsonMapper = b.jsonMapper;
+        this.handshakeHeaders = List.copyOf(b.handshakeHeaders);
         this.maxConcurrentHandlers = b.maxConcurrentHandlers;
         this.backendTimeout = b.backendTimeout;
         this.rejectUnknownEvents = b.rejectUnknownEvents;
@@ -167,6 +169,7 @@ public final class ServerOptions {
         b.longPollMaxWait = longPollMaxWait;
         b.handlerExecutor = handlerExecutor;
         b.jsonMapper = jsonMapper;
+        b.handshakeHeaders = handshakeHeaders;
         b.maxConcurrentHandlers = maxConcurrentHandlers;
         b.backendTimeout = backendTimeout;
         b.rejectUnknownEvents = rejectUnknownEvents;
@@ -302,6 +305,17 @@ public final class ServerOptions {
         return jsonMapper;
     }
 
+    /**
+     * Request headers of the connect request that are stored with the session (values up to 1 KiB)
+     * and shown by {@link RemoteSocket#handshake()}; default none. Name only what you need: they are
+     * stored for the life of every session (never {@code Cookie} or {@code Authorization}).
+     *
+     * @since 0.2
+     */
+    public List<String> handshakeHeaders() {
+        return handshakeHeaders;
+    }
+
     /** Handler invocations in flight; default {@link #DEFAULT_MAX_CONCURRENT_HANDLERS}. Over it: 503. */
     public int maxConcurrentHandlers() {
         return maxConcurrentHandlers;
@@ -384,6 +398,7 @@ public final class ServerOptions {
         private Duration longPollMaxWait = DEFAULT_LONG_POLL_MAX_WAIT;
         private @Nullable ExecutorService handlerExecutor;
         private com.fasterxml.jackson.databind.@Nullable ObjectMapper jsonMapper;
+        private List<String> handshakeHeaders = List.of();
         private int maxConcurrentHandlers = DEFAULT_MAX_CONCURRENT_HANDLERS;
         private Duration backendTimeout = DEFAULT_BACKEND_TIMEOUT;
         private boolean rejectUnknownEvents;
@@ -545,6 +560,22 @@ public final class ServerOptions {
          */
         public Builder jsonMapper(com.fasterxml.jackson.databind.@Nullable ObjectMapper mapper) {
             this.jsonMapper = mapper;
+            return this;
+        }
+
+        /** See {@link ServerOptions#handshakeHeaders()}. @since 0.2 */
+        public Builder handshakeHeaders(List<String> headers) {
+            java.util.Objects.requireNonNull(headers, "headers == null");
+            if (headers.size() > 16) {
+                throw new IllegalArgumentException("at most 16 handshake headers");
+            }
+            for (String h : headers) {
+                String lower = h.toLowerCase(java.util.Locale.ROOT);
+                if (lower.equals("cookie") || lower.equals("authorization") || lower.equals("x-socket-serve-session")) {
+                    throw new IllegalArgumentException(h + " holds credentials: it is never stored");
+                }
+            }
+            this.handshakeHeaders = List.copyOf(headers);
             return this;
         }
 

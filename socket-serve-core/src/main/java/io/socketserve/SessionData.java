@@ -39,4 +39,24 @@ public interface SessionData {
 
     /** Every key and value. */
     Map<String, JsonNode> all();
+
+    /**
+     * {@link #get(String)} without blocking; completes on the handler executor. (The default runs
+     * the blocking call on the common pool; the server's own implementation never blocks.)
+     *
+     * @since 0.2
+     */
+    default java.util.concurrent.CompletionStage<@Nullable JsonNode> getAsync(String key) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> get(key));
+    }
+
+    /** {@link #set} without blocking. @since 0.2 */
+    default java.util.concurrent.CompletionStage<Void> setAsync(String key, @Nullable Object value) {
+        return java.util.concurrent.CompletableFuture.runAsync(() -> set(key, value));
+    }
+
+    /** {@link #all} without blocking. @since 0.2 */
+    default java.util.concurrent.CompletionStage<Map<String, JsonNode>> allAsync() {
+        return java.util.concurrent.CompletableFuture.supplyAsync(this::all);
+    }
 }

@@ -26,8 +26,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>{@link #join}, {@link #leave}, {@link #rooms()} and {@link #data()} wait for the backend (no
  * wait in memory; one round trip to Redis): call them from handlers (which run on the handler
- * executor), never from a network thread. Emits never block: they return a stage that completes
- * when the message is committed to the log, in call order.
+ * executor — virtual threads on JDK 21+), never from a network thread. Each has a non-blocking
+ * {@code …Async} variant whose stage completes on the handler executor, so callbacks chained on it
+ * never run on a backend or network thread. Emits never block: they return a stage that completes
+ * when the message is committed to the log, in call order (on whichever thread committed it: keep
+ * callbacks chained on an emit short, or use {@code thenAcceptAsync}).
  *
  * <h2>Overflow</h2>
  *
@@ -61,6 +64,14 @@ public interface Socket {
     CompletionStage<JsonNode> emitWithAck(String event, @Nullable Object data, Duration timeout);
 
     /**
+     * {@link #emitWithAck(String, Object, Duration)} with the answer bound to {@code type} (an answer
+     * that does not bind fails the stage with {@code invalid_payload}).
+     *
+     * @since 0.2
+     */
+    <T> CompletionStage<T> emitWithAck(String event, @Nullable Object data, Duration timeout, Class<T> type);
+
+    /**
      * Adds this socket to a room. Idempotent. Messages sent to the room from now on reach the socket;
      * earlier ones do not.
      *
@@ -75,6 +86,37 @@ public interface Socket {
 
     /** The rooms this socket is in (a snapshot). */
     Set<String> rooms();
+
+    /**
+     * {@link #join} without blocking: completes (on the handler executor) when the membership is
+     * committed, or exceptionally with what {@code join} throws.
+     *
+     * @since 0.2
+     */
+    CompletionStage<Void> joinAsync(String room);
+
+    /** {@link #leave} without blocking. @since 0.2 */
+    CompletionStage<Void> leaveAsync(String room);
+
+    /** {@link #rooms()} without blocking. @since 0.2 */
+    CompletionStage<Set<String>> roomsAsync();
+
+    /**
+     * {@link #track} without blocking (it runs on the handler executor; the caller's thread never
+     * waits).
+     *
+     * @since 0.2
+     */
+    CompletionStage<Void> trackAsync(String room, String userId, @Nullable Object state);
+
+    /** {@link #updatePresence} without blocking. @since 0.2 */
+    CompletionStage<Void> updatePresenceAsync(String room, @Nullable Object state);
+
+    /** {@link #untrack} without blocking. @since 0.2 */
+    CompletionStage<Void> untrackAsync(String room);
+
+    /** {@link #disconnect} without blocking. @since 0.2 */
+    CompletionStage<Void> disconnectAsync();
 
     /**
      * Enters the presence of {@code room} as {@code userId} with {@code state} (any JSON-mappable

@@ -52,11 +52,128 @@ final class AckRegistry {
     /** Whether this instance is waiting for that answer. */
     boolean isLocal(String sessionId, String messageId) {
         Map<String, Pending> m = bySession.get(sessionId);
-        return m != null && m.containsKey(messageId);
+        if (m != null && m.containsKey(messageId)) {
+            return true;
+        }
+        BroadcastPending b = broadcasts.get(messageId);
+        return b != null && b.waitsFor(sessionId);
+    }
+
+    // ------------------------------------------------------------------------- broadcast acks
+
+    private final ConcurrentHashMap<String, BroadcastPending> broadcasts = new ConcurrentHashMap<>();
+
+    /**
+     * Answers to one broadcast, expected from a known set of sessions. Completed by the last expected
+     * answer, by the last expected session ending, or by its timer with the answers so far.
+     */
+    private final class BroadcastPending {
+        final String messageId;
+        final String event;
+        final Duration timeout;
+        final java.util.Set<String> waiting;
+        final int expected;
+        final java.util.List<JsonNode> answers = new java.util.ArrayList<>();
+        final CompletableFuture<java.util.List<JsonNode>> future;
+
+        @org.jspecify.annotations.Nullable
+        ScheduledFuture<?> timer;
+
+        BroadcastPending(
+                String messageId,
+                String event,
+                Duration timeout,
+                java.util.Collection<String> recipients,
+                CompletableFuture<java.util.List<JsonNode>> future) {
+            this.messageId = messageId;
+            this.event = event;
+            this.timeout = timeout;
+            this.waiting = new java.util.HashSet<>(recipients);
+            this.expected = waiting.size();
+            this.future = future;
+        }
+
+        synchronized boolean waitsFor(String sessionId) {
+            return waiting.contains(sessionId);
+        }
+
+        /** Records an answer ({@code null}: the session ended without one); completes when none is left. */
+        void answer(String sessionId, @org.jspecify.annotations.Nullable JsonNode answer) {
+            java.util.List<JsonNode> done;
+            synchronized (this) {
+                if (!waiting.remove(sessionId)) {
+                    return;
+                }
+                if (answer != null) {
+                    answers.add(answer);
+                }
+                if (!waiting.isEmpty()) {
+                    return;
+                }
+                done = java.util.List.copyOf(answers);
+            }
+            finish(() -> future.complete(done));
+        }
+
+        void expire() {
+            java.util.List<JsonNode> partial;
+            synchronized (this) {
+                partial = java.util.List.copyOf(answers);
+            }
+            finish(() -> future.completeExceptionally(
+                    new io.socketserve.BroadcastAckTimeoutException(event, timeout, partial, expected)));
+        }
+
+        private void finish(Runnable completion) {
+            if (broadcasts.remove(messageId, this)) {
+                ScheduledFuture<?> t = timer;
+                if (t != null) {
+                    t.cancel(false);
+                }
+                callbacks.execute(completion);
+            }
+        }
+    }
+
+    /**
+     * Registers a broadcast waiting for answers from {@code recipients}; returns its message id. The
+     * pending entry is published before its timer is armed, so the timer always finds it.
+     */
+    String registerBroadcast(
+            String event,
+            Duration timeout,
+            java.util.Collection<String> recipients,
+            CompletableFuture<java.util.List<JsonNode>> future) {
+        String messageId = instancePrefix + "-b" + counter.incrementAndGet();
+        BroadcastPending pending = new BroadcastPending(messageId, event, timeout, recipients, future);
+        if (recipients.isEmpty()) {
+            callbacks.execute(() -> future.complete(java.util.List.of()));
+            return messageId;
+        }
+        broadcasts.put(messageId, pending);
+        pending.timer = timer.schedule(pending::expire, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return messageId;
+    }
+
+    /** The broadcast could not be sent: fail it. */
+    void failBroadcast(String messageId, Throwable error) {
+        BroadcastPending p = broadcasts.remove(messageId);
+        if (p != null) {
+            ScheduledFuture<?> t = p.timer;
+            if (t != null) {
+                t.cancel(false);
+            }
+            callbacks.execute(() -> p.future.completeExceptionally(error));
+        }
     }
 
     /** Completes a request with the client's answer; no-op if it is not waiting here. */
     void complete(String sessionId, String messageId, JsonNode answer) {
+        BroadcastPending b = broadcasts.get(messageId);
+        if (b != null) {
+            b.answer(sessionId, answer);
+            return;
+        }
         Pending p = remove(sessionId, messageId);
         if (p != null) {
             p.timeout().cancel(false);
@@ -75,6 +192,9 @@ final class AckRegistry {
 
     /** Fails every request of a session that ended. */
     void failSession(String sessionId) {
+        for (BroadcastPending b : broadcasts.values()) {
+            b.answer(sessionId, null);
+        }
         Map<String, Pending> m = bySession.remove(sessionId);
         if (m == null) {
             return;

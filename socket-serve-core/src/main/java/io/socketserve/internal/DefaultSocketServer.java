@@ -106,7 +106,9 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
                         Namespace.HISTORY_MAX_SCAN,
                         options.recoveryMaxAge().toMillis(),
                         options.backendTimeout().toMillis()),
-                execution.perSession);
+                execution.perSession,
+                execution.executor,
+                options.maxSessions());
         this.root = new NamespaceImpl(services, "/", namespaces.root(), null);
         Liveness liveness = new Liveness(backend, dispatcher, services.sessions, health, options.sessionTimeout());
         RateLimits rateLimits = new RateLimits(backend);
@@ -306,6 +308,26 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
     @Override
     public CompletionStage<List<RoomMessage>> history(String room, int limit, String... events) {
         return root.history(room, limit, events);
+    }
+
+    @Override
+    public CompletionStage<Set<String>> roomMembersAsync(String room) {
+        return root.roomMembersAsync(room);
+    }
+
+    @Override
+    public CompletionStage<Long> roomSizeAsync(String room) {
+        return root.roomSizeAsync(room);
+    }
+
+    @Override
+    public CompletionStage<List<PresenceEntry>> presenceAsync(String room) {
+        return root.presenceAsync(room);
+    }
+
+    @Override
+    public CompletionStage<Long> presenceCountAsync(String room) {
+        return root.presenceCountAsync(room);
     }
 
     @Override

@@ -348,9 +348,19 @@ final class Dispatcher implements LogListener {
             }
             case ROOMS -> {
                 if (m.targets().size() == 1) {
-                    Set<Attachment> members = roomIndex.get(m.targets().get(0));
+                    String room = m.targets().get(0);
+                    Set<Attachment> members = roomIndex.get(room);
+                    Attachment self = socketRoom(room, m.namespace());
                     if (members == null) {
+                        // Every socket's public id is a room of its own (server.to(socketId)).
+                        if (self != null && !excluded(self, m)) {
+                            send(self, Frame.of(position, m.frame()), m.isVolatile());
+                        }
                         return;
+                    }
+                    if (self != null && !members.contains(self) && !excluded(self, m)) {
+                        frame = Frame.of(position, m.frame());
+                        send(self, frame, m.isVolatile());
                     }
                     for (Attachment a : members.toArray(new Attachment[0])) {
                         if (!excluded(a, m)) {
@@ -363,6 +373,13 @@ final class Dispatcher implements LogListener {
                 } else {
                     Set<Attachment> seen = new HashSet<>();
                     for (String room : m.targets()) {
+                        Attachment self = socketRoom(room, m.namespace());
+                        if (self != null && seen.add(self) && !excluded(self, m)) {
+                            if (frame == null) {
+                                frame = Frame.of(position, m.frame());
+                            }
+                            send(self, frame, m.isVolatile());
+                        }
                         Set<Attachment> members = roomIndex.get(room);
                         if (members == null) {
                             continue;
@@ -391,12 +408,25 @@ final class Dispatcher implements LogListener {
         }
     }
 
+    /**
+     * The session attached here whose public id is the room part of {@code roomKey} in {@code
+     * namespace}, if any: every socket is implicitly a member of the room named by its id.
+     */
+    private @Nullable Attachment socketRoom(String roomKey, String namespace) {
+        String id = io.socketserve.spi.Selection.idOf(namespace, roomKey);
+        if (id == null) {
+            return null;
+        }
+        Attachment a = attached.get(id);
+        return a != null && a.namespace.equals(namespace) ? a : null;
+    }
+
     private static boolean excluded(Attachment a, LogEntry.Message m) {
         if (!m.exceptSessions().isEmpty() && m.exceptSessions().contains(a.sid)) {
             return true;
         }
         for (String room : m.exceptRooms()) {
-            if (a.rooms.contains(room)) {
+            if (a.rooms.contains(room) || a.sid.equals(io.socketserve.spi.Selection.idOf(a.namespace, room))) {
                 return true;
             }
         }
@@ -747,7 +777,7 @@ final class Dispatcher implements LogListener {
                     case ROOMS -> {
                         boolean any = false;
                         for (String room : m.targets()) {
-                            if (rooms.contains(room)) {
+                            if (rooms.contains(room) || sid.equals(io.socketserve.spi.Selection.idOf(ns, room))) {
                                 any = true;
                                 break;
                             }
@@ -759,7 +789,7 @@ final class Dispatcher implements LogListener {
             return false;
         }
         for (String room : m.exceptRooms()) {
-            if (rooms.contains(room)) {
+            if (rooms.contains(room) || sid.equals(io.socketserve.spi.Selection.idOf(ns, room))) {
                 return false;
             }
         }

@@ -73,6 +73,9 @@ final class HandshakeImpl implements Handshake {
     public synchronized void attribute(String key, String value) {
         Objects.requireNonNull(key, "key == null");
         Objects.requireNonNull(value, "value == null");
+        if (key.startsWith("$")) {
+            throw new IllegalArgumentException("attribute names starting with '$' are reserved: " + key);
+        }
         if (key.length() > MAX_KEY || value.length() > MAX_VALUE) {
             throw new IllegalArgumentException("attribute too long (key ≤ " + MAX_KEY + ", value ≤ " + MAX_VALUE + ")");
         }

@@ -36,7 +36,6 @@ final class InvocationContext {
         return sessionId;
     }
 
-
     /** Records an append the answer must wait for (any thread); returns the stage. */
     <T> CompletionStage<T> track(CompletionStage<T> append) {
         synchronized (writes) {

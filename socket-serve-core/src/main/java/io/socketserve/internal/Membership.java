@@ -27,6 +27,10 @@ final class Membership {
         this.maxRoomsPerSocket = maxRoomsPerSocket;
     }
 
+    int maxRoomsPerSocket() {
+        return maxRoomsPerSocket;
+    }
+
     /** Joins; fails with {@code room_limit} (422) or {@code disconnected} (410). */
     CompletionStage<Void> join(String sessionId, String namespace, String room) {
         String key = roomKeys.key(namespace, room);

@@ -16,6 +16,7 @@ import io.socketserve.TypedEventHandler;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -203,6 +204,33 @@ final class NamespaceImpl implements Namespace {
             wanted.add(Objects.requireNonNull(event, "event == null"));
         }
         return services.history.read(services.roomKeys.key(name, room), limit, wanted);
+    }
+
+    @Override
+    public CompletionStage<Set<String>> roomMembersAsync(String room) {
+        requireConcrete();
+        return services.onHandlers(
+                services.backend.roomMembers(services.roomKeys.key(name, room)).thenApply(HashSet::new));
+    }
+
+    @Override
+    public CompletionStage<Long> roomSizeAsync(String room) {
+        requireConcrete();
+        return services.onHandlers(services.backend.roomSize(services.roomKeys.key(name, room)));
+    }
+
+    @Override
+    public CompletionStage<java.util.List<io.socketserve.PresenceEntry>> presenceAsync(String room) {
+        requireConcrete();
+        String key = services.roomKeys.key(name, room);
+        return CompletableFuture.supplyAsync(() -> services.presence.members(key), services.callbacks);
+    }
+
+    @Override
+    public CompletionStage<Long> presenceCountAsync(String room) {
+        requireConcrete();
+        String key = services.roomKeys.key(name, room);
+        return CompletableFuture.supplyAsync(() -> services.presence.count(key), services.callbacks);
     }
 
     @Override

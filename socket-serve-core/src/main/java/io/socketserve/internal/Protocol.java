@@ -15,6 +15,7 @@ import io.socketserve.transport.TransportRequest;
 import io.socketserve.transport.TransportResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
@@ -247,7 +248,7 @@ final class Protocol implements SocketEndpoint {
                     Credentials.Identity id = Credentials.generate();
                     long now = System.currentTimeMillis();
                     SessionRecord fresh = new SessionRecord(
-                            id.publicId(), id.secretHash(), namespace, now, 0, 0, handshake.attributes());
+                            id.publicId(), id.secretHash(), namespace, now, 0, 0, storedAttributes(handshake, request));
                     return backend.createSession(
                                     fresh, now + options.sessionTimeout().toMillis())
                             .thenCompose(position -> {
@@ -255,6 +256,23 @@ final class Protocol implements SocketEndpoint {
                                 return runConnectionListeners(record, handlers).thenApply(x -> connected(id, record));
                             });
                 });
+    }
+
+    /**
+     * What the session keeps of its handshake: the application's attributes, the client's address and
+     * the request headers named in {@link ServerOptions#handshakeHeaders()} (for {@code fetchSockets};
+     * stored under reserved {@code $} names that {@code Socket.attributes()} does not show).
+     */
+    private Map<String, String> storedAttributes(HandshakeImpl handshake, TransportRequest request) {
+        Map<String, String> out = new java.util.LinkedHashMap<>(handshake.attributes());
+        out.put(RemoteSocketImpl.ADDRESS_ATTRIBUTE, handshake.remoteAddress());
+        for (String name : options.handshakeHeaders()) {
+            String value = request.header(name);
+            if (value != null && value.length() <= 1024) {
+                out.put(RemoteSocketImpl.HEADER_ATTRIBUTE_PREFIX + name.toLowerCase(java.util.Locale.ROOT), value);
+            }
+        }
+        return out;
     }
 
     /**

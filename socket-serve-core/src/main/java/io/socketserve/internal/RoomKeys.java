@@ -14,7 +14,7 @@ import java.util.Objects;
 final class RoomKeys {
 
     /** Separates a namespace from a room name in room keys. */
-    static final char NS_SEPARATOR = '\u001f';
+    static final char NS_SEPARATOR = io.socketserve.spi.Selection.NAMESPACE_SEPARATOR;
 
     private final int maxRoomNameLength;
 

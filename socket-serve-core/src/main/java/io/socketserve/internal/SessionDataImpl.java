@@ -84,6 +84,42 @@ final class SessionDataImpl implements SessionData {
         return out;
     }
 
+    @Override
+    public java.util.concurrent.CompletionStage<@Nullable JsonNode> getAsync(String key) {
+        Objects.requireNonNull(key, "key == null");
+        if (snapshot != null) {
+            return java.util.concurrent.CompletableFuture.completedFuture(json.readTree(snapshot.get(key)));
+        }
+        return backend.getData(sessionId, key).thenApply(json::readTree);
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Void> setAsync(String key, @Nullable Object value) {
+        Objects.requireNonNull(key, "key == null");
+        if (snapshot != null) {
+            return java.util.concurrent.CompletableFuture.failedFuture(Blocking.disconnected());
+        }
+        String text = value == null ? null : json.writeString(value);
+        return backend.putData(sessionId, key, text).thenApply(stored -> {
+            if (!stored) {
+                throw Blocking.disconnected();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Map<String, JsonNode>> allAsync() {
+        java.util.concurrent.CompletionStage<Map<String, String>> raw = snapshot != null
+                ? java.util.concurrent.CompletableFuture.completedFuture(snapshot)
+                : backend.getAllData(sessionId);
+        return raw.thenApply(rawAll -> {
+            Map<String, JsonNode> out = new LinkedHashMap<>();
+            rawAll.forEach((k, v) -> out.put(k, json.readTree(v)));
+            return out;
+        });
+    }
+
     private void requireLive() {
         if (snapshot != null) {
             throw Blocking.disconnected();

@@ -48,10 +48,15 @@ final class Sessions {
             if (removed == null) {
                 return false;
             }
-            presence.drop(sessionId);
-            fireDisconnect(removed, reason);
+            ended(removed, reason);
             return true;
         });
+    }
+
+    /** What follows a removal this instance made (single or batched): presence, listeners, once. */
+    void ended(RemovedSession removed, DisconnectReason reason) {
+        presence.drop(removed.session().id());
+        fireDisconnect(removed, reason);
     }
 
     private void fireDisconnect(RemovedSession removed, DisconnectReason reason) {

@@ -64,7 +64,7 @@ final class SocketImpl implements Socket {
 
     @Override
     public Map<String, String> attributes() {
-        return record.attributes();
+        return RemoteSocketImpl.applicationAttributes(record.attributes());
     }
 
     @Override
@@ -93,6 +93,86 @@ final class SocketImpl implements Socket {
                     }
                 });
         return answer;
+    }
+
+    @Override
+    public <T> CompletionStage<T> emitWithAck(String event, @Nullable Object data, Duration timeout, Class<T> type) {
+        Objects.requireNonNull(type, "type == null");
+        return emitWithAck(event, data, timeout).thenApply(answer -> {
+            try {
+                return services.json.mapper().treeToValue(answer, type);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+                throw new io.socketserve.SocketServeException(
+                        "invalid_payload", "the acknowledgement does not bind to " + type.getSimpleName(), 400, e);
+            }
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> joinAsync(String room) {
+        if (ended != null) {
+            return CompletableFuture.failedFuture(Blocking.disconnected());
+        }
+        try {
+            services.roomKeys.key(namespace(), room);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        // The authorizer is application code and may block: it runs on the handler executor.
+        return CompletableFuture.runAsync(() -> services.namespaces.checkJoin(this, room), services.callbacks)
+                .thenCompose(v -> services.onHandlers(services.membership.join(id(), namespace(), room)));
+    }
+
+    @Override
+    public CompletionStage<Void> leaveAsync(String room) {
+        if (ended != null) {
+            try {
+                services.roomKeys.key(namespace(), room);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return CompletableFuture.completedFuture(null);
+        }
+        return services.onHandlers(services.membership.leave(id(), namespace(), room));
+    }
+
+    @Override
+    public CompletionStage<Set<String>> roomsAsync() {
+        if (ended != null) {
+            return CompletableFuture.completedFuture(rooms());
+        }
+        return services.onHandlers(services.membership.rooms(id(), namespace()));
+    }
+
+    @Override
+    public CompletionStage<Void> trackAsync(String room, String userId, @Nullable Object state) {
+        return CompletableFuture.runAsync(() -> track(room, userId, state), services.callbacks);
+    }
+
+    @Override
+    public CompletionStage<Void> updatePresenceAsync(String room, @Nullable Object state) {
+        return CompletableFuture.runAsync(() -> updatePresence(room, state), services.callbacks);
+    }
+
+    @Override
+    public CompletionStage<Void> untrackAsync(String room) {
+        if (ended != null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        try {
+            return services.onHandlers(services.presence.untrack(id(), services.roomKeys.key(namespace(), room)));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> disconnectAsync() {
+        if (ended != null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return services.onHandlers(
+                services.sessions.end(id(), DisconnectReason.SERVER_DISCONNECT).thenApply(removed -> null));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.socketserve.internal;
 
 import io.socketserve.spi.Backend;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The parts a {@link SocketImpl}, a {@link BroadcastOperatorImpl} or a {@link NamespaceImpl} acts
@@ -20,6 +21,10 @@ final class SocketServices {
     final AckRegistry acks;
     final Sessions sessions;
     final History history;
+    /** Where async results are handed to the application (the handler executor). */
+    final java.util.concurrent.Executor callbacks;
+    /** The most sockets one selection acts on ({@link io.socketserve.ServerOptions#maxSessions()}). */
+    final int maxSelection;
 
     SocketServices(
             Backend backend,
@@ -32,7 +37,9 @@ final class SocketServices {
             Presence presence,
             AckRegistry acks,
             History history,
-            KeyedSerialExecutor perSession) {
+            KeyedSerialExecutor perSession,
+            java.util.concurrent.Executor callbacks,
+            int maxSelection) {
         this.backend = backend;
         this.json = json;
         this.blocking = blocking;
@@ -43,9 +50,33 @@ final class SocketServices {
         this.presence = presence;
         this.acks = acks;
         this.history = history;
+        this.callbacks = callbacks;
+        this.maxSelection = maxSelection;
         // The disconnect listeners see a socket that can still broadcast (its "user left" message):
         // built from these same services once they exist.
         this.sessions =
                 new Sessions(backend, presence, namespaces, perSession, removed -> SocketImpl.ended(this, removed));
+    }
+
+    /**
+     * {@code stage}'s outcome, completed on the handler executor: application callbacks chained on an
+     * async result never run on a backend (Lettuce) or dispatcher thread.
+     */
+    <T> CompletionStage<T> onHandlers(CompletionStage<T> stage) {
+        java.util.concurrent.CompletableFuture<T> out = new java.util.concurrent.CompletableFuture<>();
+        stage.whenComplete((value, error) -> {
+            try {
+                callbacks.execute(() -> {
+                    if (error != null) {
+                        out.completeExceptionally(Blocking.rethrowable(Blocking.unwrap(error)));
+                    } else {
+                        out.complete(value);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                out.completeExceptionally(stopped);
+            }
+        });
+        return out;
     }
 }

@@ -77,6 +77,11 @@ public record Selection(
      * key names as an implicit room, if there is one. {@code null} for a key of another namespace.
      */
     public @Nullable String idOf(String roomKey) {
+        return idOf(namespace, roomKey);
+    }
+
+    /** The room part of {@code roomKey} in {@code namespace}; see {@link #idOf(String)}. */
+    public static @Nullable String idOf(String namespace, String roomKey) {
         if ("/".equals(namespace)) {
             return roomKey;
         }
