@@ -79,7 +79,7 @@ class DispatcherBatchEntriesTest {
 
         @Override
         public boolean send(Frame frame) {
-            frames.add(new String(frame.json(), StandardCharsets.UTF_8));
+            frames.add(StandardCharsets.UTF_8.decode(frame.json()).toString());
             return true;
         }
 
