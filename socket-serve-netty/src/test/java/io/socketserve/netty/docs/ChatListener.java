@@ -5,8 +5,6 @@ import io.socketserve.OnConnect;
 import io.socketserve.OnDisconnect;
 import io.socketserve.OnEvent;
 import io.socketserve.Socket;
-import io.socketserve.SocketServer;
-import io.socketserve.netty.EmbeddedServer;
 import java.util.Map;
 import java.util.Set;
 
@@ -40,12 +38,5 @@ public class ChatListener {
         for (String room : socket.rooms()) {
             socket.broadcastToRoom(room, "left", Map.of("id", socket.id(), "reason", reason.wireName()));
         }
-    }
-
-    /** The registration lines of the example (not run by the tests, which use {@code TestServer}). */
-    static EmbeddedServer serve(int port) {
-        SocketServer server = SocketServer.create();
-        server.register(new ChatListener());
-        return EmbeddedServer.start(server, port);
     }
 }
