@@ -8,7 +8,10 @@ public enum DisconnectReason {
     SERVER_DISCONNECT("server namespace disconnect"),
     /** No stream and no poll for the session timeout; the client never came back. */
     TIMEOUT("ping timeout"),
-    /** The server is shutting down. */
+    /**
+     * The server is shutting down and its sessions end with it (the in-memory backend; with a shared
+     * backend such as Redis sessions outlive the instance and resume elsewhere instead).
+     */
     SERVER_SHUTTING_DOWN("server shutting down");
 
     private final String wireName;

@@ -5,6 +5,7 @@ import io.socketserve.BroadcastOperator;
 import io.socketserve.ConnectionListener;
 import io.socketserve.ConnectionMiddleware;
 import io.socketserve.DisconnectListener;
+import io.socketserve.DisconnectReason;
 import io.socketserve.EventHandler;
 import io.socketserve.EventMiddleware;
 import io.socketserve.ExceptionHandler;
@@ -356,15 +357,53 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        if (!backend.sessionsOutliveInstance()) {
+            endLocalSessions();
+        }
         timer.shutdownNow();
         subscription.close();
-        // Streams end without __disconnect: the sessions live on (in a shared backend) and their
+        // With a shared backend, streams end without __disconnect: the sessions live on and their
         // clients resume on another instance with Last-Event-ID.
         dispatcher.closeAll(null);
         dispatcher.shutdown();
         execution.close();
         backend.close();
     }
+
+    /**
+     * The sessions die with this instance (in-memory backend): end them now, so that their disconnect
+     * listeners run (reason {@link DisconnectReason#SERVER_SHUTTING_DOWN}) and attached clients get
+     * {@code __disconnect} instead of a bare close. Bounded by {@link #SHUTDOWN_GRACE}.
+     */
+    private void endLocalSessions() {
+        long deadline = System.nanoTime() + SHUTDOWN_GRACE.toNanos();
+        try {
+            List<String> ids =
+                    Blocking.await(backend.expiredSessions(Long.MAX_VALUE, options.maxSessions()), SHUTDOWN_GRACE);
+            List<java.util.concurrent.CompletableFuture<Boolean>> ends = new java.util.ArrayList<>(ids.size());
+            for (String id : ids) {
+                ends.add(services.sessions
+                        .end(id, DisconnectReason.SERVER_SHUTTING_DOWN)
+                        .toCompletableFuture());
+            }
+            long left = Math.max(1, deadline - System.nanoTime());
+            java.util.concurrent.CompletableFuture.allOf(ends.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .get(left, TimeUnit.NANOSECONDS);
+            // Let the disconnect frames reach the attached clients before their streams close.
+            long head = Blocking.await(backend.head(), SHUTDOWN_GRACE);
+            while (dispatcher.processedPosition() < head && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            org.slf4j.LoggerFactory.getLogger(DefaultSocketServer.class)
+                    .debug("ending sessions at shutdown did not finish: {}", e.toString());
+        }
+    }
+
+    /** How long {@link #close()} waits for sessions to end and their listeners to run. */
+    private static final java.time.Duration SHUTDOWN_GRACE = java.time.Duration.ofSeconds(5);
 
     @Override
     public String toString() {

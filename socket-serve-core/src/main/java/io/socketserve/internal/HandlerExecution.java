@@ -51,6 +51,12 @@ final class HandlerExecution {
     void close() {
         if (ownsExecutor) {
             executor.shutdown();
+            try {
+                // Listeners already queued (disconnects at shutdown) get a moment to run.
+                executor.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -990,6 +990,12 @@ public final class InMemoryBackend implements Backend {
         return done(buckets.tryAcquire(key, ratePerSecond, burst, nowMillis));
     }
 
+    /** {@code false}: the sessions live in this instance's memory and end with it. */
+    @Override
+    public boolean sessionsOutliveInstance() {
+        return false;
+    }
+
     @Override
     public void close() {
         lock.lock();

@@ -439,6 +439,19 @@ public interface Backend extends AutoCloseable {
         return BatchDefaults.remove(this, selection, entryPrefix, reason);
     }
 
+    /**
+     * Whether the sessions this backend holds outlive the instance that closes it: {@code true} for
+     * a store other instances share (Redis), {@code false} for one that lives in the instance's own
+     * memory. When {@code false}, a server that shuts down ends its sessions itself (disconnect
+     * listeners with {@link io.socketserve.DisconnectReason#SERVER_SHUTTING_DOWN}, {@code
+     * __disconnect} to attached clients) rather than leaving them to vanish with the process.
+     *
+     * @since 0.2
+     */
+    default boolean sessionsOutliveInstance() {
+        return true;
+    }
+
     /** Releases connections and threads. Idempotent. */
     @Override
     void close();

@@ -114,6 +114,38 @@ class ShutdownTest {
         assertThat(warnings).extracting(ILoggingEvent::getFormattedMessage).isEmpty();
     }
 
+    @Test
+    void shutdownOfAnInMemoryServerEndsItsSessionsOnceWithServerShuttingDown() throws Exception {
+        SocketServer server = SocketServer.create();
+        List<String> ended = new CopyOnWriteArrayList<>();
+        server.onDisconnect((socket, reason) -> ended.add(socket.id() + " " + reason));
+        JsonNode streaming = connect(server);
+        JsonNode detached = connect(server);
+        RecordingSink sink = new RecordingSink();
+        io.socketserve.transport.SocketEndpoint.of(server)
+                .openStream(
+                        Requests.get("/sse")
+                                .query("sessionId", streaming.get("sessionId").asText()),
+                        sink)
+                .toCompletableFuture()
+                .get(5, TimeUnit.SECONDS);
+        sink.assertEvent("connected");
+
+        server.close();
+
+        assertThat(ended)
+                .containsExactlyInAnyOrder(
+                        streaming.get("id").asText() + " SERVER_SHUTTING_DOWN",
+                        detached.get("id").asText() + " SERVER_SHUTTING_DOWN");
+        assertThat(sink.assertEvent("__disconnect")
+                        .json()
+                        .path("data")
+                        .path("reason")
+                        .asText())
+                .isEqualTo("server shutting down");
+        assertThat(warnings).isEmpty();
+    }
+
     private static JsonNode connect(SocketServer server) throws Exception {
         TransportResponse r = io.socketserve.transport.SocketEndpoint.of(server)
                 .handle(Requests.post("/connect", ""))
