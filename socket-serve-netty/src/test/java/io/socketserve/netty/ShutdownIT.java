@@ -26,7 +26,7 @@ class ShutdownIT {
     }
 
     @Test
-    void closingTheSocketServerEndsOpenStreamsWithoutDisconnectFrame() {
+    void closingAnInMemoryServerEndsItsSessionsWithServerShuttingDown() {
         SocketServer server = SocketServer.create();
         try (EmbeddedServer http = serve(server)) {
             TestClient c = client(http);
@@ -35,7 +35,10 @@ class ShutdownIT {
 
             server.close();
 
-            // docs/protocol.md: "When an instance shuts down, its streams simply end (no __disconnect)".
+            // docs/protocol.md: in memory the sessions die with the instance, and the clients are told
+            // (with a shared backend the streams simply end and the clients resume elsewhere).
+            assertThat(c.awaitEvent("__disconnect").data().path("reason").asText())
+                    .isEqualTo("server shutting down");
             assertThat(c.awaitStreamEnd(Duration.ofSeconds(5))).isTrue();
             c.assertExhausted();
         } finally {
