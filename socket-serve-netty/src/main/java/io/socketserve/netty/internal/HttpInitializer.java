@@ -25,6 +25,7 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
     private final ConcurrentHashMap<EventLoop, LoopWriter> writers = new ConcurrentHashMap<>();
     private final ChannelGroup connections;
     private final int streamCompressionLevel;
+    private final Drain drain;
 
     public HttpInitializer(
             SocketEndpoint endpoint,
@@ -45,6 +46,28 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
             int requestTimeoutMillis,
             ChannelGroup connections,
             int streamCompressionLevel) {
+        this(
+                endpoint,
+                options,
+                statics,
+                maxHeaderBytes,
+                requestTimeoutMillis,
+                connections,
+                streamCompressionLevel,
+                new Drain());
+    }
+
+    /** With the graceful-shutdown state the connections share. */
+    public HttpInitializer(
+            SocketEndpoint endpoint,
+            ServerOptions options,
+            StaticResources statics,
+            int maxHeaderBytes,
+            int requestTimeoutMillis,
+            ChannelGroup connections,
+            int streamCompressionLevel,
+            Drain drain) {
+        this.drain = drain;
         this.streamCompressionLevel = streamCompressionLevel;
         this.connections = connections;
         this.endpoint = endpoint;
@@ -66,6 +89,6 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast(
                 "handler",
                 new RequestHandler(
-                        endpoint, options, statics, cors, writer, requestTimeoutMillis, streamCompressionLevel));
+                        endpoint, options, statics, cors, writer, requestTimeoutMillis, streamCompressionLevel, drain));
     }
 }
