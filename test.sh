@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine of this project's kind (Debian, JDK 17 + Temurin 25,
-# Maven, Node.js 20, redis-server). Installs what the browser tests need (Debian's chromium) if it
-# is missing, then runs `mvn -B verify` on JDK 17 and again on Temurin 25 when it is present.
+# Maven, Node.js 20, redis-server). Installs what the browser tests need (Debian's chromium) and
+# what the reverse-proxy tests need (Debian's nginx and haproxy) if missing, then runs `mvn -B verify`
+# on JDK 17 and again on Temurin 25 when it is present.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,6 +11,14 @@ if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium > /dev/null
+fi
+
+# The tests run their own nginx and haproxy on free ports (the packages' services are not used).
+if [ ! -x /usr/sbin/nginx ] || [ ! -x /usr/sbin/haproxy ]; then
+  echo "== installing Debian's nginx and haproxy for the reverse-proxy tests"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nginx haproxy > /dev/null
 fi
 
 echo "== mvn -B verify on $(java -version 2>&1 | head -1)"
