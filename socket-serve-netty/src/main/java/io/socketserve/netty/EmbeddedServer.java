@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * http.drain(Duration.ofSeconds(10)); // stop accepting, end streams, finish requests in progress
- * server.close();                     // answers the long-polls still waiting
+ * server.close();
  * http.close();
  * }</pre>
  */
@@ -66,8 +66,6 @@ public final class EmbeddedServer implements AutoCloseable {
     public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
     /** {@value} ms — a request must arrive completely within this time (slow-request guard). */
     public static final int DEFAULT_REQUEST_TIMEOUT_MILLIS = 30_000;
-
-    private static final long CLOSE_LINGER_MILLIS = 2_000;
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -151,17 +149,18 @@ public final class EmbeddedServer implements AutoCloseable {
      *   <li>ends every event stream cleanly (the last chunk of its response), without {@code
      *       __disconnect}: the session lives on, and its client reconnects — through the proxy, to
      *       another instance — and resumes with {@code Last-Event-ID};
-     *   <li>closes idle keep-alive connections, and answers every request in progress (and any
-     *       still arriving on an open connection) with {@code Connection: close}, so that a proxy
-     *       sends nothing more here; a request that would open a stream gets no answer, its
-     *       connection is closed (a proxy retries the {@code GET} elsewhere).
+     *   <li>answers every request in progress (and any still arriving on an open connection) with
+     *       {@code Connection: close}, so that a proxy sends nothing more here, and closes idle
+     *       keep-alive connections;
+     *   <li>closes long-polls without an answer (they may wait for {@code longPollMaxWait}), and
+     *       so any request that would open a stream or a long-poll: a proxy retries such a {@code
+     *       GET} on another instance, and the client's position makes the retry lossless.
      * </ol>
      *
-     * <p>Long-polls are not waited for: they are answered, with what they have, when the {@code
-     * SocketServer} closes. Call {@code SocketServer.close()} and then {@link #close()} after this
-     * method. A second call waits again for the same work.
+     * <p>Then close the {@code SocketServer}, and this server ({@link #close()} cuts whatever is
+     * still open). A second call waits again for the same connections.
      *
-     * @return {@code true} if every connection but the long-polls closed within {@code timeout}
+     * @return {@code true} if every connection closed within {@code timeout}
      */
     public boolean drain(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout == null");
@@ -188,11 +187,7 @@ public final class EmbeddedServer implements AutoCloseable {
         return true;
     }
 
-    /**
-     * Stops the server: idempotent; later calls return at once. After a {@link #drain}, connections
-     * still answering (long-polls the {@code SocketServer} answered as it closed) get up to {@value
-     * #CLOSE_LINGER_MILLIS} ms to finish first.
-     */
+    /** Stops the server: idempotent; later calls return at once. */
     @Override
     public void close() {
         synchronized (drain) {
@@ -201,9 +196,6 @@ public final class EmbeddedServer implements AutoCloseable {
             }
         }
         channel.close().syncUninterruptibly();
-        if (draining != null) {
-            connections.newCloseFuture().awaitUninterruptibly(CLOSE_LINGER_MILLIS);
-        }
         // Close every connection explicitly (open streams included) before the loops go away.
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -74,6 +74,11 @@ final class DemoInstances implements AutoCloseable {
         return events.get(i).get();
     }
 
+    /** Instance {@code i}, or {@code null} while it is stopped. */
+    DemoServer.@Nullable Running running(int i) {
+        return running.get(i);
+    }
+
     /** Event streams open on instance {@code i} now (0 when it is stopped). */
     int openStreams(int i) {
         DemoServer.Running r = running.get(i);

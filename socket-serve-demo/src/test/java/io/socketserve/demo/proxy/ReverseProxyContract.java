@@ -294,6 +294,43 @@ abstract class ReverseProxyContract {
         assertThat(dave.statuses()).containsOnly(200);
     }
 
+    /**
+     * Long-polls held by an instance that stops gracefully are closed unanswered; the proxy sends
+     * them to the other instance, and they get the next message as if nothing had happened. Four
+     * polls, so that round robin puts some on each instance.
+     */
+    @Test
+    void longPollsOnAStoppingInstanceAreAnsweredByTheOther() throws Exception {
+        List<TestClient> pollers = new ArrayList<>();
+        List<Long> positions = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            TestClient c = client();
+            c.connect();
+            ok(c.emit("join", Map.of("room", ROOM)));
+            pollers.add(c);
+            positions.add(c.poll().position());
+        }
+        List<CompletableFuture<TestClient.PollResult>> waiting = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            TestClient c = pollers.get(i);
+            long after = positions.get(i);
+            waiting.add(CompletableFuture.supplyAsync(() -> c.poll(after, 20_000)));
+        }
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3)).until(() -> waiting.stream()
+                .noneMatch(CompletableFuture::isDone));
+
+        assertThat(instances.shutdownGracefully(0, DRAIN_TIMEOUT)).isTrue();
+        TestClient bob = client();
+        bob.connect();
+        say(bob, 7, 8);
+
+        for (CompletableFuture<TestClient.PollResult> w : waiting) {
+            TestClient.PollResult r = w.get(10, TimeUnit.SECONDS);
+            assertThat(r.http().status()).as("%s", r.http()).isEqualTo(200);
+            assertThat(r.messages()).extracting(f -> f.data().path("n").asInt()).containsExactly(7);
+        }
+    }
+
     @Test
     void theCredentialStaysOutOfTheProxysLogs() {
         TestClient alice = client();

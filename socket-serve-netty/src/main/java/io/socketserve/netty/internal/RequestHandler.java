@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * within {@code requestTimeoutMillis} (slow-request guard); an open stream is exempt.
  *
  * <p>While the server drains ({@link Drain}), answers close their connection, and stream requests
- * are not answered: the connection is closed so that a proxy retries the {@code GET} elsewhere.
+ * and long-polls are not answered: the connection is closed so that a proxy retries the {@code GET}
+ * elsewhere.
  */
 final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -52,7 +53,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private @Nullable ChannelHandlerContext context;
     // event loop only: the stream this connection carries (or is opening)
     private @Nullable NettyStreamSink stream;
-    // event loop only: the request in progress is a long-poll (it waits for a message)
+    // event loop only: the request in progress is a long-poll (it may wait for a message)
     private boolean longPoll;
     // event loop only: whether this handler turned auto-read off for the request in progress
     private boolean readingPaused;
@@ -95,24 +96,18 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
 
     /**
-     * Begins draining this connection (event loop): ends its stream cleanly, or closes it if idle, or
-     * lets the request in progress finish (its answer closes the connection).
-     *
-     * @return whether the connection is to be waited for: {@code false} for a long-poll in progress
+     * Begins draining this connection (event loop): ends its stream cleanly; or lets the request in
+     * progress finish (its answer closes the connection); or closes it — when idle, or when it holds
+     * a long-poll, which may wait for up to {@code longPollMaxWait}: a proxy retries that {@code GET}
+     * on another instance, and the client's position ({@code after}) makes the retry lossless.
      */
-    boolean drain() {
+    void drain() {
         ChannelHandlerContext ctx = context;
         if (stream != null) {
             stream.close(null); // the last chunk, then close: the client resumes elsewhere
-            return true;
-        }
-        if (awaitingAnswer) {
-            return !longPoll;
-        }
-        if (ctx != null) {
+        } else if ((!awaitingAnswer || longPoll) && ctx != null) {
             ctx.close();
         }
-        return true;
     }
 
     @Override
@@ -208,12 +203,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     relative.isEmpty() ? "/" : relative,
                     query,
                     remote(ctx.channel().remoteAddress()));
+            if (drain.draining() && (endpoint.isStream(r) || isLongPoll(r))) {
+                // No answer at all: a proxy retries the GET on another instance.
+                ctx.close();
+                return;
+            }
             if (endpoint.isStream(r)) {
-                if (drain.draining()) {
-                    // No answer at all: a proxy retries the GET on another instance.
-                    ctx.close();
-                    return;
-                }
                 // The connection carries the stream from now on: no further request is read on it.
                 pauseReading(ctx);
                 NettyStreamSink sink = new NettyStreamSink(
