@@ -1,16 +1,41 @@
 package io.socketserve.demo.proxy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.socketserve.netty.testing.TestClient;
+import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /**
  * Debian's HAProxy, configured with the block of {@code docs/deploy.md}, in front of two demo
- * instances on one Redis: the same scenarios as {@link NginxIT}. Without {@code /usr/sbin/haproxy}
- * it fails and says to run {@code ./test.sh}.
+ * instances on one Redis: the same scenarios as {@link NginxIT}, and the guide's health check.
+ * Without {@code /usr/sbin/haproxy} it fails and says to run {@code ./test.sh}.
  */
 class HaproxyIT extends ReverseProxyContract {
 
     @Override
     ProxyProcess startProxy(List<Integer> instancePorts) {
         return HaproxyProxy.start(instancePorts);
+    }
+
+    @Test
+    void theHealthCheckTakesAStoppedInstanceOutAndBringsItBackWhenItAnswers() {
+        instances().shutdownGracefully(0, Duration.ofSeconds(10));
+        await().atMost(Duration.ofSeconds(15)).until(() -> proxy().logs().contains("socketserve/app1 is DOWN"));
+
+        instances().restart(0);
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> proxy().logs().contains("socketserve/app1 is UP, reason: Layer7 check passed, code: 200"));
+        TestClient c = client();
+        c.connect();
+        int before = instances().eventsHandled(0);
+        for (int i = 0; i < 4; i++) {
+            ok(c.emit("echo", null));
+        }
+        assertThat(instances().eventsHandled(0))
+                .as("round robin includes it again")
+                .isGreaterThan(before);
     }
 }

@@ -357,11 +357,19 @@ abstract class ReverseProxyContract {
 
     // ----------------------------------------------------------------------------------- helpers
 
-    private TestClient client() {
+    DemoInstances instances() {
+        return instances;
+    }
+
+    ProxyProcess proxy() {
+        return proxy;
+    }
+
+    TestClient client() {
         return new TestClient(proxy.base());
     }
 
-    private void ok(HttpResult r) {
+    void ok(HttpResult r) {
         assertThat(r.status()).as("%s%nproxy logs:%n%s", r, proxy.logs()).isEqualTo(200);
     }
 
