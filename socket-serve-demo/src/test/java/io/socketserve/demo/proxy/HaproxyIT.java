@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.socketserve.netty.testing.TestClient;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,8 +17,13 @@ import org.junit.jupiter.api.Test;
 class HaproxyIT extends ReverseProxyContract {
 
     @Override
-    ProxyProcess startProxy(List<Integer> instancePorts) {
-        return HaproxyProxy.start(instancePorts);
+    ProxyProcess startProxy(List<Integer> instancePorts, Map<String, String> changes) {
+        return HaproxyProxy.start(instancePorts, changes);
+    }
+
+    @Override
+    Map<String, String> readTimeout(String value) {
+        return Map.of("timeout client 75s", "timeout client " + value, "timeout server 75s", "timeout server " + value);
     }
 
     @Test

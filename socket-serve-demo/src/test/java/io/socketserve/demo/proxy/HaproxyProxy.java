@@ -1,6 +1,7 @@
 package io.socketserve.demo.proxy;
 
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,19 +21,22 @@ final class HaproxyProxy extends ProxyProcess {
 
     /** Starts HAProxy on a free loopback port in front of the instances on these loopback ports. */
     static HaproxyProxy start(List<Integer> instancePorts) {
+        return start(instancePorts, Map.of());
+    }
+
+    /** The same, with further literal replacements in the guide's {@code haproxy} block. */
+    static HaproxyProxy start(List<Integer> instancePorts, Map<String, String> changes) {
         Path haproxy = require(BINARY, "haproxy");
         if (instancePorts.size() != 2) {
             throw new IllegalArgumentException("the guide's backend lists two instances");
         }
         Path dir = runDir("haproxy-");
         int port = freePort();
-        String guide = DeployGuide.substitute(
-                DeployGuide.block("haproxy"),
-                "haproxy",
-                Map.of(
-                        "10.0.0.11:8080", "127.0.0.1:" + instancePorts.get(0),
-                        "10.0.0.12:8080", "127.0.0.1:" + instancePorts.get(1),
-                        "bind :80", "bind 127.0.0.1:" + port));
+        Map<String, String> values = new HashMap<>(changes);
+        values.put("10.0.0.11:8080", "127.0.0.1:" + instancePorts.get(0));
+        values.put("10.0.0.12:8080", "127.0.0.1:" + instancePorts.get(1));
+        values.put("bind :80", "bind 127.0.0.1:" + port);
+        String guide = DeployGuide.substitute(DeployGuide.block("haproxy"), "haproxy", values);
         String conf = String.join(
                 "\n",
                 "# Written by HaproxyProxy: a global section for a test, then the block of docs/deploy.md.",

@@ -1,6 +1,7 @@
 package io.socketserve.demo.proxy;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Debian's nginx, configured with the blocks of {@code docs/deploy.md}, in front of two demo
@@ -11,7 +12,14 @@ import java.util.List;
 class NginxIT extends ReverseProxyContract {
 
     @Override
-    ProxyProcess startProxy(List<Integer> instancePorts) {
-        return NginxProxy.start(instancePorts);
+    ProxyProcess startProxy(List<Integer> instancePorts, Map<String, String> changes) {
+        return NginxProxy.start(instancePorts, changes);
+    }
+
+    @Override
+    Map<String, String> readTimeout(String value) {
+        return Map.of(
+                "proxy_read_timeout 75s;", "proxy_read_timeout " + value + ";",
+                "proxy_send_timeout 75s;", "proxy_send_timeout " + value + ";");
     }
 }

@@ -1,6 +1,7 @@
 package io.socketserve.demo.proxy;
 
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,6 +21,11 @@ final class NginxProxy extends ProxyProcess {
 
     /** Starts nginx on a free loopback port in front of the instances on these loopback ports. */
     static NginxProxy start(List<Integer> instancePorts) {
+        return start(instancePorts, Map.of());
+    }
+
+    /** The same, with further literal replacements in the guide's {@code nginx-http} block. */
+    static NginxProxy start(List<Integer> instancePorts, Map<String, String> changes) {
         Path nginx = require(BINARY, "nginx");
         if (instancePorts.size() != 2) {
             throw new IllegalArgumentException("the guide's upstream lists two instances");
@@ -27,14 +33,12 @@ final class NginxProxy extends ProxyProcess {
         Path dir = runDir("nginx-");
         int port = freePort();
         String main = DeployGuide.block("nginx-main");
-        String http = DeployGuide.substitute(
-                DeployGuide.block("nginx-http"),
-                "nginx-http",
-                Map.of(
-                        "server 10.0.0.11:8080", "server 127.0.0.1:" + instancePorts.get(0),
-                        "server 10.0.0.12:8080", "server 127.0.0.1:" + instancePorts.get(1),
-                        "listen 80;", "listen 127.0.0.1:" + port + ";",
-                        "/var/log/nginx/", dir + "/"));
+        Map<String, String> values = new HashMap<>(changes);
+        values.put("server 10.0.0.11:8080", "server 127.0.0.1:" + instancePorts.get(0));
+        values.put("server 10.0.0.12:8080", "server 127.0.0.1:" + instancePorts.get(1));
+        values.put("listen 80;", "listen 127.0.0.1:" + port + ";");
+        values.put("/var/log/nginx/", dir + "/");
+        String http = DeployGuide.substitute(DeployGuide.block("nginx-http"), "nginx-http", values);
         String conf = String.join(
                 "\n",
                 "# Written by NginxProxy: what Debian's nginx.conf holds, moved to the test's directory,",

@@ -80,13 +80,14 @@ abstract class ProxyProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        // nginx's workers are children of its master: make sure none outlives it.
+        List<ProcessHandle> children = process.descendants().toList();
         process.destroy(); // SIGTERM: both nginx and HAProxy stop at once on it
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
-            // Workers (nginx) are children of the master: make sure none outlives it.
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            children.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();

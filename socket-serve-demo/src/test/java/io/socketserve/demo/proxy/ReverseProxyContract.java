@@ -47,13 +47,19 @@ abstract class ReverseProxyContract {
     private volatile int slowOn = -1;
     private volatile CountDownLatch slowRelease = new CountDownLatch(0);
 
-    /** Starts the proxy in front of the instances on these loopback ports. */
-    abstract ProxyProcess startProxy(List<Integer> instancePorts);
+    /**
+     * Starts the proxy in front of the instances on these loopback ports, with the guide's
+     * configuration and these further literal replacements in it.
+     */
+    abstract ProxyProcess startProxy(List<Integer> instancePorts, Map<String, String> changes);
+
+    /** The replacements that set the proxy's read (inactivity) timeouts to {@code value}, e.g. "3s". */
+    abstract Map<String, String> readTimeout(String value);
 
     @BeforeEach
     void start() {
         instances = new DemoInstances(2, this::handlers);
-        proxy = startProxy(instances.ports());
+        proxy = startProxy(instances.ports(), Map.of());
     }
 
     @AfterEach
@@ -168,6 +174,29 @@ abstract class ReverseProxyContract {
         int keepalives = alice.keepalives();
         await().atMost(DemoInstances.KEEPALIVE.multipliedBy(5)).until(() -> alice.keepalives() > keepalives);
         assertThat(alice.streamOpen()).isTrue();
+    }
+
+    /**
+     * The guide's read timeouts (75 s) must stay above the keepalive interval (25 s); scaled down
+     * here: with a 3 s timeout and a keepalive every second an idle stream stays open, and with a
+     * timeout below the keepalive interval the proxy cuts it.
+     */
+    @Test
+    void anIdleStreamLivesOnKeepalivesAndOnlyOnThem() {
+        restartProxy(readTimeout("3s"));
+        TestClient alice = client();
+        alice.connect();
+        alice.openStream();
+        await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(8)).until(alice::streamOpen);
+        assertThat(alice.keepalives()).isGreaterThanOrEqualTo(5);
+
+        restartProxy(readTimeout("500ms")); // below the 1 s keepalive interval
+        TestClient bob = client();
+        bob.connect();
+        bob.openStream();
+        assertThat(bob.awaitStreamEnd(Duration.ofSeconds(5)))
+                .as("cut by the proxy's timeout")
+                .isTrue();
     }
 
     @Test
@@ -359,6 +388,12 @@ abstract class ReverseProxyContract {
 
     DemoInstances instances() {
         return instances;
+    }
+
+    private void restartProxy(Map<String, String> changes) {
+        proxy.close();
+        proxy = null;
+        proxy = startProxy(instances.ports(), changes);
     }
 
     ProxyProcess proxy() {
