@@ -7,7 +7,6 @@ import io.socketserve.SocketServer;
 import io.socketserve.netty.testing.HttpResult;
 import io.socketserve.netty.testing.ReceivedFrame;
 import io.socketserve.netty.testing.TestClient;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -263,8 +262,8 @@ abstract class ReverseProxyContract {
         dave.connect();
         ok(dave.emit("join", Map.of("room", ROOM)));
         List<Integer> expected = new ArrayList<>();
-        try (Follower follower = new Follower(proxy.base(), alice.credential());
-                Poller poller = new Poller(dave)) {
+        try (ResumingStream follower = new ResumingStream(proxy.base(), alice.credential());
+                LongPoller poller = new LongPoller(dave)) {
             int first = streamHolder();
             int n = 0;
             for (int x : List.of(first, 1 - first)) {
@@ -457,127 +456,5 @@ abstract class ReverseProxyContract {
 
     private static List<Integer> range(int from, int to) {
         return IntStream.range(from, to).boxed().toList();
-    }
-
-    /** A client on long-polling: polls through the proxy, after the last position it got, again and again. */
-    private static final class Poller implements AutoCloseable {
-        private final TestClient client;
-        private final List<Integer> said = new CopyOnWriteArrayList<>();
-        private final List<String> failures = new CopyOnWriteArrayList<>();
-        private final Thread thread;
-        private volatile boolean closed;
-
-        Poller(TestClient client) {
-            this.client = client;
-            this.thread = new Thread(this::poll, "poller");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        private void poll() {
-            try {
-                long after = client.poll().position();
-                while (!closed) {
-                    TestClient.PollResult r = client.poll(after, 2_000);
-                    if (r.http().status() != 200) {
-                        failures.add(r.http().toString());
-                        return;
-                    }
-                    r.messages().stream()
-                            .filter(f -> f.event().equals("said"))
-                            .forEach(f -> said.add(f.data().path("n").asInt()));
-                    after = r.position();
-                }
-            } catch (RuntimeException e) {
-                failures.add(e.toString());
-            }
-        }
-
-        List<Integer> said() {
-            return List.copyOf(said);
-        }
-
-        List<String> failures() {
-            return List.copyOf(failures);
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            closed = true;
-            thread.join(10_000);
-        }
-    }
-
-    /**
-     * A client's event stream that, like a browser's {@code EventSource}, opens again through the
-     * proxy with {@code Last-Event-ID} whenever it ends.
-     */
-    private static final class Follower implements AutoCloseable {
-        private final URI base;
-        private final String credential;
-        private final List<EventStream> streams = new CopyOnWriteArrayList<>();
-        private final List<String> failures = new CopyOnWriteArrayList<>();
-        private final Thread thread;
-        private volatile boolean closed;
-
-        Follower(URI base, String credential) {
-            this.base = base;
-            this.credential = credential;
-            this.thread = new Thread(this::follow, "follower");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        private void follow() {
-            long last = -1;
-            while (!closed) {
-                EventStream s;
-                try {
-                    s = EventStream.open(base, credential, last);
-                } catch (RuntimeException | AssertionError e) {
-                    if (!closed) {
-                        failures.add(e.toString());
-                    }
-                    return;
-                }
-                streams.add(s);
-                while (!s.awaitEnd(Duration.ofMillis(200))) {
-                    if (closed) {
-                        s.close();
-                        return;
-                    }
-                }
-                last = Math.max(last, s.lastEventId());
-            }
-        }
-
-        /** The {@code n} of every {@code said} frame of every stream, in order. */
-        List<Integer> said() {
-            List<Integer> out = new ArrayList<>();
-            for (EventStream s : streams) {
-                s.frames("said").forEach(f -> out.add(f.data().path("n").asInt()));
-            }
-            return out;
-        }
-
-        List<EventStream> endedStreams() {
-            return streams.stream().filter(EventStream::ended).toList();
-        }
-
-        List<String> failures() {
-            return List.copyOf(failures);
-        }
-
-        @Override
-        public String toString() {
-            return streams.size() + " streams, " + endedStreams().size() + " ended, failures " + failures;
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            closed = true;
-            thread.join(10_000);
-            streams.forEach(EventStream::close);
-        }
     }
 }
