@@ -3,6 +3,7 @@ package io.socketserve.demo;
 import io.socketserve.ServerOptions;
 import io.socketserve.SocketServer;
 import io.socketserve.netty.EmbeddedServer;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -57,7 +58,23 @@ public final class DemoServer implements Callable<Integer> {
             http.close();
             server.close();
         }
+
+        /**
+         * Stops for a rolling deploy (what SIGTERM does): drains the HTTP server (stops accepting,
+         * ends event streams cleanly so that clients resume on another instance, lets requests in
+         * progress finish, at most {@code timeout}), then closes the socket server and the HTTP
+         * server. Returns whether the drain finished in time.
+         */
+        public boolean shutdownGracefully(Duration timeout) {
+            boolean drained = http.drain(timeout);
+            server.close();
+            http.close();
+            return drained;
+        }
     }
+
+    /** How long SIGTERM lets requests in progress finish (see docs/deploy.md). */
+    static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
     /** Starts the demo in-memory on {@code host}:{@code port} (0: a free port). */
     public static Running start(String host, int port) {
@@ -96,7 +113,7 @@ public final class DemoServer implements Callable<Integer> {
                 running.port(), redis == null || redis.isBlank() ? "in-memory" : "redis");
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            running.close();
+            running.shutdownGracefully(DRAIN_TIMEOUT);
             stop.countDown();
         }));
         stop.await();

@@ -2,6 +2,7 @@ package io.socketserve.netty;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -17,9 +18,12 @@ import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.socketserve.SocketServer;
+import io.socketserve.netty.internal.Drain;
 import io.socketserve.netty.internal.HttpInitializer;
 import io.socketserve.netty.internal.StaticResources;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -42,6 +46,15 @@ import org.slf4j.LoggerFactory;
  * run on the handler executor. Uses epoll when available, NIO otherwise. {@link #close()} stops
  * accepting, closes every connection and shuts the event loops down; it does not close the {@link
  * SocketServer}.
+ *
+ * <p><b>Graceful shutdown</b> (rolling deploys, {@code docs/deploy.md}): {@link #drain} first, then
+ * close the {@code SocketServer}, then this server:
+ *
+ * <pre>{@code
+ * http.drain(Duration.ofSeconds(10)); // stop accepting, end streams, finish requests in progress
+ * server.close();
+ * http.close();
+ * }</pre>
  */
 public final class EmbeddedServer implements AutoCloseable {
 
@@ -60,6 +73,8 @@ public final class EmbeddedServer implements AutoCloseable {
     private final ChannelGroup connections = new DefaultChannelGroup("socket-serve", GlobalEventExecutor.INSTANCE);
     private final int port;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final Drain drain = new Drain();
+    private volatile @Nullable List<ChannelFuture> draining;
 
     private EmbeddedServer(Builder b) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
@@ -85,7 +100,8 @@ public final class EmbeddedServer implements AutoCloseable {
                             b.maxHeaderBytes,
                             b.requestTimeoutMillis,
                             connections,
-                            b.streamCompressionLevel));
+                            b.streamCompressionLevel,
+                            drain));
             if (b.socketSendBufferBytes > 0) {
                 bootstrap.childOption(ChannelOption.SO_SNDBUF, b.socketSendBufferBytes);
             }
@@ -118,11 +134,66 @@ public final class EmbeddedServer implements AutoCloseable {
         return port;
     }
 
+    /** Event streams open on this server now (for instance to watch a {@link #drain}). */
+    public int openStreams() {
+        return drain.openStreams();
+    }
+
+    /**
+     * Begins a graceful shutdown and waits until the work in progress is done or {@code timeout} has
+     * passed:
+     *
+     * <ol>
+     *   <li>closes the listening socket: new connections are refused, so a reverse proxy sends them to
+     *       another instance;
+     *   <li>ends every event stream cleanly (the last chunk of its response), without {@code
+     *       __disconnect}: the session lives on, and its client reconnects — through the proxy, to
+     *       another instance — and resumes with {@code Last-Event-ID};
+     *   <li>answers every request in progress (and any still arriving on an open connection) with
+     *       {@code Connection: close}, so that a proxy sends nothing more here, and closes idle
+     *       keep-alive connections;
+     *   <li>closes long-polls without an answer (they may wait for {@code longPollMaxWait}), and
+     *       so any request that would open a stream or a long-poll: a proxy retries such a {@code
+     *       GET} on another instance, and the client's position makes the retry lossless.
+     * </ol>
+     *
+     * <p>Then close the {@code SocketServer}, and this server ({@link #close()} cuts whatever is
+     * still open). A second call waits again for the same connections.
+     *
+     * @return {@code true} if every connection closed within {@code timeout}
+     */
+    public boolean drain(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout == null");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<ChannelFuture> pending;
+        synchronized (drain) {
+            if (closed.get()) {
+                return true;
+            }
+            pending = draining;
+            if (pending == null) {
+                channel.close().syncUninterruptibly();
+                pending = drain.begin(connections);
+                draining = pending;
+                log.info("socket-serve on port {} draining: {} connections to finish", port, pending.size());
+            }
+        }
+        for (ChannelFuture f : pending) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !f.awaitUninterruptibly(TimeUnit.NANOSECONDS.toMillis(left) + 1)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Stops the server: idempotent; later calls return at once. */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        synchronized (drain) {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
         }
         channel.close().syncUninterruptibly();
         // Close every connection explicitly (open streams included) before the loops go away.

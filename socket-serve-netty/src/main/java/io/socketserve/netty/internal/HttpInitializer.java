@@ -28,6 +28,7 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
     private final ConcurrentHashMap<EventLoop, LoopWriter> writers = new ConcurrentHashMap<>();
     private final ChannelGroup connections;
     private final int streamCompressionLevel;
+    private final Drain drain;
 
     /** With {@code streamCompressionLevel} 1..9 to gzip streams for clients that accept it, 0 not. */
     public HttpInitializer(
@@ -38,6 +39,28 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
             int requestTimeoutMillis,
             ChannelGroup connections,
             int streamCompressionLevel) {
+        this(
+                endpoint,
+                options,
+                statics,
+                maxHeaderBytes,
+                requestTimeoutMillis,
+                connections,
+                streamCompressionLevel,
+                new Drain());
+    }
+
+    /** With the graceful-shutdown state the connections share. */
+    public HttpInitializer(
+            SocketEndpoint endpoint,
+            ServerOptions options,
+            StaticResources statics,
+            int maxHeaderBytes,
+            int requestTimeoutMillis,
+            ChannelGroup connections,
+            int streamCompressionLevel,
+            Drain drain) {
+        this.drain = drain;
         this.streamCompressionLevel = streamCompressionLevel;
         this.connections = connections;
         this.endpoint = endpoint;
@@ -59,6 +82,6 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast(
                 "handler",
                 new RequestHandler(
-                        endpoint, options, statics, cors, writer, requestTimeoutMillis, streamCompressionLevel));
+                        endpoint, options, statics, cors, writer, requestTimeoutMillis, streamCompressionLevel, drain));
     }
 }

@@ -32,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * GETs to static files. One request at a time per connection (reading pauses until the answer is
  * written), so pipelined requests are answered in order. A connection must deliver each request
  * within {@code requestTimeoutMillis} (slow-request guard); an open stream is exempt.
+ *
+ * <p>While the server drains ({@link Drain}), answers close their connection, and stream requests
+ * and long-polls are not answered: the connection is closed so that a proxy retries the {@code GET}
+ * elsewhere.
  */
 final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -44,7 +48,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private final Cors cors;
     private final LoopWriter writer;
     private final int requestTimeoutMillis;
+    private final Drain drain;
     private @Nullable ScheduledFuture<?> requestTimer;
+    private @Nullable ChannelHandlerContext context;
+    // event loop only: the stream this connection carries (or is opening)
+    private @Nullable NettyStreamSink stream;
+    // event loop only: the request in progress is a long-poll (it may wait for a message)
+    private boolean longPoll;
     // event loop only: whether this handler turned auto-read off for the request in progress
     private boolean readingPaused;
     // event loop only: a request was handed to the endpoint and its answer is not written yet
@@ -58,6 +68,19 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             LoopWriter writer,
             int requestTimeoutMillis,
             int streamCompressionLevel) {
+        this(endpoint, options, statics, cors, writer, requestTimeoutMillis, streamCompressionLevel, new Drain());
+    }
+
+    RequestHandler(
+            SocketEndpoint endpoint,
+            ServerOptions options,
+            StaticResources statics,
+            Cors cors,
+            LoopWriter writer,
+            int requestTimeoutMillis,
+            int streamCompressionLevel,
+            Drain drain) {
+        this.drain = drain;
         this.streamCompressionLevel = streamCompressionLevel;
         this.endpoint = endpoint;
         this.options = options;
@@ -65,6 +88,26 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         this.cors = cors;
         this.writer = writer;
         this.requestTimeoutMillis = requestTimeoutMillis;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.context = ctx;
+    }
+
+    /**
+     * Begins draining this connection (event loop): ends its stream cleanly; or lets the request in
+     * progress finish (its answer closes the connection); or closes it — when idle, or when it holds
+     * a long-poll, which may wait for up to {@code longPollMaxWait}: a proxy retries that {@code GET}
+     * on another instance, and the client's position ({@code after}) makes the retry lossless.
+     */
+    void drain() {
+        ChannelHandlerContext ctx = context;
+        if (stream != null) {
+            stream.close(null); // the last chunk, then close: the client resumes elsewhere
+        } else if ((!awaitingAnswer || longPoll) && ctx != null) {
+            ctx.close();
+        }
     }
 
     @Override
@@ -160,6 +203,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     relative.isEmpty() ? "/" : relative,
                     query,
                     remote(ctx.channel().remoteAddress()));
+            if (drain.draining() && (endpoint.isStream(r) || isLongPoll(r))) {
+                // No answer at all: a proxy retries the GET on another instance.
+                ctx.close();
+                return;
+            }
             if (endpoint.isStream(r)) {
                 // The connection carries the stream from now on: no further request is read on it.
                 pauseReading(ctx);
@@ -175,7 +223,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                                                 request.headers().get(HttpHeaderNames.ACCEPT_ENCODING))
                                 ? streamCompressionLevel
                                 : 0);
+                stream = sink;
                 endpoint.openStream(r, sink).whenComplete((error, failure) -> {
+                    if (failure == null && error == null) {
+                        drain.streamOpened(ctx.channel());
+                    } else {
+                        ctx.executor().execute(() -> stream = null);
+                    }
                     if (failure != null) {
                         log.error("stream open failed", failure);
                         reply(
@@ -188,6 +242,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     }
                 });
             } else {
+                longPoll = isLongPoll(r);
                 CompletionStage<TransportResponse> answer = endpoint.handle(r);
                 awaitingAnswer = true;
                 answer.whenComplete((response, failure) -> reply(
@@ -232,8 +287,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             return;
         }
         awaitingAnswer = false;
-        FullHttpResponse res = Responses.full(response, keepAlive, cors);
-        if (keepAlive) {
+        longPoll = false;
+        // While draining, a proxy must send nothing more on this connection.
+        boolean open = keepAlive && !drain.draining();
+        FullHttpResponse res = Responses.full(response, open, cors);
+        if (open) {
             ctx.writeAndFlush(res);
             if (readingPaused) {
                 readingPaused = false;
@@ -243,6 +301,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         } else {
             ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    private static boolean isLongPoll(NettyRequest r) {
+        String wait = r.query("wait");
+        return "polling".equals(r.query("transport")) && wait != null && !wait.isEmpty() && !wait.equals("0");
     }
 
     private static String remote(SocketAddress address) {
