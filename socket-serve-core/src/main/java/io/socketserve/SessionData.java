@@ -55,6 +55,12 @@ public interface SessionData {
         return java.util.concurrent.CompletableFuture.runAsync(() -> set(key, value));
     }
 
+    /** {@link #update} without blocking the caller. @since 0.2 */
+    default <T> java.util.concurrent.CompletionStage<@Nullable T> updateAsync(
+            String key, Class<T> type, UnaryOperator<@Nullable T> fn) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> update(key, type, fn));
+    }
+
     /** {@link #all} without blocking. @since 0.2 */
     default java.util.concurrent.CompletionStage<Map<String, JsonNode>> allAsync() {
         return java.util.concurrent.CompletableFuture.supplyAsync(this::all);

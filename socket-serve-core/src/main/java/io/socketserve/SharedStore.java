@@ -38,4 +38,31 @@ public interface SharedStore {
     default void remove(String key) {
         put(key, null, Duration.ZERO);
     }
+
+    /**
+     * {@link #get(String)} without blocking the caller; completes on the handler executor. (These
+     * defaults run the blocking call on the common pool; the server's own store runs it on the
+     * handler executor.)
+     *
+     * @since 0.2
+     */
+    default java.util.concurrent.CompletionStage<@Nullable JsonNode> getAsync(String key) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> get(key));
+    }
+
+    /** {@link #put} without blocking the caller. @since 0.2 */
+    default java.util.concurrent.CompletionStage<Void> putAsync(String key, @Nullable Object value, Duration ttl) {
+        return java.util.concurrent.CompletableFuture.runAsync(() -> put(key, value, ttl));
+    }
+
+    /** {@link #putIfAbsent} without blocking the caller. @since 0.2 */
+    default java.util.concurrent.CompletionStage<Boolean> putIfAbsentAsync(String key, Object value, Duration ttl) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> putIfAbsent(key, value, ttl));
+    }
+
+    /** {@link #update} without blocking the caller. @since 0.2 */
+    default <T> java.util.concurrent.CompletionStage<@Nullable T> updateAsync(
+            String key, Class<T> type, UnaryOperator<@Nullable T> fn, Duration ttl) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> update(key, type, fn, ttl));
+    }
 }

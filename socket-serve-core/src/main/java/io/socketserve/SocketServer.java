@@ -171,6 +171,13 @@ public interface SocketServer extends Namespace, AutoCloseable {
      */
     SocketServer onUserOffline(UserOfflineListener listener);
 
+    /**
+     * {@link #socket(String)} without blocking; completes on the handler executor.
+     *
+     * @since 0.2
+     */
+    CompletionStage<Optional<Socket>> socketAsync(String id);
+
     /** The rooms of a session (blocking); empty if it does not exist. */
     Set<String> socketRooms(String id);
 

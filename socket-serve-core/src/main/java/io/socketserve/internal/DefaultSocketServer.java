@@ -125,7 +125,7 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
                 new EventInvoker(options, namespaces, execution, services, publisher, acks, json, failures),
                 new Attacher(options, backend, dispatcher, liveness, presence, timer, execution.executor),
                 closed::get);
-        this.store = new SharedStoreImpl(backend, json, blocking);
+        this.store = new SharedStoreImpl(backend, json, blocking, execution.executor);
         presence.start();
         liveness.start(timer, options.expirySweepInterval());
         long sweep = options.expirySweepInterval().toMillis();
@@ -284,6 +284,13 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
     public Optional<Socket> socket(String id) {
         SessionRecord r = services.blocking.get(backend.findSession(id));
         return r == null ? Optional.empty() : Optional.of(new SocketImpl(services, r, null));
+    }
+
+    @Override
+    public CompletionStage<Optional<Socket>> socketAsync(String id) {
+        return services.onHandlers(backend.findSession(id)
+                .thenApply(r ->
+                        r == null ? Optional.<Socket>empty() : Optional.<Socket>of(new SocketImpl(services, r, null))));
     }
 
     @Override

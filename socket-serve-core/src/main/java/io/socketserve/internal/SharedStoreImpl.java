@@ -16,7 +16,11 @@ final class SharedStoreImpl implements SharedStore {
     private final Json json;
     private final Blocking blocking;
 
-    SharedStoreImpl(io.socketserve.spi.Backend backend, Json json, Blocking blocking) {
+    private final java.util.concurrent.Executor callbacks;
+
+    SharedStoreImpl(
+            io.socketserve.spi.Backend backend, Json json, Blocking blocking, java.util.concurrent.Executor callbacks) {
+        this.callbacks = callbacks;
         this.backend = backend;
         this.json = json;
         this.blocking = blocking;
@@ -58,5 +62,29 @@ final class SharedStoreImpl implements SharedStore {
             }
         }
         throw new SocketServeException("contention", "too much contention updating '" + key + "'", 503);
+    }
+
+    // The async variants run the blocking call on the handler executor (virtual threads on JDK 21+):
+    // the caller never waits, and callbacks never run on a backend thread.
+
+    @Override
+    public java.util.concurrent.CompletionStage<@Nullable JsonNode> getAsync(String key) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> get(key), callbacks);
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Void> putAsync(String key, @Nullable Object value, Duration ttl) {
+        return java.util.concurrent.CompletableFuture.runAsync(() -> put(key, value, ttl), callbacks);
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Boolean> putIfAbsentAsync(String key, Object value, Duration ttl) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> putIfAbsent(key, value, ttl), callbacks);
+    }
+
+    @Override
+    public <T> java.util.concurrent.CompletionStage<@Nullable T> updateAsync(
+            String key, Class<T> type, UnaryOperator<@Nullable T> fn, Duration ttl) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> update(key, type, fn, ttl), callbacks);
     }
 }
