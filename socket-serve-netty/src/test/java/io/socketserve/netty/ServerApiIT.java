@@ -601,6 +601,21 @@ class ServerApiIT {
     }
 
     @Test
+    void dataAllAsyncCompletesOnTheHandlerExecutor() throws InterruptedException {
+        try (HeldExecutor executor = new HeldExecutor();
+                TestServer held = TestServer.start(o -> o.handlerExecutor(executor.pool))) {
+            Socket socket = held.server().socket(held.connectedClient().id()).orElseThrow();
+            socket.data().set("k", "v");
+
+            Seen<Map<String, JsonNode>> seen =
+                    executor.callbackThread(() -> socket.data().allAsync());
+
+            assertHandlerThread(seen);
+            assertThat(seen.value()).containsOnlyKeys("k");
+        }
+    }
+
+    @Test
     void roomMembersAsyncCompletesOnTheHandlerExecutor() throws InterruptedException {
         try (HeldExecutor executor = new HeldExecutor();
                 TestServer held = TestServer.start(o -> o.handlerExecutor(executor.pool))) {
