@@ -173,6 +173,19 @@ class ServerApiIT {
         fence(ts, alice, bob, carol);
     }
 
+    @Test
+    void socketIdSelectsThatSocketInANamespace() {
+        ts.server().of("/chat");
+        TestClient a = ts.client();
+        a.connect(Map.of("namespace", "/chat"));
+        TestClient b = ts.client();
+        b.connect(Map.of("namespace", "/chat"));
+
+        assertThat(ts.server().of("/chat").to(a.id()).socketIds()).containsExactly(a.id());
+        assertThat(ts.server().of("/chat").except(a.id()).socketIds()).containsExactly(b.id());
+        assertThat(ts.server().to(a.id()).socketIds()).as("not a socket of '/'").isEmpty();
+    }
+
     // ------------------------------------------------------------------------------ fetchSockets
 
     @Test
@@ -358,13 +371,30 @@ class ServerApiIT {
         member("voters"); // never answers
 
         Throwable failure = failureOf(
-                ts.server().to("voters").timeout(Duration.ofMillis(500)).emitWithAck("vote?", null));
+                ts.server().to("voters").timeout(Duration.ofSeconds(2)).emitWithAck("vote?", null));
 
         assertThat(failure).isInstanceOf(BroadcastAckTimeoutException.class);
         BroadcastAckTimeoutException timeout = (BroadcastAckTimeoutException) failure;
         assertThat(timeout.code()).isEqualTo("ack_timeout");
         assertThat(timeout.expected()).isEqualTo(3);
         assertThat(timeout.answers()).extracting(JsonNode::asText).containsExactlyInAnyOrder("yes", "no");
+    }
+
+    @Test
+    void broadcastAckStopsWaitingForARecipientThatDisconnects() throws Exception {
+        member("voters").autoAnswer("vote?", d -> "yes");
+        TestClient silent = member("voters");
+
+        CompletableFuture<List<JsonNode>> answers = ts.server()
+                .to("voters")
+                .emitWithAck("vote?", null) // default timeout: 10 s
+                .toCompletableFuture();
+        silent.awaitEvent("vote?");
+        assertThat(silent.disconnect().status()).isEqualTo(200);
+
+        assertThat(answers.get(5, TimeUnit.SECONDS))
+                .extracting(JsonNode::asText)
+                .containsExactly("yes");
     }
 
     @Test

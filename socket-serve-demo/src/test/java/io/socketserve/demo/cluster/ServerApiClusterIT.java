@@ -195,6 +195,25 @@ class ServerApiClusterIT {
     // ------------------------------------------------------------------------------- selections
 
     @Test
+    void remoteSocketActsOnASocketStreamingOnAnotherInstance() {
+        TestClient c = streamingOn(2);
+        RemoteSocket remote = get(server(0).fetchSockets()).get(0);
+
+        get(remote.emit("hello", 1));
+        get(remote.join("x"));
+        assertThat(server(1).socketRooms(c.id())).containsExactly("x");
+        get(remote.disconnect());
+
+        assertThat(c.assertEvent("hello").data().asInt()).isEqualTo(1);
+        assertThat(c.assertEvent("__disconnect").data().path("reason").asText())
+                .isEqualTo("server namespace disconnect");
+        await().atMost(WAIT).until(() -> disconnects.containsKey(c.id()));
+        await().during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(3))
+                .until(() -> disconnects.get(c.id()).get() == 1);
+    }
+
+    @Test
     void toSocketIdFromOneInstanceReachesASocketStreamingOnAnother() {
         TestClient target = streamingOn(2);
         TestClient other = streamingOn(1);
@@ -203,6 +222,20 @@ class ServerApiClusterIT {
 
         assertThat(target.assertEvent("private").data().asInt()).isEqualTo(1);
         fence(target, other);
+    }
+
+    @Test
+    void socketIdSelectsThatSocketInANamespaceOnRedis() {
+        server(0).of("/chat");
+        server(1).of("/chat");
+        TestClient a = cluster.client(0);
+        ok(a.connect(Map.of("namespace", "/chat")));
+        TestClient b = cluster.client(0);
+        ok(b.connect(Map.of("namespace", "/chat")));
+
+        assertThat(server(1).of("/chat").to(a.id()).socketIds()).containsExactly(a.id());
+        assertThat(server(1).of("/chat").except(a.id()).socketIds()).containsExactly(b.id());
+        assertThat(server(1).to(a.id()).socketIds()).as("not a socket of '/'").isEmpty();
     }
 
     @Test
@@ -280,7 +313,7 @@ class ServerApiClusterIT {
 
         Throwable failure = catchThrowable(() -> server(0)
                 .to("voters")
-                .timeout(Duration.ofSeconds(1))
+                .timeout(Duration.ofSeconds(3))
                 .emitWithAck("vote?", null)
                 .toCompletableFuture()
                 .get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
@@ -290,6 +323,23 @@ class ServerApiClusterIT {
             assertThat(t.expected()).isEqualTo(3);
             assertThat(t.answers()).extracting(JsonNode::asText).containsExactlyInAnyOrder("yes", "no");
         });
+    }
+
+    @Test
+    void broadcastAckStopsWaitingForARecipientThatDisconnectsOnAnotherInstance() throws Exception {
+        memberOn(1, "voters").autoAnswer("vote?", d -> "yes");
+        TestClient silent = memberOn(2, "voters");
+
+        java.util.concurrent.CompletableFuture<List<JsonNode>> answers = server(0)
+                .to("voters")
+                .emitWithAck("vote?", null) // default timeout: 10 s
+                .toCompletableFuture();
+        silent.awaitEvent("vote?");
+        ok(cluster.as(silent, 1).disconnect());
+
+        assertThat(answers.get(5, TimeUnit.SECONDS))
+                .extracting(JsonNode::asText)
+                .containsExactly("yes");
     }
 
     // ----------------------------------------------------------------------- threads and commits
