@@ -14,21 +14,18 @@ final class SessionDataImpl implements SessionData {
 
     private static final int MAX_CAS_ATTEMPTS = 100;
 
+    private final SocketServices services;
     private final io.socketserve.spi.Backend backend;
     private final Json json;
     private final Blocking blocking;
     private final String sessionId;
     private final @Nullable Map<String, String> snapshot; // read-only view of an ended session
 
-    SessionDataImpl(
-            io.socketserve.spi.Backend backend,
-            Json json,
-            Blocking blocking,
-            String sessionId,
-            @Nullable Map<String, String> snapshot) {
-        this.backend = backend;
-        this.json = json;
-        this.blocking = blocking;
+    SessionDataImpl(SocketServices services, String sessionId, @Nullable Map<String, String> snapshot) {
+        this.services = services;
+        this.backend = services.backend;
+        this.json = services.json;
+        this.blocking = services.blocking;
         this.sessionId = sessionId;
         this.snapshot = snapshot;
     }
@@ -90,7 +87,7 @@ final class SessionDataImpl implements SessionData {
         if (snapshot != null) {
             return java.util.concurrent.CompletableFuture.completedFuture(json.readTree(snapshot.get(key)));
         }
-        return backend.getData(sessionId, key).thenApply(json::readTree);
+        return services.onHandlers(backend.getData(sessionId, key).thenApply(json::readTree));
     }
 
     @Override
@@ -100,12 +97,12 @@ final class SessionDataImpl implements SessionData {
             return java.util.concurrent.CompletableFuture.failedFuture(Blocking.disconnected());
         }
         String text = value == null ? null : json.writeString(value);
-        return backend.putData(sessionId, key, text).thenApply(stored -> {
+        return services.onHandlers(backend.putData(sessionId, key, text).thenApply(stored -> {
             if (!stored) {
                 throw Blocking.disconnected();
             }
             return null;
-        });
+        }));
     }
 
     @Override
@@ -113,11 +110,11 @@ final class SessionDataImpl implements SessionData {
         java.util.concurrent.CompletionStage<Map<String, String>> raw = snapshot != null
                 ? java.util.concurrent.CompletableFuture.completedFuture(snapshot)
                 : backend.getAllData(sessionId);
-        return raw.thenApply(rawAll -> {
+        return services.onHandlers(raw.thenApply(rawAll -> {
             Map<String, JsonNode> out = new LinkedHashMap<>();
             rawAll.forEach((k, v) -> out.put(k, json.readTree(v)));
             return out;
-        });
+        }));
     }
 
     private void requireLive() {

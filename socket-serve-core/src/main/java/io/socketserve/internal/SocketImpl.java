@@ -248,8 +248,7 @@ final class SocketImpl implements Socket {
 
     @Override
     public SessionData data() {
-        return new SessionDataImpl(
-                services.backend, services.json, services.blocking, id(), ended == null ? null : ended.data());
+        return new SessionDataImpl(services, id(), ended == null ? null : ended.data());
     }
 
     @Override
