@@ -44,8 +44,8 @@ public interface RemoteSocket {
     Set<String> rooms();
 
     /**
-     * The client's address, the request headers named in {@link
-     * ServerOptions#handshakeHeaders()}, and the attributes its connection middleware attached.
+     * The client's address, the request headers named in {@link ServerOptions#handshakeHeaders()}
+     * (keyed by lower-case name), and the attributes its connection middleware attached.
      */
     HandshakeInfo handshake();
 

@@ -117,6 +117,13 @@ final class SessionDataImpl implements SessionData {
         }));
     }
 
+    @Override
+    public <T> java.util.concurrent.CompletionStage<@Nullable T> updateAsync(
+            String key, Class<T> type, UnaryOperator<@Nullable T> fn) {
+        // A compare-and-set loop: run the blocking version on the handler executor.
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> update(key, type, fn), services.callbacks);
+    }
+
     private void requireLive() {
         if (snapshot != null) {
             throw Blocking.disconnected();
