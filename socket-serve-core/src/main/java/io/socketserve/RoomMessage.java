@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * @param position the message's position in the log: the SSE {@code id:} its recipients saw
  * @param event the event name
  * @param data the payload as it went out on the wire (JSON null when there was none); bind it with
- *     {@link SocketServer#mapper()}, which also reads binary values back into {@code byte[]} fields
+ *     your Jackson mapper (binary values arrive as the protocol's binary placeholders; see {@link
+ *     Binary})
  * @param timestamp server time of the emit, in milliseconds since the epoch
  * @param sessionId public id of the socket the message was sent through ({@code socket.to(…)}, {@code
  *     socket.broadcastToRoom(…)}), {@code null} for an emit of the server
