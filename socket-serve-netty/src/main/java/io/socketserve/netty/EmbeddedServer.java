@@ -20,7 +20,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.socketserve.SocketServer;
 import io.socketserve.netty.internal.Drain;
 import io.socketserve.netty.internal.HttpInitializer;
-import io.socketserve.netty.internal.StaticResources;
+import io.socketserve.transport.StaticResources;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;

@@ -91,7 +91,7 @@ class ConnectIT {
 
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.header("Content-Type")).startsWith("text/event-stream");
-        assertThat(r.header("Cache-Control")).isEqualTo("no-cache");
+        assertThat(r.header("Cache-Control")).isEqualTo("no-cache, no-transform");
         assertThat(r.header("X-Accel-Buffering")).isEqualTo("no");
         assertThat(r.header("X-Socket-Serve-Protocol")).isEqualTo("1");
     }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** The browser client served at {@code /socket-serve.js}. */
 class StaticClientIT {
 
-    private static final String CLIENT_RESOURCE = "io/socketserve/netty/client/socket-serve.js";
+    private static final String CLIENT_RESOURCE = "io/socketserve/client/socket-serve.js";
 
     private final TestServer ts = TestServer.start();
     private final TestClient c = ts.client();

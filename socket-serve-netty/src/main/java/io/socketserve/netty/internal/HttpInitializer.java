@@ -8,6 +8,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.socketserve.ServerOptions;
 import io.socketserve.transport.SocketEndpoint;
+import io.socketserve.transport.StaticResources;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -22,7 +23,6 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
     private final SocketEndpoint endpoint;
     private final ServerOptions options;
     private final StaticResources statics;
-    private final Cors cors;
     private final int maxHeaderBytes;
     private final int requestTimeoutMillis;
     private final ConcurrentHashMap<EventLoop, LoopWriter> writers = new ConcurrentHashMap<>();
@@ -66,7 +66,6 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         this.endpoint = endpoint;
         this.options = options;
         this.statics = statics;
-        this.cors = new Cors(options.allowedOrigins());
         this.maxHeaderBytes = maxHeaderBytes;
         this.requestTimeoutMillis = requestTimeoutMillis;
     }
@@ -82,6 +81,6 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast(
                 "handler",
                 new RequestHandler(
-                        endpoint, options, statics, cors, writer, requestTimeoutMillis, streamCompressionLevel, drain));
+                        endpoint, options, statics, writer, requestTimeoutMillis, streamCompressionLevel, drain));
     }
 }

@@ -4,16 +4,15 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.socketserve.transport.Frame;
+import io.socketserve.transport.HttpPolicy;
 import io.socketserve.transport.StreamSink;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,10 +28,6 @@ import org.jspecify.annotations.Nullable;
  * closed — the client resumes from its last event id — and {@link #send} returns {@code false}.
  */
 final class NettyStreamSink implements StreamSink {
-
-    private static final byte[] KEEPALIVE = ": keepalive\n\n".getBytes(StandardCharsets.US_ASCII);
-    /** For clients that asked for visible heartbeats ({@code ping=1}): browsers hide comments. */
-    private static final byte[] PING = "data: {\"event\":\"__ping\"}\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private record Open(Frame preamble) {}
 
@@ -63,7 +58,7 @@ final class NettyStreamSink implements StreamSink {
             @Nullable Map<String, String> cors,
             boolean pingFrames,
             int compressionLevel) {
-        this.heartbeat = pingFrames ? PING : KEEPALIVE;
+        this.heartbeat = HttpPolicy.heartbeat(pingFrames);
         this.deflater = compressionLevel > 0 ? new StreamDeflater(compressionLevel) : null;
         if (deflater != null) {
             // Closing runs on the event loop, like every use of the deflater.
@@ -159,21 +154,8 @@ final class NettyStreamSink implements StreamSink {
                 return;
             }
             HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-            head.headers()
-                    .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
-                    .set(HttpHeaderNames.CACHE_CONTROL, "no-cache")
-                    .set(HttpHeaderNames.CONNECTION, "keep-alive")
-                    .set("X-Accel-Buffering", "no")
-                    .set("X-Content-Type-Options", "nosniff")
-                    .set(Responses.PROTOCOL_HEADER, "1");
-            if (cors != null) {
-                cors.forEach((k, v) -> head.headers().set(k, v));
-            }
-            if (deflater != null) {
-                head.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
-                String vary = head.headers().get(HttpHeaderNames.VARY); // CORS may have set Origin
-                head.headers().set(HttpHeaderNames.VARY, vary == null ? "Accept-Encoding" : vary + ", Accept-Encoding");
-            }
+            HttpPolicy.streamHeaders(cors, deflater != null)
+                    .forEach((k, v) -> head.headers().set(k, v));
             HttpUtil.setTransferEncodingChunked(head, true);
             channel.write(head); // through the codec: the head and the chunked framing decision
             raw = channel.pipeline().context(HttpInitializer.CODEC);

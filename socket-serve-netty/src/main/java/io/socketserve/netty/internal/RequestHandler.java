@@ -15,8 +15,10 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.socketserve.ServerOptions;
+import io.socketserve.transport.HttpPolicy;
 import io.socketserve.transport.Redaction;
 import io.socketserve.transport.SocketEndpoint;
+import io.socketserve.transport.StaticResources;
 import io.socketserve.transport.TransportResponse;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -45,7 +47,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private final ServerOptions options;
     private final int streamCompressionLevel;
     private final StaticResources statics;
-    private final Cors cors;
+    private final HttpPolicy http;
     private final LoopWriter writer;
     private final int requestTimeoutMillis;
     private final Drain drain;
@@ -64,18 +66,16 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             SocketEndpoint endpoint,
             ServerOptions options,
             StaticResources statics,
-            Cors cors,
             LoopWriter writer,
             int requestTimeoutMillis,
             int streamCompressionLevel) {
-        this(endpoint, options, statics, cors, writer, requestTimeoutMillis, streamCompressionLevel, new Drain());
+        this(endpoint, options, statics, writer, requestTimeoutMillis, streamCompressionLevel, new Drain());
     }
 
     RequestHandler(
             SocketEndpoint endpoint,
             ServerOptions options,
             StaticResources statics,
-            Cors cors,
             LoopWriter writer,
             int requestTimeoutMillis,
             int streamCompressionLevel,
@@ -85,7 +85,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         this.endpoint = endpoint;
         this.options = options;
         this.statics = statics;
-        this.cors = cors;
+        this.http = new HttpPolicy(options);
         this.writer = writer;
         this.requestTimeoutMillis = requestTimeoutMillis;
     }
@@ -184,25 +184,16 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     null);
             return;
         }
-        Map<String, String> corsHeaders = cors.headersFor(request.headers().get(HttpHeaderNames.ORIGIN));
-        String base = options.basePath();
-        boolean underBase = path.equals(base) || path.startsWith(base + "/");
+        Map<String, String> corsHeaders = http.cors(request.headers().get(HttpHeaderNames.ORIGIN));
+        String relative = http.relativePath(path);
 
         if (request.method().equals(HttpMethod.OPTIONS)) {
-            TransportResponse preflight = corsHeaders == null
-                    ? TransportResponse.error(
-                            403, "origin_not_allowed", "cross-origin requests from this origin are not allowed")
-                    : new TransportResponse(204, TransportResponse.JSON, new byte[0], cors.preflight(corsHeaders));
-            reply(ctx, preflight, keepAlive, null);
+            reply(ctx, http.preflight(corsHeaders), keepAlive, null);
             return;
         }
-        if (underBase) {
-            String relative = path.substring(base.length());
+        if (relative != null) {
             NettyRequest r = new NettyRequest(
-                    request,
-                    relative.isEmpty() ? "/" : relative,
-                    query,
-                    remote(ctx.channel().remoteAddress()));
+                    request, relative, query, remote(ctx.channel().remoteAddress()));
             if (drain.draining() && (endpoint.isStream(r) || isLongPoll(r))) {
                 // No answer at all: a proxy retries the GET on another instance.
                 ctx.close();
@@ -219,7 +210,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                         corsHeaders,
                         "1".equals(r.query("ping")),
                         streamCompressionLevel > 0
-                                        && StreamDeflater.acceptsGzip(
+                                        && HttpPolicy.acceptsGzip(
                                                 request.headers().get(HttpHeaderNames.ACCEPT_ENCODING))
                                 ? streamCompressionLevel
                                 : 0);
@@ -232,11 +223,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     }
                     if (failure != null) {
                         log.error("stream open failed", failure);
-                        reply(
-                                ctx,
-                                TransportResponse.error(500, "internal_error", "unexpected server error"),
-                                false,
-                                corsHeaders);
+                        reply(ctx, HttpPolicy.internalError(), false, corsHeaders);
                     } else if (error != null) {
                         reply(ctx, error, keepAlive, corsHeaders);
                     }
@@ -245,13 +232,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 longPoll = isLongPoll(r);
                 CompletionStage<TransportResponse> answer = endpoint.handle(r);
                 awaitingAnswer = true;
-                answer.whenComplete((response, failure) -> reply(
-                        ctx,
-                        failure == null
-                                ? response
-                                : TransportResponse.error(500, "internal_error", "unexpected server error"),
-                        keepAlive,
-                        corsHeaders));
+                answer.whenComplete((response, failure) ->
+                        reply(ctx, failure == null ? response : HttpPolicy.internalError(), keepAlive, corsHeaders));
                 if (awaitingAnswer) {
                     // One request at a time per connection: read nothing more until this one is
                     // answered. An answer ready at once (connect with the in-memory backend, most
@@ -265,16 +247,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         if (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD)) {
             StaticResources.Resource file = statics.find(path);
             if (file != null) {
-                TransportResponse ok = new TransportResponse(
-                        200,
-                        file.contentType(),
-                        request.method().equals(HttpMethod.HEAD) ? new byte[0] : file.body(),
-                        Map.of("Cache-Control", "no-cache"));
-                reply(ctx, ok, keepAlive, null);
+                reply(ctx, HttpPolicy.staticFile(file, request.method().equals(HttpMethod.HEAD)), keepAlive, null);
                 return;
             }
         }
-        reply(ctx, TransportResponse.error(404, "not_found", "nothing at " + path), keepAlive, null);
+        reply(ctx, HttpPolicy.notFound(path), keepAlive, null);
     }
 
     private void reply(
@@ -304,8 +281,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
 
     private static boolean isLongPoll(NettyRequest r) {
-        String wait = r.query("wait");
-        return "polling".equals(r.query("transport")) && wait != null && !wait.isEmpty() && !wait.equals("0");
+        return HttpPolicy.isLongPoll(r);
     }
 
     private static String remote(SocketAddress address) {

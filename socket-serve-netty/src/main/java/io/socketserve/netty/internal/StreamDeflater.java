@@ -84,36 +84,4 @@ final class StreamDeflater {
             deflater.end();
         }
     }
-
-    /**
-     * Whether an {@code Accept-Encoding} value allows gzip (a {@code gzip} or {@code *} coding whose
-     * {@code q} is not 0).
-     */
-    static boolean acceptsGzip(@Nullable String acceptEncoding) {
-        if (acceptEncoding == null) {
-            return false;
-        }
-        for (String part : acceptEncoding.split(",")) {
-            String[] params = part.trim().split(";");
-            String coding = params[0].trim();
-            if (!coding.equalsIgnoreCase("gzip") && !coding.equals("*")) {
-                continue;
-            }
-            boolean zero = false;
-            for (int i = 1; i < params.length; i++) {
-                String p = params[i].trim();
-                if (p.startsWith("q=") || p.startsWith("Q=")) {
-                    try {
-                        zero = Double.parseDouble(p.substring(2).trim()) <= 0;
-                    } catch (NumberFormatException e) {
-                        zero = true;
-                    }
-                }
-            }
-            if (!zero) {
-                return true;
-            }
-        }
-        return false;
-    }
 }

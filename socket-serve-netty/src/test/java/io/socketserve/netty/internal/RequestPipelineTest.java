@@ -45,8 +45,7 @@ class RequestPipelineTest {
                         new RequestHandler(
                                 io.socketserve.transport.SocketEndpoint.of(server),
                                 options,
-                                new StaticResources(null, true),
-                                new Cors(options.allowedOrigins()),
+                                new io.socketserve.transport.StaticResources(null, true),
                                 new LoopWriter(ch.eventLoop()),
                                 30_000,
                                 0));

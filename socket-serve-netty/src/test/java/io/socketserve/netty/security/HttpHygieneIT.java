@@ -178,7 +178,7 @@ class HttpHygieneIT {
 
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.header("X-Content-Type-Options")).isEqualTo("nosniff");
-        assertThat(r.header("Cache-Control")).isEqualTo("no-cache");
+        assertThat(r.header("Cache-Control")).isEqualTo("no-cache, no-transform");
         assertThat(r.header("Content-Type")).startsWith("text/event-stream");
     }
 

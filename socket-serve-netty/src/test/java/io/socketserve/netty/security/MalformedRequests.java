@@ -349,7 +349,7 @@ final class MalformedRequests {
                     case 8 -> "/socket/" + "a".repeat(1000 + r.nextInt(6000));
                     case 9 -> "http://" + enc(segment) + ".test/socket/sse";
                     case 10 -> "/..%5c..%5cwindows%5cwin.ini";
-                    default -> "/" + "..%2f".repeat(1 + r.nextInt(10)) + "io/socketserve/netty/client/socket-serve.js";
+                    default -> "/" + "..%2f".repeat(1 + r.nextInt(10)) + "io/socketserve/client/socket-serve.js";
                 };
         if (r.nextBoolean()) {
             return head("GET", path, "");

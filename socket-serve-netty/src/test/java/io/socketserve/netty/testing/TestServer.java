@@ -10,7 +10,7 @@ import java.util.function.UnaryOperator;
 
 /**
  * A {@link SocketServer} (in-memory unless the options say otherwise) served by an {@link
- * EmbeddedServer} on {@code 127.0.0.1} and a free port, with factories for {@link TestClient}s.
+ * EmbeddedServer} (or another {@link TransportFixture}) on {@code 127.0.0.1} and a free port, with factories for {@link TestClient}s.
  * Closing it closes the clients' streams, the HTTP server and the socket server.
  *
  * <pre>{@code
@@ -24,10 +24,10 @@ import java.util.function.UnaryOperator;
 public final class TestServer implements AutoCloseable {
 
     private final SocketServer server;
-    private final EmbeddedServer http;
+    private final TransportFixture.Running http;
     private final List<TestClient> clients = new ArrayList<>();
 
-    private TestServer(SocketServer server, EmbeddedServer http) {
+    private TestServer(SocketServer server, TransportFixture.Running http) {
         this.server = server;
         this.http = http;
     }
@@ -42,18 +42,21 @@ public final class TestServer implements AutoCloseable {
         return start(options.apply(ServerOptions.builder()).build());
     }
 
+    /** Served by {@link TransportFixture#selected()} (the embedded Netty server unless told otherwise). */
     public static TestServer start(ServerOptions options) {
+        return start(TransportFixture.selected(), options);
+    }
+
+    /** Default options changed by {@code options}, served by {@code transport}. */
+    public static TestServer start(TransportFixture transport, UnaryOperator<ServerOptions.Builder> options) {
+        return start(transport, options.apply(ServerOptions.builder()).build());
+    }
+
+    /** Served by {@code transport} instead of the embedded Netty server. */
+    public static TestServer start(TransportFixture transport, ServerOptions options) {
         SocketServer server = SocketServer.create(options);
         try {
-            EmbeddedServer http = EmbeddedServer.builder(server)
-                    .host("127.0.0.1")
-                    .port(0)
-                    .ioThreads(2)
-                    // Keep the kernel from absorbing megabytes for a client that does not read, so
-                    // that back-pressure tests see the server's own buffer limit.
-                    .socketSendBufferBytes(32 * 1024)
-                    .start();
-            return new TestServer(server, http);
+            return new TestServer(server, transport.start(server));
         } catch (RuntimeException e) {
             server.close();
             throw e;
@@ -64,8 +67,9 @@ public final class TestServer implements AutoCloseable {
         return server;
     }
 
+    /** The embedded server (Netty transport only). */
     public EmbeddedServer http() {
-        return http;
+        return http.embedded();
     }
 
     /** {@code http://127.0.0.1:<port>}. */

@@ -1,4 +1,4 @@
-package io.socketserve.netty.internal;
+package io.socketserve.transport;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,20 +9,27 @@ import org.jspecify.annotations.Nullable;
 /**
  * Classpath files served at the root: the browser client at {@code /socket-serve.js} and, when a root
  * folder is configured, static pages. Paths with {@code ..}, backslashes or control characters are
- * never looked up. Files are read once and kept.
+ * never looked up. Files are read once and kept. Shared by every transport, so that each serves the
+ * same bytes with the same content types.
+ *
+ * @since 0.2
  */
 public final class StaticResources {
 
-    private static final String CLIENT_DIR = "io/socketserve/netty/client/";
+    private static final String CLIENT_DIR = "io/socketserve/client/";
 
     /** A file to serve. */
-    record Resource(byte[] body, String contentType) {}
+    public record Resource(byte[] body, String contentType) {}
 
     private final @Nullable String root;
     private final boolean serveClient;
     private final Map<String, Resource> cache = new ConcurrentHashMap<>();
     private static final Resource MISSING = new Resource(new byte[0], "");
 
+    /**
+     * @param root classpath folder served at {@code /} ({@code null}: none)
+     * @param serveClient whether {@code /socket-serve.js} and {@code /socket-serve.d.ts} are served
+     */
     public StaticResources(@Nullable String root, boolean serveClient) {
         this.root = root == null ? null : trimSlashes(root);
         this.serveClient = serveClient;
@@ -41,7 +48,7 @@ public final class StaticResources {
 
     /** The file at a request path, or {@code null}. */
     @Nullable
-    Resource find(String path) {
+    public Resource find(String path) {
         if (!safe(path)) {
             return null;
         }
@@ -96,7 +103,8 @@ public final class StaticResources {
         return path.length() < 512;
     }
 
-    static String contentType(String name) {
+    /** The content type for a file name, by its extension. */
+    public static String contentType(String name) {
         String n = name.toLowerCase(java.util.Locale.ROOT);
         if (n.endsWith(".html")) {
             return "text/html; charset=utf-8";

@@ -1,4 +1,4 @@
-package io.socketserve.netty.internal;
+package io.socketserve.transport;
 
 import java.util.List;
 import java.util.Map;
@@ -8,22 +8,29 @@ import org.jspecify.annotations.Nullable;
 /**
  * Cross-origin rules from {@link io.socketserve.ServerOptions#allowedOrigins()}: exact origins are
  * echoed back (with {@code Vary: Origin}); {@code "*"} allows any origin without credentials; an
- * origin not on the list gets no CORS headers, so the browser blocks the response.
+ * origin not on the list gets no CORS headers, so the browser blocks the response; its preflight is
+ * answered {@code 403 origin_not_allowed}. Every transport applies the same rules ({@code
+ * docs/security.md}).
+ *
+ * @since 0.2
  */
-final class Cors {
+public final class CorsPolicy {
 
-    static final String ALLOWED_HEADERS = "Content-Type, X-Socket-Serve-Session, Last-Event-ID";
+    /** {@value}: the request headers a preflight allows. */
+    public static final String ALLOWED_HEADERS = "Content-Type, X-Socket-Serve-Session, Last-Event-ID";
+
     private final Set<String> origins;
     private final boolean any;
 
-    Cors(List<String> allowed) {
+    /** For {@link io.socketserve.ServerOptions#allowedOrigins()}. */
+    public CorsPolicy(List<String> allowed) {
         this.any = allowed.contains("*");
         this.origins = Set.copyOf(allowed);
     }
 
     /** Headers to add for a request from {@code origin}, or {@code null} when none apply. */
     @Nullable
-    Map<String, String> headersFor(@Nullable String origin) {
+    public Map<String, String> headersFor(@Nullable String origin) {
         if (origin == null) {
             return null;
         }
@@ -42,7 +49,7 @@ final class Cors {
     }
 
     /** Preflight answer headers for an allowed origin. */
-    Map<String, String> preflight(Map<String, String> base) {
+    public Map<String, String> preflight(Map<String, String> base) {
         java.util.HashMap<String, String> h = new java.util.HashMap<>(base);
         h.put("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
         h.put("Access-Control-Allow-Headers", ALLOWED_HEADERS);

@@ -1,0 +1,303 @@
+package io.socketserve.servlet;
+
+import io.socketserve.SocketServer;
+import io.socketserve.servlet.internal.CompleteResponses;
+import io.socketserve.servlet.internal.ServletStreamSink;
+import io.socketserve.servlet.internal.ServletTransportRequest;
+import io.socketserve.transport.HttpPolicy;
+import io.socketserve.transport.Redaction;
+import io.socketserve.transport.SocketEndpoint;
+import io.socketserve.transport.StaticResources;
+import io.socketserve.transport.TransportResponse;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletMapping;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.MappingMatch;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves a {@link SocketServer} from a Jakarta Servlet 6 container: the protocol of {@code
+ * docs/protocol.md} exactly as the embedded Netty server speaks it — {@code POST connect | message |
+ * disconnect}, {@code GET sse} (Server-Sent Events with {@code id:} and {@code Last-Event-ID}
+ * resume, or long-polling), CORS, the limits and errors of {@code docs/security.md}, gzip for
+ * complete answers, and the browser client at {@code /socket-serve.js}.
+ *
+ * <p><b>Mounting.</b> Register an instance (async-supported) under a path mapping; the protocol's
+ * endpoints are below it, whatever {@code ServerOptions.basePath()} says. Map {@code
+ * /socket-serve.js} to the same servlet to serve the client. Mapped at {@code /} (the default
+ * servlet) it routes like {@code EmbeddedServer}: {@code basePath()} for the protocol, the client
+ * at the root.
+ *
+ * <pre>{@code
+ * // Tomcat 11 (embedded)
+ * Context ctx = tomcat.addContext("", null);
+ * Wrapper w = Tomcat.addServlet(ctx, "socket-serve", new SocketServeServlet(server));
+ * w.setAsyncSupported(true);
+ * ctx.addServletMappingDecoded("/socket/*", "socket-serve");
+ * ctx.addServletMappingDecoded("/socket-serve.js", "socket-serve");
+ *
+ * // Jetty 12 (ee10)
+ * ServletContextHandler ctx = new ServletContextHandler();
+ * ServletHolder h = new ServletHolder(new SocketServeServlet(server));
+ * h.setAsyncSupported(true);
+ * ctx.addServlet(h, "/socket/*");
+ * ctx.addServlet(h, "/socket-serve.js");
+ * }</pre>
+ *
+ * <p>In a {@code web.xml} or with {@code @WebServlet}-style registration use the no-argument
+ * constructor and put the server in the servlet context attribute {@link #SERVER_ATTRIBUTE}.
+ *
+ * <p><b>Threads.</b> A stream holds no container thread: it is an {@link AsyncContext} written
+ * with non-blocking I/O, its buffer bounded by {@code maxStreamBufferBytes} (a client that does not
+ * read is cut off and resumes later). A long-poll holds none while it waits either. Request bodies
+ * are read on the container thread, at most {@code maxPayloadBytes} of them. {@link #destroy()}
+ * ends the open streams; it does not close the {@code SocketServer}.
+ */
+public class SocketServeServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger log = LoggerFactory.getLogger(SocketServeServlet.class);
+
+    /** {@value}: the servlet context attribute holding the {@link SocketServer}, for the no-argument constructor. */
+    public static final String SERVER_ATTRIBUTE = "io.socketserve.SocketServer";
+
+    private transient @Nullable SocketServer server;
+    private final boolean serveClient;
+    private transient @Nullable State state;
+    private final transient Set<ServletStreamSink> streams = ConcurrentHashMap.newKeySet();
+
+    /** What {@link #init()} builds from the server. */
+    private record State(
+            SocketEndpoint endpoint, HttpPolicy http, StaticResources statics, ScheduledExecutorService timer) {}
+
+    /** For containers that instantiate servlets: the server comes from {@link #SERVER_ATTRIBUTE}. */
+    public SocketServeServlet() {
+        this.server = null;
+        this.serveClient = true;
+    }
+
+    /** Serves {@code server}, and the browser client at {@code /socket-serve.js} where mapped. */
+    public SocketServeServlet(SocketServer server) {
+        this(server, true);
+    }
+
+    /** Serves {@code server}; the browser client only if {@code serveClient}. */
+    public SocketServeServlet(SocketServer server, boolean serveClient) {
+        this.server = Objects.requireNonNull(server, "server == null");
+        this.serveClient = serveClient;
+    }
+
+    @Override
+    public void init() throws ServletException {
+        SocketServer s = server;
+        if (s == null) {
+            Object attribute = getServletContext().getAttribute(SERVER_ATTRIBUTE);
+            if (!(attribute instanceof SocketServer fromContext)) {
+                throw new ServletException("no SocketServer in the servlet context attribute " + SERVER_ATTRIBUTE);
+            }
+            s = fromContext;
+            server = s;
+        }
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "socket-serve-servlet-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+        state = new State(
+                SocketEndpoint.of(s), new HttpPolicy(s.options()), new StaticResources(null, serveClient), timer);
+    }
+
+    @Override
+    public void destroy() {
+        State st = state;
+        streams.forEach(sink -> sink.close(null));
+        streams.clear();
+        if (st != null) {
+            st.timer().shutdownNow();
+        }
+    }
+
+    /** Event streams open now. */
+    public int openStreams() {
+        return streams.size();
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse res) throws IOException {
+        State st = state;
+        if (st == null) {
+            throw new IllegalStateException("servlet not initialised");
+        }
+        Map<String, String> cors = st.http().cors(req.getHeader("Origin"));
+        if (req.getMethod().equals("OPTIONS")) {
+            CompleteResponses.write(req, res, st.http().preflight(cors), null, false);
+            return;
+        }
+        String path = fullPath(req);
+        String relative = protocolPath(req, st.http(), path);
+        if (relative != null) {
+            serveProtocol(req, res, st, relative, cors);
+            return;
+        }
+        boolean head = req.getMethod().equals("HEAD");
+        if (head || req.getMethod().equals("GET")) {
+            StaticResources.Resource file = st.statics().find(path);
+            if (file != null) {
+                CompleteResponses.write(req, res, HttpPolicy.staticFile(file, head), null, false);
+                return;
+            }
+        }
+        CompleteResponses.write(req, res, HttpPolicy.notFound(path), null, false);
+    }
+
+    /** The request path below the context path. */
+    private static String fullPath(HttpServletRequest req) {
+        String info = req.getPathInfo();
+        return req.getServletPath() + (info == null ? "" : info);
+    }
+
+    /**
+     * The protocol path: below the mount point for a path mapping ({@code /socket/*}); for the
+     * default or root mapping, below {@code basePath()} as {@code EmbeddedServer} routes; none for
+     * an exact mapping ({@code /socket-serve.js}).
+     */
+    private static @Nullable String protocolPath(HttpServletRequest req, HttpPolicy http, String path) {
+        HttpServletMapping mapping = req.getHttpServletMapping();
+        MappingMatch match = mapping == null ? null : mapping.getMappingMatch();
+        if (match == MappingMatch.PATH) {
+            String info = req.getPathInfo();
+            return info == null || info.isEmpty() ? "/" : info;
+        }
+        if (match == MappingMatch.EXACT || match == MappingMatch.EXTENSION) {
+            return null;
+        }
+        return http.relativePath(path);
+    }
+
+    private void serveProtocol(
+            HttpServletRequest req,
+            HttpServletResponse res,
+            State st,
+            String relative,
+            @Nullable Map<String, String> cors)
+            throws IOException {
+        SocketEndpoint endpoint = st.endpoint();
+        byte[] body = readBody(req, endpoint.maxPayloadBytes());
+        if (body == null) {
+            // Not read to its end: the connection closes after the answer.
+            CompleteResponses.write(req, res, endpoint.payloadTooLarge(), null, true);
+            return;
+        }
+        ServletTransportRequest r;
+        try {
+            r = ServletTransportRequest.of(req, relative, body);
+        } catch (IllegalArgumentException malformed) {
+            CompleteResponses.write(
+                    req, res, HttpPolicy.badRequest("malformed percent-encoding in the request URI"), null, true);
+            return;
+        }
+        if (endpoint.isStream(r)) {
+            AsyncContext async = req.startAsync();
+            ServletStreamSink sink = new ServletStreamSink(
+                    async,
+                    res,
+                    server().options().maxStreamBufferBytes(),
+                    endpoint.keepaliveMillis(),
+                    "1".equals(r.query("ping")),
+                    cors,
+                    st.timer());
+            streams.add(sink);
+            sink.onClose(() -> streams.remove(sink));
+            endpoint.openStream(r, sink).whenComplete((error, failure) -> {
+                if (failure != null) {
+                    log.error("stream open failed", failure);
+                    streams.remove(sink);
+                    sink.reject(HttpPolicy.internalError());
+                } else if (error != null) {
+                    streams.remove(sink);
+                    sink.reject(error);
+                }
+            });
+            return;
+        }
+        CompletionStage<TransportResponse> answer = endpoint.handle(r);
+        CompletableFuture<TransportResponse> f = answer.toCompletableFuture();
+        if (f.isDone()) {
+            CompleteResponses.write(
+                    req, res, f.exceptionally(t -> HttpPolicy.internalError()).join(), cors, false);
+            return;
+        }
+        // A long-poll (or a slow backend): no container thread waits for the answer.
+        AsyncContext async = req.startAsync();
+        async.setTimeout(0); // the engine bounds the wait (longPollMaxWait)
+        async.addListener(new AsyncListener() {
+            @Override
+            public void onComplete(AsyncEvent event) {}
+
+            @Override
+            public void onTimeout(AsyncEvent event) {
+                event.getAsyncContext().complete();
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+                event.getAsyncContext().complete();
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {}
+        });
+        f.whenComplete((response, failure) -> async.start(() -> {
+            try {
+                CompleteResponses.write(req, res, failure == null ? response : HttpPolicy.internalError(), cors, false);
+            } catch (IOException | RuntimeException e) {
+                if (log.isDebugEnabled()) {
+                    log.debug("answer not written: {}", Redaction.redact(e.toString()));
+                }
+            } finally {
+                try {
+                    async.complete();
+                } catch (IllegalStateException alreadyOver) {
+                    // the container ended it (client gone)
+                }
+            }
+        }));
+    }
+
+    private SocketServer server() {
+        SocketServer s = server;
+        if (s == null) {
+            throw new IllegalStateException("servlet not initialised");
+        }
+        return s;
+    }
+
+    /** The body, or {@code null} when it is larger than {@code max} (declared or actual). */
+    private static byte @Nullable [] readBody(HttpServletRequest req, int max) throws IOException {
+        long declared = req.getContentLengthLong();
+        if (declared > max) {
+            return null;
+        }
+        try (InputStream in = req.getInputStream()) {
+            byte[] body = in.readNBytes(max + 1);
+            return body.length > max ? null : body;
+        }
+    }
+}
