@@ -276,6 +276,8 @@ class ServerApiIT {
 
     @Test
     void middlewareCannotSetAReservedAttribute() {
+        System.out.println("ServerApiIT: the WARN with a stack trace below is expected"
+                + " (a connection middleware sets a reserved attribute; the server logs its failure)");
         ts.server().use(handshake -> handshake.attribute("$address", "10.0.0.1"));
 
         HttpResult r =
