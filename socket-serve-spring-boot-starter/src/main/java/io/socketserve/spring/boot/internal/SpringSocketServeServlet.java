@@ -69,16 +69,23 @@ public final class SpringSocketServeServlet extends SocketServeServlet {
         return req.getServletPath() + (info == null ? "" : info);
     }
 
-    /** Replaces {@link #PRINCIPAL_HEADER} with the authenticated principal's name. */
+    /**
+     * Replaces {@link #PRINCIPAL_HEADER} with the authenticated principal's name, read here on the
+     * container thread: middleware runs on the handler executor, where Spring Security's thread-bound
+     * context is not set.
+     */
     private static final class PrincipalRequest extends HttpServletRequestWrapper {
+
+        private final @Nullable String principal;
 
         PrincipalRequest(HttpServletRequest request) {
             super(request);
+            Principal p = request.getUserPrincipal();
+            this.principal = p == null ? null : p.getName();
         }
 
         private @Nullable String principal() {
-            Principal p = getUserPrincipal();
-            return p == null ? null : p.getName();
+            return principal;
         }
 
         @Override
