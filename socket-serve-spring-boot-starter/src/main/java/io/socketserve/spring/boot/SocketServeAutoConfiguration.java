@@ -88,6 +88,18 @@ public class SocketServeAutoConfiguration {
             }
             return server;
         }
+
+        /** The health indicator of the backend, where Actuator's health support is present. */
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+        static class HealthConfiguration {
+
+            @Bean
+            @ConditionalOnMissingBean(name = "socketServeHealthIndicator")
+            SocketServeHealthIndicator socketServeHealthIndicator(Backend backend, SocketServeProperties properties) {
+                return new SocketServeHealthIndicator(backend, properties.backendTimeout());
+            }
+        }
     }
 
     @Bean
