@@ -26,10 +26,12 @@ public class ChatTestApp {
     @Bean
     SecurityFilterChain security(HttpSecurity http, @Value("${test.secured:false}") boolean secured) throws Exception {
         String socket = "/rt/**";
-        http.csrf(c -> c.ignoringRequestMatchers(PathPatternRequestMatcher.withDefaults().matcher(socket)))
+        http.csrf(c -> c.ignoringRequestMatchers(
+                        PathPatternRequestMatcher.withDefaults().matcher(socket)))
                 .authorizeHttpRequests(a -> {
                     if (secured) {
-                        a.requestMatchers(PathPatternRequestMatcher.withDefaults().matcher(socket))
+                        a.requestMatchers(
+                                        PathPatternRequestMatcher.withDefaults().matcher(socket))
                                 .authenticated();
                     }
                     a.anyRequest().permitAll();

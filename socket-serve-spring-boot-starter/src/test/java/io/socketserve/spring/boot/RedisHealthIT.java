@@ -40,9 +40,11 @@ class RedisHealthIT {
         assertThat(health.health().getStatus()).isEqualTo(Status.UP);
 
         REDIS.stop();
-        await().atMost(Duration.ofSeconds(40)).until(() -> health.health().getStatus().equals(Status.DOWN));
+        await().atMost(Duration.ofSeconds(40))
+                .until(() -> health.health().getStatus().equals(Status.DOWN));
 
         REDIS.start();
-        await().atMost(Duration.ofSeconds(40)).until(() -> health.health().getStatus().equals(Status.UP));
+        await().atMost(Duration.ofSeconds(40))
+                .until(() -> health.health().getStatus().equals(Status.UP));
     }
 }

@@ -41,8 +41,8 @@ class SecuredSocketIT {
         HttpResponse<String> r = post("/connect", "{}", "Accept", "text/html");
 
         assertThat(r.statusCode()).isEqualTo(401);
-        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
-                .startsWith("application/json"));
+        assertThat(r.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
         assertThat(r.body()).contains("\"error\":\"unauthorized\"");
     }
 
