@@ -31,6 +31,12 @@ import org.junit.jupiter.api.Test;
  */
 class GracefulShutdownIT {
 
+    /**
+     * Each blocking call of a test on a thread of its own: the common pool may have a single worker on
+     * a 2-core machine, and two blocking calls would wait for each other (seen on JDK 25).
+     */
+    private static final java.util.concurrent.Executor BLOCKING = task -> new Thread(task, "test-blocking").start();
+
     private DemoInstances instances;
     private DemoServer.Running instance;
     private final CountDownLatch release = new CountDownLatch(1);
@@ -80,14 +86,16 @@ class GracefulShutdownIT {
     void drainLetsARequestInProgressFinishAndClosesItsConnection() throws Exception {
         TestClient alice = new TestClient(base());
         alice.connect();
-        CompletableFuture<HttpResult> slow = CompletableFuture.supplyAsync(() -> alice.rawPost(
-                "/message",
-                TestClient.json(Map.of("sessionId", alice.credential(), "event", "slow", "data", Map.of())),
-                Map.of("Content-Type", "application/json", "Connection", "keep-alive")));
+        CompletableFuture<HttpResult> slow = CompletableFuture.supplyAsync(
+                () -> alice.rawPost(
+                        "/message",
+                        TestClient.json(Map.of("sessionId", alice.credential(), "event", "slow", "data", Map.of())),
+                        Map.of("Content-Type", "application/json", "Connection", "keep-alive")),
+                BLOCKING);
         await().until(() -> slowStarted.get() == 1);
 
         CompletableFuture<Boolean> drained =
-                CompletableFuture.supplyAsync(() -> instance.http().drain(Duration.ofSeconds(20)));
+                CompletableFuture.supplyAsync(() -> instance.http().drain(Duration.ofSeconds(20)), BLOCKING);
         await().until(() -> !ProxyProcess.accepts(instance.port()));
         assertThat(slow).isNotDone();
         assertThat(drained).isNotDone();
@@ -104,7 +112,8 @@ class GracefulShutdownIT {
     void drainReturnsFalseWhenARequestOutlastsTheTimeout() {
         TestClient alice = new TestClient(base());
         alice.connect();
-        CompletableFuture<HttpResult> slow = CompletableFuture.supplyAsync(() -> alice.emit("slow", Map.of()));
+        CompletableFuture<HttpResult> slow =
+                CompletableFuture.supplyAsync(() -> alice.emit("slow", Map.of()), BLOCKING);
         await().until(() -> slowStarted.get() == 1);
 
         assertThat(instance.http().drain(Duration.ofMillis(300))).isFalse();
@@ -137,7 +146,7 @@ class GracefulShutdownIT {
         alice.connect();
         long after = alice.poll().position();
         CompletableFuture<TestClient.PollResult> waiting =
-                CompletableFuture.supplyAsync(() -> alice.poll(after, 20_000));
+                CompletableFuture.supplyAsync(() -> alice.poll(after, 20_000), BLOCKING);
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3)).until(() -> !waiting.isDone());
 
         assertThat(instance.http().drain(Duration.ofSeconds(5))).isTrue(); // not after the poll's 20 s

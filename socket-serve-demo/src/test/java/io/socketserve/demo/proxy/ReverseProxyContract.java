@@ -31,6 +31,12 @@ import org.junit.jupiter.api.Test;
  */
 abstract class ReverseProxyContract {
 
+    /**
+     * Each blocking call of a test on a thread of its own: the common pool may have a single worker on
+     * a 2-core machine, and two blocking calls would wait for each other (seen on JDK 25).
+     */
+    private static final java.util.concurrent.Executor BLOCKING = task -> new Thread(task, "test-blocking").start();
+
     private static final String ROOM = "r";
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -139,7 +145,7 @@ abstract class ReverseProxyContract {
         long after = alice.poll().position();
 
         CompletableFuture<TestClient.PollResult> waiting =
-                CompletableFuture.supplyAsync(() -> alice.poll(after, 20_000));
+                CompletableFuture.supplyAsync(() -> alice.poll(after, 20_000), BLOCKING);
         await().during(Duration.ofMillis(300))
                 .atMost(Duration.ofSeconds(3))
                 .until(() -> !waiting.isDone()); // the proxy holds the long-poll open
@@ -275,7 +281,7 @@ abstract class ReverseProxyContract {
                 CompletableFuture<HttpResult> slow = requestInProgressOn(x, carol, slowN);
 
                 CompletableFuture<Boolean> drained =
-                        CompletableFuture.supplyAsync(() -> instances.shutdownGracefully(x, DRAIN_TIMEOUT));
+                        CompletableFuture.supplyAsync(() -> instances.shutdownGracefully(x, DRAIN_TIMEOUT), BLOCKING);
                 int port = instances.ports().get(x);
                 await().atMost(Duration.ofSeconds(5)).until(() -> !ProxyProcess.accepts(port));
                 for (int i = 0; i < 5; i++, n++) {
@@ -342,7 +348,7 @@ abstract class ReverseProxyContract {
         for (int i = 0; i < 4; i++) {
             TestClient c = pollers.get(i);
             long after = positions.get(i);
-            waiting.add(CompletableFuture.supplyAsync(() -> c.poll(after, 20_000)));
+            waiting.add(CompletableFuture.supplyAsync(() -> c.poll(after, 20_000), BLOCKING));
         }
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3)).until(() -> waiting.stream()
                 .noneMatch(CompletableFuture::isDone));
@@ -431,7 +437,7 @@ abstract class ReverseProxyContract {
         for (int attempt = 0; attempt < 10; attempt++) {
             slowStarted.clear();
             CompletableFuture<HttpResult> slow =
-                    CompletableFuture.supplyAsync(() -> client.emit("slowSay", Map.of("room", ROOM, "n", n)));
+                    CompletableFuture.supplyAsync(() -> client.emit("slowSay", Map.of("room", ROOM, "n", n)), BLOCKING);
             await().atMost(Duration.ofSeconds(10)).until(() -> slow.isDone() || slowStarted.contains(x));
             if (!slow.isDone()) {
                 return slow;
