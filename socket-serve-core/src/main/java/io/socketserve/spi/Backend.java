@@ -49,7 +49,10 @@ import java.util.concurrent.CompletionStage;
  * </ol>
  *
  * <p>Each part's contract test is a JUnit 5 interface whose type parameter names the parts it
- * needs; {@code PartContractSuite} starts and closes the instances under test.
+ * needs; {@code PartContractSuite} starts and closes the instances under test. {@code
+ * InMemoryBackend} and {@code RedisBackend} are built this way: one package-private class per part
+ * behind the public backend class. Which methods exist only for a retry loop of the engine is in
+ * {@code docs/architecture.md}, "Backend parts and the engine's retry protocols".
  *
  * <h2>Threading and failures</h2>
  *
