@@ -27,10 +27,12 @@ import java.util.concurrent.CompletionStage;
  *
  * <ul>
  *   <li>A {@code join} followed by a broadcast from the same thread is appended in that order.
- *   <li>The version tells an attaching stream from which position its snapshot of the rooms is
- *       valid: records before it are filtered with the rooms as they were ({@code Attacher}).
- *   <li>{@link #roomMembers} and {@link #roomSize} answer {@code server.in(room).fetchSockets()}-like
- *       queries across instances.
+ *   <li>The version says at which log position the rooms read with it were true: an attaching
+ *       stream or poll rolls them back over the session's own membership entries to its resume
+ *       position, and replays from there ({@code Dispatcher}).
+ *   <li>{@link #roomMembers} and {@link #roomSize} answer {@code Namespace.roomMembers} and {@code
+ *       roomSize} for every instance; the default {@link BatchOperations} list their candidates
+ *       with {@link #roomMembers}.
  * </ul>
  *
  * <p>The batched operations over a {@link Selection} are in {@link BatchOperations}, which builds on

@@ -19,9 +19,9 @@ import java.util.concurrent.CompletionStage;
  *
  * <h2>What the engine relies on</h2>
  *
- * <p>Nothing more than the default: a backend that does not share buckets keeps it, {@link
- * #tryAcquire} fails with {@link UnsupportedOperationException}, and the engine limits per instance
- * instead ({@code RateLimits}).
+ * <p>That {@link #tryAcquire} either answers for every instance on the store or, as the default
+ * does, fails with {@link UnsupportedOperationException}: the engine then limits per instance, from
+ * that call on ({@code RateLimits}). A backend that does not share buckets simply keeps the default.
  *
  * <p>Test an implementation with {@code RateLimitStoreContract} from the core test jar.
  *
