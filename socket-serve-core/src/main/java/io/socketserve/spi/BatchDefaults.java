@@ -11,10 +11,11 @@ import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The default implementations of the batched {@link Backend} operations: correct compositions of the
- * single-session operations, one store call per session (per room), for backends written before
- * them. Every call is issued from one thread in order, which the {@link Backend} contract makes take
- * effect in that order; none of this is atomic as a whole, but each step is.
+ * The default implementations of {@link BatchOperations}: correct compositions of the single-session
+ * operations of {@link SessionStore} and {@link MembershipStore}, one store call per session (per
+ * room), for backends that do not override them. Every call is issued from one thread in order,
+ * which the {@link Backend} contract makes take effect in that order; none of this is atomic as a
+ * whole, but each step is.
  */
 final class BatchDefaults {
 
@@ -23,7 +24,7 @@ final class BatchDefaults {
     /** The selected ids (at most {@code selection.max()}) and whether more matched. */
     record Selected(List<String> ids, boolean truncated) {}
 
-    static CompletionStage<Selected> select(Backend backend, Selection selection) {
+    static CompletionStage<Selected> select(BatchOperations backend, Selection selection) {
         CompletionStage<List<String>> candidates;
         if (selection.rooms().isEmpty()) {
             // Every session: those whose expiry is at or before the end of time.
@@ -69,7 +70,8 @@ final class BatchDefaults {
     }
 
     /** Members of the rooms and the ids the room keys name, in order, without checking either. */
-    private static CompletionStage<List<String>> union(Backend backend, Selection selection, List<String> rooms) {
+    private static CompletionStage<List<String>> union(
+            BatchOperations backend, Selection selection, List<String> rooms) {
         List<CompletableFuture<Set<String>>> members = new ArrayList<>(rooms.size());
         for (String room : rooms) {
             members.add(backend.roomMembers(room).toCompletableFuture());
@@ -87,7 +89,7 @@ final class BatchDefaults {
         });
     }
 
-    static CompletionStage<List<SessionSnapshot>> snapshots(Backend backend, Collection<String> ids) {
+    static CompletionStage<List<SessionSnapshot>> snapshots(BatchOperations backend, Collection<String> ids) {
         List<String> all = List.copyOf(new LinkedHashSet<>(ids));
         List<CompletableFuture<@Nullable SessionRecord>> records = new ArrayList<>(all.size());
         List<CompletableFuture<MembershipSnapshot>> rooms = new ArrayList<>(all.size());
@@ -114,7 +116,12 @@ final class BatchDefaults {
     }
 
     static CompletionStage<MembershipBatchResult> change(
-            Backend backend, Selection selection, List<String> rooms, int maxRooms, boolean join, byte[] entryPrefix) {
+            BatchOperations backend,
+            Selection selection,
+            List<String> rooms,
+            int maxRooms,
+            boolean join,
+            byte[] entryPrefix) {
         List<String> distinctRooms = List.copyOf(new LinkedHashSet<>(rooms));
         return select(backend, selection).thenCompose(selected -> {
             List<MembershipChange> attempted = new ArrayList<>();
@@ -147,7 +154,7 @@ final class BatchDefaults {
     }
 
     static CompletionStage<RemovalBatchResult> remove(
-            Backend backend, Selection selection, byte[] entryPrefix, String reason) {
+            BatchOperations backend, Selection selection, byte[] entryPrefix, String reason) {
         return select(backend, selection).thenCompose(selected -> {
             List<CompletableFuture<@Nullable RemovedSession>> results = new ArrayList<>();
             for (String id : selected.ids()) {

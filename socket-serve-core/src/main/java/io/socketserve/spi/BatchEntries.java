@@ -14,10 +14,10 @@ import java.util.Objects;
  * <table>
  *   <caption>Batch entry bodies</caption>
  *   <tr><th>operation</th><th>JSON after the prefix</th></tr>
- *   <tr><td>{@link Backend#joinSelected}, {@link Backend#leaveSelected}</td>
+ *   <tr><td>{@link BatchOperations#joinSelected}, {@link BatchOperations#leaveSelected}</td>
  *       <td>{@code {"c":[["<session>","<room key>",true],…]}}: the changes in the order they were
  *       made, {@code true} for joined, {@code false} for left</td></tr>
- *   <tr><td>{@link Backend#removeSelected}</td>
+ *   <tr><td>{@link BatchOperations#removeSelected}</td>
  *       <td>{@code {"r":"<reason>","s":["<session>",…]}}: the removed sessions and the reason</td></tr>
  * </table>
  *

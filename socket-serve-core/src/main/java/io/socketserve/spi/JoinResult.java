@@ -1,7 +1,7 @@
 package io.socketserve.spi;
 
 /**
- * Outcome of {@link Backend#join} and {@link Backend#leave}.
+ * Outcome of {@link MembershipStore#join} and {@link MembershipStore#leave}.
  *
  * @param position the position of the appended entry when {@link Status#CHANGED}, else 0
  */

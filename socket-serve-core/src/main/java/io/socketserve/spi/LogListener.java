@@ -2,7 +2,7 @@ package io.socketserve.spi;
 
 import java.util.List;
 
-/** Receives the log from {@link Backend#subscribe}, in order, one call at a time. */
+/** Receives the log from {@link LogStore#subscribe}, in order, one call at a time. */
 public interface LogListener {
 
     /** New records, in increasing position order, never empty. */
@@ -15,7 +15,7 @@ public interface LogListener {
     default void onGap(long afterPosition, long oldestPosition) {}
 
     /**
-     * A volatile entry published with {@link Backend#publishVolatile}: not part of the log, no
+     * A volatile entry published with {@link LogStore#publishVolatile}: not part of the log, no
      * position, delivered at most once and in no particular order relative to the records. Called
      * from any thread; the listener must not block.
      */

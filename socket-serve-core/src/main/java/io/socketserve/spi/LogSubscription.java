@@ -1,6 +1,6 @@
 package io.socketserve.spi;
 
-/** A running {@link Backend#subscribe} subscription. */
+/** A running {@link LogStore#subscribe} subscription. */
 public interface LogSubscription extends AutoCloseable {
 
     /** Stops delivery; no listener call starts after this returns. Idempotent. */

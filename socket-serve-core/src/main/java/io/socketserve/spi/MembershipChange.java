@@ -3,7 +3,7 @@ package io.socketserve.spi;
 import java.util.Objects;
 
 /**
- * One membership change made by {@link Backend#joinSelected} or {@link Backend#leaveSelected}.
+ * One membership change made by {@link BatchOperations#joinSelected} or {@link BatchOperations#leaveSelected}.
  *
  * @param session the public id
  * @param room the room key

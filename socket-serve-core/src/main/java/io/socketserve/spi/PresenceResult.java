@@ -1,7 +1,7 @@
 package io.socketserve.spi;
 
 /**
- * Outcome of the presence operations of {@link Backend}.
+ * Outcome of the operations of {@link PresenceStore}.
  *
  * @param status what happened
  * @param position the position of the (last) appended entry when one was appended, else 0
@@ -24,7 +24,7 @@ public record PresenceResult(Status status, long position) {
         USER_MISMATCH,
         /**
          * The session's liveness lapsed while it is tracked in rooms: revive it first ({@link
-         * Backend#presenceRevive}). Nothing changed.
+         * PresenceStore#presenceRevive}). Nothing changed.
          */
         LAPSED,
         /** The session's tracked rooms differ from the leave entries given: read again and retry. */

@@ -3,7 +3,7 @@ package io.socketserve.spi;
 import java.util.List;
 
 /**
- * Outcome of {@link Backend#removeSelected}.
+ * Outcome of {@link BatchOperations#removeSelected}.
  *
  * @param removed the sessions this call removed, each handed to exactly one caller across every
  *     instance (a session another caller removed first is not here)

@@ -4,7 +4,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What {@link Backend#removeSession} removed, handed to exactly one caller.
+ * What {@link SessionStore#removeSession} removed, handed to exactly one caller.
  *
  * @param session the record
  * @param rooms the rooms it was in

@@ -26,7 +26,7 @@ import org.jspecify.annotations.Nullable;
  * that way); a key of another namespace has none.
  *
  * <p>At most {@link #max()} sessions are acted on. When more match, which ones is unspecified and the
- * operation says it was <em>truncated</em>; {@link Backend#selectSessions} returns at most {@code max}
+ * operation says it was <em>truncated</em>; {@link BatchOperations#selectSessions} returns at most {@code max}
  * ids (ask for one more than you need to learn whether there are more).
  *
  * <pre>{@code

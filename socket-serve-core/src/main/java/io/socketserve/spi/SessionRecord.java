@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param secretHash SHA-256 of the credential's secret part, hex; the secret itself is never stored
  * @param namespace the namespace the session connected to, fixed for its life
  * @param createdMillis wall-clock creation time
- * @param createdPosition the log position at creation (set by {@link Backend#createSession}; 0
+ * @param createdPosition the log position at creation (set by {@link SessionStore#createSession}; 0
  *     before)
  * @param cursor the position up to which a poller has been served
  * @param attributes string attributes set at the handshake (for example the authenticated

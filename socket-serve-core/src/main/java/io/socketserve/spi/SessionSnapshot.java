@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What {@link Backend#sessionSnapshots} reads about one live session: enough to describe it on any
+ * What {@link BatchOperations#sessionSnapshots} reads about one live session: enough to describe it on any
  * instance ({@code fetchSockets}).
  *
  * @param session the record (namespace, creation time, handshake attributes…)

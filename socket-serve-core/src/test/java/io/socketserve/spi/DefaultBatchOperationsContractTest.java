@@ -36,7 +36,7 @@ class DefaultBatchOperationsContractTest extends BackendContractTest {
     }
 
     @Override
-    protected boolean batchesAppendOneEntry() {
+    public boolean batchesAppendOneEntry() {
         return false;
     }
 }

@@ -1,0 +1,137 @@
+package io.socketserve.spi;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The backend part that keeps the ordered message log and fans it out to every instance.
+ *
+ * <h2>What it stores</h2>
+ *
+ * <p>A single totally ordered sequence of opaque entries (the engine encodes them; a backend stores
+ * and returns the bytes unchanged). Each append is given a <em>position</em>: a {@code long}
+ * greater than every earlier position (positions start at 1; 0 means "before everything").
+ * Positions need not be contiguous. The log is trimmed by count: it keeps at least the last {@code
+ * maxLogEntries} given to {@link Backend#start}; reads report the oldest position still kept so that
+ * the engine can tell a client it missed messages instead of skipping them silently. Beside the log,
+ * {@link #publishVolatile} hands entries to every subscriber without storing them.
+ *
+ * <h2>Atomicity</h2>
+ *
+ * <p>Every append takes one position, and positions strictly increase across <em>every</em> kind of
+ * append, including the ones other parts make: {@link SessionStore#removeSession}, {@link
+ * MembershipStore#join}, the presence operations and the batched operations append their entry to
+ * this log in the same atomic step as their own change. That is why the log is the part the others
+ * share: in a backend built part by part, they append through the same store (the same lock, the
+ * same Redis script) as {@link #append}, never through a second call.
+ *
+ * <h2>What the engine relies on</h2>
+ *
+ * <ul>
+ *   <li>Calls made from one thread take effect in that order: a {@code join} followed by a broadcast
+ *       from the same handler is appended in that order.
+ *   <li>{@link #subscribe} delivers every record once, in position order, one call at a time,
+ *       reports {@link LogListener#onGap} when the log was trimmed past the subscriber, reports
+ *       {@link LogListener#onAvailability}, and resumes after the last delivered position when the
+ *       store comes back. Every instance reads the whole log this way (the {@code Dispatcher}).
+ *   <li>{@link #head} and {@link #read} answer replays (resume, polls); {@link #readBefore} answers
+ *       room history.
+ *   <li>No method blocks beyond enqueueing; an unreachable store fails the stage with {@link
+ *       BackendUnavailableException}.
+ * </ul>
+ *
+ * <p>Test an implementation with {@code LogStoreContract} from the core test jar.
+ *
+ * @since 0.2
+ */
+public interface LogStore {
+
+    /** Appends one entry; completes with its position. */
+    CompletionStage<Long> append(byte[] entry);
+
+    /**
+     * Reads up to {@code max} entries with positions greater than {@code afterPosition}, in order.
+     */
+    CompletionStage<LogSlice> read(long afterPosition, int max);
+
+    /** The position of the newest entry (0 if the log is empty). */
+    CompletionStage<Long> head();
+
+    /**
+     * Reads backwards: the newest entries with positions less than {@code beforePosition}, at most
+     * {@code max} of them, returned in log order (oldest first), with the oldest position the log
+     * still keeps and the head, as {@link #read} reports them. To walk the log from the head towards
+     * its start, pass {@code head + 1}, then each time the first position of the previous answer; the
+     * start is reached when an answer holds fewer than {@code max} records or begins at {@link
+     * LogSlice#oldestPosition()}. The engine uses it for room history ({@code
+     * Namespace#history}), and bounds how far it walks.
+     *
+     * <p>The default walks the log <em>forwards</em> from its oldest entry with {@link #read}, in
+     * chunks, keeping the last {@code max} records: correct for any backend, but it reads the whole
+     * retained log (up to {@code maxLogEntries}) on every call. A backend that can read backwards in
+     * one step (the in-memory ring, a Redis Stream with {@code XREVRANGE … COUNT}) overrides it.
+     *
+     * @throws IllegalArgumentException if {@code max < 1}
+     * @since 0.1
+     */
+    default CompletionStage<LogSlice> readBefore(long beforePosition, int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max < 1: " + max);
+        }
+        CompletableFuture<LogSlice> result = new CompletableFuture<>();
+        readForward(this, 0, beforePosition, max, new ArrayDeque<>(Math.min(max, 1024)), -1, result);
+        return result;
+    }
+
+    /** One chunk of the default {@link #readBefore}: reads after {@code after}, keeps the last {@code max}. */
+    private static void readForward(
+            LogStore log,
+            long after,
+            long before,
+            int max,
+            ArrayDeque<LogRecord> last,
+            long oldest,
+            CompletableFuture<LogSlice> result) {
+        int chunk = 1024;
+        log.read(after, chunk).whenComplete((slice, error) -> {
+            if (error != null) {
+                result.completeExceptionally(error);
+                return;
+            }
+            long first = oldest < 0 ? slice.oldestPosition() : oldest;
+            List<LogRecord> records = slice.records();
+            for (LogRecord r : records) {
+                if (r.position() >= before) {
+                    result.complete(new LogSlice(List.copyOf(last), first, slice.head()));
+                    return;
+                }
+                if (last.size() == max) {
+                    last.removeFirst();
+                }
+                last.addLast(r);
+            }
+            if (records.isEmpty() || records.get(records.size() - 1).position() >= slice.head()) {
+                result.complete(new LogSlice(List.copyOf(last), first, slice.head()));
+                return;
+            }
+            readForward(log, records.get(records.size() - 1).position(), before, max, last, first, result);
+        });
+    }
+
+    /**
+     * Streams every entry with a position greater than {@code afterPosition}, and every later append,
+     * to {@code listener}, in log order, serially (never two calls at once). Keeps trying while the
+     * store is unreachable and resumes from the last delivered position when it is back.
+     */
+    LogSubscription subscribe(long afterPosition, LogListener listener);
+
+    /**
+     * Hands a volatile entry to every subscriber of every instance on this store ({@link
+     * LogListener#onVolatile}), including this one. Volatile entries are not appended to the log, get
+     * no position and are never read back: a subscriber that is not connected when one is published
+     * never sees it. Completes when the store accepted it.
+     */
+    CompletionStage<Void> publishVolatile(byte[] entry);
+}

@@ -1,0 +1,470 @@
+package io.socketserve.spi;
+
+import static io.socketserve.spi.ContractSupport.bytes;
+import static io.socketserve.spi.ContractSupport.get;
+import static io.socketserve.spi.ContractSupport.race;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract of {@link LogStore}: positions, reads, reads backwards, trimming, subscriptions and
+ * volatile entries. It needs nothing but a log.
+ *
+ * @param <S> the type under test
+ */
+public interface LogStoreContract<S extends LogStore> extends LogFixture<S> {
+
+    // ------------------------------------------------------------------------------------ log
+
+    @Test
+    default void headIsZeroWhenTheLogIsEmpty() {
+        assertThat(get(store().head())).isZero();
+    }
+
+    @Test
+    default void appendReturnsPositionsOfAtLeastOne() {
+        assertThat(append("a")).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    default void appendReturnsStrictlyIncreasingPositions() {
+        long a = append("a");
+        long b = append("b");
+        long c = append("c");
+        assertThat(b).isGreaterThan(a);
+        assertThat(c).isGreaterThan(b);
+    }
+
+    @Test
+    default void headIsThePositionOfTheNewestEntry() {
+        append("a");
+        long b = append("b");
+        assertThat(get(store().head())).isEqualTo(b);
+    }
+
+    @Test
+    default void appendsIssuedFromOneThreadTakeEffectInCallOrder() {
+        List<CompletionStage<Long>> stages = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            stages.add(store().append(bytes("m" + i)));
+        }
+        List<Long> positions = new ArrayList<>();
+        stages.forEach(s -> positions.add(get(s)));
+        assertThat(positions).isSorted().doesNotHaveDuplicates();
+    }
+
+    @Test
+    default void concurrentAppendsGetDistinctPositions() throws Exception {
+        List<Long> positions = race(8, () -> append("x"));
+        assertThat(positions).doesNotHaveDuplicates();
+    }
+
+    @Test
+    default void readReturnsEntriesAfterThePositionInOrder() {
+        long a = append("a");
+        append("b");
+        append("c");
+        LogSlice slice = get(store().read(a, 100));
+        assertThat(texts(slice.records())).containsExactly("b", "c");
+        assertThat(slice.records()).extracting(LogRecord::position).isSorted();
+    }
+
+    @Test
+    default void readFromZeroReturnsEverything() {
+        append("a");
+        append("b");
+        assertThat(texts(get(store().read(0, 100)).records())).containsExactly("a", "b");
+    }
+
+    @Test
+    default void readReturnsAtMostMaxEntries() {
+        for (int i = 0; i < 5; i++) {
+            append("m" + i);
+        }
+        assertThat(texts(get(store().read(0, 3)).records())).containsExactly("m0", "m1", "m2");
+    }
+
+    @Test
+    default void readReportsTheHead() {
+        append("a");
+        long b = append("b");
+        assertThat(get(store().read(0, 1)).head()).isEqualTo(b);
+    }
+
+    @Test
+    default void readReportsTheOldestPositionWhenNothingWasTrimmed() {
+        long a = append("a");
+        append("b");
+        assertThat(get(store().read(a, 10)).oldestPosition()).isEqualTo(a);
+    }
+
+    @Test
+    default void readOfAnEmptyLogReportsHeadPlusOneAsOldest() {
+        LogSlice slice = get(store().read(0, 10));
+        assertThat(slice.records()).isEmpty();
+        assertThat(slice.head()).isZero();
+        assertThat(slice.oldestPosition()).isEqualTo(1);
+    }
+
+    @Test
+    default void readAtTheHeadReturnsNothing() {
+        long a = append("a");
+        assertThat(get(store().read(a, 10)).records()).isEmpty();
+    }
+
+    @Test
+    default void readPositionsMatchAppendPositions() {
+        long a = append("a");
+        long b = append("b");
+        assertThat(get(store().read(0, 10)).records())
+                .extracting(LogRecord::position)
+                .containsExactly(a, b);
+    }
+
+    @Test
+    default void entriesAreStoredByteForByte() {
+        byte[] entry = new byte[256];
+        for (int i = 0; i < entry.length; i++) {
+            entry[i] = (byte) i;
+        }
+        long p = get(store().append(entry.clone()));
+        LogRecord r = get(store().read(p - 1, 1)).records().get(0);
+        assertThat(r.position()).isEqualTo(p);
+        assertThat(r.entry()).isEqualTo(entry);
+    }
+
+    @Test
+    default void logKeepsAtLeastMaxLogEntries() {
+        S small = started(16);
+        long last = 0;
+        for (int i = 0; i < 400; i++) {
+            last = get(small.append(bytes("m" + i)));
+        }
+        LogSlice slice = get(small.read(0, 1_000));
+        assertThat(slice.head()).isEqualTo(last);
+        assertThat(slice.records().size()).isGreaterThanOrEqualTo(16);
+        assertThat(texts(slice.records())).endsWith("m399");
+    }
+
+    @Test
+    default void logIsTrimmedPastMaxLogEntries() {
+        S small = started(16);
+        long first = get(small.append(bytes("first")));
+        for (int i = 0; i < 400; i++) {
+            get(small.append(bytes("m" + i)));
+        }
+        LogSlice slice = get(small.read(0, 1_000));
+        assertThat(slice.oldestPosition()).isGreaterThan(first);
+        assertThat(texts(slice.records())).doesNotContain("first");
+    }
+
+    @Test
+    default void readFromBeforeTheOldestStartsAtTheOldestAndReportsIt() {
+        S small = started(16);
+        long first = get(small.append(bytes("first")));
+        for (int i = 0; i < 400; i++) {
+            get(small.append(bytes("m" + i)));
+        }
+        LogSlice slice = get(small.read(first, 10));
+        assertThat(slice.oldestPosition()).isGreaterThan(first + 1);
+        assertThat(slice.records().get(0).position()).isEqualTo(slice.oldestPosition());
+    }
+
+    // ----------------------------------------------------------------------------- readBefore
+
+    /** Walks the log backwards from the head in chunks of {@code chunk}; the records in log order. */
+    private static List<LogRecord> walkBack(LogStore b, int chunk) {
+        List<LogRecord> newestFirst = new ArrayList<>();
+        long before = get(b.head()) + 1;
+        while (true) {
+            LogSlice slice = get(b.readBefore(before, chunk));
+            List<LogRecord> records = slice.records();
+            assertThat(records.size()).isLessThanOrEqualTo(chunk);
+            for (int i = records.size() - 1; i >= 0; i--) {
+                newestFirst.add(records.get(i));
+            }
+            if (records.size() < chunk || records.get(0).position() <= slice.oldestPosition()) {
+                break;
+            }
+            before = records.get(0).position();
+        }
+        Collections.reverse(newestFirst);
+        return newestFirst;
+    }
+
+    @Test
+    default void readBeforeReturnsTheNewestEntriesBeforeThePositionInLogOrder() {
+        append("a");
+        append("b");
+        append("c");
+        long d = append("d");
+        append("e");
+        LogSlice slice = get(store().readBefore(d, 2));
+        assertThat(texts(slice.records())).containsExactly("b", "c");
+        assertThat(slice.records()).extracting(LogRecord::position).isSorted().allMatch(p -> p < d);
+    }
+
+    @Test
+    default void readBeforeTheHeadPlusOneEndsWithTheNewestEntry() {
+        append("a");
+        append("b");
+        long c = append("c");
+        LogSlice slice = get(store().readBefore(c + 1, 2));
+        assertThat(texts(slice.records())).containsExactly("b", "c");
+        assertThat(slice.records().get(1).position()).isEqualTo(c);
+        assertThat(slice.head()).isEqualTo(c);
+    }
+
+    @Test
+    default void readBeforeFarBeyondTheHeadReturnsTheNewestEntries() {
+        append("a");
+        append("b");
+        assertThat(texts(get(store().readBefore(Long.MAX_VALUE, 1)).records())).containsExactly("b");
+    }
+
+    @Test
+    default void readBeforeReturnsFewerThanMaxAtTheStartOfTheLogAndReportsTheOldest() {
+        long a = append("a");
+        long b = append("b");
+        LogSlice slice = get(store().readBefore(b + 1, 10));
+        assertThat(texts(slice.records())).containsExactly("a", "b");
+        assertThat(slice.oldestPosition()).isEqualTo(a);
+    }
+
+    @Test
+    default void readBeforeTheOldestEntryReturnsNothing() {
+        long a = append("a");
+        append("b");
+        assertThat(get(store().readBefore(a, 10)).records()).isEmpty();
+        assertThat(get(store().readBefore(0, 10)).records()).isEmpty();
+    }
+
+    @Test
+    default void readBeforeOfAnEmptyLogReturnsNothingAndHeadPlusOneAsOldest() {
+        LogSlice slice = get(store().readBefore(1, 10));
+        assertThat(slice.records()).isEmpty();
+        assertThat(slice.head()).isZero();
+        assertThat(slice.oldestPosition()).isEqualTo(1);
+    }
+
+    @Test
+    default void readBeforeRejectsAMaxBelowOne() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store().readBefore(1, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    default void readBeforeWalksBackInChunksToTheStartOfTheLog() {
+        List<Long> appended = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            appended.add(append("m" + i));
+        }
+        assertThat(walkBack(store(), 7)).extracting(LogRecord::position).containsExactlyElementsOf(appended);
+    }
+
+    @Test
+    default void readBeforeMatchesReadByteForByte() {
+        byte[] entry = new byte[256];
+        for (int i = 0; i < entry.length; i++) {
+            entry[i] = (byte) i;
+        }
+        long p = get(store().append(entry.clone()));
+        LogRecord r = get(store().readBefore(p + 1, 1)).records().get(0);
+        assertThat(r.position()).isEqualTo(p);
+        assertThat(r.entry()).isEqualTo(entry);
+    }
+
+    @Test
+    default void readBeforeStopsAtTheOldestEntryAfterTrimming() {
+        S small = started(16);
+        get(small.append(bytes("first")));
+        for (int i = 0; i < 400; i++) {
+            get(small.append(bytes("m" + i)));
+        }
+        long oldest = get(small.read(0, 1)).oldestPosition();
+        List<LogRecord> all = walkBack(small, 16);
+        assertThat(texts(all)).doesNotContain("first").endsWith("m398", "m399");
+        assertThat(all.get(0).position()).isEqualTo(oldest);
+        assertThat(all).extracting(LogRecord::position).isSorted().doesNotHaveDuplicates();
+    }
+
+    @Test
+    default void readBeforeSeesAppendsOfAnotherInstance() {
+        S other = otherInstance();
+        append("mine");
+        long p = get(other.append(bytes("from other")));
+        LogSlice slice = get(store().readBefore(p + 1, 10));
+        assertThat(texts(slice.records())).containsExactly("mine", "from other");
+    }
+
+    // ------------------------------------------------------------------------------ subscribe
+
+    @Test
+    default void subscribeDeliversExistingEntriesAfterThePosition() {
+        long a = append("a");
+        append("b");
+        append("c");
+        Recorder rec = new Recorder();
+        subscribe(store(), a, rec);
+        await().atMost(OPERATION_TIMEOUT).until(() -> rec.records.size() == 2);
+        assertThat(rec.texts()).containsExactly("b", "c");
+    }
+
+    @Test
+    default void subscribeDeliversLaterAppends() {
+        Recorder rec = new Recorder();
+        subscribe(store(), get(store().head()), rec);
+        long p = append("later");
+        await().atMost(OPERATION_TIMEOUT).until(() -> rec.records.size() == 1);
+        assertThat(rec.records.get(0).position()).isEqualTo(p);
+        assertThat(rec.texts()).containsExactly("later");
+    }
+
+    @Test
+    default void subscribeFromTheHeadDeliversOnlyNewEntries() {
+        append("old");
+        Recorder rec = new Recorder();
+        subscribe(store(), get(store().head()), rec);
+        append("new");
+        await().atMost(OPERATION_TIMEOUT).until(() -> !rec.records.isEmpty());
+        assertThat(rec.texts()).containsExactly("new");
+    }
+
+    @Test
+    default void subscribeDeliversEveryEntryOnceInLogOrder() throws Exception {
+        Recorder rec = new Recorder();
+        subscribe(store(), 0, rec);
+        List<Long> appended = Collections.synchronizedList(new ArrayList<>());
+        race(8, () -> {
+            for (int i = 0; i < 50; i++) {
+                appended.add(append("x"));
+            }
+            return null;
+        });
+        await().atMost(OPERATION_TIMEOUT).until(() -> rec.records.size() >= 400);
+        assertThat(rec.positions()).isSorted().doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(appended);
+    }
+
+    @Test
+    default void subscribeDeliversToTheListenerSerially() throws Exception {
+        Recorder rec = new Recorder();
+        subscribe(store(), 0, rec);
+        race(4, () -> {
+            for (int i = 0; i < 50; i++) {
+                append("x");
+            }
+            return null;
+        });
+        await().atMost(OPERATION_TIMEOUT).until(() -> rec.records.size() >= 200);
+        assertThat(rec.overlapped).isFalse();
+        assertThat(rec.emptyBatch).isFalse();
+    }
+
+    @Test
+    default void subscribeSeesAppendsOfAnotherInstance() {
+        S other = otherInstance();
+        Recorder rec = new Recorder();
+        subscribe(store(), get(store().head()), rec);
+        long p = get(other.append(bytes("from other")));
+        await().atMost(OPERATION_TIMEOUT).until(() -> rec.positions().contains(p));
+    }
+
+    @Test
+    default void subscribeReportsAGapWhenTheLogWasTrimmedPastItsPosition() {
+        S small = started(16);
+        long first = get(small.append(bytes("first")));
+        for (int i = 0; i < 400; i++) {
+            get(small.append(bytes("m" + i)));
+        }
+        long oldest = get(small.read(0, 1)).oldestPosition();
+        Recorder rec = new Recorder();
+        subscribe(small, first - 1, rec);
+        await().atMost(OPERATION_TIMEOUT).until(() -> !rec.gaps.isEmpty() && !rec.records.isEmpty());
+        assertThat(rec.gaps.get(0)[0]).isEqualTo(first - 1);
+        assertThat(rec.gaps.get(0)[1]).isEqualTo(oldest);
+        assertThat(rec.records.get(0).position()).isEqualTo(oldest);
+    }
+
+    @Test
+    default void subscribeReportsNoGapWhenNothingWasTrimmed() {
+        append("a");
+        append("b");
+        Recorder rec = new Recorder();
+        subscribe(store(), 0, rec);
+        await().atMost(OPERATION_TIMEOUT).until(() -> rec.records.size() == 2);
+        assertThat(rec.gaps).isEmpty();
+    }
+
+    @Test
+    default void closedSubscriptionDeliversNothingMore() {
+        Recorder rec = new Recorder();
+        LogSubscription s = subscribe(store(), get(store().head()), rec);
+        append("before");
+        await().atMost(OPERATION_TIMEOUT).until(() -> rec.records.size() == 1);
+        s.close();
+        append("after");
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> rec.records.size() == 1);
+    }
+
+    @Test
+    default void closingASubscriptionTwiceIsHarmless() {
+        LogSubscription s = subscribe(store(), 0, new Recorder());
+        s.close();
+        s.close();
+    }
+
+    @Test
+    default void closingOneSubscriptionLeavesOthersRunning() {
+        Recorder closed = new Recorder();
+        Recorder open = new Recorder();
+        long head = get(store().head());
+        subscribe(store(), head, closed).close();
+        subscribe(store(), head, open);
+        append("x");
+        await().atMost(OPERATION_TIMEOUT).until(() -> open.records.size() == 1);
+        assertThat(closed.records).isEmpty();
+    }
+
+    // ------------------------------------------------------------------------------- volatile
+
+    @Test
+    default void publishVolatileReachesSubscribersWithoutEnteringTheLog() {
+        VolatileRecorder r = new VolatileRecorder();
+        subscribe(store(), get(store().head()), r);
+        long head = get(store().head());
+        // Volatile entries published before a subscription is listening are missed by design:
+        // publish until one arrives.
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    get(store().publishVolatile(bytes("cursor")));
+                    return r.volatiles.contains("cursor");
+                });
+        assertThat(get(store().head())).isEqualTo(head);
+        assertThat(get(store().read(0, 100)).records()).isEmpty();
+        assertThat(r.records).isEmpty();
+    }
+
+    @Test
+    default void publishVolatileReachesEveryInstance() {
+        S other = otherInstance();
+        VolatileRecorder mine = new VolatileRecorder();
+        VolatileRecorder theirs = new VolatileRecorder();
+        subscribe(store(), 0, mine);
+        subscribe(other, 0, theirs);
+        // A subscription may take a moment to be listening; keep publishing until both have one.
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    get(store().publishVolatile(bytes("v")));
+                    return !mine.volatiles.isEmpty() && !theirs.volatiles.isEmpty();
+                });
+    }
+}

@@ -1,0 +1,328 @@
+package io.socketserve.spi;
+
+import static io.socketserve.spi.ContractSupport.bytes;
+import static io.socketserve.spi.ContractSupport.get;
+import static io.socketserve.spi.ContractSupport.newId;
+import static io.socketserve.spi.ContractSupport.race;
+import static io.socketserve.spi.ContractSupport.record;
+import static io.socketserve.spi.ContractSupport.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract of {@link SessionStore}: creation positions, records, expiry, cursors, removal (exactly
+ * once) and session data. It needs a log besides (creation reads the head, removal appends); the
+ * removal tests that involve rooms are in {@link MembershipStoreContract}.
+ *
+ * @param <S> the type under test
+ */
+public interface SessionStoreContract<S extends LogStore & SessionStore> extends SessionFixture<S> {
+
+    // ------------------------------------------------------------------------------- sessions
+
+    @Test
+    default void createSessionReturnsTheHeadAsCreationPosition() {
+        append("a");
+        long head = append("b");
+        assertThat(get(store().createSession(record(newId()), System.currentTimeMillis() + 60_000)))
+                .isEqualTo(head);
+    }
+
+    @Test
+    default void createSessionOnAnEmptyLogReturnsZero() {
+        assertThat(get(store().createSession(record(newId()), System.currentTimeMillis() + 60_000)))
+                .isZero();
+    }
+
+    @Test
+    default void createSessionAppendsNothing() {
+        long head = append("a");
+        createSession();
+        assertThat(get(store().head())).isEqualTo(head);
+    }
+
+    @Test
+    default void findSessionReturnsTheRecordWithCreationPositionAndCursor() {
+        long head = append("a");
+        String id = newId();
+        get(store().createSession(record(id), System.currentTimeMillis() + 60_000));
+        assertThat(get(store().findSession(id))).isEqualTo(record(id).withCreatedPosition(head));
+    }
+
+    @Test
+    default void findSessionKeepsAttributesAndEmptyAttributes() {
+        String id = newId();
+        SessionRecord r = new SessionRecord(id, "h", "/chat", 42, 0, 0, Map.of("a", "1", "b", "", "c:d", "x y"));
+        get(store().createSession(r, System.currentTimeMillis() + 60_000));
+        assertThat(get(store().findSession(id)).attributes()).isEqualTo(r.attributes());
+        String bare = newId();
+        get(store().createSession(
+                        new SessionRecord(bare, "h", "/", 1, 0, 0, Map.of()), System.currentTimeMillis() + 60_000));
+        assertThat(get(store().findSession(bare)).attributes()).isEmpty();
+    }
+
+    @Test
+    default void findSessionReturnsNullForAnUnknownId() {
+        assertThat(get(store().findSession("nobody"))).isNull();
+    }
+
+    @Test
+    default void sessionsAreVisibleToAnotherInstance() {
+        String id = createSession();
+        S other = otherInstance();
+        assertThat(get(other.findSession(id))).isNotNull();
+    }
+
+    @Test
+    default void sessionCountCountsSessions() {
+        createSession();
+        String b = createSession();
+        createSession();
+        get(store().removeSession(b, bytes("bye")));
+        assertThat(get(store().sessionCount())).isEqualTo(2);
+    }
+
+    @Test
+    default void expiredSessionsReturnsSessionsWhoseExpiryIsAtOrBeforeNow() {
+        long now = System.currentTimeMillis();
+        String past = createSession(now - 1_000);
+        String exactly = createSession(now);
+        String future = createSession(now + 60_000);
+        assertThat(get(store().expiredSessions(now, 100)))
+                .containsExactlyInAnyOrder(past, exactly)
+                .doesNotContain(future);
+    }
+
+    @Test
+    default void expiredSessionsReturnsAtMostMax() {
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < 5; i++) {
+            createSession(now - 1_000);
+        }
+        assertThat(get(store().expiredSessions(now, 3))).hasSize(3);
+    }
+
+    @Test
+    default void expiredSessionsDoesNotRemoveThem() {
+        long now = System.currentTimeMillis();
+        String id = createSession(now - 1_000);
+        get(store().expiredSessions(now, 10));
+        assertThat(get(store().findSession(id))).isNotNull();
+        assertThat(get(store().expiredSessions(now, 10))).contains(id);
+    }
+
+    @Test
+    default void touchSessionsMovesTheExpiry() {
+        long now = System.currentTimeMillis();
+        String touched = createSession(now - 1_000);
+        String untouched = createSession(now - 1_000);
+        get(store().touchSessions(List.of(touched), now + 60_000));
+        assertThat(get(store().expiredSessions(now, 10))).containsExactly(untouched);
+        assertThat(get(store().expiredSessions(now + 60_000, 10))).contains(touched, untouched);
+    }
+
+    @Test
+    default void touchSessionsCanMoveTheExpiryEarlier() {
+        long now = System.currentTimeMillis();
+        String id = createSession(now + 60_000);
+        get(store().touchSessions(List.of(id), now - 1));
+        assertThat(get(store().expiredSessions(now, 10))).containsExactly(id);
+    }
+
+    @Test
+    default void touchSessionsIgnoresUnknownIds() {
+        String id = createSession();
+        get(store().touchSessions(List.of("nobody", id), System.currentTimeMillis() + 120_000));
+        assertThat(get(store().findSession("nobody"))).isNull();
+        assertThat(get(store().sessionCount())).isEqualTo(1);
+        assertThat(get(store().expiredSessions(Long.MAX_VALUE / 2, 10))).containsExactly(id);
+    }
+
+    @Test
+    default void touchSessionsWithNoIdsDoesNothing() {
+        get(store().touchSessions(List.of(), System.currentTimeMillis()));
+        assertThat(get(store().sessionCount())).isZero();
+    }
+
+    @Test
+    default void setCursorRecordsThePosition() {
+        String id = createSession();
+        long p = append("a");
+        get(store().setCursor(id, p));
+        assertThat(get(store().findSession(id)).cursor()).isEqualTo(p);
+    }
+
+    @Test
+    default void setCursorKeepsTheRestOfTheRecord() {
+        String id = createSession();
+        SessionRecord before = get(store().findSession(id));
+        get(store().setCursor(id, 99));
+        assertThat(get(store().findSession(id))).isEqualTo(before.withCursor(99));
+    }
+
+    @Test
+    default void setCursorOfAnUnknownIdIsIgnored() {
+        get(store().setCursor("nobody", 5));
+        assertThat(get(store().findSession("nobody"))).isNull();
+        assertThat(get(store().sessionCount())).isZero();
+    }
+
+    // -------------------------------------------------------------------------- removeSession
+
+    @Test
+    default void removeSessionAppendsItsEntry() {
+        String id = createSession();
+        RemovedSession removed = get(store().removeSession(id, bytes("bye")));
+        assertThat(get(store().head())).isEqualTo(removed.position());
+        LogRecord last = get(store().read(removed.position() - 1, 1)).records().get(0);
+        assertThat(last.position()).isEqualTo(removed.position());
+        assertThat(text(last.entry())).isEqualTo("bye");
+    }
+
+    @Test
+    default void removeSessionDeletesItsData() {
+        String id = createSession();
+        get(store().putData(id, "k", "1"));
+        get(store().removeSession(id, bytes("bye")));
+        assertThat(get(store().getAllData(id))).isEmpty();
+        assertThat(get(store().getData(id, "k"))).isNull();
+    }
+
+    @Test
+    default void removeSessionTakesItOutOfTheExpiryIndex() {
+        String id = createSession(System.currentTimeMillis() - 1_000);
+        get(store().removeSession(id, bytes("bye")));
+        assertThat(get(store().expiredSessions(System.currentTimeMillis(), 10))).doesNotContain(id);
+    }
+
+    @Test
+    default void removeSessionOfAnUnknownIdReturnsNullAndAppendsNothing() {
+        long head = append("a");
+        assertThat(get(store().removeSession("nobody", bytes("bye")))).isNull();
+        assertThat(get(store().head())).isEqualTo(head);
+    }
+
+    @Test
+    default void removeSessionSucceedsOnlyOnce() {
+        String id = createSession();
+        assertThat(get(store().removeSession(id, bytes("bye")))).isNotNull();
+        long head = get(store().head());
+        assertThat(get(store().removeSession(id, bytes("bye again")))).isNull();
+        assertThat(get(store().head())).isEqualTo(head);
+    }
+
+    // --------------------------------------------------------------------------- session data
+
+    @Test
+    default void putDataThenGetData() {
+        String id = createSession();
+        assertThat(get(store().putData(id, "k", "{\"n\":1}"))).isTrue();
+        assertThat(get(store().getData(id, "k"))).isEqualTo("{\"n\":1}");
+    }
+
+    @Test
+    default void putDataReplacesTheValue() {
+        String id = createSession();
+        get(store().putData(id, "k", "1"));
+        get(store().putData(id, "k", "2"));
+        assertThat(get(store().getData(id, "k"))).isEqualTo("2");
+    }
+
+    @Test
+    default void putDataWithNullRemovesTheKey() {
+        String id = createSession();
+        get(store().putData(id, "k", "1"));
+        assertThat(get(store().putData(id, "k", null))).isTrue();
+        assertThat(get(store().getData(id, "k"))).isNull();
+        assertThat(get(store().getAllData(id))).isEmpty();
+    }
+
+    @Test
+    default void putDataOfAnUnknownSessionReturnsFalseAndStoresNothing() {
+        assertThat(get(store().putData("nobody", "k", "1"))).isFalse();
+        assertThat(get(store().getData("nobody", "k"))).isNull();
+        assertThat(get(store().findSession("nobody"))).isNull();
+    }
+
+    @Test
+    default void getDataOfAnAbsentKeyIsNull() {
+        String id = createSession();
+        assertThat(get(store().getData(id, "absent"))).isNull();
+    }
+
+    @Test
+    default void getAllDataReturnsEveryKey() {
+        String id = createSession();
+        get(store().putData(id, "a", "1"));
+        get(store().putData(id, "b", "\"two\""));
+        assertThat(get(store().getAllData(id))).isEqualTo(Map.of("a", "1", "b", "\"two\""));
+    }
+
+    @Test
+    default void sessionDataIsPerSession() {
+        String a = createSession();
+        String b = createSession();
+        get(store().putData(a, "k", "1"));
+        assertThat(get(store().getData(b, "k"))).isNull();
+    }
+
+    @Test
+    default void compareAndSetDataSetsWhenTheValueMatches() {
+        String id = createSession();
+        get(store().putData(id, "k", "1"));
+        assertThat(get(store().compareAndSetData(id, "k", "1", "2"))).isTrue();
+        assertThat(get(store().getData(id, "k"))).isEqualTo("2");
+    }
+
+    @Test
+    default void compareAndSetDataFailsWhenTheValueDiffers() {
+        String id = createSession();
+        get(store().putData(id, "k", "1"));
+        assertThat(get(store().compareAndSetData(id, "k", "0", "2"))).isFalse();
+        assertThat(get(store().getData(id, "k"))).isEqualTo("1");
+    }
+
+    @Test
+    default void compareAndSetDataWithNullExpectedSetsOnlyAnAbsentKey() {
+        String id = createSession();
+        assertThat(get(store().compareAndSetData(id, "k", null, "1"))).isTrue();
+        assertThat(get(store().compareAndSetData(id, "k", null, "2"))).isFalse();
+        assertThat(get(store().getData(id, "k"))).isEqualTo("1");
+    }
+
+    @Test
+    default void compareAndSetDataWithNullUpdateRemovesTheKey() {
+        String id = createSession();
+        get(store().putData(id, "k", "1"));
+        assertThat(get(store().compareAndSetData(id, "k", "1", null))).isTrue();
+        assertThat(get(store().getData(id, "k"))).isNull();
+    }
+
+    @Test
+    default void compareAndSetDataOfAnUnknownSessionFails() {
+        assertThat(get(store().compareAndSetData("nobody", "k", null, "1"))).isFalse();
+        assertThat(get(store().getData("nobody", "k"))).isNull();
+    }
+
+    @Test
+    default void concurrentCompareAndSetDataIncrementsLoseNoUpdate() throws Exception {
+        String id = createSession();
+        get(store().putData(id, "n", "0"));
+        race(8, () -> {
+            for (int i = 0; i < 25; i++) {
+                while (true) {
+                    String current = get(store().getData(id, "n"));
+                    String next = Integer.toString(Integer.parseInt(current) + 1);
+                    if (get(store().compareAndSetData(id, "n", current, next))) {
+                        break;
+                    }
+                }
+            }
+            return null;
+        });
+        assertThat(get(store().getData(id, "n"))).isEqualTo("200");
+    }
+}
