@@ -94,6 +94,7 @@ public final class ServerOptions {
     private final @Nullable ExecutorService handlerExecutor;
     private final com.fasterxml.jackson.databind.@Nullable ObjectMapper jsonMapper;
     private final List<String> handshakeHeaders;
+    private final PayloadValidator payloadValidator;
     private final int maxConcurrentHandlers;
     private final Duration backendTimeout;
     private final boolean rejectUnknownEvents;
@@ -126,6 +127,7 @@ public final class ServerOptions {
         this.handlerExecutor = b.handlerExecutor;
         this.jsonMapper = b.jsonMapper;
         this.handshakeHeaders = List.copyOf(b.handshakeHeaders);
+        this.payloadValidator = b.payloadValidator;
         this.maxConcurrentHandlers = b.maxConcurrentHandlers;
         this.backendTimeout = b.backendTimeout;
         this.rejectUnknownEvents = b.rejectUnknownEvents;
@@ -170,6 +172,7 @@ public final class ServerOptions {
         b.handlerExecutor = handlerExecutor;
         b.jsonMapper = jsonMapper;
         b.handshakeHeaders = handshakeHeaders;
+        b.payloadValidator = payloadValidator;
         b.maxConcurrentHandlers = maxConcurrentHandlers;
         b.backendTimeout = backendTimeout;
         b.rejectUnknownEvents = rejectUnknownEvents;
@@ -316,6 +319,11 @@ public final class ServerOptions {
         return handshakeHeaders;
     }
 
+    /** Checks bound payloads before typed handlers run; default {@link PayloadValidator#NONE}. @since 0.2 */
+    public PayloadValidator payloadValidator() {
+        return payloadValidator;
+    }
+
     /** Handler invocations in flight; default {@link #DEFAULT_MAX_CONCURRENT_HANDLERS}. Over it: 503. */
     public int maxConcurrentHandlers() {
         return maxConcurrentHandlers;
@@ -399,6 +407,7 @@ public final class ServerOptions {
         private @Nullable ExecutorService handlerExecutor;
         private com.fasterxml.jackson.databind.@Nullable ObjectMapper jsonMapper;
         private List<String> handshakeHeaders = List.of();
+        private PayloadValidator payloadValidator = PayloadValidator.NONE;
         private int maxConcurrentHandlers = DEFAULT_MAX_CONCURRENT_HANDLERS;
         private Duration backendTimeout = DEFAULT_BACKEND_TIMEOUT;
         private boolean rejectUnknownEvents;
@@ -560,6 +569,12 @@ public final class ServerOptions {
          */
         public Builder jsonMapper(com.fasterxml.jackson.databind.@Nullable ObjectMapper mapper) {
             this.jsonMapper = mapper;
+            return this;
+        }
+
+        /** See {@link PayloadValidator}. @since 0.2 */
+        public Builder payloadValidator(PayloadValidator validator) {
+            this.payloadValidator = java.util.Objects.requireNonNull(validator, "validator == null");
             return this;
         }
 

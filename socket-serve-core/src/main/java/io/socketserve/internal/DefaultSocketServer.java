@@ -109,7 +109,8 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
                         options.backendTimeout().toMillis()),
                 execution.perSession,
                 execution.executor,
-                options.maxSessions());
+                options.maxSessions(),
+                options.payloadValidator());
         this.root = new NamespaceImpl(services, "/", namespaces.root(), null);
         Liveness liveness = new Liveness(backend, dispatcher, services.sessions, health, options.sessionTimeout());
         RateLimits rateLimits = new RateLimits(backend);

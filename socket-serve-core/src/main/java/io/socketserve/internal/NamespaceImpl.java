@@ -88,6 +88,12 @@ final class NamespaceImpl implements Namespace {
     }
 
     private <T> T bind(String event, JsonNode data, Class<T> type) {
+        T value = convert(event, data, type);
+        services.payloadValidator.validate(event, value);
+        return value;
+    }
+
+    private <T> T convert(String event, JsonNode data, Class<T> type) {
         try {
             T value = services.json.mapper().treeToValue(data, type);
             if (value == null) {

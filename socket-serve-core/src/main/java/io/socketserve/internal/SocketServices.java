@@ -25,6 +25,8 @@ final class SocketServices {
     final java.util.concurrent.Executor callbacks;
     /** The most sockets one selection acts on ({@link io.socketserve.ServerOptions#maxSessions()}). */
     final int maxSelection;
+    /** Checks bound payloads of typed handlers. */
+    final io.socketserve.PayloadValidator payloadValidator;
 
     SocketServices(
             Backend backend,
@@ -39,7 +41,8 @@ final class SocketServices {
             History history,
             KeyedSerialExecutor perSession,
             java.util.concurrent.Executor callbacks,
-            int maxSelection) {
+            int maxSelection,
+            io.socketserve.PayloadValidator payloadValidator) {
         this.backend = backend;
         this.json = json;
         this.blocking = blocking;
@@ -52,6 +55,7 @@ final class SocketServices {
         this.history = history;
         this.callbacks = callbacks;
         this.maxSelection = maxSelection;
+        this.payloadValidator = payloadValidator;
         // The disconnect listeners see a socket that can still broadcast (its "user left" message):
         // built from these same services once they exist.
         this.sessions =

@@ -70,9 +70,14 @@ public class SocketServeAutoConfiguration {
                 Backend backend,
                 ObjectProvider<ObjectMapper> jackson2,
                 ObjectProvider<ServerOptionsCustomizer> optionsCustomizers,
-                ObjectProvider<SocketServerCustomizer> serverCustomizers) {
+                ObjectProvider<SocketServerCustomizer> serverCustomizers,
+                ObjectProvider<io.socketserve.PayloadValidator> validators) {
             ServerOptions.Builder options = properties.applyTo(ServerOptions.builder());
             options.backend(backend);
+            io.socketserve.PayloadValidator validator = validators.getIfUnique();
+            if (validator != null) {
+                options.payloadValidator(validator);
+            }
             ObjectMapper mapper = jackson2.getIfUnique();
             if (mapper != null) {
                 options.jsonMapper(mapper);
@@ -87,6 +92,26 @@ public class SocketServeAutoConfiguration {
                 throw e;
             }
             return server;
+        }
+
+        /**
+         * Bean Validation of typed payloads (records with {@code @NotBlank}, {@code @Size}…), where a
+         * {@code jakarta.validation.Validator} bean exists ({@code spring-boot-starter-validation}):
+         * a violation answers {@code 400 invalid_payload} naming the fields, and the handler does not
+         * run.
+         */
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(name = "jakarta.validation.Validator")
+        static class ValidationConfiguration {
+
+            // The Validator is looked up at the first payload, not here: Boot's validation
+            // auto-configuration may run after this one.
+            @Bean
+            @ConditionalOnMissingBean(io.socketserve.PayloadValidator.class)
+            io.socketserve.PayloadValidator socketServePayloadValidator(
+                    ObjectProvider<jakarta.validation.Validator> validator) {
+                return new io.socketserve.spring.boot.internal.BeanValidationPayloads(validator::getIfUnique);
+            }
         }
 
         /** The health indicator of the backend, where Actuator's health support is present. */

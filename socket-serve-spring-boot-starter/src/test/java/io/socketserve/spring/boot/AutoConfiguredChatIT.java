@@ -86,6 +86,23 @@ class AutoConfiguredChatIT {
     }
 
     @Test
+    void aPayloadThatViolatesItsConstraintsIs400NamingTheFields() {
+        alice = client();
+        alice.connect();
+
+        HttpResult bad = alice.emitWithAck("register", Map.of("name", " ", "age", 9), true)
+                .response();
+        HttpResult good = alice.emitWithAck("register", Map.of("name", "ada", "age", 36), true)
+                .response();
+
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.error()).isEqualTo("invalid_payload");
+        assertThat(bad.message()).contains("age:", "name:");
+        assertThat(good.status()).isEqualTo(200);
+        assertThat(good.json().path("ack").asText()).isEqualTo("welcome ada");
+    }
+
+    @Test
     void limitPropertyTakesEffect() {
         assertThat(server.options().maxPayloadBytes()).isEqualTo(2048);
         alice = client();

@@ -54,6 +54,10 @@ public class ChatTestApp {
 
     public record Say(String room, String text) {}
 
+    /** Validated by Bean Validation (spring-boot-starter-validation is on the test class path). */
+    public record Register(
+            @jakarta.validation.constraints.NotBlank String name, @jakarta.validation.constraints.Min(13) int age) {}
+
     @Component
     public static class ChatHandler {
 
@@ -71,6 +75,11 @@ public class ChatTestApp {
         String whoami(Socket socket) {
             String principal = socket.attributes().get(SocketServeAutoConfiguration.PRINCIPAL_ATTRIBUTE);
             return principal == null ? "anonymous" : principal;
+        }
+
+        @OnEvent("register")
+        String register(Register registration) {
+            return "welcome " + registration.name();
         }
 
         @OnEvent("echo")
