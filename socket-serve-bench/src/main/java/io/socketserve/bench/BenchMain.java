@@ -117,6 +117,11 @@ public final class BenchMain {
                         "repeat a step during which other processes used more CPU than this, % of one core (default: ${DEFAULT-VALUE})")
         double maxOtherCpu = 30;
 
+        @Option(
+                names = "--tomcat-max-threads",
+                description = "Tomcat worker pool size, 0 = Tomcat's default (default: ${DEFAULT-VALUE})")
+        int tomcatMaxThreads = 0;
+
         @Option(names = "--retries", description = "times a disturbed step may be repeated (default: ${DEFAULT-VALUE})")
         int retries = 2;
 
@@ -137,6 +142,8 @@ public final class BenchMain {
     /** Which server a broadcast scenario runs against. */
     enum Target {
         socketserve,
+        /** The same server through SocketServeServlet on embedded Tomcat 11. */
+        tomcat,
         ceiling,
         redis1,
         redis2
@@ -147,6 +154,7 @@ public final class BenchMain {
         Path logs = c.out.resolve("logs");
         return switch (target) {
             case socketserve -> ProcessServers.socketServe(c.serverFlags(name), 1, null, c.serverIoThreads, logs);
+            case tomcat -> ProcessServers.tomcat(c.serverFlags(name), c.tomcatMaxThreads, logs);
             case ceiling -> ProcessServers.ceiling(
                     c.serverFlags(name), c.serverIoThreads, c.ceilingFlushDelayMicros, logs);
             case redis1, redis2 -> {
@@ -200,7 +208,9 @@ public final class BenchMain {
         @Mixin
         Common common = new Common();
 
-        @Option(names = "--target", description = "socketserve, ceiling, redis1, redis2 (default: ${DEFAULT-VALUE})")
+        @Option(
+                names = "--target",
+                description = "socketserve, tomcat, ceiling, redis1, redis2 (default: ${DEFAULT-VALUE})")
         Target target = Target.socketserve;
 
         @Option(names = "--subscribers", split = ",", description = "default: ${DEFAULT-VALUE}")
@@ -374,7 +384,7 @@ public final class BenchMain {
         @Mixin
         Common common = new Common();
 
-        @Option(names = "--target", description = "socketserve or ceiling (default: ${DEFAULT-VALUE})")
+        @Option(names = "--target", description = "socketserve, tomcat or ceiling (default: ${DEFAULT-VALUE})")
         Target target = Target.socketserve;
 
         @Option(names = "--sizes", split = ",", description = "default: ${DEFAULT-VALUE}")

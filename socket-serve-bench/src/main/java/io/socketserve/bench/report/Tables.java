@@ -158,12 +158,12 @@ public final class Tables {
         StringBuilder b = new StringBuilder();
         b.append(
                 "| server | sessions | established | heap after GC MB | RSS MB | heap B/session | off-heap RSS B/session"
-                        + " | marginal heap B/session | marginal off-heap B/session | Netty direct MB | idle server CPU |\n");
-        b.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+                        + " | marginal heap B/session | marginal off-heap B/session | Netty direct MB | idle server CPU | server threads |\n");
+        b.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for (IdleWorkload.Result r : results) {
             b.append(String.format(
                     Locale.ROOT,
-                    "| %s | %,d | %,d | %,d | %,d | %,d | %,d | %,d | %,d | %,d | %.1f%% |\n",
+                    "| %s | %,d | %,d | %,d | %,d | %,d | %,d | %,d | %,d | %,d | %.1f%% | %,d |\n",
                     r.server(),
                     r.sessions(),
                     r.established(),
@@ -174,7 +174,8 @@ public final class Tables {
                     r.heapMarginal(),
                     r.rssMarginal(),
                     r.nettyDirectMb(),
-                    r.serverCpuIdle()));
+                    r.serverCpuIdle(),
+                    r.serverThreads()));
         }
         return b.toString();
     }

@@ -46,6 +46,18 @@ public final class ProcessServers implements ServerHandle {
         return new ProcessServers(label, list, redis);
     }
 
+    /** socket-serve in-memory through {@code SocketServeServlet} on embedded Tomcat ({@link TomcatBenchServer}). */
+    public static ProcessServers tomcat(List<String> jvmFlags, int maxThreads, Path logDir) throws IOException {
+        return new ProcessServers(
+                "socket-serve servlet on Tomcat (in-memory)",
+                List.of(ServerProcess.start(
+                        jvmFlags,
+                        TomcatBenchServer.class,
+                        List.of("--max-threads", Integer.toString(maxThreads)),
+                        logDir.resolve("tomcat.log"))),
+                null);
+    }
+
     /** The raw-Netty ceiling server. */
     public static ProcessServers ceiling(List<String> jvmFlags, int ioThreads, long flushDelayMicros, Path logDir)
             throws IOException {

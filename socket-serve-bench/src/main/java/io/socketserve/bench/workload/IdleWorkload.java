@@ -36,7 +36,8 @@ public final class IdleWorkload {
             long heapMarginal,
             long rssMarginal,
             long nettyDirectMb,
-            double serverCpuIdle) {}
+            double serverCpuIdle,
+            int serverThreads) {}
 
     private static final StreamListener IGNORE = new StreamListener() {
         @Override
@@ -52,9 +53,14 @@ public final class IdleWorkload {
 
     public static List<Result> run(ProtocolDriver driver, ServerHandle server, List<Integer> sizes, int concurrency)
             throws Exception {
-        long heap0 = heap(server.gc());
+        List<JsonNode> stats0 = server.gc();
+        long heap0 = heap(stats0);
         long rss0 = server.rssBytes();
-        log.info("idle: baseline heap {} MB, RSS {} MB", heap0 >> 20, rss0 >> 20);
+        log.info(
+                "idle: baseline heap {} MB, RSS {} MB, threads {}",
+                heap0 >> 20,
+                rss0 >> 20,
+                stats0.stream().mapToInt(st -> st.path("threads").asInt()).sum());
         List<Result> results = new ArrayList<>();
         List<ClientSession> open = new ArrayList<>();
         long prevHeap = heap0;
@@ -90,7 +96,10 @@ public final class IdleWorkload {
                         n == prevSessions ? 0 : (heap - prevHeap) / (n - prevSessions),
                         n == prevSessions ? 0 : (rss - prevRss) / (n - prevSessions),
                         direct >> 20,
-                        idleCpu);
+                        idleCpu,
+                        stats.stream()
+                                .mapToInt(st -> st.path("threads").asInt())
+                                .sum());
                 results.add(r);
                 prevHeap = heap;
                 prevRss = rss;
