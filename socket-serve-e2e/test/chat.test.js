@@ -141,8 +141,12 @@ test("a late joiner sees the channel's earlier messages, in order, once, labelle
   const channel = unique('history');
   const ada = await chatUser(browser, 'ada', channel);
   const bob = await chatUser(browser, 'bob', channel);
+  // Each line is seen back by its sender (committed to the log) before the next one is typed:
+  // two people typing at once have no order the test could expect.
   await say(ada, 'one (ada)');
+  await seeText(ada, '#messages li.msg', 'one (ada)');
   await say(bob, 'two (bob)');
+  await seeText(bob, '#messages li.msg', 'two (bob)');
   await say(ada, 'three (ada)');
   await countIs(bob, '#messages li.msg', 3);
   // bob closes his window: his session ends, his line must still carry his name
@@ -158,6 +162,7 @@ test("a late joiner sees the channel's earlier messages, in order, once, labelle
   ]);
   // the conversation goes on live, below the history, nothing doubled
   await say(ada, 'four (ada)');
+  await seeText(cy, '#messages li.msg', 'four (ada)');
   await say(cy, 'five (cy)');
   await seeText(cy, '#messages li.msg.mine', 'five (cy)');
   await seeText(ada, '#messages li.msg', 'five (cy)');
