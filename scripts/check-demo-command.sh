@@ -53,8 +53,15 @@ until curl -sf -o /dev/null "http://127.0.0.1:$port/"; do
   fi
   sleep 1
 done
-if ! curl -sf "http://127.0.0.1:$port/socket-serve.js" | grep -q "export function connect"; then
-  echo "check-demo-command: /socket-serve.js is not the client" >&2
+# Into a file, not `curl | grep -q`: grep -q exits at the first match, curl then fails writing the
+# rest (exit 23) and pipefail turns a served client into a failure.
+if ! curl -sf -o "$work/client.js" "http://127.0.0.1:$port/socket-serve.js"; then
+  echo "check-demo-command: GET /socket-serve.js failed" >&2
+  exit 1
+fi
+if ! grep -q "export function connect" "$work/client.js"; then
+  echo "check-demo-command: /socket-serve.js is not the client — it served:" >&2
+  head -c 400 "$work/client.js" >&2
   exit 1
 fi
 echo "== demo command OK: page and /socket-serve.js served after $SECONDS s"
