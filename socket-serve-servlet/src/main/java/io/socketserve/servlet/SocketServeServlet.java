@@ -4,6 +4,7 @@ import io.socketserve.SocketServer;
 import io.socketserve.servlet.internal.CompleteResponses;
 import io.socketserve.servlet.internal.ServletStreamSink;
 import io.socketserve.servlet.internal.ServletTransportRequest;
+import io.socketserve.servlet.internal.StreamWriters;
 import io.socketserve.transport.HttpPolicy;
 import io.socketserve.transport.Redaction;
 import io.socketserve.transport.SocketEndpoint;
@@ -66,9 +67,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads.</b> A stream holds no container thread: it is an {@link AsyncContext} written
  * with non-blocking I/O, its buffer bounded by {@code maxStreamBufferBytes} (a client that does not
- * read is cut off and resumes later). A long-poll holds none while it waits either. Request bodies
- * are read on the container thread, at most {@code maxPayloadBytes} of them. {@link #destroy()}
- * ends the open streams; it does not close the {@code SocketServer}.
+ * read is cut off and resumes later). Frames are written by a fixed set of writer threads (one per
+ * core, at most 4; init parameter {@code writerThreads}), which coalesce what queued up for a
+ * stream into one write and one flush, and by the container's threads when it reports a stream
+ * writable again: the thread count does not grow with open streams. A long-poll holds no thread
+ * while it waits either. Request bodies are read on the container thread, at most {@code
+ * maxPayloadBytes} of them. {@link #destroy()} ends the open streams and stops the writers; it does
+ * not close the {@code SocketServer}.
+ *
+ * <p><b>Stream compression</b> (opt-in, {@link #streamCompression(int)} or the init parameter
+ * {@code streamCompression}): event streams are gzip-encoded for clients that send {@code
+ * Accept-Encoding: gzip}, each write flushed through the deflater so that nothing is held back. It
+ * costs a deflate state (~256 KiB native memory) per compressed stream: leave it off for large
+ * fan-out.
  */
 public class SocketServeServlet extends HttpServlet {
 
@@ -81,11 +92,18 @@ public class SocketServeServlet extends HttpServlet {
     private transient @Nullable SocketServer server;
     private final boolean serveClient;
     private transient @Nullable State state;
+    private int streamCompressionLevel;
+    private int writerThreads;
     private final transient Set<ServletStreamSink> streams = ConcurrentHashMap.newKeySet();
 
     /** What {@link #init()} builds from the server. */
     private record State(
-            SocketEndpoint endpoint, HttpPolicy http, StaticResources statics, ScheduledExecutorService timer) {}
+            SocketEndpoint endpoint,
+            HttpPolicy http,
+            StaticResources statics,
+            ScheduledExecutorService timer,
+            StreamWriters writers,
+            int compression) {}
 
     /** For containers that instantiate servlets: the server comes from {@link #SERVER_ATTRIBUTE}. */
     public SocketServeServlet() {
@@ -104,6 +122,35 @@ public class SocketServeServlet extends HttpServlet {
         this.serveClient = serveClient;
     }
 
+    /**
+     * Gzip-encodes event streams at {@code level} (1..9) for clients that accept it; 0, the default,
+     * leaves them plain. Set before the container initialises the servlet; the init parameter {@code
+     * streamCompression} does the same.
+     *
+     * @return this servlet
+     */
+    public SocketServeServlet streamCompression(int level) {
+        if (level < 0 || level > 9) {
+            throw new IllegalArgumentException("stream compression level must be 0..9: " + level);
+        }
+        this.streamCompressionLevel = level;
+        return this;
+    }
+
+    /**
+     * The number of threads that write event streams (default: one per core, at most 4). Set before
+     * the container initialises the servlet; the init parameter {@code writerThreads} does the same.
+     *
+     * @return this servlet
+     */
+    public SocketServeServlet writerThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("writerThreads must be at least 1: " + threads);
+        }
+        this.writerThreads = threads;
+        return this;
+    }
+
     @Override
     public void init() throws ServletException {
         SocketServer s = server;
@@ -120,8 +167,35 @@ public class SocketServeServlet extends HttpServlet {
             t.setDaemon(true);
             return t;
         });
+        int compression = streamCompressionLevel;
+        String level = getInitParameter("streamCompression");
+        if (level != null) {
+            compression = intParameter("streamCompression", level, 0, 9);
+        }
+        int threads = writerThreads > 0 ? writerThreads : StreamWriters.defaultThreads();
+        String threadsParameter = getInitParameter("writerThreads");
+        if (threadsParameter != null) {
+            threads = intParameter("writerThreads", threadsParameter, 1, 64);
+        }
         state = new State(
-                SocketEndpoint.of(s), new HttpPolicy(s.options()), new StaticResources(null, serveClient), timer);
+                SocketEndpoint.of(s),
+                new HttpPolicy(s.options()),
+                new StaticResources(null, serveClient),
+                timer,
+                new StreamWriters(threads, "socket-serve-servlet-writer"),
+                compression);
+    }
+
+    private static int intParameter(String name, String value, int min, int max) throws ServletException {
+        try {
+            int v = Integer.parseInt(value.trim());
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ServletException("init parameter " + name + " must be an integer " + min + ".." + max + ": " + value);
     }
 
     @Override
@@ -131,6 +205,7 @@ public class SocketServeServlet extends HttpServlet {
         streams.clear();
         if (st != null) {
             st.timer().shutdownNow();
+            st.writers().close();
         }
     }
 
@@ -222,7 +297,11 @@ public class SocketServeServlet extends HttpServlet {
                     endpoint.keepaliveMillis(),
                     "1".equals(r.query("ping")),
                     cors,
-                    st.timer());
+                    st.timer(),
+                    st.writers(),
+                    st.compression() > 0 && HttpPolicy.acceptsGzip(req.getHeader("Accept-Encoding"))
+                            ? st.compression()
+                            : 0);
             streams.add(sink);
             sink.onClose(() -> streams.remove(sink));
             endpoint.openStream(r, sink).whenComplete((error, failure) -> {

@@ -11,6 +11,21 @@ import org.eclipse.jetty.server.ServerConnector;
 /** {@link SocketServeServlet} in an embedded Jetty 12 (ee10) on {@code 127.0.0.1} and a free port. */
 public final class JettyFixture implements TransportFixture {
 
+    private final int compression;
+
+    public JettyFixture() {
+        this(0);
+    }
+
+    private JettyFixture(int compression) {
+        this.compression = compression;
+    }
+
+    @Override
+    public TransportFixture streamCompression(int level) {
+        return new JettyFixture(level);
+    }
+
     @Override
     public Running start(SocketServer server) {
         Server jetty = new Server();
@@ -20,7 +35,8 @@ public final class JettyFixture implements TransportFixture {
         jetty.addConnector(connector);
         ServletContextHandler ctx = new ServletContextHandler();
         ctx.setContextPath("/");
-        ServletHolder h = new ServletHolder("socket-serve", new SocketServeServlet(server));
+        ServletHolder h =
+                new ServletHolder("socket-serve", new SocketServeServlet(server).streamCompression(compression));
         h.setAsyncSupported(true);
         ctx.addServlet(h, server.options().basePath() + "/*");
         ServletMapping client = new ServletMapping();

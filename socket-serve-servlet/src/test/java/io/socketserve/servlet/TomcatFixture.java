@@ -18,13 +18,25 @@ public final class TomcatFixture implements TransportFixture {
     /** Mount point of the protocol; {@code null}: the server's {@code basePath()}. */
     private final String mount;
 
+    private final int compression;
+
     public TomcatFixture() {
         this("");
     }
 
     /** With the protocol mounted at {@code mount + "/*"} instead of the base path. */
     TomcatFixture(String mount) {
+        this(mount, 0);
+    }
+
+    private TomcatFixture(String mount, int compression) {
         this.mount = mount;
+        this.compression = compression;
+    }
+
+    @Override
+    public TransportFixture streamCompression(int level) {
+        return new TomcatFixture(mount, level);
     }
 
     @Override
@@ -40,7 +52,8 @@ public final class TomcatFixture implements TransportFixture {
             // As the Netty fixture: the kernel must not absorb megabytes for a client that does not read.
             connector.setProperty("socket.txBufSize", Integer.toString(32 * 1024));
             Context ctx = tomcat.addContext("", null);
-            Wrapper w = Tomcat.addServlet(ctx, "socket-serve", new SocketServeServlet(server));
+            Wrapper w = Tomcat.addServlet(
+                    ctx, "socket-serve", new SocketServeServlet(server).streamCompression(compression));
             w.setAsyncSupported(true);
             String at = mount.isEmpty() ? server.options().basePath() : mount;
             ctx.addServletMappingDecoded(at + "/*", "socket-serve");

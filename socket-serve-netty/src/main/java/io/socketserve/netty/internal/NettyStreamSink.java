@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.socketserve.transport.Frame;
 import io.socketserve.transport.HttpPolicy;
+import io.socketserve.transport.StreamDeflater;
 import io.socketserve.transport.StreamSink;
 import java.nio.ByteBuffer;
 import java.util.Map;

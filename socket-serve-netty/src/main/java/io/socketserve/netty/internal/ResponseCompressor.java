@@ -10,7 +10,7 @@ import io.netty.handler.codec.http.HttpResponse;
  * client script, pages), negotiated by {@code Accept-Encoding}. Server-Sent Events pass through
  * untouched: by default a stream frame is encoded once and the same bytes go to every recipient;
  * streams compressed on request ({@code EmbeddedServer.Builder#streamCompression}) are encoded per
- * connection by {@link StreamDeflater}, below this handler.
+ * connection by {@link io.socketserve.transport.StreamDeflater}, below this handler.
  */
 final class ResponseCompressor extends HttpContentCompressor {
 

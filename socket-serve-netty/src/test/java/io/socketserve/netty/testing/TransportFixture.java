@@ -35,6 +35,12 @@ public interface TransportFixture {
     /** The name shown in test reports. */
     String name();
 
+    /**
+     * This transport with event streams gzip-encoded at {@code level} (1..9) for clients that accept
+     * it ({@code EmbeddedServer.Builder#streamCompression}, {@code SocketServeServlet#streamCompression}).
+     */
+    TransportFixture streamCompression(int level);
+
     /** {@value}: system property naming the transport {@link TestServer#start()} uses (default netty). */
     String PROPERTY = "socketserve.transport";
 
@@ -57,43 +63,53 @@ public interface TransportFixture {
     }
 
     /** The embedded Netty server, as the suites have always run it. */
-    TransportFixture NETTY = new TransportFixture() {
-        @Override
-        public Running start(SocketServer server) {
-            EmbeddedServer http = EmbeddedServer.builder(server)
-                    .host("127.0.0.1")
-                    .port(0)
-                    .ioThreads(2)
-                    // Keep the kernel from absorbing megabytes for a client that does not read, so
-                    // that back-pressure tests see the server's own buffer limit.
-                    .socketSendBufferBytes(32 * 1024)
-                    .start();
-            return new Running() {
-                @Override
-                public int port() {
-                    return http.port();
-                }
+    TransportFixture NETTY = netty(0);
 
-                @Override
-                public EmbeddedServer embedded() {
-                    return http;
-                }
+    private static TransportFixture netty(int compression) {
+        return new TransportFixture() {
+            @Override
+            public Running start(SocketServer server) {
+                EmbeddedServer http = EmbeddedServer.builder(server)
+                        .host("127.0.0.1")
+                        .port(0)
+                        .ioThreads(2)
+                        // Keep the kernel from absorbing megabytes for a client that does not read, so
+                        // that back-pressure tests see the server's own buffer limit.
+                        .socketSendBufferBytes(32 * 1024)
+                        .streamCompression(compression)
+                        .start();
+                return new Running() {
+                    @Override
+                    public int port() {
+                        return http.port();
+                    }
 
-                @Override
-                public void close() {
-                    http.close();
-                }
-            };
-        }
+                    @Override
+                    public EmbeddedServer embedded() {
+                        return http;
+                    }
 
-        @Override
-        public String name() {
-            return "netty";
-        }
+                    @Override
+                    public void close() {
+                        http.close();
+                    }
+                };
+            }
 
-        @Override
-        public String toString() {
-            return name();
-        }
-    };
+            @Override
+            public String name() {
+                return "netty";
+            }
+
+            @Override
+            public TransportFixture streamCompression(int level) {
+                return netty(level);
+            }
+
+            @Override
+            public String toString() {
+                return name();
+            }
+        };
+    }
 }

@@ -1,4 +1,4 @@
-package io.socketserve.netty.internal;
+package io.socketserve.transport;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -7,13 +7,14 @@ import java.util.zip.Deflater;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The gzip encoding of one Server-Sent Events stream (opt-in, see {@code
- * EmbeddedServer.Builder#streamCompression}): one deflate stream per connection, flushed after every
- * frame ({@link Deflater#SYNC_FLUSH}) so that nothing is held back, a gzip header before the first
- * bytes and the trailer (CRC-32, size) when the stream ends normally. Event loop only. Holds native
- * zlib memory until {@link #end()}.
+ * The gzip encoding of one Server-Sent Events stream (opt-in: {@code
+ * EmbeddedServer.Builder#streamCompression}, the Servlet transport's {@code streamCompression}): one
+ * deflate stream per connection, flushed after every write ({@link Deflater#SYNC_FLUSH}) so that
+ * nothing is held back, a gzip header before the first bytes and the trailer (CRC-32, size) when the
+ * stream ends normally. Not thread-safe: one writer at a time. Holds native zlib memory until {@link
+ * #end()}.
  */
-final class StreamDeflater {
+public final class StreamDeflater {
 
     private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff};
 
@@ -24,12 +25,13 @@ final class StreamDeflater {
     private boolean started;
     private boolean ended;
 
-    StreamDeflater(int level) {
+    /** A deflater at {@code level} (1..9). */
+    public StreamDeflater(int level) {
         this.deflater = new Deflater(level, true);
     }
 
     /** The compressed bytes for {@code data}, flushed: the client can decode all of it at once. */
-    byte[] deflate(ByteBuffer data) {
+    public byte[] deflate(ByteBuffer data) {
         int length = data.remaining();
         ByteArrayOutputStream out = new ByteArrayOutputStream(length / 2 + 32);
         if (!started) {
@@ -44,7 +46,7 @@ final class StreamDeflater {
     }
 
     /** The end of the deflate stream and the gzip trailer; {@code null} if already ended. */
-    byte @Nullable [] finish() {
+    public byte @Nullable [] finish() {
         if (ended) {
             return null;
         }
@@ -78,7 +80,7 @@ final class StreamDeflater {
     }
 
     /** Releases the native memory. Idempotent. */
-    void end() {
+    public void end() {
         if (!ended) {
             ended = true;
             deflater.end();
