@@ -63,6 +63,13 @@ public final class ServerOptions {
     public static final int DEFAULT_MAX_CONCURRENT_HANDLERS = 10_000;
     /** 10 seconds — longest a blocking API call waits for the backend. */
     public static final Duration DEFAULT_BACKEND_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * 30 seconds — how long this instance's log reader may show no progress while the backend answers
+     * before {@link SocketServer#health()} reports it stalled.
+     *
+     * @since 0.2
+     */
+    public static final Duration DEFAULT_READER_STALL_TIMEOUT = Duration.ofSeconds(30);
 
     /** {@value} — events per second one session may send (token bucket; 0 disables). */
     public static final double DEFAULT_MAX_EVENTS_PER_SECOND = 50;
@@ -97,6 +104,7 @@ public final class ServerOptions {
     private final PayloadValidator payloadValidator;
     private final int maxConcurrentHandlers;
     private final Duration backendTimeout;
+    private final Duration readerStallTimeout;
     private final boolean rejectUnknownEvents;
     private final List<String> allowedOrigins;
     private final double maxEventsPerSecond;
@@ -130,6 +138,7 @@ public final class ServerOptions {
         this.payloadValidator = b.payloadValidator;
         this.maxConcurrentHandlers = b.maxConcurrentHandlers;
         this.backendTimeout = b.backendTimeout;
+        this.readerStallTimeout = b.readerStallTimeout;
         this.rejectUnknownEvents = b.rejectUnknownEvents;
         this.allowedOrigins = List.copyOf(b.allowedOrigins);
         this.maxEventsPerSecond = b.maxEventsPerSecond;
@@ -175,6 +184,7 @@ public final class ServerOptions {
         b.payloadValidator = payloadValidator;
         b.maxConcurrentHandlers = maxConcurrentHandlers;
         b.backendTimeout = backendTimeout;
+        b.readerStallTimeout = readerStallTimeout;
         b.rejectUnknownEvents = rejectUnknownEvents;
         b.allowedOrigins = allowedOrigins;
         b.maxEventsPerSecond = maxEventsPerSecond;
@@ -334,6 +344,20 @@ public final class ServerOptions {
         return backendTimeout;
     }
 
+    /**
+     * How long the log reader may show no progress while the backend answers before {@link
+     * SocketServer#health()} reports it stalled; default {@link #DEFAULT_READER_STALL_TIMEOUT}. Every
+     * instance reads the whole log and delivers it to its attached clients; the reader shows progress
+     * when it processes new entries or is found caught up with the log's head, which the server
+     * checks every quarter of this timeout (one read of the head from the backend). Time before the
+     * backend's last trouble (a failed read, a lost log subscription) does not count.
+     *
+     * @since 0.2
+     */
+    public Duration readerStallTimeout() {
+        return readerStallTimeout;
+    }
+
     /** Whether events without a handler are answered 422 {@code unknown_event} (default: ignored). */
     public boolean rejectUnknownEvents() {
         return rejectUnknownEvents;
@@ -410,6 +434,7 @@ public final class ServerOptions {
         private PayloadValidator payloadValidator = PayloadValidator.NONE;
         private int maxConcurrentHandlers = DEFAULT_MAX_CONCURRENT_HANDLERS;
         private Duration backendTimeout = DEFAULT_BACKEND_TIMEOUT;
+        private Duration readerStallTimeout = DEFAULT_READER_STALL_TIMEOUT;
         private boolean rejectUnknownEvents;
         private List<String> allowedOrigins = List.of();
         private double maxEventsPerSecond = DEFAULT_MAX_EVENTS_PER_SECOND;
@@ -601,6 +626,12 @@ public final class ServerOptions {
 
         public Builder backendTimeout(Duration timeout) {
             this.backendTimeout = positive(timeout, "backendTimeout");
+            return this;
+        }
+
+        /** See {@link ServerOptions#readerStallTimeout()}. @since 0.2 */
+        public Builder readerStallTimeout(Duration timeout) {
+            this.readerStallTimeout = positive(timeout, "readerStallTimeout");
             return this;
         }
 

@@ -188,6 +188,23 @@ public interface SocketServer extends Namespace, AutoCloseable {
     ServerOptions options();
 
     /**
+     * This instance's health (blocking: waits up to {@link ServerOptions#backendTimeout()} for the
+     * backend): whether the backend answers, and whether this instance's log reader keeps up with
+     * the log or is stalled; see {@link ServerHealth}. Read-only: one read of the log's head, nothing
+     * changes. After {@link #close()} the backend counts as not reachable.
+     *
+     * <pre>{@code
+     * ServerHealth health = server.health();
+     * int status = health.healthy() ? 200 : 503;
+     * }</pre>
+     *
+     * @since 0.2
+     */
+    default ServerHealth health() {
+        throw new UnsupportedOperationException(getClass().getName() + " does not implement health");
+    }
+
+    /**
      * Stops this server's timers and threads and closes the backend. Idempotent. (One daemon thread,
      * {@code socket-serve-replay-pump}, is shared by every server of the JVM and stays.)
      */

@@ -13,6 +13,7 @@ import io.socketserve.JoinAuthorizer;
 import io.socketserve.Namespace;
 import io.socketserve.PresenceEntry;
 import io.socketserve.RoomMessage;
+import io.socketserve.ServerHealth;
 import io.socketserve.ServerOptions;
 import io.socketserve.SharedStore;
 import io.socketserve.Socket;
@@ -51,6 +52,7 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
     private final ScheduledExecutorService timer;
     private final Dispatcher dispatcher;
     private final LogSubscription subscription;
+    private final ReaderWatch readerWatch;
     private final Namespaces namespaces;
     private final SocketServices services;
     private final NamespaceImpl root;
@@ -85,6 +87,8 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
                 Math.min(options.recoveryMaxMessages(), 65_536),
                 head);
         this.subscription = backend.subscribe(head, dispatcher);
+        this.readerWatch =
+                new ReaderWatch(backend, dispatcher, health, options.readerStallTimeout(), options.backendTimeout());
         this.namespaces = new Namespaces();
         Presence presence =
                 new Presence(options, backend, json, blocking, roomKeys, timer, execution.executor, dispatcher, health);
@@ -129,6 +133,7 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
         this.store = new SharedStoreImpl(backend, json, blocking, execution.executor);
         presence.start();
         liveness.start(timer, options.expirySweepInterval());
+        readerWatch.start(timer);
         long sweep = options.expirySweepInterval().toMillis();
         timer.scheduleWithFixedDelay(rateLimits::evictIdle, sweep, sweep, TimeUnit.MILLISECONDS);
     }
@@ -353,6 +358,11 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
     @Override
     public ServerOptions options() {
         return options;
+    }
+
+    @Override
+    public ServerHealth health() {
+        return closed.get() ? readerWatch.closed() : readerWatch.check();
     }
 
     @Override

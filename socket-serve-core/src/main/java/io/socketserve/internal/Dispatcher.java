@@ -146,6 +146,11 @@ final class Dispatcher implements LogListener {
     private final List<Consumer<Long>> afterBatch = new ArrayList<>();
     private long processed;
     private volatile long processedVolatile;
+    /** When the reader last showed progress (epoch ms); written by the dispatcher thread once running. */
+    private volatile long progressMillis = System.currentTimeMillis();
+    /** A {@link #confirmCaughtUp} task is queued: a stuck thread does not collect one per probe. */
+    private final java.util.concurrent.atomic.AtomicBoolean confirmQueued =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     Dispatcher(Backend backend, Host host, int recentCapacity, long startPosition) {
         this.backend = backend;
@@ -188,6 +193,32 @@ final class Dispatcher implements LogListener {
         return processedVolatile;
     }
 
+    /**
+     * When the reader last showed progress (any thread): processed new entries, skipped a gap, or
+     * was found caught up by {@link #confirmCaughtUp}. Set on the dispatcher thread, so a stuck
+     * thread shows none.
+     */
+    long lastProgressMillis() {
+        return progressMillis;
+    }
+
+    /**
+     * Records progress if everything up to {@code head} (a log head just read from the backend) has
+     * been processed: an idle reader that is up to date is not stalled. Runs on the dispatcher thread;
+     * dropped while an earlier call still waits for it.
+     */
+    void confirmCaughtUp(long head) {
+        if (!confirmQueued.compareAndSet(false, true)) {
+            return;
+        }
+        post(() -> {
+            confirmQueued.set(false);
+            if (processed >= head) {
+                progressMillis = System.currentTimeMillis();
+            }
+        });
+    }
+
     /** Stops the thread after the tasks already queued (such as {@link #closeAll}) have run. */
     void shutdown() {
         loop.shutdown();
@@ -222,6 +253,7 @@ final class Dispatcher implements LogListener {
             }
             processed = Math.max(processed, oldestPosition - 1);
             processedVolatile = processed;
+            progressMillis = System.currentTimeMillis();
             recent.reset(processed);
         });
     }
@@ -249,6 +281,7 @@ final class Dispatcher implements LogListener {
     }
 
     private void process(List<LogRecord> records) {
+        long before = processed;
         for (LogRecord record : records) {
             long p = record.position();
             if (p <= processed) {
@@ -267,6 +300,9 @@ final class Dispatcher implements LogListener {
             apply(p, entry);
         }
         processedVolatile = processed;
+        if (processed > before) {
+            progressMillis = System.currentTimeMillis();
+        }
         runAfterBatch();
         if (!parked.isEmpty()) {
             List<PendingAttach> retry = new ArrayList<>(parked);

@@ -114,15 +114,18 @@ public class SocketServeAutoConfiguration {
             }
         }
 
-        /** The health indicator of the backend, where Actuator's health support is present. */
+        /**
+         * The health indicator of the server (backend reachable, log reader not stalled), where
+         * Actuator's health support is present.
+         */
         @Configuration(proxyBeanMethods = false)
         @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
         static class HealthConfiguration {
 
             @Bean
             @ConditionalOnMissingBean(name = "socketServeHealthIndicator")
-            SocketServeHealthIndicator socketServeHealthIndicator(Backend backend, SocketServeProperties properties) {
-                return new SocketServeHealthIndicator(backend, properties.backendTimeout());
+            SocketServeHealthIndicator socketServeHealthIndicator(SocketServer server, Backend backend) {
+                return new SocketServeHealthIndicator(server, backend);
             }
         }
     }

@@ -1,43 +1,52 @@
 package io.socketserve.spring.boot;
 
+import io.socketserve.ServerHealth;
+import io.socketserve.SocketServer;
 import io.socketserve.spi.Backend;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * Actuator health of socket-serve ({@code /actuator/health/socketServe}): {@code UP} with the log's
- * head position when the backend answers a read of the log head within {@code timeout}, {@code
- * DOWN} with the failure otherwise (Redis stopped or unreachable). Registered when {@code
- * spring-boot-health} is on the class path and the starter created the {@link Backend} (or the
- * application defined one).
+ * Actuator health of socket-serve ({@code /actuator/health/socketServe}), from {@link
+ * SocketServer#health()}: {@code UP} while the backend answers a read of the log's head within
+ * {@code socketserve.backend-timeout} and this instance's log reader keeps up with the log; {@code
+ * DOWN} when the backend does not answer (Redis stopped or unreachable) or when the reader is stalled
+ * — it has shown no progress for longer than {@code socketserve.reader-stall-timeout} while the
+ * backend answers, so this instance's clients get no messages although its requests still succeed.
+ * The {@code error} detail says which, in words.
+ *
+ * <p>Details: {@code backend} (its class), {@code logHead}, {@code readerPosition}, {@code
+ * lastReaderProgress}, {@code readerStalled}, and {@code error} when {@code DOWN}. Registered when
+ * {@code spring-boot-health} is on the class path and the starter created the {@link SocketServer}.
  */
 public final class SocketServeHealthIndicator implements HealthIndicator {
 
-    private final Backend backend;
-    private final Duration timeout;
+    private final SocketServer server;
+    private final String backend;
 
-    public SocketServeHealthIndicator(Backend backend, Duration timeout) {
-        this.backend = backend;
-        this.timeout = timeout;
+    /**
+     * @param server the server whose {@link SocketServer#health()} is reported
+     * @param backend its backend, named in the details
+     */
+    public SocketServeHealthIndicator(SocketServer server, Backend backend) {
+        this.server = server;
+        this.backend = backend.getClass().getSimpleName();
     }
 
     @Override
     public Health health() {
-        try {
-            long head = backend.head().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return Health.up()
-                    .withDetail("backend", backend.getClass().getSimpleName())
-                    .withDetail("logHead", head)
-                    .build();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Health.down(e).build();
-        } catch (Exception e) {
-            return Health.down(e)
-                    .withDetail("backend", backend.getClass().getSimpleName())
-                    .build();
+        ServerHealth h = server.health();
+        Health.Builder health = h.healthy() ? Health.up() : Health.down();
+        health.withDetail("backend", backend);
+        if (h.backendReachable()) {
+            health.withDetail("logHead", h.logHead());
         }
+        health.withDetail("readerPosition", h.readerPosition())
+                .withDetail("lastReaderProgress", h.lastReaderProgress().toString())
+                .withDetail("readerStalled", h.readerStalled());
+        if (h.problem() != null) {
+            health.withDetail("error", h.problem());
+        }
+        return health.build();
     }
 }

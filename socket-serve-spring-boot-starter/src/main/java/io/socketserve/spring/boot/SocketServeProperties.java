@@ -28,7 +28,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param sessionTimeout detached time after which a session ends
  * @param longPollMaxWait longest long-poll
  * @param expirySweepInterval period of the session expiry sweep
- * @param backendTimeout longest wait of a blocking call on the backend
+ * @param backendTimeout longest wait of a blocking call on the backend (and of the health check)
+ * @param readerStallTimeout how long the log reader may show no progress while the backend answers
+ *     before the health indicator reports it stalled ({@code DOWN})
  * @param rejectUnknownEvents answer an event that has no handler with an error instead of dropping it
  * @param clientAddressHeader header holding the client address behind a trusted proxy (e.g. {@code
  *     X-Forwarded-For}); unset to use the peer address
@@ -49,6 +51,7 @@ public record SocketServeProperties(
         @DefaultValue("30s") Duration longPollMaxWait,
         @DefaultValue("5s") Duration expirySweepInterval,
         @DefaultValue("10s") Duration backendTimeout,
+        @DefaultValue("30s") Duration readerStallTimeout,
         @DefaultValue("false") boolean rejectUnknownEvents,
         @Nullable String clientAddressHeader,
         @DefaultValue List<String> handshakeHeaders,
@@ -140,6 +143,7 @@ public record SocketServeProperties(
                 .longPollMaxWait(longPollMaxWait)
                 .expirySweepInterval(expirySweepInterval)
                 .backendTimeout(backendTimeout)
+                .readerStallTimeout(readerStallTimeout)
                 .rejectUnknownEvents(rejectUnknownEvents)
                 .clientAddressHeader(clientAddressHeader)
                 .handshakeHeaders(handshakeHeaders)
