@@ -108,13 +108,13 @@ public final class BenchMain {
 
         @Option(
                 names = "--quiet-threshold",
-                description = "machine CPU (% of one core) below which it counts as quiet (default: ${DEFAULT-VALUE})")
+                description = "machine CPU (%% of one core) below which it counts as quiet (default: ${DEFAULT-VALUE})")
         double quietThreshold = 25;
 
         @Option(
                 names = "--max-other-cpu",
                 description =
-                        "repeat a step during which other processes used more CPU than this, % of one core (default: ${DEFAULT-VALUE})")
+                        "repeat a step during which other processes used more CPU than this, %% of one core (default: ${DEFAULT-VALUE})")
         double maxOtherCpu = 30;
 
         @Option(

@@ -295,6 +295,7 @@ public class SocketServeServlet extends HttpServlet {
                     res,
                     server().options().maxStreamBufferBytes(),
                     endpoint.keepaliveMillis(),
+                    probeMillis(server().options()),
                     "1".equals(r.query("ping")),
                     cors,
                     st.timer(),
@@ -359,6 +360,20 @@ public class SocketServeServlet extends HttpServlet {
             }
         }));
     }
+
+    /**
+     * How long a stream may be idle before it is probed for a vanished client: {@value
+     * #MAX_PROBE_MILLIS} ms, or half the presence heartbeat when that is shorter (a tracked user who
+     * went away should lapse within about a heartbeat, as on the embedded server, which sees the
+     * connection close at once).
+     */
+    static long probeMillis(io.socketserve.ServerOptions options) {
+        return Math.max(
+                50, Math.min(MAX_PROBE_MILLIS, options.presenceHeartbeat().toMillis() / 2));
+    }
+
+    /** The longest a stream stays unprobed while idle: a vanished client is noticed within twice this. */
+    static final long MAX_PROBE_MILLIS = 2_500;
 
     private SocketServer server() {
         SocketServer s = server;

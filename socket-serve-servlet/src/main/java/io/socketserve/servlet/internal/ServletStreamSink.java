@@ -43,8 +43,12 @@ import org.jspecify.annotations.Nullable;
  * last event id. {@link #writable()} turns false at half the limit or while the container reports
  * the output not ready.
  *
- * <p><b>Lifecycle:</b> a heartbeat goes out when the stream was idle for a keepalive period, which
- * also makes a vanished client fail a write. The async timeout is disabled: only the client, the
+ * <p><b>Lifecycle:</b> a heartbeat goes out when the stream was idle for a keepalive period. A
+ * container does not read a connection whose response is streaming, so a client that went away is
+ * only noticed when a write fails: a stream idle for the probe interval (shorter than the keepalive)
+ * gets a two-byte SSE comment ({@code ":\n"}, ignored by every SSE parser), and the write after the
+ * one that met the closed connection fails — a vanished client is noticed within two probe
+ * intervals, not only at the next heartbeat. The async timeout is disabled: only the client, the
  * engine or an error ends a stream. Whatever ends it — {@link #close}, overflow, a write error,
  * {@link AsyncListener#onError}, {@link AsyncListener#onComplete} — the close listener runs exactly
  * once and the queue and timer are released.
@@ -57,10 +61,14 @@ public final class ServletStreamSink implements StreamSink, WriteListener, Async
     /** The most bytes taken from the queue for one write (a single larger frame goes alone). */
     static final int MAX_WRITE_BYTES = 64 * 1024;
 
+    /** What an idle stream is probed with: an SSE comment line, which every parser skips. */
+    private static final byte[] PROBE = {':', '\n'};
+
     private final AsyncContext async;
     private final HttpServletResponse response;
     private final long maxBytes;
     private final long keepaliveNanos;
+    private final long probeNanos;
     private final byte[] heartbeat;
     private final @Nullable Map<String, String> cors;
     private final ScheduledExecutorService timer;
@@ -114,6 +122,7 @@ public final class ServletStreamSink implements StreamSink, WriteListener, Async
             HttpServletResponse response,
             long maxBytes,
             long keepaliveMillis,
+            long probeMillis,
             boolean pingFrames,
             @Nullable Map<String, String> cors,
             ScheduledExecutorService timer,
@@ -123,6 +132,10 @@ public final class ServletStreamSink implements StreamSink, WriteListener, Async
         this.response = response;
         this.maxBytes = maxBytes;
         this.keepaliveNanos = TimeUnit.MILLISECONDS.toNanos(keepaliveMillis);
+        this.probeNanos = TimeUnit.MILLISECONDS.toNanos(
+                probeMillis > 0 && (keepaliveMillis <= 0 || probeMillis < keepaliveMillis)
+                        ? probeMillis
+                        : keepaliveMillis);
         this.heartbeat = HttpPolicy.heartbeat(pingFrames);
         this.cors = cors;
         this.timer = timer;
@@ -155,7 +168,7 @@ public final class ServletStreamSink implements StreamSink, WriteListener, Async
             queue.add(bytes(preamble.sse()));
         }
         start();
-        long period = keepaliveNanos;
+        long period = probeNanos; // the timer checks at the shorter of probe and keepalive
         if (period > 0) {
             keepalive = timer.scheduleAtFixedRate(this::keepalive, period, period, TimeUnit.NANOSECONDS);
         }
@@ -405,12 +418,14 @@ public final class ServletStreamSink implements StreamSink, WriteListener, Async
             cancelKeepalive();
             return;
         }
-        if (System.nanoTime() - lastWriteNanos >= keepaliveNanos * 9 / 10) {
+        long idle = System.nanoTime() - lastWriteNanos;
+        boolean beat = keepaliveNanos > 0 && idle >= keepaliveNanos * 9 / 10;
+        if (beat || idle >= probeNanos * 9 / 10) {
             synchronized (queueLock) {
                 if (closed || !queue.isEmpty()) {
                     return; // frames are waiting: the client is slow, not idle
                 }
-                queue.add(heartbeat);
+                queue.add(beat ? heartbeat : PROBE);
             }
             lastWriteNanos = System.nanoTime();
             schedule();

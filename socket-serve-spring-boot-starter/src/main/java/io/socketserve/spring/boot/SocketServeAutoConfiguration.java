@@ -136,8 +136,10 @@ public class SocketServeAutoConfiguration {
             SocketServer server, SocketServeProperties properties) {
         String path = properties.path();
         String mapping = path.equals("/") ? "/*" : path + "/*";
+        SpringSocketServeServlet servlet = new SpringSocketServeServlet(server);
+        servlet.streamCompression(properties.streamCompression());
         ServletRegistrationBean<SpringSocketServeServlet> registration =
-                new ServletRegistrationBean<>(new SpringSocketServeServlet(server), mapping, "/socket-serve.js");
+                new ServletRegistrationBean<>(servlet, mapping, "/socket-serve.js");
         registration.setName("socketServe");
         registration.setAsyncSupported(true);
         registration.setLoadOnStartup(1);

@@ -25,6 +25,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param redis the Redis backend, when {@code backend=redis}
  * @param cors cross-origin access
  * @param heartbeat keepalive period of an idle stream ({@code ServerOptions.keepaliveInterval})
+ * @param streamCompression gzip level 1..9 for event streams of clients that accept it, 0 (the
+ *     default) for plain streams; each compressed stream costs a deflate state (~256 KiB native)
  * @param sessionTimeout detached time after which a session ends
  * @param longPollMaxWait longest long-poll
  * @param expirySweepInterval period of the session expiry sweep
@@ -47,6 +49,7 @@ public record SocketServeProperties(
         @DefaultValue Redis redis,
         @DefaultValue Cors cors,
         @DefaultValue("25s") Duration heartbeat,
+        @DefaultValue("0") int streamCompression,
         @DefaultValue("60s") Duration sessionTimeout,
         @DefaultValue("30s") Duration longPollMaxWait,
         @DefaultValue("5s") Duration expirySweepInterval,

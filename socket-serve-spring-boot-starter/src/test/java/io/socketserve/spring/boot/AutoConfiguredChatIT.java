@@ -22,7 +22,11 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 @SpringBootTest(
         classes = ChatTestApp.class,
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"socketserve.path=/rt", "socketserve.limits.max-payload-bytes=2048"})
+        properties = {
+            "socketserve.path=/rt",
+            "socketserve.limits.max-payload-bytes=2048",
+            "socketserve.stream-compression=6"
+        })
 class AutoConfiguredChatIT {
 
     @LocalServerPort
@@ -111,6 +115,21 @@ class AutoConfiguredChatIT {
         HttpResult r = alice.emit("say", Map.of("room", "lobby", "text", "x".repeat(4096)));
 
         assertThat(r.status()).isEqualTo(413);
+    }
+
+    @Test
+    void streamCompressionPropertyGzipsStreamsForClientsThatAcceptIt() {
+        alice = client();
+        alice.connect();
+        HttpResult gzip = alice.tryOpenStream(Map.of(), Map.of("Accept-Encoding", "gzip"));
+        bob = client();
+        bob.connect();
+        HttpResult plain = bob.tryOpenStream(Map.of(), Map.of());
+
+        assertThat(gzip.status()).isEqualTo(200);
+        assertThat(gzip.header("Content-Encoding")).isEqualTo("gzip");
+        assertThat(plain.status()).isEqualTo(200);
+        assertThat(plain.header("Content-Encoding")).isNull();
     }
 
     @Test
