@@ -177,6 +177,11 @@ public class SocketServeServlet extends HttpServlet {
         if (threadsParameter != null) {
             threads = intParameter("writerThreads", threadsParameter, 1, 64);
         }
+        // One timer task for every stream: heartbeats and idle probes (no task per stream).
+        long keepalive = SocketEndpoint.of(s).keepaliveMillis();
+        long probe = probeMillis(s.options());
+        long tick = Math.max(25, (keepalive > 0 ? Math.min(keepalive, probe) : probe) / 2);
+        timer.scheduleWithFixedDelay(this::tickStreams, tick, tick, java.util.concurrent.TimeUnit.MILLISECONDS);
         state = new State(
                 SocketEndpoint.of(s),
                 new HttpPolicy(s.options()),
@@ -206,6 +211,16 @@ public class SocketServeServlet extends HttpServlet {
         if (st != null) {
             st.timer().shutdownNow();
             st.writers().close();
+        }
+    }
+
+    private void tickStreams() {
+        for (ServletStreamSink sink : streams) {
+            try {
+                sink.tick();
+            } catch (RuntimeException e) {
+                log.warn("stream heartbeat failed", e);
+            }
         }
     }
 
@@ -298,7 +313,6 @@ public class SocketServeServlet extends HttpServlet {
                     probeMillis(server().options()),
                     "1".equals(r.query("ping")),
                     cors,
-                    st.timer(),
                     st.writers(),
                     st.compression() > 0 && HttpPolicy.acceptsGzip(req.getHeader("Accept-Encoding"))
                             ? st.compression()

@@ -15,8 +15,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,7 +49,8 @@ import org.jspecify.annotations.Nullable;
  * intervals, not only at the next heartbeat. The async timeout is disabled: only the client, the
  * engine or an error ends a stream. Whatever ends it — {@link #close}, overflow, a write error,
  * {@link AsyncListener#onError}, {@link AsyncListener#onComplete} — the close listener runs exactly
- * once and the queue and timer are released.
+ * once and the queue is released. The servlet's one timer calls {@link #tick} on every open stream
+ * (no timer task per stream).
  *
  * <p>The same sink answers a stream request that the engine refuses ({@link #reject}), so that
  * every byte of the request goes through one non-blocking writer.
@@ -71,7 +70,6 @@ public final class ServletStreamSink implements StreamSink, WriteListener, Async
     private final long probeNanos;
     private final byte[] heartbeat;
     private final @Nullable Map<String, String> cors;
-    private final ScheduledExecutorService timer;
     private final StreamWriters.Writer writer;
     /** Non-null when this stream is gzip-encoded; used under writeLock only. */
     private final @Nullable StreamDeflater deflater;
@@ -84,7 +82,7 @@ public final class ServletStreamSink implements StreamSink, WriteListener, Async
     private volatile boolean ready = true;
     private volatile long lastWriteNanos = System.nanoTime();
     private volatile @Nullable Runnable closeListener;
-    private volatile @Nullable ScheduledFuture<?> keepalive;
+    private volatile boolean opened;
 
     /** Guards the queue: held by producers only for an append, by the writer only to take a batch. */
     private final Object queueLock = new Object();
@@ -125,7 +123,6 @@ public final class ServletStreamSink implements StreamSink, WriteListener, Async
             long probeMillis,
             boolean pingFrames,
             @Nullable Map<String, String> cors,
-            ScheduledExecutorService timer,
             StreamWriters writers,
             int compressionLevel) {
         this.async = async;
@@ -138,7 +135,6 @@ public final class ServletStreamSink implements StreamSink, WriteListener, Async
                         : keepaliveMillis);
         this.heartbeat = HttpPolicy.heartbeat(pingFrames);
         this.cors = cors;
-        this.timer = timer;
         this.writer = writers.assign();
         this.deflater = compressionLevel > 0 ? new StreamDeflater(compressionLevel) : null;
         async.setTimeout(0); // no container timeout ends a stream: heartbeats keep it going
@@ -168,13 +164,8 @@ public final class ServletStreamSink implements StreamSink, WriteListener, Async
             queue.add(bytes(preamble.sse()));
         }
         start();
-        long period = probeNanos; // the timer checks at the shorter of probe and keepalive
-        if (period > 0) {
-            keepalive = timer.scheduleAtFixedRate(this::keepalive, period, period, TimeUnit.NANOSECONDS);
-        }
-        if (closed) {
-            cancelKeepalive();
-        }
+        lastWriteNanos = System.nanoTime();
+        opened = true;
     }
 
     /** Answers the stream request with a complete error response instead, then completes. */
@@ -234,7 +225,6 @@ public final class ServletStreamSink implements StreamSink, WriteListener, Async
                 queue.add(bytes(last.sse()));
             }
         }
-        cancelKeepalive();
         schedule();
     }
 
@@ -413,14 +403,17 @@ public final class ServletStreamSink implements StreamSink, WriteListener, Async
         }
     }
 
-    private void keepalive() {
-        if (closed) {
-            cancelKeepalive();
+    /**
+     * Called periodically by the servlet's timer (any thread): queues a heartbeat when the stream was
+     * idle for a keepalive period, or a probe when it was idle for the probe interval.
+     */
+    public void tick() {
+        if (closed || !opened) {
             return;
         }
         long idle = System.nanoTime() - lastWriteNanos;
         boolean beat = keepaliveNanos > 0 && idle >= keepaliveNanos * 9 / 10;
-        if (beat || idle >= probeNanos * 9 / 10) {
+        if (beat || (probeNanos > 0 && idle >= probeNanos * 9 / 10)) {
             synchronized (queueLock) {
                 if (closed || !queue.isEmpty()) {
                     return; // frames are waiting: the client is slow, not idle
@@ -487,13 +480,12 @@ public final class ServletStreamSink implements StreamSink, WriteListener, Async
         // not re-started
     }
 
-    /** Releases the queue and the timer and tells the engine, once. */
+    /** Releases the queue and tells the engine, once. */
     private void release() {
         if (!released.compareAndSet(false, true)) {
             return;
         }
         closed = true;
-        cancelKeepalive();
         synchronized (queueLock) {
             queue.clear();
         }
@@ -516,13 +508,6 @@ public final class ServletStreamSink implements StreamSink, WriteListener, Async
             synchronized (writeLock) {
                 deflater.end();
             }
-        }
-    }
-
-    private void cancelKeepalive() {
-        ScheduledFuture<?> k = keepalive;
-        if (k != null) {
-            k.cancel(false);
         }
     }
 
