@@ -8,6 +8,7 @@ import io.socketserve.ServerOptions;
 import io.socketserve.redis.RedisBackend;
 import io.socketserve.redis.RedisBackendOptions;
 import io.socketserve.redis.testing.RedisServerProcess;
+import io.socketserve.testing.E2eSuite;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -48,9 +49,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class BrowserIT {
 
-    private static final Path E2E_DIR =
-            Path.of("..", "socket-serve-e2e").toAbsolutePath().normalize();
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path E2E_DIR = E2eSuite.DIR;
     private static final Path SCREENSHOTS =
             Path.of("target", "screenshots").toAbsolutePath().normalize();
     private static final int SUITE_TIMEOUT_SECONDS = 180;
@@ -68,18 +67,7 @@ class BrowserIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assertThat(Files.isExecutable(CHROMIUM))
-                .as(
-                        "%s is missing: the browser tests need Debian's chromium. Run ./test.sh, which installs it"
-                                + " (or: apt-get update && apt-get install -y chromium)",
-                        CHROMIUM)
-                .isTrue();
-        if (!Files.isDirectory(E2E_DIR.resolve("node_modules/playwright-core"))) {
-            Result install = run(List.of("npm", "ci", "--no-audit", "--no-fund"), Map.of(), 300);
-            assertThat(install.exit())
-                    .as("npm ci output:%n%s", install.output())
-                    .isZero();
-        }
+        E2eSuite.requireChromiumAndPackages();
         demo = DemoServer.start(
                 ServerOptions.builder()
                         .allowedOrigins(List.of("*"))
@@ -148,7 +136,8 @@ class BrowserIT {
                 "CONTROL_URL", "http://127.0.0.1:" + control.getAddress().getPort(),
                 "SCREENSHOT_DIR", SCREENSHOTS.toString());
         String relative = E2E_DIR.relativize(file).toString();
-        Result r = run(List.of("node", "--test", "--test-reporter=tap", relative), env, SUITE_TIMEOUT_SECONDS);
+        E2eSuite.Result r =
+                E2eSuite.run(List.of("node", "--test", "--test-reporter=tap", relative), env, SUITE_TIMEOUT_SECONDS);
         assertThat(r.exit()).as("node --test %s:%n%s", relative, r.output()).isZero();
         assertThat(r.output())
                 .as("node --test %s:%n%s", relative, r.output())
@@ -238,26 +227,5 @@ class BrowserIT {
         try (OutputStream out = ex.getResponseBody()) {
             out.write(bytes);
         }
-    }
-
-    private record Result(int exit, String output) {}
-
-    private static Result run(List<String> command, Map<String, String> env, int timeoutSeconds)
-            throws IOException, InterruptedException {
-        ProcessBuilder pb =
-                new ProcessBuilder(command).directory(E2E_DIR.toFile()).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        Path log = Files.createTempFile("browser-test", ".log");
-        pb.redirectOutput(log.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            return new Result(
-                    -1, "timed out after " + timeoutSeconds + " s\n" + Files.readString(log, StandardCharsets.UTF_8));
-        }
-        String out = Files.readString(log, StandardCharsets.UTF_8);
-        System.out.println(out);
-        return new Result(p.exitValue(), out);
     }
 }

@@ -2,13 +2,10 @@ package io.socketserve.sample;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.socketserve.testing.E2eSuite;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -39,10 +36,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
         })
 class SampleBrowserIT {
 
-    private static final Path E2E_DIR =
-            Path.of("..", "socket-serve-e2e").toAbsolutePath().normalize();
     private static final Path SUITE = Path.of("test", "chat.test.js");
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path SCREENSHOTS =
             Path.of("target", "screenshots").toAbsolutePath().normalize();
     private static final int SUITE_TIMEOUT_SECONDS = 180;
@@ -52,23 +46,12 @@ class SampleBrowserIT {
 
     @BeforeAll
     static void browserAndPackages() throws Exception {
-        assertThat(Files.isExecutable(CHROMIUM))
-                .as(
-                        "%s is missing: the browser test needs Debian's chromium. Run ./test.sh, which installs it"
-                                + " (or: apt-get update && apt-get install -y chromium)",
-                        CHROMIUM)
-                .isTrue();
-        if (!Files.isDirectory(E2E_DIR.resolve("node_modules/playwright-core"))) {
-            Result install = run(List.of("npm", "ci", "--no-audit", "--no-fund"), Map.of(), 300);
-            assertThat(install.exit())
-                    .as("npm ci output:%n%s", install.output())
-                    .isZero();
-        }
+        E2eSuite.requireChromiumAndPackages();
     }
 
     @Test
     void twoUsersChatInChromium() throws Exception {
-        Result r = run(
+        E2eSuite.Result r = E2eSuite.run(
                 List.of("node", "--test", "--test-reporter=tap", SUITE.toString()),
                 Map.of(
                         "DEMO_URL",
@@ -84,34 +67,5 @@ class SampleBrowserIT {
                 .contains("# skipped 0")
                 .doesNotContain("# pass 0")
                 .contains("two users chat in a channel");
-    }
-
-    private record Result(int exit, String output) {}
-
-    /** Runs {@code command} in socket-serve-e2e; on timeout kills it and everything it started. */
-    private static Result run(List<String> command, Map<String, String> env, int timeoutSeconds)
-            throws IOException, InterruptedException {
-        ProcessBuilder pb =
-                new ProcessBuilder(command).directory(E2E_DIR.toFile()).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        Path log = Files.createTempFile("sample-browser-test", ".log");
-        pb.redirectOutput(log.toFile());
-        Process p = pb.start();
-        try {
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                return new Result(
-                        -1,
-                        "timed out after " + timeoutSeconds + " s\n" + Files.readString(log, StandardCharsets.UTF_8));
-            }
-            String out = Files.readString(log, StandardCharsets.UTF_8);
-            System.out.println(out);
-            return new Result(p.exitValue(), out);
-        } finally {
-            // node --test runs the file in a child process, which runs Chromium: none may outlive
-            // the test (descendants first: once node is gone they are no longer its descendants).
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            Files.deleteIfExists(log);
-        }
     }
 }
