@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
- * An instance on a real Redis that goes away: its 503 answers say {@code unavailable} and nothing
- * more (the Redis address and the exception are for the log only).
+ * An instance on a real Redis that goes away and comes back: its 503 answers say {@code unavailable}
+ * and nothing more (the Redis address and the exception are for the log only), and it serves again
+ * within a second of Redis answering.
  */
 class RedisOutageIT {
 
@@ -44,6 +45,7 @@ class RedisOutageIT {
             assertThat(redisDown.await(10, TimeUnit.SECONDS)).isTrue();
             socket.join("r");
         });
+        server.on("say", (socket, data, ack) -> socket.broadcastToRoom("r", "said", data));
     });
     private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
@@ -123,5 +125,29 @@ class RedisOutageIT {
     @Test
     void aHandlerJoiningWhileRedisIsDownGetsAGeneric503() throws Exception {
         answersWithoutDetail("join");
+    }
+
+    /**
+     * Redis is gone for 10 s (the instance answers 503 all along) and comes back empty (no
+     * persistence): within a second of Redis answering PING, a new session connects and emits.
+     */
+    @Test
+    void servesAgainWithinASecondOfRedisAnswering() {
+        assertThat(cluster.client(0).connect().status()).isEqualTo(200);
+        cluster.redis.kill();
+        await().during(Duration.ofSeconds(10))
+                .atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> connect(new TestClient(cluster.node(0).base)).status() == 503);
+
+        cluster.redis.start(); // returns once Redis answers PING
+        long answering = System.nanoTime();
+        TestClient c = new TestClient(cluster.node(0).base);
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> connect(c).status() == 200);
+        Duration recovered = Duration.ofNanos(System.nanoTime() - answering);
+        assertThat(c.emit("say", "back").status()).isEqualTo(200);
+        assertThat(recovered).as("serving again after Redis answers").isLessThan(Duration.ofSeconds(1));
     }
 }
