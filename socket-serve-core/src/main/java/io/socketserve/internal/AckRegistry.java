@@ -26,7 +26,29 @@ final class AckRegistry {
     private final ScheduledExecutorService timer;
     private final Executor callbacks;
 
-    private record Pending(CompletableFuture<JsonNode> future, ScheduledFuture<?> timeout) {}
+    /** One request; its timer is armed only after it is published (see {@link #register}). */
+    private static final class Pending {
+        private final CompletableFuture<JsonNode> future;
+
+        @org.jspecify.annotations.Nullable
+        private volatile ScheduledFuture<?> timer;
+
+        Pending(CompletableFuture<JsonNode> future) {
+            this.future = future;
+        }
+
+        CompletableFuture<JsonNode> future() {
+            return future;
+        }
+
+        /** Cancels the timer if it is armed already; a later one finds the request gone and does nothing. */
+        void cancelTimer() {
+            ScheduledFuture<?> t = timer;
+            if (t != null) {
+                t.cancel(false);
+            }
+        }
+    }
 
     AckRegistry(String instancePrefix, ScheduledExecutorService timer, Executor callbacks) {
         this.instancePrefix = instancePrefix;
@@ -34,10 +56,21 @@ final class AckRegistry {
         this.callbacks = callbacks;
     }
 
-    /** Registers a request; returns its message id. */
+    /**
+     * Registers a request; returns its message id. The request is published before its timer is
+     * armed, so the timer always finds it (or finds it answered already), however short the timeout;
+     * and it is added to its session's map inside the same atomic step that creates the map, so it
+     * cannot land in a map that the last answer of the session has just dropped.
+     */
     String register(String sessionId, String event, Duration timeout, CompletableFuture<JsonNode> future) {
         String messageId = instancePrefix + "-" + counter.incrementAndGet();
-        ScheduledFuture<?> t = timer.schedule(
+        Pending pending = new Pending(future);
+        bySession.compute(sessionId, (k, m) -> {
+            Map<String, Pending> requests = m == null ? new ConcurrentHashMap<>() : m;
+            requests.put(messageId, pending);
+            return requests;
+        });
+        pending.timer = timer.schedule(
                 () -> {
                     if (remove(sessionId, messageId) != null) {
                         callbacks.execute(() -> future.completeExceptionally(new AckTimeoutException(event, timeout)));
@@ -45,7 +78,10 @@ final class AckRegistry {
                 },
                 timeout.toMillis(),
                 TimeUnit.MILLISECONDS);
-        bySession.computeIfAbsent(sessionId, k -> new ConcurrentHashMap<>()).put(messageId, new Pending(future, t));
+        Map<String, Pending> m = bySession.get(sessionId);
+        if (m == null || m.get(messageId) != pending) {
+            pending.cancelTimer(); // answered while the timer was being armed
+        }
         return messageId;
     }
 
@@ -176,7 +212,7 @@ final class AckRegistry {
         }
         Pending p = remove(sessionId, messageId);
         if (p != null) {
-            p.timeout().cancel(false);
+            p.cancelTimer();
             callbacks.execute(() -> p.future().complete(answer));
         }
     }
@@ -185,7 +221,7 @@ final class AckRegistry {
     void fail(String sessionId, String messageId, Throwable error) {
         Pending p = remove(sessionId, messageId);
         if (p != null) {
-            p.timeout().cancel(false);
+            p.cancelTimer();
             callbacks.execute(() -> p.future().completeExceptionally(error));
         }
     }
@@ -200,7 +236,7 @@ final class AckRegistry {
             return;
         }
         for (Pending p : m.values()) {
-            p.timeout().cancel(false);
+            p.cancelTimer();
             callbacks.execute(() -> p.future()
                     .completeExceptionally(new SocketServeException(
                             "disconnected", "the socket disconnected before acknowledging", 410)));

@@ -25,6 +25,10 @@ import org.slf4j.LoggerFactory;
 final class EventInvoker {
 
     private static final Logger log = LoggerFactory.getLogger(EventInvoker.class);
+
+    /** The backend's own failure (its address, its exception) goes to the log, never to the client. */
+    private final RateLimitedWarning unavailable = new RateLimitedWarning(log, java.time.Duration.ofSeconds(10));
+
     private static final byte[] OK = "{\"success\":true}".getBytes(StandardCharsets.US_ASCII);
 
     private final ServerOptions options;
@@ -170,7 +174,10 @@ final class EventInvoker {
         return TransportResponse.json(200, out);
     }
 
-    private static TransportResponse errorAnswer(SocketServeException e) {
+    private TransportResponse errorAnswer(SocketServeException e) {
+        if (e.status() == 503 && e.getCause() != null) {
+            unavailable.warn("an event was answered 503 ({}): the backend failed", e.code(), e);
+        }
         TransportResponse r = TransportResponse.error(e.status(), e.code(), e.getMessage());
         return e.status() == 503 ? r.withHeader("Retry-After", "1") : r;
     }

@@ -112,7 +112,7 @@ final class History {
             Throwable cause = Blocking.unwrap(error);
             if (cause instanceof TimeoutException || cause instanceof BackendUnavailableException) {
                 throw new SocketServeException(
-                        "unavailable", "room history could not be read: " + cause.getMessage(), 503, cause);
+                        "unavailable", "room history could not be read", 503, cause); // the cause keeps the detail
             }
             throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
         });

@@ -14,6 +14,7 @@ import io.socketserve.transport.StreamSink;
 import io.socketserve.transport.TransportRequest;
 import io.socketserve.transport.TransportResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -32,6 +33,10 @@ import org.slf4j.LoggerFactory;
 final class Protocol implements SocketEndpoint {
 
     private static final Logger log = LoggerFactory.getLogger(Protocol.class);
+
+    /** The backend's own failure (its address, its exception) goes to the log, never to the client. */
+    private final RateLimitedWarning unavailable = new RateLimitedWarning(log, Duration.ofSeconds(10));
+
     static final String SESSION_HEADER = "X-Socket-Serve-Session";
     private static final int MAX_MESSAGE_ID_LENGTH = 64;
     private static final byte[] OK = "{\"success\":true}".getBytes(StandardCharsets.US_ASCII);
@@ -167,10 +172,14 @@ final class Protocol implements SocketEndpoint {
                     .withHeader("Allow", m.allow);
         }
         if (e instanceof SocketServeException s) {
+            if (s.status() == 503 && s.getCause() != null) {
+                unavailable.warn("{} answered 503: the backend failed", describe(request), s);
+            }
             TransportResponse r = TransportResponse.error(s.status(), s.code(), s.getMessage());
             return s.status() == 503 ? r.withHeader("Retry-After", "1") : r;
         }
         if (e instanceof BackendUnavailableException) {
+            unavailable.warn("{} answered 503: the backend is unavailable", describe(request), e);
             return TransportResponse.error(503, "unavailable", "the backend is unavailable; retry shortly")
                     .withHeader("Retry-After", "1");
         }
@@ -179,6 +188,10 @@ final class Protocol implements SocketEndpoint {
         logged.setStackTrace(e.getStackTrace());
         log.error("unexpected failure on {} {}", request.method(), Credentials.redact(request.path()), logged);
         return TransportResponse.error(500, "internal_error", "unexpected server error");
+    }
+
+    private static String describe(TransportRequest request) {
+        return request.method() + " " + Credentials.redact(request.path());
     }
 
     // --------------------------------------------------------------------------------- credential

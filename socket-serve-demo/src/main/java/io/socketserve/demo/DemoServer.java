@@ -86,11 +86,14 @@ public final class DemoServer implements Callable<Integer> {
         return start(options, host, port, 0);
     }
 
-    /** Starts the demo with the given options, gzip-encoding event streams at that level (0: not). */
+    /**
+     * Starts the demo with the given options, gzip-encoding event streams at that level (0: not).
+     * This is what {@code main} runs: the demo's handlers and pages, nothing else (the test suites'
+     * helper events are registered by the tests themselves, on the running server).
+     */
     public static Running start(ServerOptions options, String host, int port, int streamCompression) {
         SocketServer server = SocketServer.create(options);
         SeedRooms.register(server);
-        SeedRooms.testHelpers(server);
         DemoPages.register(server);
         EmbeddedServer http = EmbeddedServer.builder(server)
                 .host(host)

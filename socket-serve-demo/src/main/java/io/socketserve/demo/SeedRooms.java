@@ -271,9 +271,18 @@ public final class SeedRooms {
         });
     }
 
+    /**
+     * The seed's room limit. Not in the seed: a {@code private:} room is joined only by an invited
+     * socket (as {@code joinPrivateRoom} does), so {@code joinRoom} is no way around the invitation.
+     */
     static void roomLimits(SocketServer server) {
         server.on("joinRoom", (socket, data, ack) -> {
             String roomName = text(data, "roomName");
+            if (!mayJoin(server, socket, roomName)) {
+                socket.emit("error", Map.of("message", "Access denied"));
+                ack.send(Map.of("error", "Access denied"));
+                return;
+            }
             if (socket.rooms().size() >= MAX_ROOMS && !socket.rooms().contains(roomName)) {
                 socket.emit("error", Map.of("message", "Maximum rooms reached"));
                 // an emit with an ack callback learns it too (the seed left it waiting until its timeout)
@@ -293,6 +302,11 @@ public final class SeedRooms {
             if (options != null && options.isObject()) {
                 options.properties().forEach(e -> meta.put(e.getKey(), e.getValue()));
             }
+            if (roomName.startsWith(PRIVATE_PREFIX)) {
+                // private room ids are made by createPrivateRoom only: no way into one by its id
+                socket.emit("error", Map.of("message", "Access denied"));
+                return;
+            }
             meta.put("creator", socket.id());
             meta.put("createdAt", now());
             // putIfAbsent is atomic in the backend: two instances cannot both create the room.
@@ -305,9 +319,29 @@ public final class SeedRooms {
         });
     }
 
+    /** The prefix of the rooms {@code createPrivateRoom} makes. */
+    static final String PRIVATE_PREFIX = "private:";
+
+    /** Whether {@code socket} was invited to the private room {@code roomId}. */
+    private static boolean invited(SocketServer server, Socket socket, String roomId) {
+        JsonNode allowed = server.store().get("room:" + roomId + ":allowed");
+        boolean invited = false;
+        if (allowed != null) {
+            for (JsonNode id : allowed) {
+                invited |= id.asText().equals(socket.id());
+            }
+        }
+        return invited;
+    }
+
+    /** Any room but a private one, which needs an invitation. */
+    private static boolean mayJoin(SocketServer server, Socket socket, String room) {
+        return !room.startsWith(PRIVATE_PREFIX) || invited(server, socket, room);
+    }
+
     static void privateRooms(SocketServer server) {
         server.on("createPrivateRoom", (socket, data, ack) -> {
-            String roomId = "private:" + now() + ":" + UUID.randomUUID();
+            String roomId = PRIVATE_PREFIX + now() + ":" + UUID.randomUUID();
             List<String> allowed = new ArrayList<>();
             allowed.add(socket.id());
             data.path("participants").forEach(p -> allowed.add(p.asText()));
@@ -325,14 +359,7 @@ public final class SeedRooms {
         });
         server.on("joinPrivateRoom", (socket, data, ack) -> {
             String roomId = text(data, "roomId");
-            JsonNode allowed = server.store().get("room:" + roomId + ":allowed");
-            boolean invited = false;
-            if (allowed != null) {
-                for (JsonNode id : allowed) {
-                    invited |= id.asText().equals(socket.id());
-                }
-            }
-            if (!invited) {
+            if (!invited(server, socket, roomId)) {
                 socket.emit("error", Map.of("message", "Access denied"));
                 ack.send(Map.of("error", "Access denied"));
                 return;
@@ -349,23 +376,5 @@ public final class SeedRooms {
                 socket.broadcastToRoom(room, "userLeft", Map.of("userId", socket.id()));
             }
         });
-    }
-
-    /** Small helpers the client test suites use. */
-    static void testHelpers(SocketServer server) {
-        server.on("echo", (socket, data, ack) -> ack.send(Map.of("echo", data)));
-        server.on("askMe", (socket, data, ack) -> socket.emitWithAck("question", data, Duration.ofSeconds(5))
-                .whenComplete((answer, error) -> socket.emit(
-                        "answered",
-                        error == null ? Map.of("answer", answer) : Map.of("error", String.valueOf(error)))));
-        server.on("burst", (socket, data, ack) -> {
-            String room = text(data, "room");
-            int count = Math.min(data.path("count").asInt(0), 10_000);
-            for (int n = 0; n < count; n++) {
-                socket.broadcastToRoom(room, "seq", Map.of("n", n));
-            }
-            ack.send(Map.of("sent", count));
-        });
-        server.on("whoami", (socket, data, ack) -> ack.send(Map.of("id", socket.id(), "rooms", socket.rooms())));
     }
 }

@@ -35,6 +35,7 @@ class JsClientIT {
                     .isZero();
         }
         demo = DemoServer.start("127.0.0.1", 0);
+        TestHelpers.register(demo.server()); // echo, askMe, burst, whoami: the suites' helper events
     }
 
     @AfterAll

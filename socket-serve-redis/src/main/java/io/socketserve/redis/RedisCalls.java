@@ -7,6 +7,9 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import io.socketserve.redis.internal.Failures;
 import io.socketserve.redis.internal.Keys;
 import io.socketserve.redis.internal.Replies;
@@ -40,12 +43,27 @@ final class RedisCalls {
     /** The most ids one script call takes; larger batches are sent as several scripts at once. */
     static final int TOUCH_CHUNK = 256;
 
+    /**
+     * The longest wait between two reconnect attempts. Lettuce's default (exponential, up to 30 s)
+     * waited about 8 s after a 10 s outage before trying again; with full jitter under this cap the
+     * first retry comes within 10 ms and every later one within half a second, at random, so an
+     * instance serves again well within a second of Redis answering and instances do not retry in
+     * step.
+     */
+    static final Duration RECONNECT_DELAY_MAX = Duration.ofMillis(500);
+
+    /** Full jitter: attempt n waits a random time below min(10 ms × 2^(n-1), {@link #RECONNECT_DELAY_MAX}). */
+    static Delay reconnectDelay() {
+        return Delay.fullJitter(Duration.ZERO, RECONNECT_DELAY_MAX, 10, TimeUnit.MILLISECONDS);
+    }
+
     private final RedisBackendOptions options;
     private final Keys keys;
     private final String where;
     private final AtomicLong floor = new AtomicLong();
 
     private @Nullable RedisClient client;
+    private @Nullable ClientResources resources;
     private @Nullable StatefulRedisConnection<byte[], byte[]> connection;
     private @Nullable RedisAsyncCommands<byte[], byte[]> commands;
     private @Nullable Scripts scripts;
@@ -81,7 +99,11 @@ final class RedisCalls {
             throw new IllegalStateException(closed ? "closed" : "already started");
         }
         maxLen = bytes(Integer.toString(maxLogEntries));
-        RedisClient c = RedisClient.create();
+        ClientResources r = DefaultClientResources.builder()
+                .reconnectDelay(reconnectDelay())
+                .build();
+        RedisClient c = RedisClient.create(r);
+        resources = r;
         c.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -120,7 +142,8 @@ final class RedisCalls {
                         synchronized (this) {
                             closed = true;
                         }
-                        c.shutdownAsync(0, 2, TimeUnit.SECONDS);
+                        c.shutdownAsync(0, 2, TimeUnit.SECONDS)
+                                .whenComplete((v, e) -> r.shutdown(0, 2, TimeUnit.SECONDS));
                     }
                 });
         return result;
@@ -136,6 +159,7 @@ final class RedisCalls {
         }
         closed = true;
         RedisClient c = client;
+        ClientResources r = resources;
         StatefulRedisConnection<byte[], byte[]> conn = connection;
         return () -> {
             if (conn != null) {
@@ -143,6 +167,10 @@ final class RedisCalls {
             }
             if (c != null) {
                 c.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+            if (r != null) {
+                // the client does not shut down resources it was given: their threads end here
+                r.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
             }
         };
     }

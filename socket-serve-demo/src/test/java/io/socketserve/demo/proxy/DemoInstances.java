@@ -3,6 +3,7 @@ package io.socketserve.demo.proxy;
 import io.socketserve.ServerOptions;
 import io.socketserve.SocketServer;
 import io.socketserve.demo.DemoServer;
+import io.socketserve.demo.TestHelpers;
 import io.socketserve.redis.RedisBackend;
 import io.socketserve.redis.RedisBackendOptions;
 import io.socketserve.redis.testing.RedisServerProcess;
@@ -55,6 +56,7 @@ final class DemoInstances implements AutoCloseable {
         DemoServer.Running r = DemoServer.start(options, "127.0.0.1", ports.get(i));
         AtomicInteger counter = events.get(i);
         r.server().useEvents((socket, event, data) -> counter.incrementAndGet());
+        TestHelpers.register(r.server()); // echo and the other helper events the contract uses
         handlers.accept(r.server(), i);
         running.set(i, r);
         ports.set(i, r.port());
