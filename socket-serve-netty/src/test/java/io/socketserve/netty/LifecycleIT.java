@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** How sessions end: expiry, client disconnect, server disconnect; the disconnect handler runs once. */
@@ -146,6 +147,7 @@ class LifecycleIT {
     }
 
     @Test
+    @Tag("vanished-client") // noticing a client that closed its stream without a write: see the servlet pom
     void sessionExpiresAfterItsStreamIsDropped() {
         TestClient c = ts.streamingClient();
 

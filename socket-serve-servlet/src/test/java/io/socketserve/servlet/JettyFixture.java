@@ -2,9 +2,13 @@ package io.socketserve.servlet;
 
 import io.socketserve.SocketServer;
 import io.socketserve.netty.testing.TransportFixture;
+import io.socketserve.servlet.jetty.JsonErrorHandler;
+import java.util.List;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.ee10.servlet.ServletMapping;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -12,11 +16,16 @@ import org.eclipse.jetty.server.ServerConnector;
 public final class JettyFixture implements TransportFixture {
 
     @Override
-    public Running start(SocketServer server) {
+    public Running start(SocketServer server, Connections connections) {
         Server jetty = new Server();
-        ServerConnector connector = new ServerConnector(jetty);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setRequestHeaderSize(connections.maxHeaderBytes());
+        ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
         connector.setHost("127.0.0.1");
         connector.setPort(0);
+        connector.setIdleTimeout(connections.requestTimeoutMillis());
+        // As the Netty fixture: the kernel must not absorb megabytes for a client that does not read.
+        connector.setAcceptedSendBufferSize(connections.socketSendBufferBytes());
         jetty.addConnector(connector);
         ServletContextHandler ctx = new ServletContextHandler();
         ctx.setContextPath("/");
@@ -28,6 +37,9 @@ public final class JettyFixture implements TransportFixture {
         client.setPathSpecs(new String[] {"/socket-serve.js", "/socket-serve.d.ts"});
         ctx.getServletHandler().addServletMapping(client);
         jetty.setHandler(ctx);
+        // Jetty's own errors (parser refusals, unmapped paths) as JSON, as a deployment would.
+        jetty.setErrorHandler(new JsonErrorHandler());
+        ctx.setErrorHandler(new JsonErrorHandler());
         try {
             jetty.start();
         } catch (Exception e) {
@@ -49,6 +61,23 @@ public final class JettyFixture implements TransportFixture {
                 }
             }
         };
+    }
+
+    /** Its URI normalisation answers 400 for dot-segments above the root. */
+    @Override
+    public boolean refusesPathsAboveTheRoot() {
+        return true;
+    }
+
+    /** Its timeouts bound silence, not a request's total time. */
+    @Override
+    public boolean cutsOffTricklingRequests() {
+        return false;
+    }
+
+    @Override
+    public List<String> containerLoggers() {
+        return List.of("org.eclipse.jetty");
     }
 
     @Override
