@@ -52,6 +52,10 @@ final class Protocol implements SocketEndpoint {
     private final EventInvoker invoker;
     private final Attacher attacher;
     private final BooleanSupplier closed;
+    private final OneAtATime admissions = new OneAtATime();
+
+    /** A session created for a connect, before its connection listeners ran. */
+    private record Admitted(Credentials.Identity id, SessionRecord record) {}
 
     Protocol(
             ServerOptions options,
@@ -252,8 +256,9 @@ final class Protocol implements SocketEndpoint {
                     }
                     return runConnectionMiddleware(handshake, handlers);
                 })
-                .thenCompose(v -> backend.sessionCount())
-                .thenCompose(count -> {
+                // Counted and created one at a time on this instance: concurrent connects would all
+                // see room for one more session and overshoot maxSessions together.
+                .thenCompose(v -> admissions.run(() -> backend.sessionCount().thenCompose(count -> {
                     if (count >= options.maxSessions()) {
                         throw new ProtocolException(
                                 503, "too_many_sessions", "the server holds its maximum of sessions");
@@ -264,11 +269,10 @@ final class Protocol implements SocketEndpoint {
                             id.publicId(), id.secretHash(), namespace, now, 0, 0, storedAttributes(handshake, request));
                     return backend.createSession(
                                     fresh, now + options.sessionTimeout().toMillis())
-                            .thenCompose(position -> {
-                                SessionRecord record = fresh.withCreatedPosition(position);
-                                return runConnectionListeners(record, handlers).thenApply(x -> connected(id, record));
-                            });
-                });
+                            .thenApply(position -> new Admitted(id, fresh.withCreatedPosition(position)));
+                })))
+                .thenCompose(admitted -> runConnectionListeners(admitted.record(), handlers)
+                        .thenApply(x -> connected(admitted.id(), admitted.record())));
     }
 
     /**

@@ -33,9 +33,11 @@ public final class TokenBuckets {
         buckets.compute(key, (k, b) -> {
             if (b == null) {
                 b = new Bucket(ratePerSecond, burst, nowMillis);
-            } else {
-                double refill = Math.max(0, nowMillis - b.updatedMillis) * ratePerSecond / 1000.0;
-                b.tokens = Math.min(burst, b.tokens + refill);
+            } else if (nowMillis > b.updatedMillis) {
+                // Only forwards: a caller that read the clock before the last one (concurrent
+                // requests) gets no refill, and must not move the bucket back in time, or the next
+                // caller would be refilled for the same milliseconds twice (as rate_limit.lua does).
+                b.tokens = Math.min(burst, b.tokens + (nowMillis - b.updatedMillis) * ratePerSecond / 1000.0);
                 b.updatedMillis = nowMillis;
             }
             if (b.tokens >= 1) {

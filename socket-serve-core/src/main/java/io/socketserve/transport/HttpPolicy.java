@@ -35,6 +35,12 @@ public final class HttpPolicy {
     /** {@value} bytes: complete answers at least this long are gzipped for clients that accept it. */
     public static final int GZIP_THRESHOLD = 1024;
 
+    /**
+     * {@value} bytes: the longest request line (method, target and version) a transport accepts;
+     * a longer one is {@link #uriTooLong()}.
+     */
+    public static final int MAX_REQUEST_LINE_BYTES = 8192;
+
     /** {@value}: the content type of an event stream. */
     public static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
 
@@ -90,6 +96,11 @@ public final class HttpPolicy {
     /** {@code 400 bad_request} with a message. */
     public static TransportResponse badRequest(String message) {
         return TransportResponse.error(400, "bad_request", message);
+    }
+
+    /** {@code 414 uri_too_long}, for a request line over {@link #MAX_REQUEST_LINE_BYTES}. */
+    public static TransportResponse uriTooLong() {
+        return TransportResponse.error(414, "uri_too_long", "request line too long");
     }
 
     /** {@code 500 internal_error}, for a failure that is the server's, not the request's. */

@@ -257,7 +257,7 @@ class EventsIT {
         List<Integer> order = new CopyOnWriteArrayList<>();
         ts.server().on("n", (s, d, a) -> order.add(d.asInt()));
         TestClient c = ts.connectedClient();
-        InetSocketAddress address = new InetSocketAddress("127.0.0.1", ts.http().port());
+        InetSocketAddress address = ts.address();
         List<byte[]> requests = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             Map<String, Object> body = new LinkedHashMap<>();

@@ -38,7 +38,7 @@ class StreamCompressionIT {
     // The transport named by -Dsocketserve.transport (Netty here; Tomcat and Jetty in the Servlet
     // module's runs of this suite).
     private final TransportFixture.Running http =
-            TransportFixture.selected().streamCompression(6).start(server);
+            TransportFixture.selected().start(server, TransportFixture.Connections.DEFAULTS.streamCompression(6));
     private final URI base = URI.create("http://127.0.0.1:" + http.port() + "/socket");
 
     @AfterEach

@@ -2,6 +2,7 @@ package io.socketserve.servlet;
 
 import io.socketserve.SocketServer;
 import io.socketserve.servlet.internal.CompleteResponses;
+import io.socketserve.servlet.internal.RequestPaths;
 import io.socketserve.servlet.internal.ServletStreamSink;
 import io.socketserve.servlet.internal.ServletTransportRequest;
 import io.socketserve.servlet.internal.StreamWriters;
@@ -44,7 +45,11 @@ import org.slf4j.LoggerFactory;
  * endpoints are below it, whatever {@code ServerOptions.basePath()} says. Map {@code
  * /socket-serve.js} to the same servlet to serve the client. Mapped at {@code /} (the default
  * servlet) it routes like {@code EmbeddedServer}: {@code basePath()} for the protocol, the client
- * at the root.
+ * at the root. Like {@code EmbeddedServer} it routes the path as sent: one the container normalised
+ * to reach it ({@code //socket//connect}, {@code /socket/connect;x=1}) is {@code 404}, and a request
+ * line over {@link HttpPolicy#MAX_REQUEST_LINE_BYTES} is {@code 414}. For the errors the container
+ * answers itself, see {@code io.socketserve.servlet.tomcat.JsonErrorReportValve} and {@code
+ * io.socketserve.servlet.jetty.JsonErrorHandler}.
  *
  * <pre>{@code
  * // Tomcat 11 (embedded)
@@ -88,6 +93,9 @@ public class SocketServeServlet extends HttpServlet {
 
     /** {@value}: the servlet context attribute holding the {@link SocketServer}, for the no-argument constructor. */
     public static final String SERVER_ATTRIBUTE = "io.socketserve.SocketServer";
+
+    private static final TransportResponse REQUEST_TIMEOUT =
+            TransportResponse.error(408, "request_timeout", "request body not received in time");
 
     private transient @Nullable SocketServer server;
     private final boolean serveClient;
@@ -235,12 +243,29 @@ public class SocketServeServlet extends HttpServlet {
         if (st == null) {
             throw new IllegalStateException("servlet not initialised");
         }
+        if (requestLineLength(req) > HttpPolicy.MAX_REQUEST_LINE_BYTES) {
+            // The embedded server's limit, whatever the container's header size allows.
+            CompleteResponses.write(req, res, HttpPolicy.uriTooLong(), null, true);
+            return;
+        }
+        String sent = RequestPaths.asSent(req);
+        if (sent == null) {
+            CompleteResponses.write(
+                    req, res, HttpPolicy.badRequest("malformed percent-encoding in the request URI"), null, true);
+            return;
+        }
         Map<String, String> cors = st.http().cors(req.getHeader("Origin"));
         if (req.getMethod().equals("OPTIONS")) {
             CompleteResponses.write(req, res, st.http().preflight(cors), null, false);
             return;
         }
         String path = fullPath(req);
+        if (!sent.equals(path)) {
+            // The container normalised the path it mapped (merged slashes, dot-segments, path
+            // parameters); the embedded server routes the path as sent, and finds nothing there.
+            CompleteResponses.write(req, res, HttpPolicy.notFound(sent), null, false);
+            return;
+        }
         String relative = protocolPath(req, st.http(), path);
         if (relative != null) {
             serveProtocol(req, res, st, relative, cors);
@@ -255,6 +280,17 @@ public class SocketServeServlet extends HttpServlet {
             }
         }
         CompleteResponses.write(req, res, HttpPolicy.notFound(path), null, false);
+    }
+
+    /** Length of the request line: method, target (path and query as sent) and protocol. */
+    private static int requestLineLength(HttpServletRequest req) {
+        String query = req.getQueryString();
+        return req.getMethod().length()
+                + 1
+                + req.getRequestURI().length()
+                + (query == null ? 0 : 1 + query.length())
+                + 1
+                + req.getProtocol().length();
     }
 
     /** The request path below the context path. */
@@ -289,7 +325,18 @@ public class SocketServeServlet extends HttpServlet {
             @Nullable Map<String, String> cors)
             throws IOException {
         SocketEndpoint endpoint = st.endpoint();
-        byte[] body = readBody(req, endpoint.maxPayloadBytes());
+        byte[] body;
+        try {
+            body = readBody(req, endpoint.maxPayloadBytes());
+        } catch (IOException e) {
+            if (!timedOut(e)) {
+                throw e; // the container answers what it found wrong with the body (broken chunks: 400)
+            }
+            // The body did not arrive within the container's read timeout (a slow or stalled client):
+            // a 4xx and the connection closed, where the embedded server closes it at its request timeout.
+            answerGone(req, res, REQUEST_TIMEOUT);
+            return;
+        }
         if (body == null) {
             // Not read to its end: the connection closes after the answer.
             CompleteResponses.write(req, res, endpoint.payloadTooLarge(), null, true);
@@ -395,6 +442,27 @@ public class SocketServeServlet extends HttpServlet {
             throw new IllegalStateException("servlet not initialised");
         }
         return s;
+    }
+
+    /** Whether reading failed because the client sent nothing for the container's read timeout. */
+    private static boolean timedOut(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException || t instanceof java.util.concurrent.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Writes {@code r} and closes, on a connection that may already be broken. */
+    private static void answerGone(HttpServletRequest req, HttpServletResponse res, TransportResponse r) {
+        try {
+            CompleteResponses.write(req, res, r, null, true);
+        } catch (IOException | IllegalStateException e) {
+            if (log.isDebugEnabled()) {
+                log.debug("answer not written: {}", Redaction.redact(e.toString()));
+            }
+        }
     }
 
     /** The body, or {@code null} when it is larger than {@code max} (declared or actual). */

@@ -7,6 +7,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.socketserve.ServerOptions;
+import io.socketserve.transport.HttpPolicy;
 import io.socketserve.transport.SocketEndpoint;
 import io.socketserve.transport.StaticResources;
 import java.util.concurrent.ConcurrentHashMap;
@@ -75,7 +76,7 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         connections.add(ch); // removed automatically when it closes
         LoopWriter writer = writers.computeIfAbsent(ch.eventLoop(), LoopWriter::new);
         ChannelPipeline p = ch.pipeline();
-        p.addLast(CODEC, new HttpServerCodec(8192, maxHeaderBytes, 8192));
+        p.addLast(CODEC, new HttpServerCodec(HttpPolicy.MAX_REQUEST_LINE_BYTES, maxHeaderBytes, 8192));
         p.addLast("compressor", new ResponseCompressor());
         p.addLast("aggregator", new JsonErrorAggregator(endpoint));
         p.addLast(

@@ -153,7 +153,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         if (decoded.isFailure()) {
             Throwable cause = decoded.cause();
             TransportResponse error = cause instanceof TooLongHttpLineException
-                    ? TransportResponse.error(414, "uri_too_long", "request line too long")
+                    ? HttpPolicy.uriTooLong()
                     : cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException
                             ? TransportResponse.error(431, "headers_too_large", "request headers too large")
                             : TransportResponse.error(400, "bad_request", "malformed HTTP request");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.socketserve.netty.testing.HttpResult;
 import io.socketserve.netty.testing.TestClient;
+import io.socketserve.netty.testing.TestServer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,15 +22,15 @@ class CorsIT {
     private static final String APP = "https://app.example";
     private static final String EVIL = "https://evil.example";
 
-    private final List<SecuredServer> servers = new ArrayList<>();
+    private final List<TestServer> servers = new ArrayList<>();
 
     @AfterEach
     void stop() {
-        servers.forEach(SecuredServer::close);
+        servers.forEach(TestServer::close);
     }
 
-    private SecuredServer server(List<String> origins) {
-        SecuredServer s = SecuredServer.start(o -> o.allowedOrigins(origins), http -> http);
+    private TestServer server(List<String> origins) {
+        TestServer s = TestServer.start(o -> o.allowedOrigins(origins));
         s.server().on("e", (socket, data, ack) -> {});
         servers.add(s);
         return s;

@@ -7,7 +7,6 @@ import io.socketserve.netty.testing.ReceivedFrame;
 import io.socketserve.netty.testing.StalledStream;
 import io.socketserve.netty.testing.TestClient;
 import io.socketserve.netty.testing.TestServer;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -166,7 +165,7 @@ class CredentialLeakIT {
     @Test
     void noLogLineContainsACredentialSecret() throws Exception {
         List<String> lines;
-        try (LogCapture logs = LogCapture.capture()) {
+        try (LogCapture logs = LogCapture.capture(ts.transport().containerLoggers())) {
             busyRoom();
             closed = true;
             ts.close(); // shutdown logs too
@@ -185,14 +184,14 @@ class CredentialLeakIT {
         TestClient c = streaming();
         String q = "?sessionId=" + c.credential() + "&x=%zz";
         List<String> lines;
-        try (LogCapture logs = LogCapture.capture()) {
+        try (LogCapture logs = LogCapture.capture(ts.transport().containerLoggers())) {
             c.raw(
                     "POST",
                     "/socket/message" + q,
                     Map.of("Content-Type", "application/json"),
                     "{\"event\":\"e\"}".getBytes(StandardCharsets.UTF_8));
             RawExchange.send(
-                    new InetSocketAddress("127.0.0.1", ts.http().port()),
+                    ts.address(),
                     ("GET /socket/sse" + q + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII),
                     Duration.ofSeconds(5));
             lines = logs.lines();

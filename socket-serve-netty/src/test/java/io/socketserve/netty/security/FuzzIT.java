@@ -7,6 +7,7 @@ import io.socketserve.SocketServer;
 import io.socketserve.netty.testing.HttpResult;
 import io.socketserve.netty.testing.ReceivedFrame;
 import io.socketserve.netty.testing.TestClient;
+import io.socketserve.netty.testing.TestServer;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
@@ -51,9 +52,9 @@ class FuzzIT {
     private static final long HEAP_TOLERANCE = 64L * 1024 * 1024;
 
     // Short request timeout: truncated requests are closed quickly, so they cannot stall a worker long.
-    private final SecuredServer ts = SecuredServer.start(
+    private final TestServer ts = TestServer.start(
             o -> o.maxPayloadBytes(MAX_PAYLOAD).eventRateLimit(0, 1).connectionRateLimit(0, 1),
-            http -> http.requestTimeoutMillis(1_000));
+            c -> c.requestTimeoutMillis(1_000));
     private final ExecutorService workers = Executors.newFixedThreadPool(THREADS + 2);
 
     @AfterEach

@@ -26,8 +26,7 @@ class HttpHygieneIT {
     private static final int MAX_PAYLOAD = 64 * 1024;
 
     private final TestServer ts = TestServer.start(o -> o.maxPayloadBytes(MAX_PAYLOAD));
-    private final InetSocketAddress address =
-            new InetSocketAddress("127.0.0.1", ts.http().port());
+    private final InetSocketAddress address = ts.address();
     private final TestClient c = ts.connectedClient();
     private final String body = "{\"sessionId\":\"" + c.credential() + "\",\"event\":\"e\",\"data\":1}";
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.socketserve.memory.InMemoryBackend;
 import io.socketserve.netty.testing.HttpResult;
 import io.socketserve.netty.testing.TestClient;
+import io.socketserve.netty.testing.TestServer;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,15 +32,15 @@ import org.junit.jupiter.api.Test;
  */
 class LimitsIT {
 
-    private final List<SecuredServer> servers = new ArrayList<>();
+    private final List<TestServer> servers = new ArrayList<>();
 
     @AfterEach
     void stop() {
-        servers.forEach(SecuredServer::close);
+        servers.forEach(TestServer::close);
     }
 
-    private SecuredServer server(UnaryOperator<io.socketserve.ServerOptions.Builder> options) {
-        SecuredServer s = SecuredServer.start(options, http -> http);
+    private TestServer server(UnaryOperator<io.socketserve.ServerOptions.Builder> options) {
+        TestServer s = TestServer.start(options);
         servers.add(s);
         s.server().on("join", (socket, data, ack) -> {
             socket.join(data.asText());
@@ -55,7 +56,7 @@ class LimitsIT {
         assertThat(r.message()).as("message of %s", r).isNotBlank();
     }
 
-    private static HttpResult connect(SecuredServer s) {
+    private static HttpResult connect(TestServer s) {
         return s.client().rawPost("/connect", new byte[0], Map.of());
     }
 
@@ -63,7 +64,7 @@ class LimitsIT {
 
     @Test
     void sessionsPastMaxSessionsAre503TooManySessions() {
-        SecuredServer s = server(o -> o.maxSessions(3));
+        TestServer s = server(o -> o.maxSessions(3));
         for (int i = 0; i < 3; i++) {
             assertThat(connect(s).status()).isEqualTo(200);
         }
@@ -76,7 +77,7 @@ class LimitsIT {
 
     @Test
     void aSessionThatEndsFreesItsPlace() {
-        SecuredServer s = server(o -> o.maxSessions(2));
+        TestServer s = server(o -> o.maxSessions(2));
         TestClient first = s.connectedClient();
         s.connectedClient();
         assertError(connect(s), 503, "too_many_sessions");
@@ -89,7 +90,7 @@ class LimitsIT {
     @Test
     void concurrentConnectsDoNotOvershootMaxSessions() throws Exception {
         InMemoryBackend backend = new InMemoryBackend();
-        SecuredServer s = server(o -> o.backend(backend).maxSessions(10).connectionRateLimit(0, 1));
+        TestServer s = server(o -> o.backend(backend).maxSessions(10).connectionRateLimit(0, 1));
         int attempts = 200;
         ExecutorService pool = Executors.newFixedThreadPool(16);
         CountDownLatch go = new CountDownLatch(1);
@@ -121,7 +122,7 @@ class LimitsIT {
 
     @Test
     void joiningPastMaxRoomsPerSocketIsRoomLimitAndChangesNothing() {
-        SecuredServer s = server(o -> o.maxRoomsPerSocket(3));
+        TestServer s = server(o -> o.maxRoomsPerSocket(3));
         TestClient c = s.connectedClient();
         for (String room : List.of("a", "b", "c")) {
             assertThat(c.emit("join", room).status()).isEqualTo(200);
@@ -139,7 +140,7 @@ class LimitsIT {
 
     @Test
     void roomNamePastMaxRoomNameLengthIsInvalidRoom() {
-        SecuredServer s = server(o -> o.maxRoomNameLength(32));
+        TestServer s = server(o -> o.maxRoomNameLength(32));
         TestClient c = s.connectedClient();
 
         assertThat(c.emit("join", "r".repeat(32)).status()).isEqualTo(200);
@@ -151,7 +152,7 @@ class LimitsIT {
 
     @Test
     void roomNameWithControlCharactersIsInvalidRoom() {
-        SecuredServer s = server(o -> o);
+        TestServer s = server(o -> o);
         TestClient c = s.connectedClient();
 
         for (String room : List.of("a\u0000b", "line\nbreak", "tab\there", "del\u007f", "c1\u0085", "\r")) {
@@ -164,7 +165,7 @@ class LimitsIT {
 
     @Test
     void eventNamePastMaxEventNameLengthIs400() {
-        SecuredServer s = server(o -> o.maxEventNameLength(16));
+        TestServer s = server(o -> o.maxEventNameLength(16));
         s.server().onUnhandled((socket, data, ack) -> ack.send("ok"));
         TestClient c = s.connectedClient();
 
@@ -175,7 +176,7 @@ class LimitsIT {
 
     @Test
     void handlerEmittingAnOverlongEventNameIsRefused() {
-        SecuredServer s = server(o -> o.maxEventNameLength(16));
+        TestServer s = server(o -> o.maxEventNameLength(16));
         s.server().on("relay", (socket, data, ack) -> socket.emit(data.asText(), null));
         TestClient c = s.streamingClient();
 
@@ -186,7 +187,7 @@ class LimitsIT {
 
     @Test
     void handlersPastMaxConcurrentHandlersAre503Overloaded() throws Exception {
-        SecuredServer s = server(o -> o.maxConcurrentHandlers(2));
+        TestServer s = server(o -> o.maxConcurrentHandlers(2));
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch started = new CountDownLatch(2);
         s.server().on("block", (socket, data, ack) -> {
@@ -219,7 +220,7 @@ class LimitsIT {
 
     @Test
     void connectBodyPastMaxPayloadBytesIs413() {
-        SecuredServer s = server(o -> o.maxPayloadBytes(1024));
+        TestServer s = server(o -> o.maxPayloadBytes(1024));
         byte[] body = TestClient.json(Map.of("auth", Map.of("token", "t".repeat(2000))));
 
         assertError(
@@ -238,7 +239,7 @@ class LimitsIT {
     }
 
     /** {@code count} GETs of distinct paths on one keep-alive connection, pipelined in batches. */
-    private static void getDistinctPaths(SecuredServer s, int count, int pathLength) throws Exception {
+    private static void getDistinctPaths(TestServer s, int count, int pathLength) throws Exception {
         try (Socket socket = new Socket()) {
             socket.connect(s.address(), 5_000);
             socket.setSoTimeout(10_000);
@@ -260,7 +261,7 @@ class LimitsIT {
 
     @Test
     void notFoundPathsDoNotAccumulateInMemory() throws Exception {
-        SecuredServer s = server(o -> o);
+        TestServer s = server(o -> o);
         getDistinctPaths(s, 100, 10); // warm up
         long before = heapAfterGc();
 

@@ -7,32 +7,44 @@ import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.AppenderBase;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
 /**
  * Records every log event of the JVM at TRACE level while open, rendered as the line a log file
- * would get (logger, message and the whole stack trace with causes), and restores the root level on
- * close.
+ * would get (logger, message and the whole stack trace with causes), and restores the levels on
+ * close. The loggers of a servlet container ({@link
+ * io.socketserve.netty.testing.TransportFixture#containerLoggers()}) are recorded at INFO, the level
+ * a deployment runs them at: below it they trace every request URI, as an access log does, which
+ * {@code docs/deploy.md} keeps the credential out of.
  */
 final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
 
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    private final Level previous;
+    private final Map<Logger, @Nullable Level> previous = new LinkedHashMap<>();
     private final List<String> lines = new ArrayList<>();
 
-    private LogCapture() {
-        this.previous = root.getLevel();
-    }
+    private LogCapture() {}
 
-    static LogCapture capture() {
+    static LogCapture capture(List<String> atInfo) {
         LogCapture c = new LogCapture();
         c.setContext(c.root.getLoggerContext());
         c.setName("security-capture");
         c.start();
         c.root.addAppender(c);
-        c.root.setLevel(Level.TRACE);
+        c.setLevel(c.root, Level.TRACE);
+        for (String name : atInfo) {
+            c.setLevel((Logger) LoggerFactory.getLogger(name), Level.INFO);
+        }
         return c;
+    }
+
+    private void setLevel(Logger logger, Level level) {
+        previous.put(logger, logger.getLevel());
+        logger.setLevel(level);
     }
 
     @Override
@@ -61,7 +73,7 @@ final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoClosea
 
     @Override
     public void close() {
-        root.setLevel(previous);
+        previous.forEach(Logger::setLevel);
         root.detachAppender(this);
         stop();
     }

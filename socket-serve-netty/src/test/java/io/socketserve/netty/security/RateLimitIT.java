@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.socketserve.netty.testing.HttpResult;
 import io.socketserve.netty.testing.TestClient;
+import io.socketserve.netty.testing.TestServer;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -35,16 +36,16 @@ class RateLimitIT {
 
     private static final Map<String, String> JSON = Map.of("Content-Type", "application/json");
 
-    private final List<SecuredServer> servers = new ArrayList<>();
+    private final List<TestServer> servers = new ArrayList<>();
     private final AtomicInteger handled = new AtomicInteger();
 
     @AfterEach
     void stop() {
-        servers.forEach(SecuredServer::close);
+        servers.forEach(TestServer::close);
     }
 
-    private SecuredServer server(java.util.function.UnaryOperator<io.socketserve.ServerOptions.Builder> options) {
-        SecuredServer s = SecuredServer.start(options, http -> http);
+    private TestServer server(java.util.function.UnaryOperator<io.socketserve.ServerOptions.Builder> options) {
+        TestServer s = TestServer.start(options);
         s.server().on("e", (socket, data, ack) -> handled.incrementAndGet());
         servers.add(s);
         return s;
@@ -62,7 +63,7 @@ class RateLimitIT {
 
     @Test
     void sessionOverItsEventRateGets429WithRetryAfter() {
-        SecuredServer s = server(o -> o.eventRateLimit(5, 10));
+        TestServer s = server(o -> o.eventRateLimit(5, 10));
         TestClient flooder = s.connectedClient();
 
         List<HttpResult> answers = new ArrayList<>();
@@ -78,7 +79,7 @@ class RateLimitIT {
 
     @Test
     void anotherSessionIsUnaffectedByAFlooder() {
-        SecuredServer s = server(o -> o.eventRateLimit(5, 10));
+        TestServer s = server(o -> o.eventRateLimit(5, 10));
         TestClient flooder = s.connectedClient();
         TestClient calm = s.streamingClient();
         s.server().on("echo", (socket, data, ack) -> socket.emit("echoed", data));
@@ -95,7 +96,7 @@ class RateLimitIT {
 
     @Test
     void limitedSessionIsServedAgainAfterRetryAfter() {
-        SecuredServer s = server(o -> o.eventRateLimit(20, 5));
+        TestServer s = server(o -> o.eventRateLimit(20, 5));
         TestClient flooder = s.connectedClient();
         HttpResult limited = null;
         for (int i = 0; i < 20 && limited == null; i++) {
@@ -167,7 +168,7 @@ class RateLimitIT {
 
     @Test
     void tenThousandConnectionAttemptsFromOneAddressAreCappedWhileTheServerStaysResponsive() throws Exception {
-        SecuredServer s = server(o -> o); // the defaults: 50/s, burst 100
+        TestServer s = server(o -> o); // the defaults: 50/s, burst 100
         s.server().on("echo", (socket, data, ack) -> socket.emit("echoed", data));
         TestClient existing = s.streamingClient();
         AtomicBoolean flooding = new AtomicBoolean(true);
@@ -205,7 +206,7 @@ class RateLimitIT {
 
     @Test
     void anotherAddressConnectsWhileOneIsLimited() throws Exception {
-        SecuredServer s = server(o -> o.connectionRateLimit(1, 5));
+        TestServer s = server(o -> o.connectionRateLimit(1, 5));
         int[] outcome = connectFlood(s.address(), 50, 1, "");
         assertThat(outcome[1]).isGreaterThanOrEqualTo(40);
 
@@ -228,7 +229,7 @@ class RateLimitIT {
 
     @Test
     void behindATrustedProxyLimitsApplyPerForwardedAddress() throws Exception {
-        SecuredServer s = server(o -> o.connectionRateLimit(1, 3).clientAddressHeader("X-Forwarded-For"));
+        TestServer s = server(o -> o.connectionRateLimit(1, 3).clientAddressHeader("X-Forwarded-For"));
 
         int[] first = connectFlood(s.address(), 10, 1, forwarded("203.0.113.7"));
         int[] second = connectFlood(s.address(), 3, 1, forwarded("198.51.100.9"));
@@ -240,7 +241,7 @@ class RateLimitIT {
 
     @Test
     void theForwardedAddressReachesTheMiddleware() throws Exception {
-        SecuredServer s = server(o -> o.clientAddressHeader("X-Forwarded-For"));
+        TestServer s = server(o -> o.clientAddressHeader("X-Forwarded-For"));
         List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         s.server().use(handshake -> seen.add(handshake.remoteAddress()));
 
@@ -253,7 +254,7 @@ class RateLimitIT {
 
     @Test
     void withoutAConfiguredHeaderAForgedForwardedForChangesNothing() throws Exception {
-        SecuredServer s = server(o -> o.connectionRateLimit(1, 3));
+        TestServer s = server(o -> o.connectionRateLimit(1, 3));
         List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         s.server().use(handshake -> seen.add(handshake.remoteAddress()));
         int accepted = 0;
@@ -269,7 +270,7 @@ class RateLimitIT {
 
     @Test
     void behindAnAppendingProxyAClientSuppliedPrefixDoesNotEvadeTheLimit() throws Exception {
-        SecuredServer s = server(o -> o.connectionRateLimit(1, 3).clientAddressHeader("X-Forwarded-For"));
+        TestServer s = server(o -> o.connectionRateLimit(1, 3).clientAddressHeader("X-Forwarded-For"));
         int accepted = 0;
         for (int i = 0; i < 10; i++) {
             // The client sent "X-Forwarded-For: 198.51.100.<i>"; the proxy appended the address it saw.

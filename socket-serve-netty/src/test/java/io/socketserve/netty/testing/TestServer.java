@@ -3,6 +3,7 @@ package io.socketserve.netty.testing;
 import io.socketserve.ServerOptions;
 import io.socketserve.SocketServer;
 import io.socketserve.netty.EmbeddedServer;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,11 +25,13 @@ import java.util.function.UnaryOperator;
 public final class TestServer implements AutoCloseable {
 
     private final SocketServer server;
+    private final TransportFixture transport;
     private final TransportFixture.Running http;
     private final List<TestClient> clients = new ArrayList<>();
 
-    private TestServer(SocketServer server, TransportFixture.Running http) {
+    private TestServer(SocketServer server, TransportFixture transport, TransportFixture.Running http) {
         this.server = server;
+        this.transport = transport;
         this.http = http;
     }
 
@@ -52,11 +55,29 @@ public final class TestServer implements AutoCloseable {
         return start(transport, options.apply(ServerOptions.builder()).build());
     }
 
+    /**
+     * Default options changed by {@code options}, served by {@link TransportFixture#selected()} with
+     * connection settings changed by {@code connections} (a short request timeout, say).
+     */
+    public static TestServer start(
+            UnaryOperator<ServerOptions.Builder> options, UnaryOperator<TransportFixture.Connections> connections) {
+        return start(
+                TransportFixture.selected(),
+                options.apply(ServerOptions.builder()).build(),
+                connections.apply(TransportFixture.Connections.DEFAULTS));
+    }
+
     /** Served by {@code transport} instead of the embedded Netty server. */
     public static TestServer start(TransportFixture transport, ServerOptions options) {
+        return start(transport, options, TransportFixture.Connections.DEFAULTS);
+    }
+
+    /** Served by {@code transport} with these connection settings. */
+    public static TestServer start(
+            TransportFixture transport, ServerOptions options, TransportFixture.Connections connections) {
         SocketServer server = SocketServer.create(options);
         try {
-            return new TestServer(server, transport.start(server));
+            return new TestServer(server, transport, transport.start(server, connections));
         } catch (RuntimeException e) {
             server.close();
             throw e;
@@ -67,9 +88,27 @@ public final class TestServer implements AutoCloseable {
         return server;
     }
 
-    /** The embedded server (Netty transport only). */
+    /**
+     * The embedded server (Netty transport only: a suite that runs on every transport uses {@link
+     * #port()} or {@link #address()}).
+     */
     public EmbeddedServer http() {
         return http.embedded();
+    }
+
+    /** The transport it is served by. */
+    public TransportFixture transport() {
+        return transport;
+    }
+
+    /** The port it is served on. */
+    public int port() {
+        return http.port();
+    }
+
+    /** {@code 127.0.0.1:<port>}, for raw sockets. */
+    public InetSocketAddress address() {
+        return new InetSocketAddress("127.0.0.1", http.port());
     }
 
     /** {@code http://127.0.0.1:<port>}. */
