@@ -1,11 +1,15 @@
 package io.socketserve.netty.internal;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
 import io.socketserve.transport.SocketEndpoint;
 import io.socketserve.transport.TransportResponse;
 
@@ -41,9 +45,30 @@ final class JsonErrorAggregator extends HttpObjectAggregator {
         return answer;
     }
 
+    /**
+     * Passes a bodiless request marked {@link PayloadTooLarge} on to the request handler, which
+     * answers it in request order (a pipelined request before it may still be unanswered) and closes.
+     */
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-        ctx.writeAndFlush(Responses.full(endpoint.payloadTooLarge(), false, null))
-                .addListener(ChannelFutureListener.CLOSE);
+        if (!(oversized instanceof HttpRequest request)) {
+            ctx.writeAndFlush(Responses.full(endpoint.payloadTooLarge(), false, null))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        DefaultFullHttpRequest marker = new DefaultFullHttpRequest(
+                request.protocolVersion(), request.method(), request.uri(), Unpooled.EMPTY_BUFFER);
+        marker.headers().set(request.headers());
+        marker.setDecoderResult(DecoderResult.failure(new PayloadTooLarge()));
+        ctx.fireChannelRead(marker);
+    }
+
+    /** The decoder result of a request whose body is over the limit. */
+    static final class PayloadTooLarge extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        PayloadTooLarge() {
+            super("payload too large", null, false, false);
+        }
     }
 }

@@ -22,6 +22,7 @@ import io.socketserve.transport.StaticResources;
 import io.socketserve.transport.TransportResponse;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -31,9 +32,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Routes each complete request: the protocol endpoints under the base path go to the engine, other
- * GETs to static files. One request at a time per connection (reading pauses until the answer is
- * written), so pipelined requests are answered in order. A connection must deliver each request
- * within {@code requestTimeoutMillis} (slow-request guard); an open stream is exempt.
+ * GETs to static files. A connection must deliver each request within {@code requestTimeoutMillis}
+ * (slow-request guard); an open stream is exempt.
+ *
+ * <p>Pipelined requests are answered strictly in request order. One request at a time per
+ * connection: a request that arrives while an earlier one is unanswered (pipelining: the codec
+ * decodes every request of a read at once, whatever auto-read says) waits in a queue, and reading
+ * pauses until the queue is empty again, so the queue holds only what had been read by then. The
+ * next request is handled only once the answer before it has been written to the connection (its
+ * writes leave in the order they were made). An
+ * answer that ends the connection ({@code Connection: close}, HTTP/1.0, an error) drops whatever is
+ * queued behind it unanswered; a stream request is opened only after every answer before it, and
+ * nothing after it is handled on that connection. Non-pipelined traffic never touches the queue
+ * (it is allocated on the first pipelined request of a connection).
  *
  * <p>While the server drains ({@link Drain}), answers close their connection, and stream requests
  * and long-polls are not answered: the connection is closed so that a proxy retries the {@code GET}
@@ -61,6 +72,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private boolean readingPaused;
     // event loop only: a request was handed to the endpoint and its answer is not written yet
     private boolean awaitingAnswer;
+    // event loop only: the connection is closing after an answer; nothing more is handled on it
+    private boolean closing;
+    // event loop only: handlePending is running (an answer written inside it must not recurse)
+    private boolean dispatching;
+    // event loop only: pipelined requests waiting for the answers before them (retained), or null
+    private @Nullable ArrayDeque<FullHttpRequest> pending;
 
     RequestHandler(
             SocketEndpoint endpoint,
@@ -119,7 +136,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         cancelRequestTimer();
+        releasePending();
         super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releasePending();
     }
 
     private void pauseReading(ChannelHandlerContext ctx) {
@@ -148,16 +171,70 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (closing) {
+            return; // after an answer that closes the connection nothing more is answered
+        }
+        if (awaitingAnswer || stream != null || dispatching || (pending != null && !pending.isEmpty())) {
+            // Pipelined behind an unanswered request: it waits its turn (answers go out in request
+            // order), and nothing more is read until the queue is empty.
+            ArrayDeque<FullHttpRequest> queue = pending;
+            if (queue == null) {
+                queue = new ArrayDeque<>(4);
+                pending = queue;
+            }
+            queue.add(request.retain());
+            if (!readingPaused) {
+                pauseReading(ctx);
+            }
+            return;
+        }
+        handle(ctx, request);
+    }
+
+    /** Handles the pipelined requests that waited, in order, until one of them has to wait. */
+    private void handlePending(ChannelHandlerContext ctx) {
+        ArrayDeque<FullHttpRequest> queue = pending;
+        if (dispatching || queue == null) {
+            return;
+        }
+        dispatching = true;
+        try {
+            FullHttpRequest next;
+            while (!awaitingAnswer && stream == null && !closing && (next = queue.poll()) != null) {
+                try {
+                    handle(ctx, next);
+                } finally {
+                    next.release();
+                }
+            }
+        } finally {
+            dispatching = false;
+        }
+    }
+
+    private void releasePending() {
+        ArrayDeque<FullHttpRequest> queue = pending;
+        if (queue != null) {
+            FullHttpRequest r;
+            while ((r = queue.poll()) != null) {
+                r.release();
+            }
+        }
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         cancelRequestTimer();
         DecoderResult decoded = request.decoderResult();
         if (decoded.isFailure()) {
             Throwable cause = decoded.cause();
-            TransportResponse error = cause instanceof TooLongHttpLineException
-                    ? HttpPolicy.uriTooLong()
-                    : cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException
-                            ? TransportResponse.error(431, "headers_too_large", "request headers too large")
-                            : TransportResponse.error(400, "bad_request", "malformed HTTP request");
-            ctx.writeAndFlush(Responses.full(error, false, null)).addListener(ChannelFutureListener.CLOSE);
+            TransportResponse error = cause instanceof JsonErrorAggregator.PayloadTooLarge
+                    ? endpoint.payloadTooLarge()
+                    : cause instanceof TooLongHttpLineException
+                            ? HttpPolicy.uriTooLong()
+                            : cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException
+                                    ? TransportResponse.error(431, "headers_too_large", "request headers too large")
+                                    : TransportResponse.error(400, "bad_request", "malformed HTTP request");
+            reply(ctx, error, false, null);
             return;
         }
         if (request.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
@@ -196,6 +273,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     request, relative, query, remote(ctx.channel().remoteAddress()));
             if (drain.draining() && (endpoint.isStream(r) || isLongPoll(r))) {
                 // No answer at all: a proxy retries the GET on another instance.
+                closing = true;
+                releasePending();
                 ctx.close();
                 return;
             }
@@ -218,15 +297,21 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 endpoint.openStream(r, sink).whenComplete((error, failure) -> {
                     if (failure == null && error == null) {
                         drain.streamOpened(ctx.channel());
-                    } else {
-                        ctx.executor().execute(() -> stream = null);
+                        // Nothing after a stream request is answered: hold none of it for the
+                        // stream's lifetime.
+                        onLoop(ctx, this::releasePending);
+                        return;
                     }
                     if (failure != null) {
                         log.error("stream open failed", failure);
-                        reply(ctx, HttpPolicy.internalError(), false, corsHeaders);
-                    } else if (error != null) {
-                        reply(ctx, error, keepAlive, corsHeaders);
                     }
+                    TransportResponse answer = failure != null ? HttpPolicy.internalError() : error;
+                    boolean open = failure == null && keepAlive;
+                    // No stream after all: the connection answers, and goes on with the next request.
+                    onLoop(ctx, () -> {
+                        stream = null;
+                        reply(ctx, answer, open, corsHeaders);
+                    });
                 });
             } else {
                 longPoll = isLongPoll(r);
@@ -265,18 +350,39 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
         awaitingAnswer = false;
         longPoll = false;
+        if (closing) {
+            return; // an earlier answer closed the connection
+        }
         // While draining, a proxy must send nothing more on this connection.
         boolean open = keepAlive && !drain.draining();
         FullHttpResponse res = Responses.full(response, open, cors);
-        if (open) {
-            ctx.writeAndFlush(res);
-            if (readingPaused) {
-                readingPaused = false;
-                ctx.channel().config().setAutoRead(true);
-            }
-            armRequestTimer(ctx);
-        } else {
+        if (!open) {
+            // Everything before this request has been answered; nothing after it will be.
+            closing = true;
+            releasePending();
             ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ctx.writeAndFlush(res);
+        armRequestTimer(ctx);
+        // The next pipelined request goes after this answer (writes leave in the order made).
+        handlePending(ctx);
+        if (readingPaused
+                && !dispatching
+                && !awaitingAnswer
+                && stream == null
+                && !closing
+                && (pending == null || pending.isEmpty())) {
+            readingPaused = false;
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private static void onLoop(ChannelHandlerContext ctx, Runnable task) {
+        if (ctx.executor().inEventLoop()) {
+            task.run();
+        } else {
+            ctx.executor().execute(task);
         }
     }
 
