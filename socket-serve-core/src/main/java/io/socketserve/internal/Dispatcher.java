@@ -763,6 +763,11 @@ final class Dispatcher implements LogListener {
                     endReplay(replay, null);
                     return;
                 }
+            } else if (entry instanceof LogEntry.Lost l) {
+                if (!target.send(Frame.control(Frames.missedJson(l.after(), l.oldest()), 0))) {
+                    endReplay(replay, null);
+                    return;
+                }
             }
         }
         replaying.remove(sid, replay);
@@ -832,18 +837,27 @@ final class Dispatcher implements LogListener {
         return true;
     }
 
-    /** Entries in (after, upTo] from the backend, and the oldest position it still had. */
+    /**
+     * Entries in (after, upTo] from the backend, and the oldest position it still had. Positions are
+     * contiguous (see {@link io.socketserve.spi.LogStore}): a hole in the range — entries the store
+     * lost while keeping what came before and after — is returned as a {@link LogEntry.Lost} marker
+     * at the hole's last position, which the replay turns into {@code __missed}. A range that starts
+     * before the oldest entry kept (trimmed) is reported through {@link Slice#oldest} instead.
+     */
     private record Slice(List<Positioned> entries, long oldest) {}
 
     private CompletionStage<Slice> readRange(long after, long upTo) {
         CompletableFuture<Slice> result = new CompletableFuture<>();
         List<Positioned> acc = new ArrayList<>();
-        readChunk(after, upTo, acc, -1, result);
+        readChunk(after, upTo, after + 1, acc, -1, result);
         return result;
     }
 
-    private void readChunk(long after, long upTo, List<Positioned> acc, long oldest, CompletableFuture<Slice> result) {
+    /** @param expected the next position the range should hold (holes before it are already marked) */
+    private void readChunk(
+            long after, long upTo, long expected, List<Positioned> acc, long oldest, CompletableFuture<Slice> result) {
         if (after >= upTo) {
+            markLost(acc, expected, upTo);
             result.complete(new Slice(acc, oldest < 0 ? after + 1 : oldest));
             return;
         }
@@ -854,11 +868,17 @@ final class Dispatcher implements LogListener {
                 return;
             }
             long first = oldest < 0 ? slice.oldestPosition() : oldest;
+            // trimmed entries at the start are reported as such, not as a hole
+            long next = oldest < 0 ? Math.max(expected, slice.oldestPosition()) : expected;
             long last = after;
             for (LogRecord rec : slice.records()) {
                 if (rec.position() > upTo) {
                     break;
                 }
+                if (rec.position() > next) {
+                    markLost(acc, next, rec.position() - 1);
+                }
+                next = rec.position() + 1;
                 try {
                     acc.add(new Positioned(rec.position(), EntryCodec.decode(rec.entry())));
                 } catch (IllegalArgumentException e) {
@@ -867,11 +887,24 @@ final class Dispatcher implements LogListener {
                 last = rec.position();
             }
             if (slice.records().isEmpty() || last >= upTo || last == after) {
+                // up to upTo, the dispatcher has read positions the store no longer has
+                markLost(acc, next, upTo);
                 result.complete(new Slice(acc, first));
             } else {
-                readChunk(last, upTo, acc, first, result);
+                readChunk(last, upTo, next, acc, first, result);
             }
         });
+    }
+
+    /** Adds a {@link LogEntry.Lost} marker for the positions {@code from..to}, if any. */
+    private static void markLost(List<Positioned> acc, long from, long to) {
+        if (from <= to) {
+            log.warn(
+                    "log positions {}..{} are missing from the store: clients that resume across them are told",
+                    from,
+                    to);
+            acc.add(new Positioned(to, new LogEntry.Lost(System.currentTimeMillis(), from - 1, to + 1)));
+        }
     }
 
     /** Re-examines parked attach requests (their deadline passes even when no entry arrives). */

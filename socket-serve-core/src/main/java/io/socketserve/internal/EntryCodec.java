@@ -63,6 +63,9 @@ final class EntryCodec {
     }
 
     static byte[] encode(LogEntry entry) {
+        if (entry instanceof LogEntry.Lost) {
+            throw new IllegalArgumentException("a Lost marker is never written to the log");
+        }
         if (entry instanceof LogEntry.MembershipBatch b) {
             return BatchEntries.membership(membershipBatchPrefix(b.time()), b.changes());
         }

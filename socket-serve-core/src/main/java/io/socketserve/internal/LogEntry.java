@@ -76,4 +76,12 @@ sealed interface LogEntry {
      * waiting for it.
      */
     record AckReply(long time, String session, String messageId, byte[] data) implements LogEntry {}
+
+    /**
+     * Not an entry of the log: marks, in a range the engine replays, that the positions in {@code
+     * (after, oldest)} are missing although the store kept what came before and after them (entries
+     * lost by the store, see {@link io.socketserve.spi.LogStore}). A replay turns it into {@code
+     * __missed}. Never encoded.
+     */
+    record Lost(long time, long after, long oldest) implements LogEntry {}
 }

@@ -13,7 +13,11 @@ import java.util.concurrent.CompletionStage;
  * <p>A single totally ordered sequence of opaque entries (the engine encodes them; a backend stores
  * and returns the bytes unchanged). Each append is given a <em>position</em>: a {@code long}
  * greater than every earlier position (positions start at 1; 0 means "before everything").
- * Positions need not be contiguous. The log is trimmed by count: it keeps at least the last {@code
+ * Positions are contiguous: an append takes the position right after the head. A jump means entries
+ * were lost, and the engine tells every client that may have needed them ({@code __missed}); that is
+ * how a store that lost entries (a failover to a replica that lacked the newest, a restart without
+ * persistence) must continue: above every position it handed out, never reusing one, so that nothing
+ * is skipped or delivered twice silently. The log is trimmed by count: it keeps at least the last {@code
  * maxLogEntries} given to {@link Backend#start}; reads report the oldest position still kept so that
  * the engine can tell a client it missed messages instead of skipping them silently. Beside the log,
  * {@link #publishVolatile} hands entries to every subscriber without storing them.

@@ -42,6 +42,24 @@ public interface LogStoreContract<S extends LogStore> extends LogFixture<S> {
         assertThat(c).isGreaterThan(b);
     }
 
+    /** A jump means lost entries to the engine, so a store that lost nothing never jumps. */
+    @Test
+    default void appendsTakeContiguousPositions() throws Exception {
+        long first = append("a");
+        List<Long> positions = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            positions.add(append("m" + i));
+        }
+        List<Long> expected = new ArrayList<>();
+        for (int i = 1; i <= 20; i++) {
+            expected.add(first + i);
+        }
+        assertThat(positions).isEqualTo(expected);
+        List<Long> concurrent = race(8, () -> append("x"));
+        Collections.sort(concurrent);
+        assertThat(concurrent.get(concurrent.size() - 1) - concurrent.get(0)).isEqualTo(concurrent.size() - 1L);
+    }
+
     @Test
     default void headIsThePositionOfTheNewestEntry() {
         append("a");

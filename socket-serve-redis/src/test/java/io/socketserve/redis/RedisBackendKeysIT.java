@@ -138,7 +138,7 @@ class RedisBackendKeysIT {
         }
         assertThat(get(b.presenceOfflineDue(System.currentTimeMillis() + 1, 100)))
                 .containsExactlyInAnyOrder("u0", "u1");
-        assertThat(keys()).containsExactlyInAnyOrder("{app}:seq", "{app}:log");
+        assertThat(keys()).containsExactlyInAnyOrder("{app}:seq", "{app}:log", "{app}:lineage");
     }
 
     @Test
@@ -160,7 +160,7 @@ class RedisBackendKeysIT {
             get(b.presenceDrop(id, leaves, System.currentTimeMillis(), 0));
         });
         get(b.presenceOfflineDue(System.currentTimeMillis() + 1, 100));
-        assertThat(keys()).containsExactlyInAnyOrder("{app}:seq", "{app}:log");
+        assertThat(keys()).containsExactlyInAnyOrder("{app}:seq", "{app}:log", "{app}:lineage");
     }
 
     @Test
@@ -197,7 +197,7 @@ class RedisBackendKeysIT {
         Backend b = started("app");
         exercise(b, 3);
         List<String> owned = keys().stream()
-                .filter(k -> !k.equals("{app}:seq") && !k.equals("{app}:log"))
+                .filter(k -> !k.equals("{app}:seq") && !k.equals("{app}:log") && !k.equals("{app}:lineage"))
                 .toList();
         assertThat(owned)
                 .contains(
@@ -259,8 +259,8 @@ class RedisBackendKeysIT {
         long small = commandsFor(() -> get(b.append(bytes("{\"to\":\"small\"}"))));
         long big = commandsFor(() -> get(b.append(bytes("{\"to\":\"big\"}"))));
         assertThat(big).isEqualTo(small);
-        // one EVALSHA from the client, and inside it: GET seq, XADD, SET seq
-        assertThat(commandsFor(() -> get(b.append(bytes("x"))))).isLessThanOrEqualTo(4);
+        // one EVALSHA from the client, and inside it: GET seq, INFO replication, GET lineage, XADD, SET seq
+        assertThat(commandsFor(() -> get(b.append(bytes("x"))))).isLessThanOrEqualTo(6);
         assertThat(clientCommandsFor(() -> get(b.append(bytes("x"))))).isEqualTo(1);
     }
 

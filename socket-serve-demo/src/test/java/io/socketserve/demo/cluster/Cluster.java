@@ -47,11 +47,26 @@ final class Cluster implements AutoCloseable {
     final List<Node> nodes = new ArrayList<>();
 
     Cluster(int size, Consumer<ServerOptions.Builder> options, Consumer<SocketServer> handlers) {
-        this.redis = new RedisServerProcess().start();
+        this(new RedisServerProcess().start(), null, size, options, handlers);
+    }
+
+    /** Instances on a Redis this cluster does not own (e.g. behind a {@code TcpForwarder}). */
+    Cluster(String redisUri, int size, Consumer<ServerOptions.Builder> options, Consumer<SocketServer> handlers) {
+        this(null, redisUri, size, options, handlers);
+    }
+
+    private Cluster(
+            RedisServerProcess redis,
+            String redisUri,
+            int size,
+            Consumer<ServerOptions.Builder> options,
+            Consumer<SocketServer> handlers) {
+        this.redis = redis;
+        String uri = redis != null ? redis.uri() : redisUri;
         for (int i = 0; i < size; i++) {
             ServerOptions.Builder b = ServerOptions.builder()
                     .backend(new RedisBackend(RedisBackendOptions.builder()
-                            .uri(redis.uri())
+                            .uri(uri)
                             .commandTimeout(Duration.ofMillis(800))
                             .build()));
             options.accept(b);
@@ -89,6 +104,8 @@ final class Cluster implements AutoCloseable {
         for (Node n : nodes) {
             n.kill();
         }
-        redis.close();
+        if (redis != null) {
+            redis.close();
+        }
     }
 }

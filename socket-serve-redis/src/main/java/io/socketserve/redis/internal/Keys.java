@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
  * <pre>
  * {p}:seq          string  newest position
  * {p}:log          stream  the log, entry ids 0-&lt;position&gt;, one field "e"
+ * {p}:lineage      string  replication id of the master the last append ran on (prelude.lua)
  * {p}:exp          zset    session id scored by expiry (ms)
  * {p}:ns:&lt;ns&gt;      set     ids of the namespace's sessions (gone when empty)
  * {p}:s:&lt;id&gt;       hash    session record

@@ -10,35 +10,77 @@ local MAXLEN = ARGV[3]
 local SEQ = P .. 'seq'
 local LOG = P .. 'log'
 local EXP = P .. 'exp'
--- Positions handed out after the store lost its data continue this far above the floor.
-local LOSS_JUMP = 1000000
+-- Positions are epoch * EPOCH_SPAN + sequence. When the store lost entries, appends continue in the
+-- next epoch, above every position handed out: readers see the jump and report the lost range
+-- (LogStore's contract: a jump in positions means entries were lost), never a silent gap.
+local EPOCH_SPAN = 1000000000
+-- The replication id of the master our last append ran on (INFO replication: master_replid).
+local LINEAGE = P .. 'lineage'
 
 -- Integers as decimal strings: Lua's default number formatting switches to exponents at 1e14.
 local function str(n)
   return string.format('%d', n)
 end
 
+-- The first position of the epoch after the one holding n.
+local function next_epoch(n)
+  return (math.floor(n / EPOCH_SPAN) + 1) * EPOCH_SPAN
+end
+
 -- The newest position. A missing sequence although the caller has seen positions means the store
--- lost its data (restarted without persistence): continue above everything handed out, never below.
+-- lost its data (restarted without persistence): continue in a new epoch, never below.
 local function head()
   local h = redis.call('GET', SEQ)
   if h then
     return tonumber(h)
   end
   if FLOOR > 0 then
-    local n = FLOOR + LOSS_JUMP
+    local n = next_epoch(FLOOR) - 1
     redis.call('SET', SEQ, str(n))
     return n
   end
   return 0
 end
 
--- Appends one entry at the next position. Positions are contiguous: a subscriber that sees a jump
--- knows entries were trimmed (or lost).
+-- Whether the entries of our last append may be missing here: this master is not the one that ran
+-- it (its replication id differs from the one recorded then), and it was promoted from a replica,
+-- which keeps the id it replicated from as master_replid2. Replication is asynchronous, so a
+-- promoted replica may lack the newest entries. A master whose id changed without a promotion (its
+-- first replica attached, a first run, a cluster slot migrated here from another master) kept or
+-- copied everything: only the new id is recorded.
+local NO_ID = string.rep('0', 40)
+local function promoted()
+  local info = redis.call('INFO', 'replication')
+  local id = string.match(info, 'master_replid:(%x+)')
+  local known = redis.call('GET', LINEAGE)
+  if known == id then
+    return false
+  end
+  redis.call('SET', LINEAGE, id)
+  local id2 = string.match(info, 'master_replid2:(%x+)')
+  return known ~= false and id2 ~= nil and id2 ~= NO_ID
+end
+
+-- The position of this script's previous append, if any (the checks run once per script).
+local appended = nil
+
+-- Appends one entry at the next position. Positions are contiguous within an epoch: a subscriber
+-- that sees a jump knows entries were trimmed or lost.
 local function append(entry)
-  local n = head() + 1
+  local n
+  if appended then
+    n = appended + 1
+  else
+    local h = head()
+    if h < FLOOR or promoted() then
+      -- entries this instance saw are gone, or may be: start a new epoch
+      h = next_epoch(math.max(h, FLOOR)) - 1
+    end
+    n = h + 1
+  end
   redis.call('XADD', LOG, 'MAXLEN', '~', MAXLEN, '0-' .. str(n), 'e', entry)
   redis.call('SET', SEQ, str(n))
+  appended = n
   return n
 end
 

@@ -1,0 +1,131 @@
+package io.socketserve.redis.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A loopback TCP forwarder whose target can be switched: what a floating IP or a DNS name does for a
+ * Redis deployment when a replica is promoted by hand. {@link #retarget} cuts every connection, so
+ * clients reconnect and land on the new target.
+ *
+ * <pre>{@code
+ * try (TcpForwarder vip = new TcpForwarder(master.port())) {
+ *     backend = RedisBackend.create(vip.uri());
+ *     ...
+ *     vip.retarget(replica.port());
+ * }
+ * }</pre>
+ */
+public final class TcpForwarder implements AutoCloseable {
+
+    private final ServerSocket server;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private volatile int target;
+    private volatile boolean closed;
+
+    /** Listens on a free loopback port and forwards to {@code 127.0.0.1:targetPort}. */
+    public TcpForwarder(int targetPort) {
+        this.target = targetPort;
+        try {
+            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot listen on loopback", e);
+        }
+        Thread accept = new Thread(this::acceptLoop, "tcp-forwarder-" + server.getLocalPort());
+        accept.setDaemon(true);
+        accept.start();
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    /** {@code redis://127.0.0.1:<port>}. */
+    public String uri() {
+        return "redis://127.0.0.1:" + port();
+    }
+
+    /** Forwards new connections to {@code targetPort} and cuts every open one. */
+    public void retarget(int targetPort) {
+        this.target = targetPort;
+        cutAll();
+    }
+
+    /** Closes every forwarded connection (both sides); new ones are accepted as before. */
+    public void cutAll() {
+        for (Socket s : open) {
+            closeQuietly(s);
+        }
+        open.clear();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket client;
+            try {
+                client = server.accept();
+            } catch (IOException e) {
+                return; // closed
+            }
+            Socket upstream = new Socket();
+            try {
+                upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), target), 2_000);
+            } catch (IOException e) {
+                closeQuietly(client);
+                closeQuietly(upstream);
+                continue; // the target is down: the client sees a refused connection
+            }
+            open.add(client);
+            open.add(upstream);
+            pump(client, upstream);
+            pump(upstream, client);
+        }
+    }
+
+    private void pump(Socket from, Socket to) {
+        Thread t = new Thread(
+                () -> {
+                    byte[] buffer = new byte[16 * 1024];
+                    try (InputStream in = from.getInputStream();
+                            OutputStream out = to.getOutputStream()) {
+                        int n;
+                        while ((n = in.read(buffer)) >= 0) {
+                            out.write(buffer, 0, n);
+                            out.flush();
+                        }
+                    } catch (IOException e) {
+                        // one side closed: close both below
+                    } finally {
+                        closeQuietly(from);
+                        closeQuietly(to);
+                        open.remove(from);
+                        open.remove(to);
+                    }
+                },
+                "tcp-forwarder-pump");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        closeQuietly(server);
+        cutAll();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // closing
+        }
+    }
+}
