@@ -52,6 +52,7 @@ public final class InMemoryBackend implements Backend {
     private final InMemoryMembership membership;
     private final InMemoryBatches batches;
     private final InMemoryPresence presence;
+    private final InMemoryEvents events;
     private final InMemoryKeyValues keyValues = new InMemoryKeyValues();
     private final InMemoryRateLimits rateLimits = new InMemoryRateLimits();
 
@@ -64,6 +65,7 @@ public final class InMemoryBackend implements Backend {
         membership = new InMemoryMembership(lock, log, sessions, rooms);
         batches = new InMemoryBatches(lock, log, sessions, rooms);
         presence = new InMemoryPresence(lock, log, sessions);
+        events = new InMemoryEvents(lock, log, sessions);
     }
 
     @Override
@@ -322,5 +324,23 @@ public final class InMemoryBackend implements Backend {
     @Override
     public void close() {
         log.close();
+    }
+
+    // -------------------------------------------------------------------------------------- events
+
+    @Override
+    public CompletionStage<io.socketserve.spi.EventClaim> claimEvent(
+            String sessionId, long seq, int window, long nowMillis, long leaseMillis) {
+        return events.claimEvent(sessionId, seq, window, nowMillis, leaseMillis);
+    }
+
+    @Override
+    public CompletionStage<Void> settleEvent(String sessionId, long seq, byte @Nullable [] answer) {
+        return events.settleEvent(sessionId, seq, answer);
+    }
+
+    @Override
+    public CompletionStage<Long> appendOnce(String sessionId, long seq, int n, byte[] entry) {
+        return events.appendOnce(sessionId, seq, n, entry);
     }
 }

@@ -17,6 +17,8 @@ final class SessionEntry {
     long membershipVersion;
     final Set<String> rooms = new LinkedHashSet<>();
     final Map<String, String> data = new HashMap<>();
+    /** The session's event ledger ({@link InMemoryEvents}), created by its first claim. */
+    InMemoryEvents.@org.jspecify.annotations.Nullable Ledger events;
 
     SessionEntry(SessionRecord record, long expiresAt) {
         this.record = record;

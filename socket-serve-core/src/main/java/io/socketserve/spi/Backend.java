@@ -23,6 +23,8 @@ import java.util.concurrent.CompletionStage;
  *       <td>log, sessions</td></tr>
  *   <tr><td>{@link KeyValueStore}</td><td>the application's shared key/values</td><td>—</td></tr>
  *   <tr><td>{@link RateLimitStore}</td><td>shared token buckets</td><td>—</td></tr>
+ *   <tr><td>{@link EventLedger}</td><td>per session: which events ran, their answers, their appends</td>
+ *       <td>log, sessions</td></tr>
  *   <tr><td>{@link BatchOperations}</td><td>nothing: sessions and membership, per {@link Selection}</td>
  *       <td>log, sessions, membership</td></tr>
  * </table>
@@ -76,6 +78,7 @@ public interface Backend
                 KeyValueStore,
                 RateLimitStore,
                 BatchOperations,
+                EventLedger,
                 AutoCloseable {
 
     /**

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p>The tests live in one JUnit 5 test interface per part ({@link LogStoreContract}, {@link
  * SessionStoreContract}, {@link MembershipStoreContract}, {@link PresenceStoreContract}, {@link
- * KeyValueStoreContract}, {@link RateLimitStoreContract}, {@link BatchOperationsContract}), so that a
+ * KeyValueStoreContract}, {@link RateLimitStoreContract}, {@link BatchOperationsContract}, {@link EventLedgerContract}), so that a
  * backend written part by part can run each part's contract alone with a {@link PartContractSuite};
  * this class runs them all, in one suite per backend. Each test checks one behaviour documented on
  * the part, and is named after it.
@@ -38,7 +38,8 @@ public abstract class BackendContractTest extends PartContractSuite<Backend>
                 PresenceStoreContract<Backend>,
                 KeyValueStoreContract<Backend>,
                 RateLimitStoreContract<Backend>,
-                BatchOperationsContract<Backend> {
+                BatchOperationsContract<Backend>,
+                EventLedgerContract<Backend> {
 
     /** A new, unstarted backend on the store of the current test. */
     protected abstract Backend newBackend();

@@ -27,6 +27,16 @@ class PartByPartContractTest {
     /** The parts the presence contract needs. */
     interface PresenceParts extends LogStore, SessionStore, PresenceStore {}
 
+    /** The parts the event ledger contract needs. */
+    interface EventParts extends LogStore, SessionStore, EventLedger {}
+
+    @Nested
+    class Events extends OverInMemory<EventParts> implements EventLedgerContract<EventParts> {
+        Events() {
+            super(EventParts.class);
+        }
+    }
+
     /** The parts the batched operations contract needs. */
     interface BatchParts extends LogStore, BatchOperations {}
 

@@ -74,6 +74,7 @@ public final class RedisBackend implements Backend {
     private final RedisPresence presence;
     private final RedisKeyValues keyValues;
     private final RedisRateLimits rateLimits;
+    private final RedisEvents events;
 
     public RedisBackend(RedisBackendOptions options) {
         this.options = Objects.requireNonNull(options, "options == null");
@@ -85,6 +86,7 @@ public final class RedisBackend implements Backend {
         this.presence = new RedisPresence(calls);
         this.keyValues = new RedisKeyValues(calls);
         this.rateLimits = new RedisRateLimits(calls);
+        this.events = new RedisEvents(calls);
     }
 
     /** A backend on {@code uri} with every other option at its default. */
@@ -354,5 +356,23 @@ public final class RedisBackend implements Backend {
     @Override
     public String toString() {
         return "RedisBackend{" + calls.where() + ", prefix " + calls.keys().prefixString() + "}";
+    }
+
+    // -------------------------------------------------------------------------------------- events
+
+    @Override
+    public CompletionStage<io.socketserve.spi.EventClaim> claimEvent(
+            String sessionId, long seq, int window, long nowMillis, long leaseMillis) {
+        return events.claimEvent(sessionId, seq, window, nowMillis, leaseMillis);
+    }
+
+    @Override
+    public CompletionStage<Void> settleEvent(String sessionId, long seq, byte @Nullable [] answer) {
+        return events.settleEvent(sessionId, seq, answer);
+    }
+
+    @Override
+    public CompletionStage<Long> appendOnce(String sessionId, long seq, int n, byte[] entry) {
+        return events.appendOnce(sessionId, seq, n, entry);
     }
 }

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
  * {p}:s:&lt;id&gt;       hash    session record
  * {p}:sr:&lt;id&gt;      set     the session's rooms
  * {p}:sd:&lt;id&gt;      hash    the session's data
+ * {p}:ev:&lt;id&gt;      hash    the session's event ledger (claim_event.lua)
  * {p}:r:&lt;room&gt;     set     the room's members (gone when empty)
  * {p}:kv:&lt;key&gt;     string  application key/value
  * {p}:rl:&lt;key&gt;     hash    rate-limit token bucket (expires once it would be full again)

@@ -63,6 +63,9 @@ public final class Scripts implements RedisConnectionStateListener {
         JOIN_SELECTED("join_selected", true, true, ScriptOutputType.MULTI),
         LEAVE_SELECTED("leave_selected", true, true, ScriptOutputType.MULTI),
         REMOVE_SELECTED("remove_selected", true, true, ScriptOutputType.MULTI),
+        CLAIM_EVENT("claim_event", true, ScriptOutputType.MULTI),
+        SETTLE_EVENT("settle_event", true, ScriptOutputType.INTEGER),
+        APPEND_ONCE("append_once", true, ScriptOutputType.INTEGER),
         KV_CAS("kv_cas", false, ScriptOutputType.INTEGER),
         RATE_LIMIT("rate_limit", false, ScriptOutputType.INTEGER);
 

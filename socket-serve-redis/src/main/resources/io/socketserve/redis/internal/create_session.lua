@@ -13,7 +13,7 @@ for i = 10, #ARGV, 2 do
   fields[#fields + 1] = ARGV[i + 1]
 end
 -- leftovers of an earlier session with this id whose keys outlived it by their safety TTL
-redis.call('DEL', P .. 'sr:' .. id, P .. 'sd:' .. id)
+redis.call('DEL', P .. 'sr:' .. id, P .. 'sd:' .. id, P .. 'ev:' .. id)
 redis.call('HSET', s, unpack(fields))
 redis.call('PEXPIRE', s, ttl)
 redis.call('ZADD', EXP, ARGV[5], id)

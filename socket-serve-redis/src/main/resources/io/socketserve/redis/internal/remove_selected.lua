@@ -16,7 +16,7 @@ for _, id in ipairs(ids) do
     redis.call('SREM', P .. 'r:' .. room, id)
   end
   local data = redis.call('HGETALL', sd)
-  redis.call('DEL', s, sr, sd)
+  redis.call('DEL', s, sr, sd, P .. 'ev:' .. id)
   removed[#removed + 1] = {id, record, rooms, data}
 end
 local n = 0

@@ -18,5 +18,5 @@ for _, room in ipairs(rooms) do
   redis.call('SREM', P .. 'r:' .. room, id) -- Redis deletes a set when its last member goes
 end
 local data = redis.call('HGETALL', sd)
-redis.call('DEL', s, sr, sd)
+redis.call('DEL', s, sr, sd, P .. 'ev:' .. id)
 return {append(ARGV[5]), record, rooms, data}

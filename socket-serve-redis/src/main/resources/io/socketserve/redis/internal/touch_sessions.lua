@@ -6,6 +6,7 @@ for i = 6, #ARGV do
   if redis.call('PEXPIRE', P .. 's:' .. id, ttl) == 1 then
     redis.call('ZADD', EXP, ARGV[4], id)
     redis.call('PEXPIRE', P .. 'sd:' .. id, ttl)
+    redis.call('PEXPIRE', P .. 'ev:' .. id, ttl)
     -- SADD too: a session created before the index existed (0.1) joins it at its next touch
     local index = P .. 'ns:' .. (redis.call('HGET', P .. 's:' .. id, 'ns') or '/')
     redis.call('SADD', index, id)

@@ -1,0 +1,69 @@
+package io.socketserve.spi;
+
+import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The backend part that makes client → server events idempotent: each session's events carry a
+ * sequence number ({@code seq}, see {@code docs/protocol.md}), and the ledger remembers, per
+ * session, which ones ran and what they answered, so that a retry — on any instance — gets the first
+ * answer instead of a second run.
+ *
+ * <h2>What it stores</h2>
+ *
+ * <p>Per session: the highest sequence number claimed, and for each of the last {@code window}
+ * sequence numbers either a lease (an attempt is running until then) or the answer. Beside them, the
+ * positions of the log entries an event appended ({@link #appendOnce}), so that a second run of an
+ * event — after its first attempt's outcome was unknown — appends nothing twice. Everything goes with
+ * the session: {@link SessionStore#removeSession} and the batched removals delete it, and it expires
+ * with the session's record.
+ *
+ * <h2>Atomicity</h2>
+ *
+ * <p>{@link #appendOnce} checks the origin and appends in one step with the {@link LogStore}: the
+ * ledger lives in the same store as the log (the same lock, the same Redis script).
+ *
+ * <p>Test an implementation with {@code EventLedgerContract} from the core test jar.
+ *
+ * @since 0.4
+ */
+public interface EventLedger {
+
+    /**
+     * Claims event {@code seq} of a session.
+     *
+     * <ul>
+     *   <li>{@code seq} at or below the highest claimed minus {@code window}: {@link
+     *       EventClaim.State#STALE};
+     *   <li>answered before: {@link EventClaim.State#ANSWERED} with the answer;
+     *   <li>leased by an attempt whose lease ends after {@code nowMillis}: {@link
+     *       EventClaim.State#RUNNING};
+     *   <li>otherwise (new, released, or its lease ran out): leased until {@code nowMillis +
+     *       leaseMillis}, {@link EventClaim.State#CLAIMED}. Claiming a number above the highest
+     *       forgets every number that falls out of the window.
+     * </ul>
+     *
+     * @param seq a sequence number, at least 1
+     * @param window how many of the newest sequence numbers are remembered, at least 1
+     */
+    CompletionStage<EventClaim> claimEvent(String sessionId, long seq, int window, long nowMillis, long leaseMillis);
+
+    /**
+     * Ends the attempt that claimed {@code seq}: with {@code answer}, every later claim gets it; with
+     * {@code null}, the event is released and the next claim runs it again (its earlier appends made
+     * with {@link #appendOnce} stay, and are not repeated). A number that fell out of the window, or a
+     * session that is gone, is ignored.
+     */
+    CompletionStage<Void> settleEvent(String sessionId, long seq, byte @Nullable [] answer);
+
+    /**
+     * Appends {@code entry} to the log unless an entry with the same {@code origin} was appended for
+     * this session before (and its sequence number is still in the window); completes with the
+     * position of the entry, the earlier one for a repeat.
+     *
+     * @param seq the event that appends
+     * @param n which of the event's appends this is (1, 2, …): a second run of the event makes the
+     *     same appends in the same order
+     */
+    CompletionStage<Long> appendOnce(String sessionId, long seq, int n, byte[] entry);
+}
