@@ -59,6 +59,18 @@ final class EventInvoker {
         this.failures = failures;
     }
 
+    /**
+     * How many of a session's newest sequence numbers the ledger remembers. Our clients send one
+     * event at a time, so a retry is always of one of the last few; the window bounds what each
+     * session keeps in the backend (at most this many answers of {@link #MAX_KEPT_ANSWER} bytes).
+     */
+    static final int EVENT_WINDOW = 32;
+
+    /** Answers longer than this are not kept: a retry gets {@link #SUCCESS_NOT_KEPT} instead. */
+    static final int MAX_KEPT_ANSWER = 8 * 1024;
+
+    static final byte[] SUCCESS_NOT_KEPT = "{\"success\":true,\"duplicate\":true}".getBytes(StandardCharsets.US_ASCII);
+
     CompletionStage<TransportResponse> handle(
             SessionRecord record,
             String event,
@@ -66,6 +78,122 @@ final class EventInvoker {
             @Nullable String messageId,
             boolean requiresAck,
             boolean ackInResponse) {
+        return handle(record, event, data, messageId, requiresAck, ackInResponse, 0);
+    }
+
+    /**
+     * Handles an event. With a sequence number ({@code seq > 0}), the event runs at most once per
+     * session across every instance: the backend's ledger is claimed first, a retry of an answered
+     * event gets the first answer, a retry while it runs gets {@code 409 event_in_progress}. An
+     * attempt whose outcome is unknown ({@code 503}: the backend failed or timed out) releases the
+     * event, so the client's retry runs it again, and its log appends are not repeated ({@link
+     * Publisher}, {@link io.socketserve.spi.EventLedger#appendOnce}).
+     */
+    CompletionStage<TransportResponse> handle(
+            SessionRecord record,
+            String event,
+            JsonNode data,
+            @Nullable String messageId,
+            boolean requiresAck,
+            boolean ackInResponse,
+            long seq) {
+        if (seq <= 0 || "__ack".equals(event) || "__ping".equals(event)) {
+            return run(record, event, data, messageId, requiresAck, ackInResponse, 0);
+        }
+        long now = System.currentTimeMillis();
+        return services.backend
+                .claimEvent(record.id(), seq, EVENT_WINDOW, now, leaseMillis())
+                .thenCompose(claim -> switch (claim.state()) {
+                    case CLAIMED -> runAndSettle(record, event, data, messageId, requiresAck, ackInResponse, seq);
+                    case ANSWERED -> CompletableFuture.completedFuture(keptAnswer(claim.answer()));
+                    case RUNNING -> CompletableFuture.completedFuture(TransportResponse.error(
+                                    409,
+                                    "event_in_progress",
+                                    "event " + seq + " of this session is being handled; retry it with the same seq")
+                            .withHeader("Retry-After", "1"));
+                    case STALE -> throw new ProtocolException(
+                            409,
+                            "stale_sequence",
+                            "seq " + seq + " is older than the last " + EVENT_WINDOW + " events of this session");
+                    case UNKNOWN_SESSION -> throw new ProtocolException(
+                            404, "unknown_session", "no such session (disconnected or expired)");
+                });
+    }
+
+    /** How long a claim holds off retries: longer than a handler's writes may take to be answered. */
+    private long leaseMillis() {
+        return Math.max(10_000, 2 * options.backendTimeout().toMillis());
+    }
+
+    private CompletionStage<TransportResponse> runAndSettle(
+            SessionRecord record,
+            String event,
+            JsonNode data,
+            @Nullable String messageId,
+            boolean requiresAck,
+            boolean ackInResponse,
+            long seq) {
+        CompletionStage<TransportResponse> attempt;
+        try {
+            attempt = run(record, event, data, messageId, requiresAck, ackInResponse, seq);
+        } catch (RuntimeException e) {
+            attempt = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<TransportResponse> out = new CompletableFuture<>();
+        attempt.whenComplete((response, error) -> {
+            TransportResponse settled = response;
+            Throwable cause = error == null ? null : Blocking.unwrap(error);
+            if (settled == null && cause instanceof ProtocolException p) {
+                settled = p.toResponse();
+            }
+            // 503 (or a failure with no answer): the outcome is unknown, so the event is released and
+            // the retry runs it again; anything else is the event's answer for every retry.
+            byte[] kept = settled == null || settled.status() == 503 ? null : keep(settled);
+            services.backend.settleEvent(record.id(), seq, kept).whenComplete((v, settleError) -> {
+                if (settleError != null) {
+                    unavailable.warn(
+                            "could not record the answer to event {} of a session: a retry may run it again",
+                            Long.toString(seq),
+                            settleError);
+                }
+                if (error != null) {
+                    out.completeExceptionally(error);
+                } else {
+                    out.complete(response);
+                }
+            });
+        });
+        return out;
+    }
+
+    /** The kept form of an answer: its status as three digits, then its JSON body. */
+    private static byte[] keep(TransportResponse response) {
+        byte[] body = response.body().length <= MAX_KEPT_ANSWER ? response.body() : SUCCESS_NOT_KEPT;
+        int status = response.body().length <= MAX_KEPT_ANSWER ? response.status() : 200;
+        byte[] out = new byte[3 + body.length];
+        out[0] = (byte) ('0' + status / 100);
+        out[1] = (byte) ('0' + status / 10 % 10);
+        out[2] = (byte) ('0' + status % 10);
+        System.arraycopy(body, 0, out, 3, body.length);
+        return out;
+    }
+
+    private static TransportResponse keptAnswer(byte[] kept) {
+        if (kept.length < 3) {
+            return TransportResponse.json(200, SUCCESS_NOT_KEPT);
+        }
+        int status = (kept[0] - '0') * 100 + (kept[1] - '0') * 10 + (kept[2] - '0');
+        return TransportResponse.json(status, java.util.Arrays.copyOfRange(kept, 3, kept.length));
+    }
+
+    private CompletionStage<TransportResponse> run(
+            SessionRecord record,
+            String event,
+            JsonNode data,
+            @Nullable String messageId,
+            boolean requiresAck,
+            boolean ackInResponse,
+            long seq) {
         if ("__ack".equals(event)) {
             return ackReply(record, messageId, data);
         }
@@ -94,7 +222,14 @@ final class EventInvoker {
             execution.perSession.execute(record.id(), () -> {
                 try {
                     out.complete(invoke(
-                            record, event, handler, handlers, data, requiresAck ? messageId : null, ackInResponse));
+                            record,
+                            event,
+                            handler,
+                            handlers,
+                            data,
+                            requiresAck ? messageId : null,
+                            ackInResponse,
+                            seq));
                 } catch (Throwable t) {
                     out.completeExceptionally(t);
                 } finally {
@@ -127,8 +262,9 @@ final class EventInvoker {
             Handlers handlers,
             JsonNode data,
             @Nullable String messageId,
-            boolean ackInResponse) {
-        InvocationContext context = new InvocationContext(record.id(), options.backendTimeout());
+            boolean ackInResponse,
+            long seq) {
+        InvocationContext context = new InvocationContext(record.id(), options.backendTimeout(), seq);
         SocketImpl socket = new SocketImpl(services, record, context);
         AckImpl ack = new AckImpl(publisher, json, record, messageId, ackInResponse, context);
         try {

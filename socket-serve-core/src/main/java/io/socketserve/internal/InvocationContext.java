@@ -23,17 +23,39 @@ final class InvocationContext {
 
     private final String sessionId;
     private final Duration budget;
+    private final long seq;
+    private final java.util.concurrent.atomic.AtomicInteger appends = new java.util.concurrent.atomic.AtomicInteger();
     private final List<CompletableFuture<?>> writes = new ArrayList<>();
     private boolean answered;
 
     /** @param budget how long the answer may wait for the appends once the handler has returned */
     InvocationContext(String sessionId, Duration budget) {
+        this(sessionId, budget, 0);
+    }
+
+    /**
+     * @param seq the event's sequence number ({@code docs/protocol.md}), 0 if it has none: with one,
+     *     each log append the invocation makes is numbered and appended at most once however often
+     *     the event runs ({@link io.socketserve.spi.EventLedger#appendOnce})
+     */
+    InvocationContext(String sessionId, Duration budget, long seq) {
         this.sessionId = sessionId;
         this.budget = budget;
+        this.seq = seq;
     }
 
     String sessionId() {
         return sessionId;
+    }
+
+    /** The event's sequence number, 0 if it has none. */
+    long seq() {
+        return seq;
+    }
+
+    /** The number of the invocation's next log append: 1, 2, … in call order. */
+    int nextAppend() {
+        return appends.incrementAndGet();
     }
 
     /** Records an append the answer must wait for (any thread); returns the stage. */

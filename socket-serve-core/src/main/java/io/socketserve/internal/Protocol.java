@@ -389,6 +389,7 @@ final class Protocol implements SocketEndpoint {
             throw ProtocolException.badRequest(
                     "invalid_field", "'messageId' must have 1.." + MAX_MESSAGE_ID_LENGTH + " characters");
         }
+        long seq = sequenceNumber(body);
         boolean requiresAck = Json.optionalBoolean(body, "requiresAck");
         boolean ackInResponse = Json.optionalBoolean(body, "ackInResponse");
         if ((requiresAck || "__ack".equals(event)) && messageId == null) {
@@ -404,8 +405,23 @@ final class Protocol implements SocketEndpoint {
                         }))
                 .thenCompose(record -> {
                     liveness.touch(record.id());
-                    return invoker.handle(record, event, data, messageId, requiresAck, ackInResponse);
+                    return invoker.handle(record, event, data, messageId, requiresAck, ackInResponse, seq);
                 });
+    }
+
+    /** Largest {@code seq}: JavaScript's largest exact integer. */
+    private static final long MAX_SEQ = (1L << 53) - 1;
+
+    /** The event's {@code seq} (docs/protocol.md, "Exactly-once events"), 0 when absent. */
+    private static long sequenceNumber(ObjectNode body) {
+        JsonNode seq = body.get("seq");
+        if (seq == null || seq.isNull()) {
+            return 0;
+        }
+        if (!seq.isIntegralNumber() || !seq.canConvertToLong() || seq.asLong() < 1 || seq.asLong() > MAX_SEQ) {
+            throw ProtocolException.badRequest("invalid_field", "'seq' must be an integer from 1 to " + MAX_SEQ);
+        }
+        return seq.asLong();
     }
 
     // --------------------------------------------------------------------------------- disconnect

@@ -47,7 +47,18 @@ final class Publisher {
             // Never in the log, never replayed: handed to the instances connected right now.
             return backend.publishVolatile(EntryCodec.encode(entry));
         }
-        return track(backend.append(EntryCodec.encode(entry)).thenApply(p -> null), context);
+        return track(append(EntryCodec.encode(entry), context).thenApply(p -> null), context);
+    }
+
+    /**
+     * Appends an entry made by an invocation. For an event with a sequence number, each of its appends
+     * is numbered and appended once, however often the event runs.
+     */
+    private CompletionStage<Long> append(byte[] entry, @Nullable InvocationContext context) {
+        if (context != null && context.seq() > 0) {
+            return backend.appendOnce(context.sessionId(), context.seq(), context.nextAppend(), entry);
+        }
+        return backend.append(entry);
     }
 
     /** Sends the {@code __ack} frame answering a client's acknowledgement request. */
@@ -67,7 +78,7 @@ final class Publisher {
                 List.of(),
                 false,
                 Frames.ack(messageId, data, error));
-        return track(backend.append(EntryCodec.encode(m)).thenApply(p -> null), context);
+        return track(append(EntryCodec.encode(m), context).thenApply(p -> null), context);
     }
 
     /** Routes a client's answer to a server→client acknowledgement to the instance waiting for it. */
