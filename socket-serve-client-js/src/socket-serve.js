@@ -94,6 +94,8 @@ export class Socket {
   #postAttempt = 0;
   #pending = new Map();
   #ackSeq = 0;
+  /** The last `seq` given to an event of the current session (exactly-once events, protocol v1). */
+  #eventSeq = 0;
 
   constructor(url = '/socket', options = {}) {
     this.#base = resolveBase(url);
@@ -294,6 +296,7 @@ export class Socket {
     }
     if (gen !== this.#sessionGen) return;
     this.#credential = body.sessionId;
+    this.#eventSeq = 0;
     this.id = typeof body.id === 'string' && body.id ? body.id : body.sessionId.split('.')[0];
     if (typeof body.pingInterval === 'number' && body.pingInterval > 0) this.#pingInterval = body.pingInterval;
     this.#position = body.position != null ? String(body.position) : null;
@@ -761,11 +764,16 @@ export class Socket {
     let retryIn = -1;
     try {
       const data = encodeBinary(entry.data);
+      if (!entry.internal && entry.seqFor !== credential) {
+        // One number per event and session, kept by every retry: the server runs it once.
+        entry.seq = ++this.#eventSeq;
+        entry.seqFor = credential;
+      }
       const body = entry.internal
         ? { event: '__ack', messageId: entry.messageId, data }
         : entry.messageId != null
-          ? { event: entry.event, data, messageId: entry.messageId, requiresAck: true, ackInResponse: true }
-          : { event: entry.event, data, requiresAck: false };
+          ? { event: entry.event, data, messageId: entry.messageId, requiresAck: true, ackInResponse: true, seq: entry.seq }
+          : { event: entry.event, data, requiresAck: false, seq: entry.seq };
       let res;
       try {
         res = await this.#fetch(`${this.#base}/message`, {
@@ -775,8 +783,9 @@ export class Socket {
           cache: 'no-store',
         });
       } catch {
-        // Network failure: the server may or may not have seen it. Retry the same message, in order
-        // (at-least-once; protocol v1 has no idempotency key for client → server messages).
+        // Network failure: the server may or may not have seen it. Retry the same message, in order,
+        // with the same seq: a server that saw it answers with its first answer instead of running
+        // it again (a server without exactly-once events ignores seq: at-least-once).
         retryIn = this.#postDelay();
         return;
       }
@@ -801,7 +810,13 @@ export class Socket {
         if (credential === this.#credential) this.#sessionLost(err);
         return;
       }
-      if (res.status === 429 || res.status === 502 || res.status === 503 || res.status === 504) {
+      if (
+        res.status === 429 ||
+        res.status === 502 ||
+        res.status === 503 ||
+        res.status === 504 ||
+        (res.status === 409 && err.code === 'event_in_progress')
+      ) {
         retryIn = err.retryAfter ?? this.#postDelay();
         return;
       }

@@ -502,3 +502,36 @@ test('volatile cursors: delivered live without a position, never replayed after 
     'the cursor sent while the viewer was away is not replayed',
   );
 });
+
+test('exactly-once events: answers lost on the way back are retried with the same seq, every handler runs once', async () => {
+  // Every tenth POST /message reaches the server, but its answer is dropped like a broken
+  // connection: the client cannot know whether the event ran, so it retries it.
+  let posts = 0;
+  let dropped = 0;
+  const seqs = [];
+  const droppingFetch = async (url, init = {}) => {
+    const res = await fetch(url, init);
+    if ((init.method ?? 'GET') === 'POST' && new URL(String(url)).pathname.endsWith('/message')) {
+      const body = JSON.parse(init.body);
+      if (body.event === 'countRun') seqs.push(body.seq);
+      if (body.event === 'countRun' && ++posts % 10 === 3) {
+        dropped++;
+        await res.arrayBuffer().catch(() => {});
+        throw new TypeError('fetch failed: the answer was dropped by the test');
+      }
+    }
+    return res;
+  };
+  const s = open({ fetch: droppingFetch, reconnectDelay: 5, reconnectDelayMax: 20, ackTimeout: 30000 });
+  await once(s, 'connect');
+  const tag = uniq('once');
+  for (let i = 0; i < 200; i++) s.emit('countRun', { tag, i });
+  const runs = await s.emitWithAck('countRuns', { tag });
+  assert.ok(dropped >= 20, `answers dropped: ${dropped}`);
+  assert.equal(Object.keys(runs).length, 200);
+  for (let i = 0; i < 200; i++) assert.equal(runs[String(i)], 1, `event ${i} ran ${runs[String(i)]} times`);
+  // each retry (a dropped answer, or a 429 from the rate limit) repeated its event's seq; the seqs
+  // of the session's events are 1, 2, 3, …
+  assert.ok(seqs.length >= 200 + dropped, `${seqs.length} posts`);
+  assert.deepEqual([...new Set(seqs)], Array.from({ length: 200 }, (_, i) => i + 1));
+});

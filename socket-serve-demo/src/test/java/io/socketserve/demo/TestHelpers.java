@@ -3,6 +3,7 @@ package io.socketserve.demo;
 import io.socketserve.SocketServer;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Small helper events the client test suites use ({@code echo}, {@code askMe}, {@code burst},
@@ -30,5 +31,15 @@ public final class TestHelpers {
             ack.send(Map.of("sent", count));
         });
         server.on("whoami", (socket, data, ack) -> ack.send(Map.of("id", socket.id(), "rooms", socket.rooms())));
+        // How often each event ran: "countRun" records {tag, i}; "countRuns" answers {i: runs} of a tag.
+        server.on("countRun", (socket, data, ack) -> RUNS.computeIfAbsent(
+                        socket.id() + "/" + data.path("tag").asText(), k -> new ConcurrentHashMap<>())
+                .merge(data.path("i").asText(), 1, Integer::sum));
+        server.on(
+                "countRuns",
+                (socket, data, ack) -> ack.send(
+                        RUNS.getOrDefault(socket.id() + "/" + data.path("tag").asText(), new ConcurrentHashMap<>())));
     }
+
+    private static final Map<String, Map<String, Integer>> RUNS = new ConcurrentHashMap<>();
 }
