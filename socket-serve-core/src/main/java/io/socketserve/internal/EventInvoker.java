@@ -101,23 +101,31 @@ final class EventInvoker {
             return run(record, event, data, messageId, requiresAck, ackInResponse, 0);
         }
         long now = System.currentTimeMillis();
-        return services.backend
-                .claimEvent(record.id(), seq, EVENT_WINDOW, now, leaseMillis())
-                .thenCompose(claim -> switch (claim.state()) {
-                    case CLAIMED -> runAndSettle(record, event, data, messageId, requiresAck, ackInResponse, seq);
-                    case ANSWERED -> CompletableFuture.completedFuture(keptAnswer(claim.answer()));
-                    case RUNNING -> CompletableFuture.completedFuture(TransportResponse.error(
-                                    409,
-                                    "event_in_progress",
-                                    "event " + seq + " of this session is being handled; retry it with the same seq")
-                            .withHeader("Retry-After", "1"));
-                    case STALE -> throw new ProtocolException(
+        String attempt = Long.toHexString(
+                java.util.concurrent.ThreadLocalRandom.current().nextLong());
+        CompletionStage<io.socketserve.spi.EventClaim> claimed =
+                services.backend.claimEvent(record.id(), seq, attempt, EVENT_WINDOW, now, leaseMillis());
+        claimed.exceptionally(e -> {
+            // The claim failed without an answer (a timeout): it may still be committed, and would hold
+            // off the retry for a whole lease. Release it; the release runs after it in the store.
+            services.backend.settleEvent(record.id(), seq, attempt, null);
+            return null;
+        });
+        return claimed.thenCompose(claim -> switch (claim.state()) {
+            case CLAIMED -> runAndSettle(record, event, data, messageId, requiresAck, ackInResponse, seq, attempt);
+            case ANSWERED -> CompletableFuture.completedFuture(keptAnswer(claim.answer()));
+            case RUNNING -> CompletableFuture.completedFuture(TransportResponse.error(
                             409,
-                            "stale_sequence",
-                            "seq " + seq + " is older than the last " + EVENT_WINDOW + " events of this session");
-                    case UNKNOWN_SESSION -> throw new ProtocolException(
-                            404, "unknown_session", "no such session (disconnected or expired)");
-                });
+                            "event_in_progress",
+                            "event " + seq + " of this session is being handled; retry it with the same seq")
+                    .withHeader("Retry-After", "1"));
+            case STALE -> throw new ProtocolException(
+                    409,
+                    "stale_sequence",
+                    "seq " + seq + " is older than the last " + EVENT_WINDOW + " events of this session");
+            case UNKNOWN_SESSION -> throw new ProtocolException(
+                    404, "unknown_session", "no such session (disconnected or expired)");
+        });
     }
 
     /** How long a claim holds off retries: longer than a handler's writes may take to be answered. */
@@ -132,15 +140,16 @@ final class EventInvoker {
             @Nullable String messageId,
             boolean requiresAck,
             boolean ackInResponse,
-            long seq) {
-        CompletionStage<TransportResponse> attempt;
+            long seq,
+            String attempt) {
+        CompletionStage<TransportResponse> running;
         try {
-            attempt = run(record, event, data, messageId, requiresAck, ackInResponse, seq);
+            running = run(record, event, data, messageId, requiresAck, ackInResponse, seq);
         } catch (RuntimeException e) {
-            attempt = CompletableFuture.failedFuture(e);
+            running = CompletableFuture.failedFuture(e);
         }
         CompletableFuture<TransportResponse> out = new CompletableFuture<>();
-        attempt.whenComplete((response, error) -> {
+        running.whenComplete((response, error) -> {
             TransportResponse settled = response;
             Throwable cause = error == null ? null : Blocking.unwrap(error);
             if (settled == null && cause instanceof ProtocolException p) {
@@ -149,7 +158,7 @@ final class EventInvoker {
             // 503 (or a failure with no answer): the outcome is unknown, so the event is released and
             // the retry runs it again; anything else is the event's answer for every retry.
             byte[] kept = settled == null || settled.status() == 503 ? null : keep(settled);
-            services.backend.settleEvent(record.id(), seq, kept).whenComplete((v, settleError) -> {
+            services.backend.settleEvent(record.id(), seq, attempt, kept).whenComplete((v, settleError) -> {
                 if (settleError != null) {
                     unavailable.warn(
                             "could not record the answer to event {} of a session: a retry may run it again",

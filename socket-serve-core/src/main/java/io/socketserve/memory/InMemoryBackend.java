@@ -330,13 +330,13 @@ public final class InMemoryBackend implements Backend {
 
     @Override
     public CompletionStage<io.socketserve.spi.EventClaim> claimEvent(
-            String sessionId, long seq, int window, long nowMillis, long leaseMillis) {
-        return events.claimEvent(sessionId, seq, window, nowMillis, leaseMillis);
+            String sessionId, long seq, String attempt, int window, long nowMillis, long leaseMillis) {
+        return events.claimEvent(sessionId, seq, attempt, window, nowMillis, leaseMillis);
     }
 
     @Override
-    public CompletionStage<Void> settleEvent(String sessionId, long seq, byte @Nullable [] answer) {
-        return events.settleEvent(sessionId, seq, answer);
+    public CompletionStage<Void> settleEvent(String sessionId, long seq, String attempt, byte @Nullable [] answer) {
+        return events.settleEvent(sessionId, seq, attempt, answer);
     }
 
     @Override

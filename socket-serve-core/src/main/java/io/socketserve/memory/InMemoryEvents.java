@@ -23,7 +23,7 @@ final class InMemoryEvents implements EventLedger {
     /** One session's ledger; guarded by the backend's lock. */
     static final class Ledger {
         long highest;
-        /** seq → lease end (Long) or answer (byte[]). */
+        /** seq → {@link Lease} or answer (byte[]). */
         final Map<Long, Object> slots = new HashMap<>();
         /** seq → positions of its appends, by their number (1 = index 0). */
         final Map<Long, List<Long>> appends = new HashMap<>();
@@ -41,6 +41,9 @@ final class InMemoryEvents implements EventLedger {
         }
     }
 
+    /** A running attempt's claim. */
+    record Lease(long end, String attempt) {}
+
     private final ReentrantLock lock;
     private final InMemoryLog log;
     private final InMemorySessions sessions;
@@ -53,8 +56,9 @@ final class InMemoryEvents implements EventLedger {
 
     @Override
     public CompletionStage<EventClaim> claimEvent(
-            String sessionId, long seq, int window, long nowMillis, long leaseMillis) {
+            String sessionId, long seq, String attempt, int window, long nowMillis, long leaseMillis) {
         check(seq, window);
+        Objects.requireNonNull(attempt, "attempt == null");
         lock.lock();
         try {
             SessionEntry entry = sessions.getLocked(sessionId);
@@ -72,14 +76,14 @@ final class InMemoryEvents implements EventLedger {
             if (slot instanceof byte[] answer) {
                 return CompletableFuture.completedFuture(EventClaim.answered(answer));
             }
-            if (slot instanceof Long leaseEnd && leaseEnd > nowMillis) {
+            if (slot instanceof Lease lease && lease.end() > nowMillis) {
                 return CompletableFuture.completedFuture(EventClaim.running());
             }
             if (seq > ledger.highest) {
                 ledger.highest = seq;
                 ledger.forgetUpTo(seq - window);
             }
-            ledger.slots.put(seq, nowMillis + leaseMillis);
+            ledger.slots.put(seq, new Lease(nowMillis + leaseMillis, attempt));
             return CompletableFuture.completedFuture(EventClaim.claimed());
         } finally {
             lock.unlock();
@@ -87,12 +91,14 @@ final class InMemoryEvents implements EventLedger {
     }
 
     @Override
-    public CompletionStage<Void> settleEvent(String sessionId, long seq, byte @Nullable [] answer) {
+    public CompletionStage<Void> settleEvent(String sessionId, long seq, String attempt, byte @Nullable [] answer) {
         lock.lock();
         try {
             SessionEntry entry = sessions.getLocked(sessionId);
             Ledger ledger = entry == null ? null : entry.events;
-            if (ledger != null && ledger.slots.containsKey(seq)) {
+            if (ledger != null
+                    && ledger.slots.get(seq) instanceof Lease lease
+                    && lease.attempt().equals(attempt)) {
                 if (answer == null) {
                     ledger.slots.remove(seq);
                 } else {

@@ -44,17 +44,22 @@ public interface EventLedger {
      * </ul>
      *
      * @param seq a sequence number, at least 1
+     * @param attempt names this attempt (unique, e.g. random); only it can {@link #settleEvent settle}
+     *     the claim
      * @param window how many of the newest sequence numbers are remembered, at least 1
      */
-    CompletionStage<EventClaim> claimEvent(String sessionId, long seq, int window, long nowMillis, long leaseMillis);
+    CompletionStage<EventClaim> claimEvent(
+            String sessionId, long seq, String attempt, int window, long nowMillis, long leaseMillis);
 
     /**
-     * Ends the attempt that claimed {@code seq}: with {@code answer}, every later claim gets it; with
+     * Ends {@code attempt}'s claim of {@code seq}: with {@code answer}, every later claim gets it; with
      * {@code null}, the event is released and the next claim runs it again (its earlier appends made
-     * with {@link #appendOnce} stay, and are not repeated). A number that fell out of the window, or a
-     * session that is gone, is ignored.
+     * with {@link #appendOnce} stay, and are not repeated). Ignored unless {@code attempt} holds the
+     * claim: another attempt took it over after the lease ran out, or it was answered, or the number
+     * fell out of the window, or the session is gone. A caller whose claim failed without an answer
+     * (a timeout: it may still be committed) may settle with {@code null} to release it at once.
      */
-    CompletionStage<Void> settleEvent(String sessionId, long seq, byte @Nullable [] answer);
+    CompletionStage<Void> settleEvent(String sessionId, long seq, String attempt, byte @Nullable [] answer);
 
     /**
      * Appends {@code entry} to the log unless an entry with the same {@code origin} was appended for

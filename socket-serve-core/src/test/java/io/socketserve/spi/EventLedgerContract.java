@@ -19,7 +19,15 @@ public interface EventLedgerContract<S extends LogStore & SessionStore & EventLe
     long LEASE = 10_000;
 
     private EventClaim claim(String id, long seq, long now) {
-        return get(store().claimEvent(id, seq, 8, now, LEASE));
+        return claim(id, seq, "attempt-" + now, now);
+    }
+
+    private EventClaim claim(String id, long seq, String attempt, long now) {
+        return get(store().claimEvent(id, seq, attempt, 8, now, LEASE));
+    }
+
+    private void settle(String id, long seq, long claimedAt, byte[] answer) {
+        get(store().settleEvent(id, seq, "attempt-" + claimedAt, answer));
     }
 
     @Test
@@ -41,7 +49,7 @@ public interface EventLedgerContract<S extends LogStore & SessionStore & EventLe
         String id = createSession();
         claim(id, 1, 1_000);
         byte[] answer = "{\"success\":true,\"ack\":\"é\u0000\"}".getBytes(StandardCharsets.UTF_8);
-        get(store().settleEvent(id, 1, answer));
+        settle(id, 1, 1_000, answer);
         EventClaim again = claim(id, 1, 1_000 + 10 * LEASE);
         assertThat(again.state()).isEqualTo(EventClaim.State.ANSWERED);
         assertThat(again.answer()).isEqualTo(answer);
@@ -51,7 +59,7 @@ public interface EventLedgerContract<S extends LogStore & SessionStore & EventLe
     default void aReleasedEventIsClaimedAgain() {
         String id = createSession();
         claim(id, 1, 1_000);
-        get(store().settleEvent(id, 1, null));
+        settle(id, 1, 1_000, null);
         assertThat(claim(id, 1, 1_001).state()).isEqualTo(EventClaim.State.CLAIMED);
     }
 
@@ -60,7 +68,7 @@ public interface EventLedgerContract<S extends LogStore & SessionStore & EventLe
         String id = createSession();
         claim(id, 1, 1_000);
         assertThat(claim(id, 2, 1_000).state()).isEqualTo(EventClaim.State.CLAIMED);
-        get(store().settleEvent(id, 2, bytes("two")));
+        settle(id, 2, 1_000, bytes("two"));
         assertThat(claim(id, 1, 1_000).state()).isEqualTo(EventClaim.State.RUNNING);
         assertThat(claim(id, 2, 1_000).answer()).isEqualTo(bytes("two"));
     }
@@ -70,7 +78,7 @@ public interface EventLedgerContract<S extends LogStore & SessionStore & EventLe
         String a = createSession();
         String b = createSession();
         claim(a, 1, 1_000);
-        get(store().settleEvent(a, 1, bytes("a")));
+        settle(a, 1, 1_000, bytes("a"));
         assertThat(claim(b, 1, 1_000).state()).isEqualTo(EventClaim.State.CLAIMED);
     }
 
@@ -79,7 +87,7 @@ public interface EventLedgerContract<S extends LogStore & SessionStore & EventLe
         String id = createSession();
         for (long seq = 1; seq <= 10; seq++) {
             claim(id, seq, 1_000);
-            get(store().settleEvent(id, seq, bytes("a" + seq)));
+            settle(id, seq, 1_000, bytes("a" + seq));
         }
         // window 8: 3..10 are remembered, 1 and 2 are not
         assertThat(claim(id, 2, 1_000).state()).isEqualTo(EventClaim.State.STALE);
@@ -97,7 +105,7 @@ public interface EventLedgerContract<S extends LogStore & SessionStore & EventLe
     default void aRemovedSessionTakesItsLedgerAlong() {
         String id = createSession();
         claim(id, 1, 1_000);
-        get(store().settleEvent(id, 1, bytes("a")));
+        settle(id, 1, 1_000, bytes("a"));
         get(store().removeSession(id, bytes("bye")));
         assertThat(claim(id, 1, 1_000).state()).isEqualTo(EventClaim.State.UNKNOWN_SESSION);
     }
@@ -110,7 +118,7 @@ public interface EventLedgerContract<S extends LogStore & SessionStore & EventLe
         long second = get(store().appendOnce(id, 1, 2, bytes("m2")));
         assertThat(second).isEqualTo(first + 1);
         // the event runs again (its first attempt's outcome was unknown): nothing is appended twice
-        get(store().settleEvent(id, 1, null));
+        settle(id, 1, 1_000, null);
         claim(id, 1, 1_001);
         assertThat(get(store().appendOnce(id, 1, 1, bytes("m1 again")))).isEqualTo(first);
         assertThat(get(store().appendOnce(id, 1, 2, bytes("m2 again")))).isEqualTo(second);
@@ -137,5 +145,21 @@ public interface EventLedgerContract<S extends LogStore & SessionStore & EventLe
         long first = get(store().appendOnce(id, 1, 1, bytes("m1")));
         claim(id, 9, 1_000); // window 8: 1 is forgotten
         assertThat(get(store().appendOnce(id, 1, 1, bytes("m1")))).isGreaterThan(first);
+    }
+
+    @Test
+    default void onlyTheAttemptHoldingTheClaimSettlesIt() {
+        String id = createSession();
+        claim(id, 1, "first", 1_000);
+        get(store().settleEvent(id, 1, "someone else", bytes("not mine")));
+        assertThat(claim(id, 1, "second", 1_001).state()).isEqualTo(EventClaim.State.RUNNING);
+        // the lease runs out and another attempt takes over: the first can no longer release it
+        assertThat(claim(id, 1, "third", 1_000 + LEASE).state()).isEqualTo(EventClaim.State.CLAIMED);
+        get(store().settleEvent(id, 1, "first", null));
+        assertThat(claim(id, 1, "fourth", 1_000 + LEASE + 1).state()).isEqualTo(EventClaim.State.RUNNING);
+        get(store().settleEvent(id, 1, "third", bytes("third's")));
+        assertThat(claim(id, 1, "fifth", 1_000 + LEASE + 2).answer()).isEqualTo(bytes("third's"));
+        get(store().settleEvent(id, 1, "third", null));
+        assertThat(claim(id, 1, "sixth", 1_000 + LEASE + 3).state()).isEqualTo(EventClaim.State.ANSWERED);
     }
 }

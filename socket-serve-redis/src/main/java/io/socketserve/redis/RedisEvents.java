@@ -27,8 +27,9 @@ final class RedisEvents implements EventLedger {
 
     @Override
     public CompletionStage<EventClaim> claimEvent(
-            String sessionId, long seq, int window, long nowMillis, long leaseMillis) {
+            String sessionId, long seq, String attempt, int window, long nowMillis, long leaseMillis) {
         Objects.requireNonNull(sessionId, "sessionId == null");
+        Objects.requireNonNull(attempt, "attempt == null");
         if (seq < 1) {
             throw new IllegalArgumentException("seq < 1: " + seq);
         }
@@ -51,15 +52,17 @@ final class RedisEvents implements EventLedger {
                 bytes(Long.toString(seq)),
                 bytes(Integer.toString(window)),
                 bytes(Long.toString(nowMillis)),
-                bytes(Long.toString(leaseMillis)));
+                bytes(Long.toString(leaseMillis)),
+                bytes(attempt));
     }
 
     @Override
-    public CompletionStage<Void> settleEvent(String sessionId, long seq, byte @Nullable [] answer) {
+    public CompletionStage<Void> settleEvent(String sessionId, long seq, String attempt, byte @Nullable [] answer) {
         Objects.requireNonNull(sessionId, "sessionId == null");
+        Objects.requireNonNull(attempt, "attempt == null");
         byte[][] args = answer == null
-                ? new byte[][] {bytes(sessionId), bytes(Long.toString(seq))}
-                : new byte[][] {bytes(sessionId), bytes(Long.toString(seq)), answer};
+                ? new byte[][] {bytes(sessionId), bytes(Long.toString(seq)), bytes(attempt)}
+                : new byte[][] {bytes(sessionId), bytes(Long.toString(seq)), bytes(attempt), answer};
         return calls.script(Script.SETTLE_EVENT, r -> null, args);
     }
 

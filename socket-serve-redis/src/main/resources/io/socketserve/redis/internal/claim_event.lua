@@ -1,7 +1,8 @@
--- ARGV[4] = session id, [5] = seq, [6] = window, [7] = now (ms), [8] = lease (ms).
+-- ARGV[4] = session id, [5] = seq, [6] = window, [7] = now (ms), [8] = lease (ms), [9] = attempt.
 -- Returns {0} claimed, {1} running, {2, answer} answered, {3} stale, {4} no such session.
 -- The ledger ev:<id> (a hash) expires with the session record: h = highest seq claimed,
--- s:<seq> = 'L' .. lease end or 'A' .. answer, a:<seq>:<n> = position of the event's n-th append.
+-- s:<seq> = 'L' .. lease end .. ':' .. attempt or 'A' .. answer, a:<seq>:<n> = position of the
+-- event's n-th append.
 local id = ARGV[4]
 local s = P .. 's:' .. id
 local ttl = redis.call('PTTL', s)
@@ -19,7 +20,7 @@ if slot then
   if string.sub(slot, 1, 1) == 'A' then
     return {2, string.sub(slot, 2)}
   end
-  if tonumber(string.sub(slot, 2)) > now then
+  if tonumber(string.match(slot, '^L(%d+)')) > now then
     return {1}
   end
 end
@@ -40,7 +41,7 @@ if seq > highest then
   end
   redis.call('HSET', ev, 'h', ARGV[5])
 end
-redis.call('HSET', ev, 's:' .. ARGV[5], 'L' .. str(now + tonumber(ARGV[8])))
+redis.call('HSET', ev, 's:' .. ARGV[5], 'L' .. str(now + tonumber(ARGV[8])) .. ':' .. ARGV[9])
 if ttl > 0 then
   redis.call('PEXPIRE', ev, ttl)
 end

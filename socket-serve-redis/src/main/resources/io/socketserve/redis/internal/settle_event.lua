@@ -1,12 +1,13 @@
--- ARGV[4] = session id, [5] = seq, [6] = the answer (absent: release the event for another run).
--- Returns 1 when the event was in the ledger, 0 otherwise (out of the window, session gone).
+-- ARGV[4] = session id, [5] = seq, [6] = attempt, [7] = the answer (absent: release the event for
+-- another run). Only the attempt holding the claim settles it. Returns 1 when it did, else 0.
 local ev = P .. 'ev:' .. ARGV[4]
 local f = 's:' .. ARGV[5]
-if redis.call('HEXISTS', ev, f) == 0 then
+local slot = redis.call('HGET', ev, f)
+if not slot or string.sub(slot, 1, 1) ~= 'L' or string.match(slot, '^L%d+:(.*)$') ~= ARGV[6] then
   return 0
 end
-if ARGV[6] then
-  redis.call('HSET', ev, f, 'A' .. ARGV[6])
+if ARGV[7] then
+  redis.call('HSET', ev, f, 'A' .. ARGV[7])
 else
   redis.call('HDEL', ev, f)
 end
