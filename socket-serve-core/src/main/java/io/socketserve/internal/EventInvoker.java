@@ -98,7 +98,14 @@ final class EventInvoker {
             boolean ackInResponse,
             long seq) {
         if (seq <= 0 || "__ack".equals(event) || "__ping".equals(event)) {
-            return run(record, event, data, messageId, requiresAck, ackInResponse, 0);
+            return run(
+                    record,
+                    event,
+                    data,
+                    messageId,
+                    requiresAck,
+                    ackInResponse,
+                    new InvocationContext(record.id(), options.backendTimeout()));
         }
         long now = System.currentTimeMillis();
         String attempt = Long.toHexString(
@@ -142,14 +149,25 @@ final class EventInvoker {
             boolean ackInResponse,
             long seq,
             String attempt) {
+        long leaseEnd = System.currentTimeMillis() + leaseMillis();
+        InvocationContext context = new InvocationContext(record.id(), options.backendTimeout(), seq);
         CompletionStage<TransportResponse> running;
         try {
-            running = run(record, event, data, messageId, requiresAck, ackInResponse, seq);
+            running = run(record, event, data, messageId, requiresAck, ackInResponse, context);
         } catch (RuntimeException e) {
             running = CompletableFuture.failedFuture(e);
         }
         CompletableFuture<TransportResponse> out = new CompletableFuture<>();
         running.whenComplete((response, error) -> {
+            TransportResponse deferred = context.deferred();
+            if (deferred != null) {
+                // The handler ran and answered, but its appends were not confirmed: the client is told
+                // to retry (503), and this attempt keeps its claim while it makes them again, each at
+                // most once, then settles with the handler's answer. The handler never runs twice.
+                out.complete(response);
+                finishAppends(record.id(), seq, attempt, context, keep(deferred), leaseEnd);
+                return;
+            }
             TransportResponse settled = response;
             Throwable cause = error == null ? null : Blocking.unwrap(error);
             if (settled == null && cause instanceof ProtocolException p) {
@@ -202,7 +220,7 @@ final class EventInvoker {
             @Nullable String messageId,
             boolean requiresAck,
             boolean ackInResponse,
-            long seq) {
+            InvocationContext context) {
         if ("__ack".equals(event)) {
             return ackReply(record, messageId, data);
         }
@@ -238,7 +256,7 @@ final class EventInvoker {
                             data,
                             requiresAck ? messageId : null,
                             ackInResponse,
-                            seq));
+                            context));
                 } catch (Throwable t) {
                     out.completeExceptionally(t);
                 } finally {
@@ -272,8 +290,7 @@ final class EventInvoker {
             JsonNode data,
             @Nullable String messageId,
             boolean ackInResponse,
-            long seq) {
-        InvocationContext context = new InvocationContext(record.id(), options.backendTimeout(), seq);
+            InvocationContext context) {
         SocketImpl socket = new SocketImpl(services, record, context);
         AckImpl ack = new AckImpl(publisher, json, record, messageId, ackInResponse, context);
         try {
@@ -305,9 +322,15 @@ final class EventInvoker {
         try {
             context.awaitWrites();
         } catch (SocketServeException e) {
+            if (context.seq() > 0 && e.status() == 503) {
+                context.defer(success(ack.finish()));
+            }
             return errorAnswer(e);
         }
-        byte[] answer = ack.finish();
+        return success(ack.finish());
+    }
+
+    private static TransportResponse success(byte @Nullable [] answer) {
         if (answer == null) {
             return TransportResponse.json(200, OK);
         }
@@ -317,6 +340,61 @@ final class EventInvoker {
         System.arraycopy(answer, 0, out, prefix.length, answer.length);
         out[out.length - 1] = '}';
         return TransportResponse.json(200, out);
+    }
+
+    /** Pause between two attempts to make an event's appends again. */
+    private static final long REISSUE_PAUSE_MILLIS = 200;
+
+    /**
+     * Makes the event's appends again, in order, each at most once ({@link
+     * io.socketserve.spi.EventLedger#appendOnce}), until all are confirmed, then settles the event
+     * with {@code answer}. Gives up shortly before the claim's lease ends and releases the event
+     * instead, so that a retry runs it again (appends already made are still not repeated).
+     */
+    private void finishAppends(
+            String sid, long seq, String attempt, InvocationContext context, byte[] answer, long leaseEnd) {
+        java.util.List<InvocationContext.Append> appends = context.made();
+        reissue(sid, seq, appends, 0, leaseEnd - 2 * REISSUE_PAUSE_MILLIS).whenComplete((done, error) -> {
+            boolean confirmed = error == null && Boolean.TRUE.equals(done);
+            services.backend
+                    .settleEvent(sid, seq, attempt, confirmed ? answer : null)
+                    .whenComplete((v, settleError) -> {
+                        if (settleError != null) {
+                            unavailable.warn(
+                                    "could not settle event {} of a session after its appends: a retry may run it again",
+                                    Long.toString(seq),
+                                    settleError);
+                        }
+                    });
+        });
+    }
+
+    /** Completes with {@code true} once appends[from..] are confirmed, {@code false} at the deadline. */
+    private CompletionStage<Boolean> reissue(
+            String sid, long seq, java.util.List<InvocationContext.Append> appends, int from, long deadline) {
+        if (from == appends.size()) {
+            return CompletableFuture.completedFuture(true);
+        }
+        InvocationContext.Append a = appends.get(from);
+        CompletionStage<Long> made;
+        try {
+            made = services.backend.appendOnce(sid, seq, a.n(), a.entry());
+        } catch (RuntimeException e) {
+            made = CompletableFuture.failedFuture(e);
+        }
+        return made.handle((position, error) -> error == null).thenCompose(ok -> {
+            if (ok) {
+                return reissue(sid, seq, appends, from + 1, deadline);
+            }
+            if (System.currentTimeMillis() + REISSUE_PAUSE_MILLIS > deadline) {
+                return CompletableFuture.completedFuture(false);
+            }
+            return CompletableFuture.supplyAsync(
+                            () -> null,
+                            CompletableFuture.delayedExecutor(
+                                    REISSUE_PAUSE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS))
+                    .thenCompose(x -> reissue(sid, seq, appends, from, deadline));
+        });
     }
 
     private TransportResponse errorAnswer(SocketServeException e) {

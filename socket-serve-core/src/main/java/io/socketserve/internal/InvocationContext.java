@@ -58,6 +58,43 @@ final class InvocationContext {
         return appends.incrementAndGet();
     }
 
+    /** A log append of an event with a sequence number: what it takes to make it again. */
+    record Append(int n, byte[] entry) {}
+
+    private final List<Append> made = new ArrayList<>();
+    private volatile @org.jspecify.annotations.Nullable TransportResponseHolder deferred;
+
+    /** Records an append of this event (any thread), so that it can be made again ({@link #made}). */
+    void recordAppend(int n, byte[] entry) {
+        synchronized (made) {
+            made.add(new Append(n, entry));
+        }
+    }
+
+    /** Every append recorded so far, in number order. */
+    List<Append> made() {
+        synchronized (made) {
+            List<Append> out = new ArrayList<>(made);
+            out.sort(java.util.Comparator.comparingInt(Append::n));
+            return out;
+        }
+    }
+
+    /**
+     * The answer the handler produced although its appends were not confirmed in time: the
+     * invocation finishes them in the background and then settles the event with it.
+     */
+    void defer(io.socketserve.transport.TransportResponse answer) {
+        deferred = new TransportResponseHolder(answer);
+    }
+
+    io.socketserve.transport.@org.jspecify.annotations.Nullable TransportResponse deferred() {
+        TransportResponseHolder d = deferred;
+        return d == null ? null : d.response();
+    }
+
+    private record TransportResponseHolder(io.socketserve.transport.TransportResponse response) {}
+
     /** Records an append the answer must wait for (any thread); returns the stage. */
     <T> CompletionStage<T> track(CompletionStage<T> append) {
         synchronized (writes) {

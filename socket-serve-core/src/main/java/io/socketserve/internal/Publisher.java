@@ -56,7 +56,9 @@ final class Publisher {
      */
     private CompletionStage<Long> append(byte[] entry, @Nullable InvocationContext context) {
         if (context != null && context.seq() > 0) {
-            return backend.appendOnce(context.sessionId(), context.seq(), context.nextAppend(), entry);
+            int n = context.nextAppend();
+            context.recordAppend(n, entry);
+            return backend.appendOnce(context.sessionId(), context.seq(), n, entry);
         }
         return backend.append(entry);
     }
