@@ -143,6 +143,34 @@ public final class RedisServerProcess implements BeforeAllCallback, AfterAllCall
         kill();
     }
 
+    /** Stops the server with SIGSTOP: it keeps its connections and answers nothing until {@link #thaw}. */
+    public synchronized void freeze() {
+        signal("STOP");
+    }
+
+    /** Continues a server stopped by {@link #freeze} (SIGCONT); harmless when it runs. */
+    public synchronized void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        if (process == null) {
+            return;
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+                    .redirectErrorStream(true)
+                    .start();
+            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run kill", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Kills and starts again on the same port: the data set comes back empty. */
     public RedisServerProcess restart() {
         kill();
