@@ -346,6 +346,7 @@ class ChaosIT {
             startInstance(i);
         }
         note("seed " + seed + ", " + duration.toSeconds() + " s");
+        long heapAtStart = usedHeapAfterGc();
 
         List<Talker> talkers = new ArrayList<>();
         List<Listener> listeners = new ArrayList<>();
@@ -464,13 +465,28 @@ class ChaosIT {
                         .isEqualTo(expected);
             }
         }
+        long deliveries = listeners.stream()
+                .mapToLong(
+                        l -> l.received.values().stream().mapToLong(List::size).sum())
+                .sum();
         System.out.printf(
-                "ChaosIT: seed %d, %d messages, %d listener reconnects, %d faults%n",
+                "ChaosIT: seed %d, %d s, %d faults, %d messages, %d deliveries checked, 0 duplicates, 0 losses,"
+                        + " %d listener reconnects, used heap after GC %d MB at start and %d MB at the end%n",
                 seed,
+                duration.toSeconds(),
+                faults,
                 messages,
+                deliveries,
                 listeners.stream().mapToLong(l -> l.reconnects.get()).sum(),
-                faults);
+                heapAtStart >> 20,
+                usedHeapAfterGc() >> 20);
         assertThat(messages).as("traffic flowed; %s", context).isGreaterThan(500);
+    }
+
+    private static long usedHeapAfterGc() {
+        System.gc();
+        Runtime rt = Runtime.getRuntime();
+        return rt.totalMemory() - rt.freeMemory();
     }
 
     private static Thread daemon(Runnable task, String name) {
