@@ -88,13 +88,32 @@ class ChaosIT {
         timeline.add(String.format("%6.2fs %s", (System.nanoTime() - startNanos) / 1e9, what));
     }
 
-    private synchronized void startInstance(int i) {
+    /**
+     * Starts instance {@code i} on its port, as a supervisor would: again until it comes up (its
+     * backend check can take longer than the backend timeout on a loaded machine).
+     */
+    private void startInstance(int i) {
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < 10; attempt++) {
+            try {
+                tryStartInstance(i);
+                return;
+            } catch (RuntimeException e) {
+                last = e;
+                note("instance " + i + " failed to start: " + e.getMessage());
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+            }
+        }
+        throw last;
+    }
+
+    private synchronized void tryStartInstance(int i) {
         ServerOptions options = ServerOptions.builder()
                 .backend(new RedisBackend(RedisBackendOptions.builder()
                         .uri(redis.uri())
                         .commandTimeout(Duration.ofMillis(800))
                         .build()))
-                .backendTimeout(Duration.ofSeconds(1))
+                .backendTimeout(Duration.ofSeconds(2))
                 .sessionTimeout(Duration.ofSeconds(60))
                 .keepaliveInterval(Duration.ofMillis(500))
                 .eventRateLimit(0, 1)
@@ -115,8 +134,13 @@ class ChaosIT {
                             "n",
                             data.path("n").asInt()));
         });
-        EmbeddedServer e =
-                EmbeddedServer.builder(server).host("127.0.0.1").port(ports[i]).start();
+        EmbeddedServer e;
+        try {
+            e = EmbeddedServer.builder(server).host("127.0.0.1").port(ports[i]).start();
+        } catch (RuntimeException failed) {
+            server.close();
+            throw failed;
+        }
         ports[i] = e.port();
         instances[i] = new Instance(server, e);
     }
