@@ -379,6 +379,7 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
             endLocalSessions();
         }
         timer.shutdownNow();
+        dispatcher.releaseReaders();
         subscription.close();
         // With a shared backend, streams end without __disconnect: the sessions live on and their
         // clients resume on another instance with Last-Event-ID.

@@ -236,7 +236,91 @@ final class Dispatcher implements LogListener {
 
     @Override
     public void onRecords(List<LogRecord> records) {
-        post(() -> process(records));
+        long bytes = 0;
+        for (LogRecord r : records) {
+            bytes += r.entry().length;
+        }
+        if (!awaitRoom(bytes)) {
+            return; // the reader was interrupted: its subscription is closing
+        }
+        long taken = bytes;
+        try {
+            post(() -> {
+                try {
+                    process(records);
+                } finally {
+                    release(taken);
+                }
+            });
+        } catch (RuntimeException e) {
+            release(taken);
+            throw e;
+        }
+    }
+
+    // ------------------------------------------------------------------- demand-driven reading
+
+    /** Entries handed over but not yet processed, by bytes and batches: bounded (issue 13). */
+    private final Object pendingLock = new Object();
+
+    private long pendingBytes;
+    private int pendingBatches;
+    private boolean readersReleased;
+    private long maxPendingBytes = 16L << 20;
+    private int maxPendingBatches = 64;
+
+    /** Sets the bounds (tests). */
+    void limitPending(long bytes, int batches) {
+        synchronized (pendingLock) {
+            maxPendingBytes = bytes;
+            maxPendingBatches = batches;
+        }
+    }
+
+    /**
+     * Blocks the reader's thread while the dispatcher has more than the bounds waiting, so a reader
+     * fetches its next batch only when there is room: a lagging dispatcher holds the entries in the
+     * store, not in this heap. One batch always fits, whatever its size.
+     *
+     * @return {@code false} if the thread was interrupted while waiting
+     */
+    private boolean awaitRoom(long bytes) {
+        synchronized (pendingLock) {
+            while (pendingBatches > 0
+                    && (pendingBatches >= maxPendingBatches || pendingBytes + bytes > maxPendingBytes)
+                    && !readersReleased
+                    && !loop.isShutdown()) {
+                try {
+                    pendingLock.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            pendingBytes += bytes;
+            pendingBatches++;
+            return true;
+        }
+    }
+
+    /**
+     * Lets every reader waiting for room go on, now and from now on: called before the subscription
+     * is closed, so that closing it (which waits for the listener call in progress) cannot wait on a
+     * dispatcher that is stuck.
+     */
+    void releaseReaders() {
+        synchronized (pendingLock) {
+            readersReleased = true;
+            pendingLock.notifyAll();
+        }
+    }
+
+    private void release(long bytes) {
+        synchronized (pendingLock) {
+            pendingBytes -= bytes;
+            pendingBatches--;
+            pendingLock.notifyAll();
+        }
     }
 
     @Override
