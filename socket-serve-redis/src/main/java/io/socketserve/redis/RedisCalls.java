@@ -1,12 +1,18 @@
 package io.socketserve.redis;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.Delegating;
+import io.lettuce.core.KillArgs;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisChannelWriter;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.protocol.DefaultEndpoint;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
@@ -28,6 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one connection every part of {@link RedisBackend} issues its commands on, and how: {@link
@@ -37,8 +45,16 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The parts share it, and so share one connection: Lettuce writes one connection's commands in
  * order, which is how calls made from one thread take effect in that order across parts.
+ *
+ * <p>Lettuce reconnects the connection by itself, and with a Sentinel URI it asks the Sentinels for
+ * the master's address on every reconnect, so a failover that drops the connection is followed. A
+ * connection that stays open to a master that was demoted to a replica would instead fail every write
+ * with {@code READONLY}: such a reply drops the connection ({@link #onReadOnly}), and the reconnect
+ * asks the Sentinels again.
  */
 final class RedisCalls {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisCalls.class);
 
     /** The most ids one script call takes; larger batches are sent as several scripts at once. */
     static final int TOUCH_CHUNK = 256;
@@ -61,6 +77,7 @@ final class RedisCalls {
     private final Keys keys;
     private final String where;
     private final AtomicLong floor = new AtomicLong();
+    private final AtomicLong readOnlyDropAt = new AtomicLong(System.nanoTime() - RECONNECT_DELAY_MAX.toNanos());
 
     private @Nullable RedisClient client;
     private @Nullable ClientResources resources;
@@ -200,6 +217,9 @@ final class RedisCalls {
         }
         stage.whenComplete((reply, error) -> {
             if (error != null) {
+                if (isReadOnly(error)) {
+                    onReadOnly();
+                }
                 result.completeExceptionally(Failures.translate(error, where));
                 return;
             }
@@ -230,6 +250,44 @@ final class RedisCalls {
             throw new IllegalStateException("not started");
         }
         return Objects.requireNonNull(client);
+    }
+
+    /**
+     * A command was answered {@code READONLY}: the connection is open to a replica, typically a master
+     * that was demoted by a failover while the connection stayed up. Drops the connection (at most
+     * once per {@link #RECONNECT_DELAY_MAX}, as the commands in flight all get the same answer) so that
+     * Lettuce reconnects, which with a Sentinel URI asks the Sentinels where the master is now. The
+     * command itself fails with {@link BackendUnavailableException}, like any command during a
+     * failover.
+     */
+    private void onReadOnly() {
+        StatefulRedisConnection<byte[], byte[]> c;
+        synchronized (this) {
+            c = closed ? null : connection;
+        }
+        long now = System.nanoTime();
+        long last = readOnlyDropAt.get();
+        if (c == null || now - last < RECONNECT_DELAY_MAX.toNanos() || !readOnlyDropAt.compareAndSet(last, now)) {
+            return;
+        }
+        log.warn("Redis at {} answered READONLY (a replica now): reconnecting to reach the master", where);
+        RedisChannelWriter writer = ((RedisChannelHandler<?, ?>) c).getChannelWriter();
+        while (writer instanceof Delegating<?> d && d.getDelegate() instanceof RedisChannelWriter inner) {
+            writer = inner;
+        }
+        if (writer instanceof DefaultEndpoint endpoint) {
+            endpoint.disconnect(); // the channel closes; Lettuce's watchdog reconnects
+        } else { // not Lettuce's usual writer: have the server close this connection
+            RedisAsyncCommands<byte[], byte[]> a = c.async();
+            a.clientId().thenCompose(id -> a.clientKill(KillArgs.Builder.id(id).skipme(false)));
+        }
+    }
+
+    private static boolean isReadOnly(Throwable error) {
+        Throwable c = Failures.unwrap(error);
+        return c instanceof RedisCommandExecutionException
+                && c.getMessage() != null
+                && c.getMessage().startsWith("READONLY");
     }
 
     /** Remembers the highest position seen, the floor that keeps positions increasing after data loss. */
