@@ -7,21 +7,32 @@ import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisChannelWriter;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.DefaultEndpoint;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.socketserve.redis.internal.Failures;
 import io.socketserve.redis.internal.Keys;
 import io.socketserve.redis.internal.Replies;
 import io.socketserve.redis.internal.Scripts;
 import io.socketserve.redis.internal.Scripts.Script;
 import io.socketserve.spi.BackendUnavailableException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +40,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -47,10 +59,17 @@ import org.slf4j.LoggerFactory;
  * order, which is how calls made from one thread take effect in that order across parts.
  *
  * <p>Lettuce reconnects the connection by itself, and with a Sentinel URI it asks the Sentinels for
- * the master's address on every reconnect, so a failover that drops the connection is followed. A
- * connection that stays open to a master that was demoted to a replica would instead fail every write
- * with {@code READONLY}: such a reply drops the connection ({@link #onReadOnly}), and the reconnect
- * asks the Sentinels again.
+ * the master's address on every reconnect, so a failover that drops the connection (the master
+ * crashed) is followed. A failover that leaves the old master running does not drop it: Sentinel
+ * reconfigures the old master as a replica, closing its clients, only seconds after the switch, and
+ * meanwhile it still accepts writes that are lost then. So with a Sentinel URI the calls also
+ * subscribe to {@code +switch-master} on every Sentinel ({@link #watchSentinels}); when one reports
+ * that the master moved, every connection of this backend still open to the old address (commands,
+ * log subscriptions, volatile channels: they all share the client, whose channels are tracked here) is
+ * dropped, and reconnects to where the Sentinels now say the master is. Last, a connection that
+ * stays open to a master that was demoted to a replica otherwise would fail every write with {@code
+ * READONLY}: such a reply drops the connection ({@link #onReadOnly}), and the reconnect asks the
+ * Sentinels again.
  */
 final class RedisCalls {
 
@@ -77,6 +96,10 @@ final class RedisCalls {
     private final Keys keys;
     private final String where;
     private final AtomicLong floor = new AtomicLong();
+    /** Every open channel of the client (closed ones leave by themselves). */
+    private final ChannelGroup channels = new DefaultChannelGroup("socket-serve-redis", GlobalEventExecutor.INSTANCE);
+
+    private final List<StatefulRedisPubSubConnection<String, String>> sentinelWatches = new CopyOnWriteArrayList<>();
     private final AtomicLong readOnlyDropAt = new AtomicLong(System.nanoTime() - RECONNECT_DELAY_MAX.toNanos());
 
     private @Nullable RedisClient client;
@@ -118,6 +141,12 @@ final class RedisCalls {
         maxLen = bytes(Integer.toString(maxLogEntries));
         ClientResources r = DefaultClientResources.builder()
                 .reconnectDelay(reconnectDelay())
+                .nettyCustomizer(new NettyCustomizer() {
+                    @Override
+                    public void afterChannelInitialized(Channel channel) {
+                        channels.add(channel);
+                    }
+                })
                 .build();
         RedisClient c = RedisClient.create(r);
         resources = r;
@@ -146,6 +175,7 @@ final class RedisCalls {
                     conn.addListener(scripts);
                     return scripts.load();
                 })
+                .thenRun(() -> watchSentinels(c))
                 .whenComplete((ok, error) -> {
                     if (error == null) {
                         started = true;
@@ -179,6 +209,8 @@ final class RedisCalls {
         ClientResources r = resources;
         StatefulRedisConnection<byte[], byte[]> conn = connection;
         return () -> {
+            sentinelWatches.forEach(StatefulRedisPubSubConnection::close);
+            sentinelWatches.clear();
             if (conn != null) {
                 conn.close();
             }
@@ -281,6 +313,78 @@ final class RedisCalls {
             RedisAsyncCommands<byte[], byte[]> a = c.async();
             a.clientId().thenCompose(id -> a.clientKill(KillArgs.Builder.id(id).skipme(false)));
         }
+    }
+
+    /**
+     * With a Sentinel URI: subscribes to {@code +switch-master} on every Sentinel of the URI, in the
+     * background (a Sentinel that cannot be reached is skipped; Lettuce resubscribes after a
+     * reconnect). Each Sentinel publishes it once it knows the new master, so after the last one
+     * every reconnect finds the new master whichever Sentinel it asks.
+     */
+    private void watchSentinels(RedisClient c) {
+        RedisURI uri = options.redisUri();
+        String masterId = uri.getSentinelMasterId();
+        if (masterId == null || uri.getSentinels().isEmpty()) {
+            return;
+        }
+        for (RedisURI sentinel : uri.getSentinels()) {
+            sentinel.setTimeout(options.commandTimeout());
+            c.connectPubSubAsync(StringCodec.UTF8, sentinel).whenComplete((pubSub, error) -> {
+                if (error != null) {
+                    log.warn(
+                            "Cannot watch Redis Sentinel {}:{} for failovers: {}",
+                            sentinel.getHost(),
+                            sentinel.getPort(),
+                            Failures.unwrap(error).toString());
+                    return;
+                }
+                synchronized (this) {
+                    if (closed) {
+                        pubSub.closeAsync();
+                        return;
+                    }
+                    sentinelWatches.add(pubSub);
+                }
+                pubSub.addListener(new RedisPubSubAdapter<>() {
+                    @Override
+                    public void message(String channel, String message) {
+                        onSwitchMaster(masterId, message);
+                    }
+                });
+                pubSub.async().subscribe("+switch-master");
+            });
+        }
+    }
+
+    /** {@code +switch-master <master-id> <old-ip> <old-port> <new-ip> <new-port>}. */
+    private void onSwitchMaster(String masterId, String message) {
+        String[] f = message.trim().split(" ");
+        if (f.length != 5 || !f[0].equals(masterId) || closed) {
+            return;
+        }
+        int dropped = 0;
+        for (Channel ch : channels) {
+            SocketAddress remote = ch.remoteAddress();
+            if (remote instanceof InetSocketAddress a
+                    && a.getPort() == Integer.parseInt(f[2])
+                    && (f[1].equals(a.getHostString())
+                            || (a.getAddress() != null
+                                    && f[1].equals(a.getAddress().getHostAddress())))) {
+                ch.close(); // Lettuce's watchdog reconnects, asking the Sentinels
+                dropped++;
+            }
+        }
+        if (dropped == 0) {
+            return; // another Sentinel's report of the same switch, or no connection there
+        }
+        log.warn(
+                "Redis Sentinel: master {} moved from {}:{} to {}:{}; {} connection(s) to the old master dropped",
+                masterId,
+                f[1],
+                f[2],
+                f[3],
+                f[4],
+                dropped);
     }
 
     private static boolean isReadOnly(Throwable error) {

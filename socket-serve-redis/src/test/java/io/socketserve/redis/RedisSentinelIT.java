@@ -202,6 +202,57 @@ class RedisSentinelIT {
         }
     }
 
+    /**
+     * {@code SENTINEL FAILOVER} with the master alive: Sentinel promotes the replica but reconfigures
+     * the old master as its replica only seconds later (and only then closes its clients). Every
+     * connection of the backend (commands, the log subscription, the volatile channel) must move to
+     * the promoted replica well before that, so that this instance does not go on writing to (or
+     * reading from) the old master meanwhile.
+     */
+    @Test
+    @Timeout(value = 45, unit = TimeUnit.SECONDS)
+    void aForcedFailoverMovesEveryConnectionToThePromotedReplica() throws Exception {
+        try (RedisSentinelProcesses own = new RedisSentinelProcesses().start();
+                RedisBackend backend = RedisBackend.create(own.sentinelUri())) {
+            backend.start(100_000).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            Recorder listener = new Recorder();
+            backend.subscribe(0, listener);
+            long before = backend.append(bytes("before")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> listener.lastPosition() >= before);
+            int old = own.masterPort();
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> RedisSentinelProcesses.clientsNamed(old, "socket-serve") == 3);
+
+            own.forceFailover();
+            int promoted = own.awaitFailover(Duration.ofSeconds(20));
+            long switchedAt = System.nanoTime();
+            await().atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> RedisSentinelProcesses.clientsNamed(old, "socket-serve") == 0
+                            && RedisSentinelProcesses.clientsNamed(promoted, "socket-serve") == 3);
+            Duration moved = Duration.ofNanos(System.nanoTime() - switchedAt);
+            log.info(
+                    "Forced failover: every connection on the promoted replica {} ms after the Sentinels"
+                            + " reported it",
+                    moved.toMillis());
+
+            long after = await().atMost(Duration.ofSeconds(10))
+                    .until(
+                            () -> {
+                                try {
+                                    return backend.append(bytes("after"))
+                                            .toCompletableFuture()
+                                            .get(2, TimeUnit.SECONDS);
+                                } catch (Exception e) {
+                                    return 0L;
+                                }
+                            },
+                            p -> p > 0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> listener.lastPosition() >= after);
+            assertThat(moved).as("connections follow the Sentinels' switch").isLessThan(Duration.ofSeconds(3));
+        }
+    }
+
     // ------------------------------------------------------------------------------------ helpers
 
     private static byte[] bytes(String s) {

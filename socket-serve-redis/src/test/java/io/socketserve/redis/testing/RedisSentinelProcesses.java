@@ -67,6 +67,7 @@ public final class RedisSentinelProcesses implements BeforeAllCallback, AfterAll
     private final List<Node> sentinels = new ArrayList<>();
     private final Thread reaper = new Thread(this::destroy, "redis-sentinel-processes-reaper");
     private boolean hookAdded;
+    private int failingOver;
 
     /** The processes, not started yet; ports are picked by {@link #start()}. */
     public RedisSentinelProcesses() {}
@@ -195,6 +196,7 @@ public final class RedisSentinelProcesses implements BeforeAllCallback, AfterAll
     public synchronized int killMaster() {
         int port = masterPort();
         Node master = server(port);
+        failingOver = port;
         master.process.destroyForcibly();
         try {
             if (!master.process.waitFor(10, TimeUnit.SECONDS)) {
@@ -208,17 +210,31 @@ public final class RedisSentinelProcesses implements BeforeAllCallback, AfterAll
     }
 
     /**
+     * Asks a Sentinel to fail over now ({@code SENTINEL FAILOVER}), the master still running: the
+     * replica is promoted and the old master becomes its replica once the Sentinels reconfigure it
+     * (which, by Sentinel's design, happens some seconds later). Returns the old master's port.
+     */
+    public synchronized int forceFailover() {
+        int port = masterPort();
+        failingOver = port;
+        Object reply = command(sentinels.get(0).port, "SENTINEL", "FAILOVER", MASTER_ID);
+        if (!"OK".equals(reply)) {
+            throw new IllegalStateException("SENTINEL FAILOVER answered " + reply);
+        }
+        return port;
+    }
+
+    /**
      * Waits, polling until {@code timeout}, until every running Sentinel reports a master other than
-     * the one reported when called (or killed by {@link #killMaster()}) and that server answers {@code
-     * ROLE} as master; its port.
+     * the one killed by {@link #killMaster()} or failed over by {@link #forceFailover()} (the current
+     * one if neither was called) and that server answers {@code ROLE} as master; its port.
      *
      * @throws IllegalStateException naming what the Sentinels said, with their logs, on timeout
      */
     public int awaitFailover(Duration timeout) {
         int before;
         synchronized (this) {
-            Node dead = servers.stream().filter(n -> !n.alive()).findFirst().orElse(null);
-            before = dead != null ? dead.port : masterPort();
+            before = failingOver != 0 ? failingOver : masterPort();
         }
         int[] promoted = {0};
         awaitUntil(
@@ -247,6 +263,9 @@ public final class RedisSentinelProcesses implements BeforeAllCallback, AfterAll
                                 .map(RedisSentinelProcesses::reportedMaster)
                                 .toList()
                         + "\n" + sentinelLogs());
+        synchronized (this) {
+            failingOver = 0;
+        }
         return promoted[0];
     }
 
@@ -258,6 +277,21 @@ public final class RedisSentinelProcesses implements BeforeAllCallback, AfterAll
     /** Continues the replica stopped by {@link #pauseReplica()} (SIGCONT). */
     public void resumeReplica() {
         signal(replicaPort(), "CONT");
+    }
+
+    /** How many clients named {@code name} ({@code CLIENT SETNAME}) the server on {@code port} has. */
+    public static int clientsNamed(int port, String name) {
+        Object list = command(port, "CLIENT", "LIST");
+        if (!(list instanceof String text)) {
+            return 0;
+        }
+        int n = 0;
+        for (String line : text.split("\n")) {
+            if ((" " + line.trim() + " ").contains(" name=" + name + " ")) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** The logs of the Sentinels (their last 4,000 characters each), for failure messages. */
