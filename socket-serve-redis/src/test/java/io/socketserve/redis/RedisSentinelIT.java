@@ -206,6 +206,26 @@ class RedisSentinelIT {
         }
     }
 
+    /** The fixture's {@code pauseReplica}: the replica stops replicating and answering until resumed. */
+    @Test
+    void aPausedReplicaFallsBehindAndCatchesUpWhenResumed() {
+        int master = sentinel.masterPort();
+        int replica = sentinel.replicaPort();
+        sentinel.pauseReplica();
+        try {
+            assertThat(RedisSentinelProcesses.command(master, "SET", "{pause}:k", "while paused"))
+                    .isEqualTo("OK");
+            assertThat(RedisSentinelProcesses.command(replica, "PING"))
+                    .as("a stopped replica does not answer")
+                    .isNull();
+        } finally {
+            sentinel.resumeReplica();
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> "while paused".equals(RedisSentinelProcesses.command(replica, "GET", "{pause}:k")));
+        RedisSentinelProcesses.command(master, "DEL", "{pause}:k");
+    }
+
     /**
      * {@code SENTINEL FAILOVER} with the master alive: Sentinel promotes the replica but reconfigures
      * the old master as its replica only seconds later (and only then closes its clients). Every
