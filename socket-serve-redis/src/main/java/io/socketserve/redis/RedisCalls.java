@@ -41,6 +41,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -100,6 +101,7 @@ final class RedisCalls {
     private final ChannelGroup channels = new DefaultChannelGroup("socket-serve-redis", GlobalEventExecutor.INSTANCE);
 
     private final List<StatefulRedisPubSubConnection<String, String>> sentinelWatches = new CopyOnWriteArrayList<>();
+    private final List<CompletableFuture<?>> pendingWatches = new CopyOnWriteArrayList<>();
     private final AtomicLong readOnlyDropAt = new AtomicLong(System.nanoTime() - RECONNECT_DELAY_MAX.toNanos());
 
     private @Nullable RedisClient client;
@@ -209,6 +211,15 @@ final class RedisCalls {
         ClientResources r = resources;
         StatefulRedisConnection<byte[], byte[]> conn = connection;
         return () -> {
+            // shutting the client down under a connect in progress leaks its buffer: let them end first
+            try {
+                CompletableFuture.allOf(pendingWatches.toArray(CompletableFuture[]::new))
+                        .get(options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                // a Sentinel that cannot be reached: nothing to close
+            }
             sentinelWatches.forEach(StatefulRedisPubSubConnection::close);
             sentinelWatches.clear();
             if (conn != null) {
@@ -329,8 +340,15 @@ final class RedisCalls {
         }
         for (RedisURI sentinel : uri.getSentinels()) {
             sentinel.setTimeout(options.commandTimeout());
-            c.connectPubSubAsync(StringCodec.UTF8, sentinel).whenComplete((pubSub, error) -> {
+            CompletableFuture<StatefulRedisPubSubConnection<String, String>> connecting =
+                    c.connectPubSubAsync(StringCodec.UTF8, sentinel).toCompletableFuture();
+            pendingWatches.add(connecting);
+            connecting.whenComplete((pubSub, error) -> {
+                pendingWatches.remove(connecting);
                 if (error != null) {
+                    if (closed) {
+                        return; // closed while connecting
+                    }
                     log.warn(
                             "Cannot watch Redis Sentinel {}:{} for failovers: {}",
                             sentinel.getHost(),
