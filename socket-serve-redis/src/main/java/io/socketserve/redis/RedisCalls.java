@@ -380,11 +380,17 @@ final class RedisCalls {
         if (f.length != 5 || !f[0].equals(masterId) || closed) {
             return;
         }
+        int oldPort;
+        try {
+            oldPort = Integer.parseInt(f[2]);
+        } catch (NumberFormatException e) {
+            return;
+        }
         int dropped = 0;
         for (Channel ch : channels) {
             SocketAddress remote = ch.remoteAddress();
             if (remote instanceof InetSocketAddress a
-                    && a.getPort() == Integer.parseInt(f[2])
+                    && a.getPort() == oldPort
                     && (f[1].equals(a.getHostString())
                             || (a.getAddress() != null
                                     && f[1].equals(a.getAddress().getHostAddress())))) {
@@ -407,9 +413,11 @@ final class RedisCalls {
 
     private static boolean isReadOnly(Throwable error) {
         Throwable c = Failures.unwrap(error);
+        // Redis 7 refuses a writing script on a replica up front ("READONLY …"); older versions fail
+        // the script's write ("ERR … -READONLY You can't write against a read only replica.")
         return c instanceof RedisCommandExecutionException
                 && c.getMessage() != null
-                && c.getMessage().startsWith("READONLY");
+                && (c.getMessage().startsWith("READONLY") || c.getMessage().contains("READONLY You can't write"));
     }
 
     /** Remembers the highest position seen, the floor that keeps positions increasing after data loss. */
