@@ -35,7 +35,9 @@ public final class DemoServer implements Callable<Integer> {
 
     @Option(
             names = "--redis",
-            description = "Redis URL (env REDIS_URL); in-memory when absent.",
+            description = "Redis URL (env REDIS_URL): redis://[:password@]host:6379[/db], rediss://… (TLS), or"
+                    + " redis-sentinel://[:password@]s1:26379,s2:26379,s3:26379[/db]#masterId to find the"
+                    + " master through Redis Sentinel and follow it on failover; in-memory when absent.",
             defaultValue = "${env:REDIS_URL}")
     @Nullable
     String redis;
@@ -108,7 +110,12 @@ public final class DemoServer implements Callable<Integer> {
     public Integer call() throws Exception {
         ServerOptions.Builder options = ServerOptions.builder().allowedOrigins(List.of("*"));
         if (redis != null && !redis.isBlank()) {
-            options.backend(RedisSupport.backend(redis));
+            try {
+                options.backend(RedisSupport.backend(redis));
+            } catch (IllegalArgumentException e) { // the message never holds the password
+                System.err.println("Invalid --redis / REDIS_URL: " + e.getMessage());
+                return 2;
+            }
         }
         Running running = start(options.build(), host, port, streamCompression);
         System.out.printf(

@@ -3,11 +3,16 @@ package io.socketserve.demo;
 import io.socketserve.redis.RedisBackend;
 import io.socketserve.spi.Backend;
 
-/** Creates the Redis backend for {@code --redis} / {@code REDIS_URL}. */
+/**
+ * Creates the Redis backend for {@code --redis} / {@code REDIS_URL}: {@code redis://…}, {@code
+ * rediss://…} or {@code redis-sentinel://s1:26379,s2:26379#masterId} (Redis Sentinel; the backend
+ * asks the Sentinels where the master is and follows it on failover).
+ */
 final class RedisSupport {
 
     private RedisSupport() {}
 
+    /** @throws IllegalArgumentException if the URL is not one of those (a Sentinel URL without master id) */
     static Backend backend(String url) {
         return RedisBackend.create(url);
     }

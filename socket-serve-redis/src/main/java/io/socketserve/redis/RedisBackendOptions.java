@@ -2,6 +2,9 @@ package io.socketserve.redis;
 
 import io.lettuce.core.RedisURI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -19,6 +22,20 @@ import java.util.Objects;
  * (TLS), an optional password ({@code redis://:password@host}) or ACL user and password ({@code
  * redis://user:password@host}), a database index as path ({@code /2}). The password never appears in
  * messages or logs.
+ *
+ * <h2>Redis Sentinel</h2>
+ *
+ * <p>{@code redis-sentinel://[[user:]password@]host:port[,host2:port2…][/database]#masterId} (or
+ * {@code rediss-sentinel://…} for TLS; {@code ?sentinelMasterId=masterId} instead of the fragment)
+ * names the Sentinels, not Redis: every connection asks a Sentinel for the address of the master
+ * {@code masterId} (Sentinels without a port are on 26379), and asks again on every reconnect, so
+ * that after a failover the backend follows the promoted replica by itself. The password is the
+ * one of the Redis master; the Sentinels are asked without one. The master id is required: a
+ * Sentinel URI without one is rejected by {@link Builder#uri}.
+ *
+ * <pre>{@code
+ * RedisBackendOptions.of("redis-sentinel://:secret@10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379#mymaster");
+ * }</pre>
  */
 public final class RedisBackendOptions {
 
@@ -102,12 +119,29 @@ public final class RedisBackendOptions {
         return redisUri;
     }
 
-    /** The URI without credentials, for messages: {@code redis://host:6379/2}. */
+    /** Whether the URI names Redis Sentinels ({@code redis-sentinel://…}) rather than Redis itself. */
+    public boolean sentinel() {
+        return isSentinel(uri);
+    }
+
+    /**
+     * The URI without credentials, for messages: {@code redis://host:6379/2}, or {@code
+     * redis-sentinel://s1:26379,s2:26379/2#mymaster}.
+     */
     public String redactedUri() {
         RedisURI u = RedisURI.create(uri);
+        String database = u.getDatabase() != 0 ? "/" + u.getDatabase() : "";
+        if (u.getSentinelMasterId() != null && !u.getSentinels().isEmpty()) {
+            List<String> sentinels = new ArrayList<>();
+            for (RedisURI s : u.getSentinels()) {
+                sentinels.add(s.getHost() + ":" + s.getPort());
+            }
+            return (u.isSsl() ? "rediss" : "redis") + "-sentinel://" + String.join(",", sentinels) + database + "#"
+                    + u.getSentinelMasterId();
+        }
         String scheme = u.isSsl() ? "rediss" : "redis";
         String where = u.getSocket() != null ? u.getSocket() : u.getHost() + ":" + u.getPort();
-        return scheme + "://" + where + (u.getDatabase() != 0 ? "/" + u.getDatabase() : "");
+        return scheme + "://" + where + database;
     }
 
     @Override
@@ -115,6 +149,11 @@ public final class RedisBackendOptions {
         return "RedisBackendOptions{uri=" + redactedUri() + ", keyPrefix=" + keyPrefix + ", commandTimeout="
                 + commandTimeout + ", connectTimeout=" + connectTimeout + ", maxPendingCommands="
                 + maxPendingCommands + "}";
+    }
+
+    private static boolean isSentinel(String uri) {
+        String u = uri.toLowerCase(Locale.ROOT);
+        return u.startsWith("redis-sentinel://") || u.startsWith("rediss-sentinel://");
     }
 
     /** Builds {@link RedisBackendOptions}; every setter validates its argument. */
@@ -129,16 +168,25 @@ public final class RedisBackendOptions {
 
         /**
          * Where Redis is (default {@value #DEFAULT_URI}): {@code redis://[[user]:password@]host[:port][/database]}
-         * or {@code rediss://…} for TLS.
+         * or {@code rediss://…} for TLS; or the Sentinels that know where it is: {@code
+         * redis-sentinel://[[user]:password@]host:port[,host2:port2…][/database]#masterId} (see the
+         * class comment).
          *
-         * @throws IllegalArgumentException if Lettuce cannot parse it
+         * @throws IllegalArgumentException if Lettuce cannot parse it, or if a Sentinel URI names no
+         *     master id
          */
         public Builder uri(String uri) {
             Objects.requireNonNull(uri, "uri == null");
+            if (isSentinel(uri) && !hasMasterId(uri)) {
+                throw new IllegalArgumentException("uri is a Redis Sentinel URI without a master id: end it with"
+                        + " #<masterId>, the name the Sentinels monitor the master by"
+                        + " (redis-sentinel://host1:26379,host2:26379#mymaster)");
+            }
             try {
                 RedisURI.create(uri);
             } catch (RuntimeException e) { // its message could echo the password: leave it out
-                throw new IllegalArgumentException("uri is not a Redis URI (redis://… or rediss://…)");
+                throw new IllegalArgumentException(
+                        "uri is not a Redis URI (redis://…, rediss://… or redis-sentinel://…#masterId)");
             }
             this.uri = uri;
             return this;
@@ -188,6 +236,25 @@ public final class RedisBackendOptions {
 
         public RedisBackendOptions build() {
             return new RedisBackendOptions(this);
+        }
+
+        /** {@code #id} or {@code sentinelMasterId=id} in the query, non-empty. */
+        private static boolean hasMasterId(String uri) {
+            int hash = uri.indexOf('#');
+            if (hash >= 0 && hash < uri.length() - 1) {
+                return true;
+            }
+            String beforeFragment = hash >= 0 ? uri.substring(0, hash) : uri;
+            int query = beforeFragment.indexOf('?');
+            if (query < 0) {
+                return false;
+            }
+            for (String param : beforeFragment.substring(query + 1).split("&")) {
+                if (param.regionMatches(true, 0, "sentinelMasterId=", 0, 17) && param.length() > 17) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private static Duration positive(Duration d, String name) {

@@ -1,21 +1,38 @@
 package io.socketserve.redis;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.Delegating;
+import io.lettuce.core.KillArgs;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisChannelWriter;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.DefaultEndpoint;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.socketserve.redis.internal.Failures;
 import io.socketserve.redis.internal.Keys;
 import io.socketserve.redis.internal.Replies;
 import io.socketserve.redis.internal.Scripts;
 import io.socketserve.redis.internal.Scripts.Script;
 import io.socketserve.spi.BackendUnavailableException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,11 +40,15 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one connection every part of {@link RedisBackend} issues its commands on, and how: {@link
@@ -37,8 +58,23 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The parts share it, and so share one connection: Lettuce writes one connection's commands in
  * order, which is how calls made from one thread take effect in that order across parts.
+ *
+ * <p>Lettuce reconnects the connection by itself, and with a Sentinel URI it asks the Sentinels for
+ * the master's address on every reconnect, so a failover that drops the connection (the master
+ * crashed) is followed. A failover that leaves the old master running does not drop it: Sentinel
+ * reconfigures the old master as a replica, closing its clients, only seconds after the switch, and
+ * meanwhile it still accepts writes that are lost then. So with a Sentinel URI the calls also
+ * subscribe to {@code +switch-master} on every Sentinel ({@link #watchSentinels}); when one reports
+ * that the master moved, every connection of this backend still open to the old address (commands,
+ * log subscriptions, volatile channels: they all share the client, whose channels are tracked here) is
+ * dropped, and reconnects to where the Sentinels now say the master is. Last, a connection that
+ * stays open to a master that was demoted to a replica otherwise would fail every write with {@code
+ * READONLY}: such a reply drops the connection ({@link #onReadOnly}), and the reconnect asks the
+ * Sentinels again.
  */
 final class RedisCalls {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisCalls.class);
 
     /** The most ids one script call takes; larger batches are sent as several scripts at once. */
     static final int TOUCH_CHUNK = 256;
@@ -61,6 +97,12 @@ final class RedisCalls {
     private final Keys keys;
     private final String where;
     private final AtomicLong floor = new AtomicLong();
+    /** Every open channel of the client (closed ones leave by themselves). */
+    private final ChannelGroup channels = new DefaultChannelGroup("socket-serve-redis", GlobalEventExecutor.INSTANCE);
+
+    private final List<StatefulRedisPubSubConnection<String, String>> sentinelWatches = new CopyOnWriteArrayList<>();
+    private final List<CompletableFuture<?>> pendingWatches = new CopyOnWriteArrayList<>();
+    private final AtomicLong readOnlyDropAt = new AtomicLong(System.nanoTime() - RECONNECT_DELAY_MAX.toNanos());
 
     private @Nullable RedisClient client;
     private @Nullable ClientResources resources;
@@ -101,6 +143,12 @@ final class RedisCalls {
         maxLen = bytes(Integer.toString(maxLogEntries));
         ClientResources r = DefaultClientResources.builder()
                 .reconnectDelay(reconnectDelay())
+                .nettyCustomizer(new NettyCustomizer() {
+                    @Override
+                    public void afterChannelInitialized(Channel channel) {
+                        channels.add(channel);
+                    }
+                })
                 .build();
         RedisClient c = RedisClient.create(r);
         resources = r;
@@ -129,6 +177,7 @@ final class RedisCalls {
                     conn.addListener(scripts);
                     return scripts.load();
                 })
+                .thenRun(() -> watchSentinels(c))
                 .whenComplete((ok, error) -> {
                     if (error == null) {
                         started = true;
@@ -162,6 +211,17 @@ final class RedisCalls {
         ClientResources r = resources;
         StatefulRedisConnection<byte[], byte[]> conn = connection;
         return () -> {
+            // shutting the client down under a connect in progress leaks its buffer: let them end first
+            try {
+                CompletableFuture.allOf(pendingWatches.toArray(CompletableFuture[]::new))
+                        .get(options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                // a Sentinel that cannot be reached: nothing to close
+            }
+            sentinelWatches.forEach(StatefulRedisPubSubConnection::close);
+            sentinelWatches.clear();
             if (conn != null) {
                 conn.close();
             }
@@ -200,6 +260,9 @@ final class RedisCalls {
         }
         stage.whenComplete((reply, error) -> {
             if (error != null) {
+                if (isReadOnly(error)) {
+                    onReadOnly();
+                }
                 result.completeExceptionally(Failures.translate(error, where));
                 return;
             }
@@ -230,6 +293,131 @@ final class RedisCalls {
             throw new IllegalStateException("not started");
         }
         return Objects.requireNonNull(client);
+    }
+
+    /**
+     * A command was answered {@code READONLY}: the connection is open to a replica, typically a master
+     * that was demoted by a failover while the connection stayed up. Drops the connection (at most
+     * once per {@link #RECONNECT_DELAY_MAX}, as the commands in flight all get the same answer) so that
+     * Lettuce reconnects, which with a Sentinel URI asks the Sentinels where the master is now. The
+     * command itself fails with {@link BackendUnavailableException}, like any command during a
+     * failover.
+     */
+    private void onReadOnly() {
+        StatefulRedisConnection<byte[], byte[]> c;
+        synchronized (this) {
+            c = closed ? null : connection;
+        }
+        long now = System.nanoTime();
+        long last = readOnlyDropAt.get();
+        if (c == null || now - last < RECONNECT_DELAY_MAX.toNanos() || !readOnlyDropAt.compareAndSet(last, now)) {
+            return;
+        }
+        log.warn("Redis at {} answered READONLY (a replica now): reconnecting to reach the master", where);
+        RedisChannelWriter writer = ((RedisChannelHandler<?, ?>) c).getChannelWriter();
+        while (writer instanceof Delegating<?> d && d.getDelegate() instanceof RedisChannelWriter inner) {
+            writer = inner;
+        }
+        if (writer instanceof DefaultEndpoint endpoint) {
+            endpoint.disconnect(); // the channel closes; Lettuce's watchdog reconnects
+        } else { // not Lettuce's usual writer: have the server close this connection
+            RedisAsyncCommands<byte[], byte[]> a = c.async();
+            a.clientId().thenCompose(id -> a.clientKill(KillArgs.Builder.id(id).skipme(false)));
+        }
+    }
+
+    /**
+     * With a Sentinel URI: subscribes to {@code +switch-master} on every Sentinel of the URI, in the
+     * background (a Sentinel that cannot be reached is skipped; Lettuce resubscribes after a
+     * reconnect). Each Sentinel publishes it once it knows the new master, so after the last one
+     * every reconnect finds the new master whichever Sentinel it asks.
+     */
+    private void watchSentinels(RedisClient c) {
+        RedisURI uri = options.redisUri();
+        String masterId = uri.getSentinelMasterId();
+        if (masterId == null || uri.getSentinels().isEmpty()) {
+            return;
+        }
+        for (RedisURI sentinel : uri.getSentinels()) {
+            sentinel.setTimeout(options.commandTimeout());
+            CompletableFuture<StatefulRedisPubSubConnection<String, String>> connecting =
+                    c.connectPubSubAsync(StringCodec.UTF8, sentinel).toCompletableFuture();
+            pendingWatches.add(connecting);
+            connecting.whenComplete((pubSub, error) -> {
+                pendingWatches.remove(connecting);
+                if (error != null) {
+                    if (closed) {
+                        return; // closed while connecting
+                    }
+                    log.warn(
+                            "Cannot watch Redis Sentinel {}:{} for failovers: {}",
+                            sentinel.getHost(),
+                            sentinel.getPort(),
+                            Failures.unwrap(error).toString());
+                    return;
+                }
+                synchronized (this) {
+                    if (closed) {
+                        pubSub.closeAsync();
+                        return;
+                    }
+                    sentinelWatches.add(pubSub);
+                }
+                pubSub.addListener(new RedisPubSubAdapter<>() {
+                    @Override
+                    public void message(String channel, String message) {
+                        onSwitchMaster(masterId, message);
+                    }
+                });
+                pubSub.async().subscribe("+switch-master");
+            });
+        }
+    }
+
+    /** {@code +switch-master <master-id> <old-ip> <old-port> <new-ip> <new-port>}. */
+    private void onSwitchMaster(String masterId, String message) {
+        String[] f = message.trim().split(" ");
+        if (f.length != 5 || !f[0].equals(masterId) || closed) {
+            return;
+        }
+        int oldPort;
+        try {
+            oldPort = Integer.parseInt(f[2]);
+        } catch (NumberFormatException e) {
+            return;
+        }
+        int dropped = 0;
+        for (Channel ch : channels) {
+            SocketAddress remote = ch.remoteAddress();
+            if (remote instanceof InetSocketAddress a
+                    && a.getPort() == oldPort
+                    && (f[1].equals(a.getHostString())
+                            || (a.getAddress() != null
+                                    && f[1].equals(a.getAddress().getHostAddress())))) {
+                ch.close(); // Lettuce's watchdog reconnects, asking the Sentinels
+                dropped++;
+            }
+        }
+        if (dropped == 0) {
+            return; // another Sentinel's report of the same switch, or no connection there
+        }
+        log.warn(
+                "Redis Sentinel: master {} moved from {}:{} to {}:{}; {} connection(s) to the old master dropped",
+                masterId,
+                f[1],
+                f[2],
+                f[3],
+                f[4],
+                dropped);
+    }
+
+    private static boolean isReadOnly(Throwable error) {
+        Throwable c = Failures.unwrap(error);
+        // Redis 7 refuses a writing script on a replica up front ("READONLY …"); older versions fail
+        // the script's write ("ERR … -READONLY You can't write against a read only replica.")
+        return c instanceof RedisCommandExecutionException
+                && c.getMessage() != null
+                && (c.getMessage().startsWith("READONLY") || c.getMessage().contains("READONLY You can't write"));
     }
 
     /** Remembers the highest position seen, the floor that keeps positions increasing after data loss. */

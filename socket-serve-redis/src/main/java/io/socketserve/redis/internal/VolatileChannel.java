@@ -7,6 +7,8 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.socketserve.spi.LogListener;
 import java.util.Arrays;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +23,9 @@ public final class VolatileChannel implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(VolatileChannel.class);
 
+    static final long MIN_RETRY_MS = 50;
+    static final long MAX_RETRY_MS = 1_000;
+
     private final byte[] channel;
     private final LogListener listener;
     private volatile boolean closed;
@@ -31,12 +36,39 @@ public final class VolatileChannel implements AutoCloseable {
         this.listener = listener;
     }
 
-    /** Connects and subscribes in the background; volatile entries published before that are missed. */
+    /**
+     * Connects and subscribes in the background; volatile entries published before that are missed.
+     * A failed connect is retried (after 50 ms, doubling up to 1 s) until it succeeds or the channel
+     * is closed: during a Sentinel failover the master named by the Sentinels may be down for
+     * seconds.
+     */
     public static VolatileChannel open(RedisClient client, RedisURI uri, byte[] channel, LogListener listener) {
         VolatileChannel v = new VolatileChannel(channel, listener);
+        v.connect(client, uri, 0);
+        return v;
+    }
+
+    private void connect(RedisClient client, RedisURI uri, long backoffMs) {
+        VolatileChannel v = this;
+        if (closed) {
+            return;
+        }
         client.connectPubSubAsync(ByteArrayCodec.INSTANCE, uri).whenComplete((conn, error) -> {
             if (error != null) {
-                log.warn("volatile channel could not connect: {}", error.toString());
+                if (v.closed) {
+                    return;
+                }
+                if (backoffMs == 0) {
+                    log.warn("volatile channel could not connect, retrying: {}", error.toString());
+                }
+                long next = Math.min(Math.max(MIN_RETRY_MS, backoffMs * 2), MAX_RETRY_MS);
+                try {
+                    client.getResources()
+                            .eventExecutorGroup()
+                            .schedule(() -> v.connect(client, uri, next), next, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                    // the backend is closing
+                }
                 return;
             }
             conn.addListener(new RedisPubSubAdapter<>() {
@@ -60,7 +92,6 @@ public final class VolatileChannel implements AutoCloseable {
             }
             conn.async().subscribe(channel);
         });
-        return v;
     }
 
     /** Whether the subscription is established (for tests and health checks). */
