@@ -207,7 +207,7 @@ final class Dispatcher implements LogListener {
     long[] recentRetained() {
         CompletableFuture<long[]> f = new CompletableFuture<>();
         post(() -> f.complete(new long[] {recent.bytes(), recent.size(), recent.floor()}));
-        return f.join();
+        return f.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
     }
 
     /** The last position processed (any thread; may lag slightly). */
@@ -304,6 +304,7 @@ final class Dispatcher implements LogListener {
 
     private void process(List<LogRecord> records) {
         long before = processed;
+        long now = System.currentTimeMillis();
         for (LogRecord record : records) {
             long p = record.position();
             if (p <= processed) {
@@ -317,7 +318,7 @@ final class Dispatcher implements LogListener {
                 processed = p;
                 continue;
             }
-            recent.add(p, entry, record.entry().length, System.currentTimeMillis());
+            recent.add(p, entry, record.entry().length, now);
             processed = p;
             apply(p, entry);
         }
