@@ -131,6 +131,43 @@ class RedisLogBoundsIT {
         assertThat(inspect.xlen(key("log"))).isEqualTo(inspect.llen(key("logsz")));
     }
 
+    /** Trimming is constant work per append: at most 8 rounds of 4 commands, whatever is trimmed. */
+    @Test
+    void aTrimmingAppendCostsABoundedNumberOfCommands() {
+        for (int i = 0; i < 3_000; i++) {
+            get(backend.append(("small " + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        long plain = commandsFor(() -> get(backend.append("x".getBytes(StandardCharsets.UTF_8))));
+        // 8 MiB - 1 byte pushes out every small entry, 3,000 of them: more than one append may trim
+        long trimming = commandsFor(() -> get(backend.append(new byte[(int) MAX_BYTES - 1])));
+        long next = commandsFor(() -> get(backend.append("y".getBytes(StandardCharsets.UTF_8))));
+        System.out.printf(
+                "RedisLogBoundsIT: commands per append: plain %d, trimming %d, the next %d%n", plain, trimming, next);
+        assertThat(plain).isEqualTo(9); // EVALSHA, GET seq, GET lineage, XADD, SET seq, TIME, RPUSH, INCRBY, LINDEX
+        assertThat(trimming).isEqualTo(plain + 8 * 4); // LRANGE, XTRIM, LTRIM, DECRBY per round, 8 rounds
+        assertThat(next).isLessThanOrEqualTo(plain + 8 * 4);
+        // appends keep trimming until the bound holds again
+        for (int i = 0; i < 5 && counter() > MAX_BYTES; i++) {
+            get(backend.append("z".getBytes(StandardCharsets.UTF_8)));
+        }
+        assertThat(counter()).isLessThanOrEqualTo(MAX_BYTES);
+        assertThat(inspect.xlen(key("log"))).isEqualTo(inspect.llen(key("logsz")));
+    }
+
+    /** Calls counted by INFO commandstats (script-internal commands included, INFO itself not). */
+    private static long commandsFor(Runnable action) {
+        inspect.configResetstat();
+        action.run();
+        long total = 0;
+        for (String line : inspect.info("commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_") && !line.startsWith("cmdstat_info") && !line.startsWith("cmdstat_config")) {
+                int calls = line.indexOf("calls=");
+                total += Long.parseLong(line.substring(calls + 6, line.indexOf(',', calls)));
+            }
+        }
+        return total;
+    }
+
     private static byte[] key(String name) {
         return ("{b}:" + name).getBytes(StandardCharsets.UTF_8);
     }
