@@ -40,6 +40,21 @@ public final class ServerOptions {
     public static final int DEFAULT_RECOVERY_MAX_MESSAGES = 100_000;
     /** 2 minutes — the recovery window by age. */
     public static final Duration DEFAULT_RECOVERY_MAX_AGE = Duration.ofMinutes(2);
+    /**
+     * {@value} bytes (64 MiB) — the recovery window by bytes: the most bytes of log entries the
+     * backend's log keeps, and, separately, the most each instance keeps decoded for replays.
+     *
+     * @since 0.3
+     */
+    public static final long DEFAULT_RECOVERY_MAX_BYTES = 64L * 1024 * 1024;
+    /**
+     * {@value} bytes (4 MiB) — the bytes of log entries the emits of one session's handlers may append
+     * per {@link #DEFAULT_RECOVERY_MAX_AGE recovery window by age} (a byte bucket of this size, refilled
+     * at this size per window). Over it: 429.
+     *
+     * @since 0.3
+     */
+    public static final long DEFAULT_SESSION_LOG_BYTES_PER_WINDOW = 4L * 1024 * 1024;
     /** 60 seconds — a session with no stream and no poll for this long ends. */
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(60);
     /** 25 seconds — keepalive comment period on idle streams. */
@@ -90,6 +105,8 @@ public final class ServerOptions {
     private final int maxSessions;
     private final int recoveryMaxMessages;
     private final Duration recoveryMaxAge;
+    private final long recoveryMaxBytes;
+    private final long sessionLogBytesPerWindow;
     private final Duration sessionTimeout;
     private final Duration keepaliveInterval;
     private final Duration expirySweepInterval;
@@ -124,6 +141,8 @@ public final class ServerOptions {
         this.maxSessions = b.maxSessions;
         this.recoveryMaxMessages = b.recoveryMaxMessages;
         this.recoveryMaxAge = b.recoveryMaxAge;
+        this.recoveryMaxBytes = b.recoveryMaxBytes;
+        this.sessionLogBytesPerWindow = b.sessionLogBytesPerWindow;
         this.sessionTimeout = b.sessionTimeout;
         this.keepaliveInterval = b.keepaliveInterval;
         this.expirySweepInterval = b.expirySweepInterval;
@@ -170,6 +189,8 @@ public final class ServerOptions {
         b.maxSessions = maxSessions;
         b.recoveryMaxMessages = recoveryMaxMessages;
         b.recoveryMaxAge = recoveryMaxAge;
+        b.recoveryMaxBytes = recoveryMaxBytes;
+        b.sessionLogBytesPerWindow = sessionLogBytesPerWindow;
         b.sessionTimeout = sessionTimeout;
         b.keepaliveInterval = keepaliveInterval;
         b.expirySweepInterval = expirySweepInterval;
@@ -240,9 +261,45 @@ public final class ServerOptions {
         return recoveryMaxMessages;
     }
 
-    /** Oldest entry replayed on resume; default {@link #DEFAULT_RECOVERY_MAX_AGE}. */
+    /**
+     * Oldest entry replayed on resume; default {@link #DEFAULT_RECOVERY_MAX_AGE}. The backend's log and
+     * each instance's recent entries also drop entries older than this.
+     */
     public Duration recoveryMaxAge() {
         return recoveryMaxAge;
+    }
+
+    /**
+     * The recovery window by bytes; default {@link #DEFAULT_RECOVERY_MAX_BYTES}. The backend's log
+     * keeps at most this many bytes of entries (the sum of their encoded lengths; in Redis, of the
+     * stream's entries), and each instance keeps at most this many bytes of recent entries decoded
+     * for replays. Past it the oldest entries are trimmed, whatever {@link #recoveryMaxMessages()}
+     * allows; a client resuming from before them gets {@code __missed}. Memory per instance for the
+     * log is therefore about this bound (twice with the in-memory backend, which holds the log in
+     * the same heap), whatever clients send.
+     *
+     * @since 0.3
+     */
+    public long recoveryMaxBytes() {
+        return recoveryMaxBytes;
+    }
+
+    /**
+     * The fairness budget: how many bytes of log entries the emits made by one session's handlers
+     * (through the socket, ack and broadcast operators a handler is given) may append per {@link
+     * #recoveryMaxAge()}; default {@link #DEFAULT_SESSION_LOG_BYTES_PER_WINDOW}, 0 disables it. It is a
+     * byte bucket holding this many bytes, refilled at this many per {@code recoveryMaxAge}: within
+     * any recovery window one session appends at most twice this, so it alone can take at most that
+     * share of {@link #recoveryMaxBytes()} and cannot push everyone else's messages out of the
+     * window. An emit over it fails with {@code 429 log_budget_exceeded} (the client's event is
+     * answered with it unless the handler catches the {@link SocketServeException}). Counted per
+     * instance. Emits made through the server ({@code server.to(room).emit(…)}) are not counted:
+     * they are the application's own.
+     *
+     * @since 0.3
+     */
+    public long sessionLogBytesPerWindow() {
+        return sessionLogBytesPerWindow;
     }
 
     /**
@@ -420,6 +477,8 @@ public final class ServerOptions {
         private int maxSessions = DEFAULT_MAX_SESSIONS;
         private int recoveryMaxMessages = DEFAULT_RECOVERY_MAX_MESSAGES;
         private Duration recoveryMaxAge = DEFAULT_RECOVERY_MAX_AGE;
+        private long recoveryMaxBytes = DEFAULT_RECOVERY_MAX_BYTES;
+        private long sessionLogBytesPerWindow = DEFAULT_SESSION_LOG_BYTES_PER_WINDOW;
         private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
         private Duration keepaliveInterval = DEFAULT_KEEPALIVE_INTERVAL;
         private Duration expirySweepInterval = DEFAULT_EXPIRY_SWEEP_INTERVAL;
@@ -524,6 +583,24 @@ public final class ServerOptions {
 
         public Builder recoveryMaxAge(Duration age) {
             this.recoveryMaxAge = positive(age, "recoveryMaxAge");
+            return this;
+        }
+
+        /** See {@link ServerOptions#recoveryMaxBytes()}; at least 1. */
+        public Builder recoveryMaxBytes(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("recoveryMaxBytes must be positive: " + bytes);
+            }
+            this.recoveryMaxBytes = bytes;
+            return this;
+        }
+
+        /** See {@link ServerOptions#sessionLogBytesPerWindow()}; 0 disables the budget. */
+        public Builder sessionLogBytesPerWindow(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("sessionLogBytesPerWindow < 0: " + bytes);
+            }
+            this.sessionLogBytesPerWindow = bytes;
             return this;
         }
 

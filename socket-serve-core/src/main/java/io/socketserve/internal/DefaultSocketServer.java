@@ -21,6 +21,7 @@ import io.socketserve.SocketServer;
 import io.socketserve.TypedEventHandler;
 import io.socketserve.UserOfflineListener;
 import io.socketserve.spi.Backend;
+import io.socketserve.spi.LogRetention;
 import io.socketserve.spi.LogSubscription;
 import io.socketserve.spi.SessionRecord;
 import io.socketserve.transport.EndpointProvider;
@@ -85,6 +86,8 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
                 backend,
                 new DeliveryEvents(acks, json, health, options.recoveryMaxAge().toMillis()),
                 Math.min(options.recoveryMaxMessages(), 65_536),
+                options.recoveryMaxBytes(),
+                options.recoveryMaxAge().toMillis(),
                 head);
         this.subscription = backend.subscribe(head, dispatcher);
         this.readerWatch =
@@ -92,7 +95,9 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
         this.namespaces = new Namespaces();
         Presence presence =
                 new Presence(options, backend, json, blocking, roomKeys, timer, execution.executor, dispatcher, health);
-        Publisher publisher = new Publisher(backend, json, options.maxEventNameLength());
+        LogBudgets logBudgets = new LogBudgets(
+                options.sessionLogBytesPerWindow(), options.recoveryMaxAge().toMillis());
+        Publisher publisher = new Publisher(backend, json, options.maxEventNameLength(), logBudgets);
         Membership membership = new Membership(backend, roomKeys, presence, options.maxRoomsPerSocket());
         this.services = new SocketServices(
                 backend,
@@ -136,6 +141,8 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
         readerWatch.start(timer);
         long sweep = options.expirySweepInterval().toMillis();
         timer.scheduleWithFixedDelay(rateLimits::evictIdle, sweep, sweep, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(
+                () -> logBudgets.evictIdle(System.currentTimeMillis()), sweep, sweep, TimeUnit.MILLISECONDS);
     }
 
     /** Starts the backend and the server; fails fast if the backend cannot start. */
@@ -144,7 +151,10 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
         Backend backend = options.newBackend();
         long head;
         try {
-            Blocking.await(backend.start(options.recoveryMaxMessages()), options.backendTimeout());
+            Blocking.await(
+                    backend.start(new LogRetention(
+                            options.recoveryMaxMessages(), options.recoveryMaxBytes(), options.recoveryMaxAge())),
+                    options.backendTimeout());
             head = Blocking.await(backend.head(), options.backendTimeout());
         } catch (RuntimeException e) {
             backend.close();

@@ -153,9 +153,24 @@ final class Dispatcher implements LogListener {
             new java.util.concurrent.atomic.AtomicBoolean();
 
     Dispatcher(Backend backend, Host host, int recentCapacity, long startPosition) {
+        this(backend, host, recentCapacity, Long.MAX_VALUE, Long.MAX_VALUE, startPosition);
+    }
+
+    /**
+     * A dispatcher whose recent entries (kept decoded here for replays) are bounded by {@code
+     * recentCapacity} entries, {@code recentMaxBytes} (encoded lengths) and {@code
+     * recentMaxAgeMillis}; replays from older positions read the backend.
+     */
+    Dispatcher(
+            Backend backend,
+            Host host,
+            int recentCapacity,
+            long recentMaxBytes,
+            long recentMaxAgeMillis,
+            long startPosition) {
         this.backend = backend;
         this.host = host;
-        this.recent = new RecentLog(recentCapacity, startPosition);
+        this.recent = new RecentLog(recentCapacity, recentMaxBytes, recentMaxAgeMillis, startPosition);
         this.processed = startPosition;
         this.processedVolatile = startPosition;
         this.loop = Executors.newSingleThreadExecutor(r -> {
@@ -186,6 +201,13 @@ final class Dispatcher implements LogListener {
             }
             log.debug("dispatcher stopped; dropping a late task");
         }
+    }
+
+    /** The bytes and count of recent entries kept, as their bounds count them (tests; waits for the thread). */
+    long[] recentRetained() {
+        CompletableFuture<long[]> f = new CompletableFuture<>();
+        post(() -> f.complete(new long[] {recent.bytes(), recent.size(), recent.floor()}));
+        return f.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
     }
 
     /** The last position processed (any thread; may lag slightly). */
@@ -366,6 +388,7 @@ final class Dispatcher implements LogListener {
 
     private void process(List<LogRecord> records) {
         long before = processed;
+        long now = System.currentTimeMillis();
         for (LogRecord record : records) {
             long p = record.position();
             if (p <= processed) {
@@ -379,7 +402,7 @@ final class Dispatcher implements LogListener {
                 processed = p;
                 continue;
             }
-            recent.add(p, entry);
+            recent.add(p, entry, record.entry().length, now);
             processed = p;
             apply(p, entry);
         }

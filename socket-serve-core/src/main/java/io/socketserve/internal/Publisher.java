@@ -18,11 +18,29 @@ final class Publisher {
     private final Backend backend;
     private final Json json;
     private final int maxEventNameLength;
+    private final LogBudgets budgets;
 
     Publisher(Backend backend, Json json, int maxEventNameLength) {
+        this(backend, json, maxEventNameLength, new LogBudgets(0, 1));
+    }
+
+    /** @param budgets the per-session byte budgets charged for appends made within an invocation */
+    Publisher(Backend backend, Json json, int maxEventNameLength, LogBudgets budgets) {
         this.backend = backend;
         this.json = json;
         this.maxEventNameLength = maxEventNameLength;
+        this.budgets = budgets;
+    }
+
+    /**
+     * Charges an entry appended on behalf of a session's handler to that session's budget; throws
+     * {@code 429 log_budget_exceeded} (nothing is appended) when it is spent.
+     */
+    private byte[] charged(byte[] encoded, @Nullable InvocationContext context) {
+        if (context != null) {
+            budgets.charge(context.sessionId(), encoded.length, System.currentTimeMillis());
+        }
+        return encoded;
     }
 
     /**
@@ -47,7 +65,8 @@ final class Publisher {
             // Never in the log, never replayed: handed to the instances connected right now.
             return backend.publishVolatile(EntryCodec.encode(entry));
         }
-        return track(append(EntryCodec.encode(entry), context).thenApply(p -> null), context);
+        byte[] encoded = charged(EntryCodec.encode(entry), context);
+        return track(append(encoded, context).thenApply(p -> null), context);
     }
 
     /**
@@ -80,7 +99,8 @@ final class Publisher {
                 List.of(),
                 false,
                 Frames.ack(messageId, data, error));
-        return track(append(EntryCodec.encode(m), context).thenApply(p -> null), context);
+        byte[] encoded = charged(EntryCodec.encode(m), context);
+        return track(append(encoded, context).thenApply(p -> null), context);
     }
 
     /** Routes a client's answer to a server→client acknowledgement to the instance waiting for it. */

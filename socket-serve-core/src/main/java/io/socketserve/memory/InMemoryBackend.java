@@ -3,6 +3,7 @@ package io.socketserve.memory;
 import io.socketserve.spi.Backend;
 import io.socketserve.spi.JoinResult;
 import io.socketserve.spi.LogListener;
+import io.socketserve.spi.LogRetention;
 import io.socketserve.spi.LogSlice;
 import io.socketserve.spi.LogSubscription;
 import io.socketserve.spi.MembershipBatchResult;
@@ -32,8 +33,8 @@ import org.jspecify.annotations.Nullable;
  * key/values and the rate limit buckets have their own. Operations are O(1) or O(size of the
  * answer) except {@link #expiredSessions} and {@link #presenceLapsed}, which scan, and the batched
  * operations, which are O(sessions examined × rooms) and hold the lock throughout. The log is a ring
- * buffer of {@code maxLogEntries} records, so its memory is bounded by that count times the entry
- * size. Subscribers are fed by one daemon thread each.
+ * buffer of {@code maxEntries} records, trimmed further by bytes and by age ({@link LogRetention}),
+ * so its memory is bounded by the byte bound plus a small overhead per record. Subscribers are fed by one daemon thread each.
  *
  * <pre>{@code
  * SocketServer server = SocketServer.create(ServerOptions.builder()
@@ -73,8 +74,24 @@ public final class InMemoryBackend implements Backend {
         if (maxLogEntries < 1) {
             throw new IllegalArgumentException("maxLogEntries < 1: " + maxLogEntries);
         }
-        log.start(maxLogEntries);
+        return start(LogRetention.ofEntries(maxLogEntries));
+    }
+
+    /** Sizes the log ring ({@code maxEntries}) and bounds it by bytes and age as well. */
+    @Override
+    public CompletionStage<Void> start(LogRetention retention) {
+        log.start(retention);
         return CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * The bytes of log entries this backend keeps right now, as its byte bound ({@link
+     * LogRetention#maxBytes()}) counts them: the sum of the entries' lengths.
+     *
+     * @since 0.3
+     */
+    public long retainedLogBytes() {
+        return log.retainedBytes();
     }
 
     // ----------------------------------------------------------------------------------------- log

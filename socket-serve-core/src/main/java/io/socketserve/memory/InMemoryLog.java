@@ -2,6 +2,7 @@ package io.socketserve.memory;
 
 import io.socketserve.spi.LogListener;
 import io.socketserve.spi.LogRecord;
+import io.socketserve.spi.LogRetention;
 import io.socketserve.spi.LogSlice;
 import io.socketserve.spi.LogStore;
 import io.socketserve.spi.LogSubscription;
@@ -15,8 +16,9 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The {@link LogStore} of {@link InMemoryBackend}: a ring buffer of {@code maxLogEntries} records
- * behind the backend's one lock, and one daemon thread per subscriber.
+ * The {@link LogStore} of {@link InMemoryBackend}: a ring buffer of {@code maxEntries} records
+ * behind the backend's one lock, trimmed further by bytes and age ({@link LogRetention}), and one
+ * daemon thread per subscriber.
  *
  * <p>The other parts append under the same lock ({@link #appendLocked}), which is what makes a
  * membership change or a removal and its entry one atomic step.
@@ -28,8 +30,12 @@ final class InMemoryLog implements LogStore {
     private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
 
     private LogRecord[] ring = new LogRecord[1024];
+    private long[] appendedAt = new long[1024]; // when each record was appended (epoch ms), same slots
     private long head; // position of the newest record; records are at positions head-size+1..head
     private int size;
+    private long bytes; // sum of the kept records' entry lengths
+    private long maxBytes = Long.MAX_VALUE;
+    private long maxAgeMillis = Long.MAX_VALUE;
     private boolean closed;
 
     InMemoryLog(ReentrantLock lock) {
@@ -37,28 +43,60 @@ final class InMemoryLog implements LogStore {
         this.appended = lock.newCondition();
     }
 
-    /** Sizes the ring; fails if anything was appended already. */
-    void start(int maxLogEntries) {
+    /** Sizes the ring and sets the bounds; fails if anything was appended already. */
+    void start(LogRetention retention) {
         lock.lock();
         try {
             if (size > 0) {
                 throw new IllegalStateException("already started");
             }
-            ring = new LogRecord[maxLogEntries];
+            ring = new LogRecord[retention.maxEntries()];
+            appendedAt = new long[retention.maxEntries()];
+            maxBytes = retention.maxBytes();
+            maxAgeMillis = retention.maxAgeMillis();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Appends under the lock; the caller holds it. */
+    /**
+     * Appends under the lock; the caller holds it. Trims the oldest records past any bound (count,
+     * bytes, age), never the one just appended.
+     */
     long appendLocked(byte[] entry) {
         long position = ++head;
-        ring[(int) (position % ring.length)] = new LogRecord(position, entry);
-        if (size < ring.length) {
-            size++;
+        int slot = (int) (position % ring.length);
+        if (size == ring.length) {
+            bytes -= ring[slot].entry().length; // the oldest, overwritten
+            size--;
+        }
+        long now = System.currentTimeMillis();
+        ring[slot] = new LogRecord(position, entry);
+        appendedAt[slot] = now;
+        size++;
+        bytes += entry.length;
+        long cutoff = maxAgeMillis == Long.MAX_VALUE ? Long.MIN_VALUE : now - maxAgeMillis;
+        while (size > 1) {
+            int oldest = (int) (oldestLocked() % ring.length);
+            if (bytes <= maxBytes && appendedAt[oldest] >= cutoff) {
+                break;
+            }
+            bytes -= ring[oldest].entry().length;
+            ring[oldest] = null; // let the bytes go now, not when the slot is reused
+            size--;
         }
         appended.signalAll();
         return position;
+    }
+
+    /** The bytes of entries kept (what the byte bound counts); for tests. */
+    long retainedBytes() {
+        lock.lock();
+        try {
+            return bytes;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The head; the caller holds the lock. */

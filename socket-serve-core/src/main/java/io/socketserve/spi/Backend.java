@@ -85,10 +85,25 @@ public interface Backend
      * Connects and checks the store. Called once by {@link io.socketserve.SocketServer} before it
      * serves anything; a failure here makes server start-up fail fast.
      *
-     * @param maxLogEntries how many log entries the {@link LogStore} must keep at least (the recovery
-     *     window by count)
+     * @param maxLogEntries the most log entries the {@link LogStore} keeps (the recovery window by
+     *     count); no bound by bytes or age
      */
     CompletionStage<Void> start(int maxLogEntries);
+
+    /**
+     * Connects and checks the store, with the log bounded by count, bytes and age ({@link
+     * LogRetention}). This is what {@link io.socketserve.SocketServer} calls, with {@code
+     * ServerOptions#recoveryMaxMessages}, {@code #recoveryMaxBytes} and {@code #recoveryMaxAge}.
+     *
+     * <p>The default calls {@link #start(int)} with the count only: the log of such a backend is not
+     * bounded by bytes or age, so one client sending large messages can fill the store. Every backend
+     * should override it; both bundled backends do, and {@code LogStoreContract} tests it.
+     *
+     * @since 0.3
+     */
+    default CompletionStage<Void> start(LogRetention retention) {
+        return start(retention.maxEntries());
+    }
 
     /** Releases connections and threads, and stops every {@link LogStore#subscribe} subscription. Idempotent. */
     @Override

@@ -17,9 +17,15 @@ import java.util.concurrent.CompletionStage;
  * were lost, and the engine tells every client that may have needed them ({@code __missed}); that is
  * how a store that lost entries (a failover to a replica that lacked the newest, a restart without
  * persistence) must continue: above every position it handed out, never reusing one, so that nothing
- * is skipped or delivered twice silently. The log is trimmed by count: it keeps at least the last {@code
- * maxLogEntries} given to {@link Backend#start}; reads report the oldest position still kept so that
- * the engine can tell a client it missed messages instead of skipping them silently. Beside the log,
+ * is skipped or delivered twice silently. The log is trimmed from its oldest end by the {@link
+ * LogRetention} given to {@link Backend#start(LogRetention)}: it keeps at least the last {@code
+ * maxEntries} entries (it may keep somewhat more) <em>except</em> those beyond {@code maxBytes} (the
+ * sum of the entries' lengths, newest first) or older than {@code maxAge}, which it trims; it always
+ * keeps the newest entry. A byte or age bound may trim far more than the count bound
+ * would (a few large entries push out many small ones): that is the point, the store's memory stays
+ * bounded whatever clients send. Reads report the oldest position still kept so that the engine can
+ * tell a client it missed messages ({@code __missed}) instead of skipping them silently; a
+ * subscriber the trimming overtook gets {@link LogListener#onGap}. Beside the log,
  * {@link #publishVolatile} hands entries to every subscriber without storing them.
  *
  * <h2>Atomicity</h2>
@@ -74,7 +80,7 @@ public interface LogStore {
      *
      * <p>The default walks the log <em>forwards</em> from its oldest entry with {@link #read}, in
      * chunks, keeping the last {@code max} records: correct for any backend, but it reads the whole
-     * retained log (up to {@code maxLogEntries}) on every call. A backend that can read backwards in
+     * retained log (up to its {@link LogRetention}) on every call. A backend that can read backwards in
      * one step (the in-memory ring, a Redis Stream with {@code XREVRANGE … COUNT}) overrides it.
      *
      * @throws IllegalArgumentException if {@code max < 1}

@@ -55,6 +55,11 @@ public abstract class BackendContractTest extends PartContractSuite<Backend>
     }
 
     @Override
+    protected final void start(Backend backend, LogRetention retention) {
+        get(backend.start(retention));
+    }
+
+    @Override
     protected final void close(Backend backend) {
         backend.close();
     }

@@ -183,6 +183,78 @@ public interface LogStoreContract<S extends LogStore> extends LogFixture<S> {
         assertThat(texts(slice.records())).doesNotContain("first");
     }
 
+    /** The byte bound keeps the newest entries whose lengths fit, and trims the rest (issue 13). */
+    @Test
+    default void logIsTrimmedPastMaxBytes() {
+        S small = started(new LogRetention(1_000, 10_000, Duration.ofHours(1)));
+        long first = get(small.append(new byte[1_000]));
+        long last = first;
+        for (int i = 0; i < 99; i++) {
+            byte[] entry = new byte[1_000];
+            entry[0] = (byte) i;
+            last = get(small.append(entry));
+        }
+        LogSlice slice = get(small.read(0, 1_000));
+        long kept = slice.records().stream().mapToLong(r -> r.entry().length).sum();
+        assertThat(kept).isLessThanOrEqualTo(10_000);
+        assertThat(slice.records()).hasSize(10); // the newest ten fit exactly
+        assertThat(slice.records().get(9).position()).isEqualTo(last);
+        assertThat(slice.oldestPosition()).isGreaterThan(first).isEqualTo(last - 9);
+        assertThat(get(small.readBefore(last + 1, 1_000)).records()).hasSize(10);
+    }
+
+    /** One entry larger than the whole byte bound pushes every older entry out, and is kept itself. */
+    @Test
+    default void anEntryLargerThanMaxBytesIsKeptAloneAndPushesOutTheRest() {
+        S small = started(new LogRetention(1_000, 4_096, Duration.ofHours(1)));
+        for (int i = 0; i < 50; i++) {
+            get(small.append(bytes("m" + i)));
+        }
+        long big = get(small.append(new byte[10_000]));
+        LogSlice slice = get(small.read(0, 1_000));
+        assertThat(slice.oldestPosition()).isEqualTo(big);
+        assertThat(slice.records()).hasSize(1);
+        assertThat(slice.records().get(0).entry()).hasSize(10_000);
+        long next = get(small.append(bytes("after")));
+        assertThat(get(small.read(0, 1_000)).oldestPosition()).isEqualTo(next); // the big one goes next
+    }
+
+    /** Entries older than the age bound are trimmed (at the latest when something is appended). */
+    @Test
+    default void logIsTrimmedPastMaxAge() {
+        S small = started(new LogRetention(1_000, Long.MAX_VALUE, Duration.ofMillis(1_500)));
+        long old = get(small.append(bytes("old")));
+        get(small.append(bytes("young")));
+        assertThat(texts(get(small.read(0, 100)).records())).contains("old"); // not before its time
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            long p = get(small.append(bytes("tick")));
+            LogSlice slice = get(small.read(0, 1_000));
+            assertThat(slice.oldestPosition()).isGreaterThan(old);
+            assertThat(texts(slice.records())).doesNotContain("old").endsWith("tick");
+            assertThat(slice.head()).isEqualTo(p);
+        });
+    }
+
+    /** A subscriber that byte trimming overtook is told, as with count trimming. */
+    @Test
+    default void aSubscriberBehindTheByteBoundGetsAGap() {
+        S small = started(new LogRetention(1_000, 2_000, Duration.ofHours(1)));
+        long first = get(small.append(new byte[1_000]));
+        long last = first;
+        for (int i = 0; i < 20; i++) {
+            last = get(small.append(new byte[1_000]));
+        }
+        Recorder r = new Recorder();
+        subscribe(small, first - 1, r);
+        long head = last;
+        await().atMost(OPERATION_TIMEOUT).untilAsserted(() -> {
+            assertThat(r.gaps).isNotEmpty();
+            assertThat(r.positions()).endsWith(head);
+        });
+        assertThat(r.gaps.get(0)[0]).isEqualTo(first - 1);
+        assertThat(r.positions().get(0)).isEqualTo(r.gaps.get(0)[1]);
+    }
+
     @Test
     default void readFromBeforeTheOldestStartsAtTheOldestAndReportsIt() {
         S small = started(16);

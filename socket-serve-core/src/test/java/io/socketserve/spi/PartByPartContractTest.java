@@ -119,6 +119,11 @@ class PartByPartContractTest {
         }
 
         @Override
+        protected void start(S instance, LogRetention retention) {
+            get(backends.get(instance).start(retention));
+        }
+
+        @Override
         protected void close(S instance) {
             backends.get(instance).close();
         }

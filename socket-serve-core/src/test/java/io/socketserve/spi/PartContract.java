@@ -28,6 +28,12 @@ public interface PartContract<S> {
     /** A further instance on the same store (another "instance"), started; closed after the test. */
     S started(int maxLogEntries);
 
+    /**
+     * A further instance on the same store, started with its log bounded by {@code retention}
+     * (count, bytes, age); closed after the test.
+     */
+    S started(LogRetention retention);
+
     /** Another started instance on the store of {@link #store()}; skips the test without a shared store. */
     S otherInstance();
 

@@ -41,6 +41,15 @@ public abstract class PartContractSuite<S> implements PartContract<S> {
     /** Starts an instance from {@link #newInstance()}; its log keeps at least {@code maxLogEntries}. */
     protected abstract void start(S instance, int maxLogEntries);
 
+    /**
+     * Starts an instance from {@link #newInstance()} with its log bounded by {@code retention}. The
+     * default calls {@link #start(Object, int)} with the count only, so the tests of the byte and age
+     * bounds fail until an implementation overrides it.
+     */
+    protected void start(S instance, LogRetention retention) {
+        start(instance, retention.maxEntries());
+    }
+
     /** Closes an instance. */
     protected abstract void close(S instance);
 
@@ -76,6 +85,14 @@ public abstract class PartContractSuite<S> implements PartContract<S> {
         S s = newInstance();
         instances.add(s);
         start(s, maxLogEntries);
+        return s;
+    }
+
+    @Override
+    public final S started(LogRetention retention) {
+        S s = newInstance();
+        instances.add(s);
+        start(s, retention);
         return s;
     }
 

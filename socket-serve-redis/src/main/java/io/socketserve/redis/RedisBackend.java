@@ -4,6 +4,7 @@ import io.socketserve.spi.Backend;
 import io.socketserve.spi.BackendUnavailableException;
 import io.socketserve.spi.JoinResult;
 import io.socketserve.spi.LogListener;
+import io.socketserve.spi.LogRetention;
 import io.socketserve.spi.LogSlice;
 import io.socketserve.spi.LogSubscription;
 import io.socketserve.spi.MembershipBatchResult;
@@ -119,7 +120,21 @@ public final class RedisBackend implements Backend {
 
     @Override
     public CompletionStage<Void> start(int maxLogEntries) {
-        return calls.start(maxLogEntries);
+        if (maxLogEntries < 1) {
+            throw new IllegalArgumentException("maxLogEntries < 1: " + maxLogEntries);
+        }
+        return start(LogRetention.ofEntries(maxLogEntries));
+    }
+
+    /**
+     * Connects, loads the scripts, and bounds the log stream by count, bytes and age: every append
+     * records its entry's length and time beside the stream ({@code {p}:logsz}, {@code {p}:logbytes})
+     * and trims the stream's oldest entries past any bound. Needs Redis 6.2 or later ({@code XTRIM
+     * MINID}).
+     */
+    @Override
+    public CompletionStage<Void> start(LogRetention retention) {
+        return calls.start(retention);
     }
 
     // ------------------------------------------------------------------------------------------ log

@@ -31,6 +31,7 @@ import io.socketserve.redis.internal.Replies;
 import io.socketserve.redis.internal.Scripts;
 import io.socketserve.redis.internal.Scripts.Script;
 import io.socketserve.spi.BackendUnavailableException;
+import io.socketserve.spi.LogRetention;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -109,7 +110,7 @@ final class RedisCalls {
     private @Nullable StatefulRedisConnection<byte[], byte[]> connection;
     private @Nullable RedisAsyncCommands<byte[], byte[]> commands;
     private @Nullable Scripts scripts;
-    private byte[] maxLen = bytes("1");
+    private byte[] retention = bytes("1");
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -133,14 +134,13 @@ final class RedisCalls {
     }
 
     /** Connects and loads the scripts; see {@link RedisBackend#start}. */
-    synchronized CompletionStage<Void> start(int maxLogEntries) {
-        if (maxLogEntries < 1) {
-            throw new IllegalArgumentException("maxLogEntries < 1: " + maxLogEntries);
-        }
+    synchronized CompletionStage<Void> start(LogRetention logRetention) {
         if (client != null || closed) {
             throw new IllegalStateException(closed ? "closed" : "already started");
         }
-        maxLen = bytes(Integer.toString(maxLogEntries));
+        // "<max entries>:<max bytes>:<max age ms>", parsed by prelude.lua
+        retention =
+                bytes(logRetention.maxEntries() + ":" + logRetention.maxBytes() + ":" + logRetention.maxAgeMillis());
         ClientResources r = DefaultClientResources.builder()
                 .reconnectDelay(reconnectDelay())
                 .nettyCustomizer(new NettyCustomizer() {
@@ -235,12 +235,12 @@ final class RedisCalls {
         };
     }
 
-    /** Runs a prelude script: KEYS[1] the sequence (for routing), ARGV prefix, floor, MAXLEN, args… */
+    /** Runs a prelude script: KEYS[1] the sequence (for routing), ARGV prefix, floor, retention, args… */
     <R, T> CompletionStage<T> script(Script script, Function<R, T> decode, byte[]... args) {
         byte[][] argv = new byte[args.length + 3][];
         argv[0] = keys.prefix();
         argv[1] = bytes(Long.toString(floor.get()));
-        argv[2] = maxLen;
+        argv[2] = retention;
         System.arraycopy(args, 0, argv, 3, args.length);
         return call(() -> scripts().<R>run(script, new byte[][] {keys.seq()}, argv), decode);
     }

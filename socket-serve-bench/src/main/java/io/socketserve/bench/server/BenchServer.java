@@ -52,10 +52,14 @@ public final class BenchServer {
     /**
      * The options of every benchmark server: defaults, except the per-session event rate limit and
      * the per-address connection rate limit, which are off — a load test is a handful of addresses
-     * doing what thousands of clients would.
+     * doing what thousands of clients would — and so is the per-session log byte budget, for the same
+     * reason.
      */
     public static ServerOptions.Builder options() {
-        return ServerOptions.builder().eventRateLimit(0, 1).connectionRateLimit(0, 1);
+        return ServerOptions.builder()
+                .eventRateLimit(0, 1)
+                .connectionRateLimit(0, 1)
+                .sessionLogBytesPerWindow(0);
     }
 
     /** The server with the scenarios' handlers. */

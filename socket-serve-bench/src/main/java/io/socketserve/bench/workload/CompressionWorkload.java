@@ -63,6 +63,7 @@ public final class CompressionWorkload {
         ServerOptions options = ServerOptions.builder()
                 .eventRateLimit(0, 1)
                 .connectionRateLimit(0, 1)
+                .sessionLogBytesPerWindow(0)
                 .build();
         try (SocketServer server = SocketServer.create(options)) {
             server.on("join", (socket, data, ack) -> socket.join("room"));

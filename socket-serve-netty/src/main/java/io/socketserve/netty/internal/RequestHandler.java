@@ -1,15 +1,18 @@
 package io.socketserve.netty.internal;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -20,12 +23,14 @@ import io.socketserve.transport.Redaction;
 import io.socketserve.transport.SocketEndpoint;
 import io.socketserve.transport.StaticResources;
 import io.socketserve.transport.TransportResponse;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -228,12 +233,21 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         if (decoded.isFailure()) {
             Throwable cause = decoded.cause();
             TransportResponse error = cause instanceof JsonErrorAggregator.PayloadTooLarge
+                            || cause instanceof Unserved u && u.tooLarge
                     ? endpoint.payloadTooLarge()
-                    : cause instanceof TooLongHttpLineException
-                            ? HttpPolicy.uriTooLong()
-                            : cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException
-                                    ? TransportResponse.error(431, "headers_too_large", "request headers too large")
-                                    : TransportResponse.error(400, "bad_request", "malformed HTTP request");
+                    : cause instanceof Unserved
+                            ? TransportResponse.error(
+                                            503,
+                                            "unavailable",
+                                            "the server could not serve this request right now; retry later")
+                                    .withHeader("Retry-After", "1")
+                            : cause instanceof TooLongHttpLineException
+                                    ? HttpPolicy.uriTooLong()
+                                    : cause instanceof TooLongHttpHeaderException
+                                                    || cause instanceof TooLongFrameException
+                                            ? TransportResponse.error(
+                                                    431, "headers_too_large", "request headers too large")
+                                            : TransportResponse.error(400, "bad_request", "malformed HTTP request");
             reply(ctx, error, false, null);
             return;
         }
@@ -399,11 +413,88 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         return String.valueOf(address);
     }
 
+    /**
+     * A failure in the pipeline (issue 13: a large POST the heap could not hold was closed without an
+     * answer and without a log line above DEBUG). The peer going away (an {@link IOException}) is
+     * not the server's failure: DEBUG, close. Anything else means a request this connection carried
+     * could not be served: it is answered in request order, like any other, {@code 413} if it was
+     * too large, else {@code 503 unavailable} with {@code Retry-After}, the connection closes after
+     * the answer, and the cause is logged at WARN, at most once per {@link #FAILURE_LOG_INTERVAL}
+     * for the whole server (a flood of them writes one line with a count). A connection carrying a
+     * stream cannot take an answer any more: it is closed (the client resumes).
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (log.isDebugEnabled()) {
-            log.debug("connection error: {}", Redaction.redact(cause.toString()));
+        if (cause instanceof IOException || closing || !ctx.channel().isActive()) {
+            if (log.isDebugEnabled()) {
+                log.debug("connection error: {}", Redaction.redact(cause.toString()));
+            }
+            ctx.close();
+            return;
         }
-        ctx.close();
+        boolean tooLarge = cause instanceof TooLongFrameException;
+        FAILURES.warn(
+                "a request could not be served and is answered {} ({}); closing its connection",
+                tooLarge ? 413 : 503,
+                cause);
+        if (stream != null) {
+            ctx.close();
+            return;
+        }
+        // Answered in its turn by handle(), as the aggregator does for an oversized body.
+        DefaultFullHttpRequest marker =
+                new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/", Unpooled.EMPTY_BUFFER);
+        marker.setDecoderResult(DecoderResult.failure(new Unserved(tooLarge)));
+        try {
+            channelRead0(ctx, marker);
+        } finally {
+            marker.release();
+        }
+    }
+
+    /** How often {@link #exceptionCaught} writes a WARN at most. */
+    static final java.time.Duration FAILURE_LOG_INTERVAL = java.time.Duration.ofSeconds(10);
+
+    static final FailureLog FAILURES = new FailureLog(FAILURE_LOG_INTERVAL.toNanos());
+
+    /** The decoder result standing for a request the pipeline failed on. */
+    static final class Unserved extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        final boolean tooLarge;
+
+        Unserved(boolean tooLarge) {
+            super("request not served", null, false, false);
+            this.tooLarge = tooLarge;
+        }
+    }
+
+    /** A WARN written at most once per interval; the ones in between are counted into the next. */
+    static final class FailureLog {
+        private final long intervalNanos;
+        private final AtomicLong nextDue = new AtomicLong(System.nanoTime());
+        private final AtomicLong suppressed = new AtomicLong();
+
+        FailureLog(long intervalNanos) {
+            this.intervalNanos = intervalNanos;
+        }
+
+        /** The next failure is logged whenever it comes (tests). */
+        void reset() {
+            nextDue.set(System.nanoTime());
+            suppressed.set(0);
+        }
+
+        void warn(String message, int status, Throwable cause) {
+            long now = System.nanoTime();
+            long due = nextDue.get();
+            if (now - due < 0 || !nextDue.compareAndSet(due, now + intervalNanos)) {
+                suppressed.incrementAndGet();
+                return;
+            }
+            long before = suppressed.getAndSet(0);
+            String more = before == 0 ? "" : " (" + before + " more like it not logged since the last)";
+            log.warn(message + more, status, Redaction.redact(cause.toString()), cause);
+        }
     }
 }

@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
  * {p}:seq          string  newest position
  * {p}:log          stream  the log, entry ids 0-&lt;position&gt;, one field "e"
  * {p}:lineage      string  replication id of the master the last append ran on (prelude.lua)
+ * {p}:logsz        list    "&lt;position&gt;:&lt;length&gt;:&lt;time ms&gt;" per log entry, oldest first (prelude.lua)
+ * {p}:logbytes     string  sum of the lengths in logsz: the log's bytes, for its byte bound
  * {p}:exp          zset    session id scored by expiry (ms)
  * {p}:ns:&lt;ns&gt;      set     ids of the namespace's sessions (gone when empty)
  * {p}:s:&lt;id&gt;       hash    session record

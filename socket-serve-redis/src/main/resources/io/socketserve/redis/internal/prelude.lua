@@ -3,10 +3,13 @@
 --   KEYS[1] = <prefix>seq (declared for routing)
 --   ARGV[1] = key prefix, e.g. "{ss}:"
 --   ARGV[2] = the highest position the calling instance has seen (the floor)
---   ARGV[3] = MAXLEN of the log stream
+--   ARGV[3] = the log's retention, "<max entries>:<max bytes>:<max age ms>" (LogRetention)
 local P = ARGV[1]
 local FLOOR = tonumber(ARGV[2])
-local MAXLEN = ARGV[3]
+local RETENTION = {string.match(ARGV[3], '^(%d+):?(%d*):?(%d*)$')}
+local MAXLEN = tonumber(RETENTION[1])
+local MAXBYTES = tonumber(RETENTION[2]) or math.huge
+local MAXAGE = tonumber(RETENTION[3]) or math.huge
 local SEQ = P .. 'seq'
 local LOG = P .. 'log'
 local EXP = P .. 'exp'
@@ -64,6 +67,72 @@ end
 -- The position of this script's previous append, if any (the checks run once per script).
 local appended = nil
 
+-- Retention by bytes and age (LogRetention). A stream cannot be trimmed by bytes or by the time of
+-- an entry (our ids are 0-<position>), so every append also records "<position>:<length>:<time ms>"
+-- at the tail of the list LOGSZ and adds the length to LOGBYTES (the sum over LOGSZ). When the log is
+-- over a bound, the oldest records of LOGSZ say how far to trim: XTRIM MINID removes everything
+-- below (entries that have no record too, such as those written before this accounting existed),
+-- then LOGSZ and LOGBYTES follow. Plain appends cost 4 commands more (TIME, RPUSH, INCRBY, LINDEX);
+-- a trim 4 more per round of TRIM_BATCH records, at most TRIM_ROUNDS rounds: constant per append.
+local LOGSZ = P .. 'logsz'
+local LOGBYTES = P .. 'logbytes'
+local TRIM_BATCH = 128
+local TRIM_ROUNDS = 8
+-- Count trimming waits until the log is this far over MAXLEN, then trims back to MAXLEN: one trim
+-- every COUNT_SLACK appends rather than one per append (the log keeps "at least" MAXLEN).
+local COUNT_SLACK = math.max(1, math.min(100, math.ceil(MAXLEN / 10)))
+
+local now_ms = nil
+local function now()
+  if not now_ms then
+    local t = redis.call('TIME')
+    now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return now_ms
+end
+
+-- position, length, time of a LOGSZ record
+local function sized(record)
+  local p, len, at = string.match(record, '^(%d+):(%d+):(%d+)$')
+  return tonumber(p), tonumber(len), tonumber(at)
+end
+
+-- Accounts the entry just appended at position n, then trims the oldest entries past any bound.
+-- The newest entry is always kept.
+local function retain(n, len)
+  local t = now()
+  local count = redis.call('RPUSH', LOGSZ, str(n) .. ':' .. len .. ':' .. str(t))
+  local bytes = redis.call('INCRBY', LOGBYTES, len)
+  local _, _, oldest_at = sized(redis.call('LINDEX', LOGSZ, 0))
+  local cutoff = t - MAXAGE
+  if count <= 1 or (count <= MAXLEN + COUNT_SLACK and bytes <= MAXBYTES and oldest_at >= cutoff) then
+    return
+  end
+  for _ = 1, TRIM_ROUNDS do
+    local batch = redis.call('LRANGE', LOGSZ, 0, TRIM_BATCH - 1)
+    local drop, dropped, last = 0, 0, nil
+    for _, record in ipairs(batch) do
+      local p, size, at = sized(record)
+      if count - drop <= 1 or (count - drop <= MAXLEN and bytes - dropped <= MAXBYTES and at >= cutoff) then
+        break
+      end
+      drop = drop + 1
+      dropped = dropped + size
+      last = p
+    end
+    if drop == 0 then
+      return
+    end
+    redis.call('XTRIM', LOG, 'MINID', '0-' .. str(last + 1))
+    redis.call('LTRIM', LOGSZ, drop, -1)
+    bytes = redis.call('DECRBY', LOGBYTES, dropped)
+    count = count - drop
+    if drop < #batch then
+      return
+    end
+  end
+end
+
 -- Appends one entry at the next position. Positions are contiguous within an epoch: a subscriber
 -- that sees a jump knows entries were trimmed or lost.
 local function append(entry)
@@ -78,9 +147,12 @@ local function append(entry)
     end
     n = h + 1
   end
-  redis.call('XADD', LOG, 'MAXLEN', '~', MAXLEN, '0-' .. str(n), 'e', entry)
+  -- MAXLEN here is only a backstop (retain() keeps the count near MAXLEN): should LOGSZ ever be lost,
+  -- the stream still cannot grow past twice the count.
+  redis.call('XADD', LOG, 'MAXLEN', '~', str(2 * MAXLEN + 1000), '0-' .. str(n), 'e', entry)
   redis.call('SET', SEQ, str(n))
   appended = n
+  retain(n, #entry)
   return n
 end
 

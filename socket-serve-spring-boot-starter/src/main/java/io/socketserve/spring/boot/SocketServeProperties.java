@@ -6,6 +6,7 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The {@code socketserve.*} properties. Each default is the {@link ServerOptions} default of the same
@@ -90,8 +91,16 @@ public record SocketServeProperties(
      *
      * @param maxMessages log entries kept for resume
      * @param maxAge oldest entry replayed on resume
+     * @param maxBytes bytes of log entries kept for resume, in the backend and per instance ({@link
+     *     ServerOptions#recoveryMaxBytes()})
+     * @param sessionBytesPerWindow bytes one session's handlers may append per {@code maxAge}, 0 for no
+     *     budget ({@link ServerOptions#sessionLogBytesPerWindow()})
      */
-    public record Recovery(@DefaultValue("100000") int maxMessages, @DefaultValue("2m") Duration maxAge) {}
+    public record Recovery(
+            @DefaultValue("100000") int maxMessages,
+            @DefaultValue("2m") Duration maxAge,
+            @DefaultValue("64MB") DataSize maxBytes,
+            @DefaultValue("4MB") DataSize sessionBytesPerWindow) {}
 
     /**
      * Presence tracking.
@@ -152,6 +161,8 @@ public record SocketServeProperties(
                 .handshakeHeaders(handshakeHeaders)
                 .recoveryMaxMessages(recovery.maxMessages())
                 .recoveryMaxAge(recovery.maxAge())
+                .recoveryMaxBytes(recovery.maxBytes().toBytes())
+                .sessionLogBytesPerWindow(recovery.sessionBytesPerWindow().toBytes())
                 .presenceHeartbeat(presence.heartbeat())
                 .presenceOfflineGrace(presence.offlineGrace())
                 .maxPresenceStateBytes(presence.maxStateBytes())
