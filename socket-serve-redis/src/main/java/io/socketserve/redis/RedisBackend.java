@@ -92,6 +92,16 @@ public final class RedisBackend implements Backend {
         return new RedisBackend(RedisBackendOptions.of(uri));
     }
 
+    /**
+     * A backend on the Redis Cluster that {@code seedUris} belong to (one reachable node is enough,
+     * the others are discovered), with every other option at its default.
+     *
+     * @see RedisBackendOptions.Builder#clusterNodes(List)
+     */
+    public static RedisBackend createCluster(String... seedUris) {
+        return new RedisBackend(RedisBackendOptions.ofCluster(seedUris));
+    }
+
     public RedisBackendOptions options() {
         return options;
     }

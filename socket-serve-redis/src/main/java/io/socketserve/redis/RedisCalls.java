@@ -1,21 +1,33 @@
 package io.socketserve.redis;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.socketserve.redis.internal.ClusterReaderConnector;
 import io.socketserve.redis.internal.Failures;
 import io.socketserve.redis.internal.Keys;
 import io.socketserve.redis.internal.Replies;
 import io.socketserve.redis.internal.Scripts;
 import io.socketserve.redis.internal.Scripts.Script;
+import io.socketserve.redis.internal.StreamSubscription;
+import io.socketserve.redis.internal.VolatileChannel;
 import io.socketserve.spi.BackendUnavailableException;
+import io.socketserve.spi.LogListener;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +38,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -62,10 +75,23 @@ final class RedisCalls {
     private final String where;
     private final AtomicLong floor = new AtomicLong();
 
-    private @Nullable RedisClient client;
+    /**
+     * Cluster mode: how often the topology is read again anyway; on {@code MOVED}/{@code ASK}
+     * redirects, persistent reconnects and unknown nodes it is read at once, at most every {@link
+     * #CLUSTER_ADAPTIVE_REFRESH_MIN}.
+     */
+    static final Duration CLUSTER_PERIODIC_REFRESH = Duration.ofSeconds(5);
+
+    static final Duration CLUSTER_ADAPTIVE_REFRESH_MIN = Duration.ofMillis(500);
+
+    /** Cluster mode: how often a log subscription compares the head with what it delivered. */
+    static final Duration CLUSTER_READER_WATCHDOG = Duration.ofSeconds(1);
+
+    private @Nullable AbstractRedisClient client;
+    private @Nullable RedisClient readerClient;
     private @Nullable ClientResources resources;
-    private @Nullable StatefulRedisConnection<byte[], byte[]> connection;
-    private @Nullable RedisAsyncCommands<byte[], byte[]> commands;
+    private @Nullable StatefulConnection<byte[], byte[]> connection;
+    private @Nullable RedisClusterAsyncCommands<byte[], byte[]> commands;
     private @Nullable Scripts scripts;
     private byte[] maxLen = bytes("1");
     private volatile boolean started;
@@ -102,6 +128,9 @@ final class RedisCalls {
         ClientResources r = DefaultClientResources.builder()
                 .reconnectDelay(reconnectDelay())
                 .build();
+        if (options.isCluster()) {
+            return startCluster(r);
+        }
         RedisClient c = RedisClient.create(r);
         resources = r;
         c.setOptions(ClientOptions.builder()
@@ -149,6 +178,141 @@ final class RedisCalls {
         return result;
     }
 
+    /** {@link #start} on a Redis Cluster: the command connection routes each command to its slot's master. */
+    private CompletionStage<Void> startCluster(ClientResources r) {
+        RedisClusterClient c = RedisClusterClient.create(r, options.clusterRedisUris());
+        resources = r;
+        SocketOptions socket = SocketOptions.builder()
+                .connectTimeout(options.connectTimeout())
+                .keepAlive(true)
+                .build();
+        TimeoutOptions timeouts = TimeoutOptions.builder()
+                .timeoutCommands(true)
+                .connectionTimeout()
+                .build();
+        c.setOptions(ClusterClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(options.maxPendingCommands())
+                .socketOptions(socket)
+                .timeoutOptions(timeouts)
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enablePeriodicRefresh(CLUSTER_PERIODIC_REFRESH)
+                        // Lettuce 7 enables every adaptive trigger by default (MOVED/ASK redirects,
+                        // persistent reconnects, uncovered slot, unknown node): only their rate is set
+                        .adaptiveRefreshTriggersTimeout(CLUSTER_ADAPTIVE_REFRESH_MIN)
+                        .refreshTriggersReconnectAttempts(2)
+                        .build())
+                .build());
+        // the log readers' connections: to one node each, made again by the reader after a failure
+        RedisClient readers = RedisClient.create(r);
+        readers.setOptions(ClientOptions.builder()
+                .autoReconnect(false)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .socketOptions(socket)
+                .timeoutOptions(timeouts)
+                .build());
+        client = c;
+        readerClient = readers;
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        c.connectAsync(ByteArrayCodec.INSTANCE)
+                .thenCompose(conn -> {
+                    Scripts s = new Scripts(conn.async(), body -> loadOnEveryNode(conn, body));
+                    synchronized (this) {
+                        connection = conn;
+                        commands = conn.async();
+                        scripts = s;
+                    }
+                    return s.load();
+                })
+                .whenComplete((ok, error) -> {
+                    if (error == null) {
+                        started = true;
+                        result.complete(null);
+                    } else {
+                        result.completeExceptionally(new BackendUnavailableException(
+                                "Cannot reach the Redis Cluster at " + where + ": "
+                                        + Failures.unwrap(error).getMessage(),
+                                Failures.unwrap(error)));
+                        synchronized (this) {
+                            closed = true;
+                        }
+                        readers.shutdownAsync(0, 2, TimeUnit.SECONDS)
+                                .thenCompose(v -> c.shutdownAsync(0, 2, TimeUnit.SECONDS))
+                                .whenComplete((v, e) -> r.shutdown(0, 2, TimeUnit.SECONDS));
+                    }
+                });
+        return result;
+    }
+
+    /**
+     * {@code SCRIPT LOAD} on every node that is not known to have failed, masters and replicas, so
+     * that the master that owns the slot after a reshard or a failover knows the scripts already.
+     */
+    private static CompletionStage<?> loadOnEveryNode(
+            StatefulRedisClusterConnection<byte[], byte[]> conn, byte[] body) {
+        List<CompletableFuture<String>> loads = new ArrayList<>();
+        for (RedisClusterNode node : conn.getPartitions()) {
+            if (node.is(NodeFlag.FAIL) || node.is(NodeFlag.EVENTUAL_FAIL) || node.is(NodeFlag.NOADDR)) {
+                continue;
+            }
+            RedisURI u = node.getUri();
+            loads.add(conn.getConnectionAsync(u.getHost(), u.getPort())
+                    .thenCompose(c -> c.async().scriptLoad(body)));
+        }
+        return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * A log subscription's reader: standalone, a connection Lettuce reconnects; on a cluster, a
+     * connection to the slot's current master, made again after a redirect or a failure, and
+     * restarted when the head runs ahead of it without anything arriving.
+     */
+    StreamSubscription newSubscription(
+            byte[] logKey, long afterPosition, LogListener listener, LongConsumer seen, Runnable onClose) {
+        AbstractRedisClient c = running();
+        if (c instanceof RedisClusterClient cluster) {
+            RedisURI template = options.clusterRedisUris().get(0);
+            template.setTimeout(options.commandTimeout());
+            ClientResources r = Objects.requireNonNull(resources);
+            return new StreamSubscription(
+                    new ClusterReaderConnector(cluster, Objects.requireNonNull(readerClient), template, logKey),
+                    new StreamSubscription.Watchdog(
+                            () -> call(
+                                    () -> commands().get(keys.seq()),
+                                    v -> v == null ? 0L : Long.parseLong(Replies.string(v))),
+                            r.eventExecutorGroup(),
+                            CLUSTER_READER_WATCHDOG),
+                    options.commandTimeout(),
+                    logKey,
+                    afterPosition,
+                    listener,
+                    seen,
+                    onClose,
+                    where);
+        }
+        return new StreamSubscription(
+                (RedisClient) c,
+                options.redisUri(),
+                options.commandTimeout(),
+                logKey,
+                afterPosition,
+                listener,
+                seen,
+                onClose,
+                where);
+    }
+
+    /** The volatile channel of a subscription (on a cluster: moved to another node if its node dies). */
+    VolatileChannel openVolatile(byte[] channel, LogListener listener) {
+        AbstractRedisClient c = running();
+        if (c instanceof RedisClusterClient cluster) {
+            return VolatileChannel.openCluster(
+                    cluster, Objects.requireNonNull(resources).eventExecutorGroup(), channel, listener);
+        }
+        return VolatileChannel.open((RedisClient) c, options.redisUri(), channel, listener);
+    }
+
     /**
      * Marks the calls closed; what is left to release (the connection, Lettuce's threads), or {@code
      * null} if they were closed already.
@@ -158,12 +322,16 @@ final class RedisCalls {
             return null;
         }
         closed = true;
-        RedisClient c = client;
+        AbstractRedisClient c = client;
+        RedisClient readers = readerClient;
         ClientResources r = resources;
-        StatefulRedisConnection<byte[], byte[]> conn = connection;
+        StatefulConnection<byte[], byte[]> conn = connection;
         return () -> {
             if (conn != null) {
                 conn.close();
+            }
+            if (readers != null) {
+                readers.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             }
             if (c != null) {
                 c.shutdown(Duration.ZERO, Duration.ofSeconds(2));
@@ -212,7 +380,8 @@ final class RedisCalls {
         return result;
     }
 
-    RedisAsyncCommands<byte[], byte[]> commands() {
+    /** The commands every part issues: a standalone connection's, or a cluster connection's (routed by key). */
+    RedisClusterAsyncCommands<byte[], byte[]> commands() {
         running();
         return Objects.requireNonNull(commands);
     }
@@ -222,7 +391,7 @@ final class RedisCalls {
         return Objects.requireNonNull(scripts);
     }
 
-    RedisClient running() {
+    AbstractRedisClient running() {
         if (closed) {
             throw new IllegalStateException("closed");
         }

@@ -2,11 +2,18 @@ package io.socketserve.redis.internal;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.socketserve.spi.LogListener;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,33 +23,81 @@ import org.slf4j.LoggerFactory;
  * channel, handing every message to {@link LogListener#onVolatile}. Redis pub/sub is fire-and-forget,
  * which is exactly the contract of volatile entries: nothing is stored, a subscriber that is not
  * connected misses them. Lettuce re-subscribes by itself after a reconnect.
+ *
+ * <p>In a Redis Cluster ({@link #openCluster}) a {@code PUBLISH} on any node reaches subscribers on
+ * every node, so the subscription may sit on any node. Lettuce would reconnect it to the same node
+ * only, which never comes back if that node died: a check every {@link #CLUSTER_CHECK} replaces a
+ * connection that has been down for two checks in a row by a new one (to a node that is up) and
+ * subscribes again.
  */
 public final class VolatileChannel implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(VolatileChannel.class);
 
+    /** How often a cluster subscription checks that its connection is up. */
+    static final Duration CLUSTER_CHECK = Duration.ofMillis(500);
+
     private final byte[] channel;
     private final LogListener listener;
+    private final Supplier<CompletionStage<? extends StatefulRedisPubSubConnection<byte[], byte[]>>> connector;
     private volatile boolean closed;
     private volatile @Nullable StatefulRedisPubSubConnection<byte[], byte[]> connection;
+    private boolean connecting;
+    private int downChecks;
+    private @Nullable ScheduledFuture<?> checking;
 
-    private VolatileChannel(byte[] channel, LogListener listener) {
+    private VolatileChannel(
+            byte[] channel,
+            LogListener listener,
+            Supplier<CompletionStage<? extends StatefulRedisPubSubConnection<byte[], byte[]>>> connector) {
         this.channel = channel;
         this.listener = listener;
+        this.connector = connector;
     }
 
     /** Connects and subscribes in the background; volatile entries published before that are missed. */
     public static VolatileChannel open(RedisClient client, RedisURI uri, byte[] channel, LogListener listener) {
-        VolatileChannel v = new VolatileChannel(channel, listener);
-        client.connectPubSubAsync(ByteArrayCodec.INSTANCE, uri).whenComplete((conn, error) -> {
+        VolatileChannel v =
+                new VolatileChannel(channel, listener, () -> client.connectPubSubAsync(ByteArrayCodec.INSTANCE, uri));
+        v.connect();
+        return v;
+    }
+
+    /**
+     * Like {@link #open}, on a Redis Cluster: subscribes on whichever node Lettuce picks, and
+     * subscribes again on another node when that one stays unreachable.
+     */
+    public static VolatileChannel openCluster(
+            RedisClusterClient client, ScheduledExecutorService timer, byte[] channel, LogListener listener) {
+        VolatileChannel v =
+                new VolatileChannel(channel, listener, () -> client.connectPubSubAsync(ByteArrayCodec.INSTANCE));
+        v.connect();
+        long ms = CLUSTER_CHECK.toMillis();
+        synchronized (v) {
+            v.checking = timer.scheduleWithFixedDelay(v::check, ms, ms, TimeUnit.MILLISECONDS);
+        }
+        return v;
+    }
+
+    private void connect() {
+        synchronized (this) {
+            if (closed || connecting) {
+                return;
+            }
+            connecting = true;
+        }
+        connector.get().whenComplete((conn, error) -> {
+            synchronized (this) {
+                connecting = false;
+            }
             if (error != null) {
                 log.warn("volatile channel could not connect: {}", error.toString());
-                return;
+                return; // a cluster subscription tries again at its next check
             }
             conn.addListener(new RedisPubSubAdapter<>() {
                 @Override
                 public void message(byte[] from, byte[] message) {
-                    if (!v.closed && Arrays.equals(from, channel)) {
+                    if (!closed && Arrays.equals(from, channel)) {
                         try {
                             listener.onVolatile(message);
                         } catch (RuntimeException e) {
@@ -51,21 +106,47 @@ public final class VolatileChannel implements AutoCloseable {
                     }
                 }
             });
-            synchronized (v) {
-                if (v.closed) {
+            synchronized (this) {
+                if (closed) {
                     conn.closeAsync();
                     return;
                 }
-                v.connection = conn;
+                connection = conn;
+                downChecks = 0;
             }
             conn.async().subscribe(channel);
         });
-        return v;
+    }
+
+    /** A cluster subscription's periodic check: a connection down for two checks is replaced. */
+    private void check() {
+        StatefulRedisPubSubConnection<byte[], byte[]> stale = null;
+        synchronized (this) {
+            if (closed || connecting) {
+                return;
+            }
+            StatefulRedisPubSubConnection<byte[], byte[]> c = connection;
+            if (c != null && c.isOpen()) {
+                downChecks = 0;
+                return;
+            }
+            if (c != null && ++downChecks < 2) {
+                return;
+            }
+            stale = c;
+            connection = null;
+        }
+        if (stale != null) {
+            log.info("volatile channel: its node is unreachable, subscribing again on another node");
+            stale.closeAsync();
+        }
+        connect();
     }
 
     /** Whether the subscription is established (for tests and health checks). */
     public boolean subscribed() {
-        return connection != null && connection.isOpen();
+        StatefulRedisPubSubConnection<byte[], byte[]> c = connection;
+        return c != null && c.isOpen();
     }
 
     @Override
@@ -75,6 +156,9 @@ public final class VolatileChannel implements AutoCloseable {
             closed = true;
             c = connection;
             connection = null;
+            if (checking != null) {
+                checking.cancel(false);
+            }
         }
         if (c != null) {
             c.close();
