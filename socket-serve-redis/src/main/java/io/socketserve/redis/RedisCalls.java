@@ -215,7 +215,9 @@ final class RedisCalls {
         client = c;
         readerClient = readers;
         CompletableFuture<Void> result = new CompletableFuture<>();
-        c.connectAsync(ByteArrayCodec.INSTANCE)
+        // connectAsync needs the topology: reading it first (asynchronously) initialises it
+        c.refreshPartitionsAsync()
+                .thenCompose(v -> c.connectAsync(ByteArrayCodec.INSTANCE))
                 .thenCompose(conn -> {
                     Scripts s = new Scripts(conn.async(), body -> loadOnEveryNode(conn, body));
                     synchronized (this) {

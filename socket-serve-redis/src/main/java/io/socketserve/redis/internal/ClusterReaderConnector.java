@@ -26,6 +26,13 @@ public final class ClusterReaderConnector implements StreamSubscription.Connecto
 
     static final long REFRESH_MIN_INTERVAL_MS = 200;
 
+    /**
+     * Retries come at most this far apart: after a failover the reader connects to the promoted
+     * replica within this long of the topology showing it (an attempt on a dead node fails at once,
+     * or after the connect timeout, which paces retries anyway).
+     */
+    static final long MAX_BACKOFF_MS = 100;
+
     private final RedisClusterClient cluster;
     private final RedisClient nodes;
     private final RedisURI template;
@@ -72,6 +79,11 @@ public final class ClusterReaderConnector implements StreamSubscription.Connecto
     @Override
     public boolean dropOnFailure() {
         return true;
+    }
+
+    @Override
+    public long maxBackoffMillis() {
+        return MAX_BACKOFF_MS;
     }
 
     @Override

@@ -80,6 +80,11 @@ public final class StreamSubscription implements LogSubscription {
 
         /** Told when a read failed or was redirected: the topology may have changed. */
         default void failed(Throwable cause) {}
+
+        /** The longest wait between two attempts after failures (default {@value #MAX_BACKOFF_MS} ms). */
+        default long maxBackoffMillis() {
+            return MAX_BACKOFF_MS;
+        }
     }
 
     /**
@@ -262,7 +267,7 @@ public final class StreamSubscription implements LogSubscription {
                         deliver(() -> listener.onAvailability(false));
                     }
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff));
-                    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+                    backoff = Math.min(backoff * 2, connector.maxBackoffMillis());
                 }
             }
         } finally {

@@ -1,0 +1,324 @@
+package io.socketserve.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.socketserve.redis.testing.RedisClusterProcesses;
+import io.socketserve.spi.Backend;
+import io.socketserve.spi.BackendContractTest;
+import io.socketserve.spi.LogListener;
+import io.socketserve.spi.LogRecord;
+import io.socketserve.spi.LogSubscription;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.ClassOrderer;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestClassOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@link RedisBackend} on a real Redis Cluster (3 masters + 3 replicas, {@link RedisClusterProcesses}):
+ * the backend contract, then a live migration of the log's slot under traffic, then a master killed
+ * under traffic. The last one leaves the cluster with one master fewer, so the order is fixed.
+ */
+@TestClassOrder(ClassOrderer.OrderAnnotation.class)
+class RedisClusterModeIT {
+
+    static final int NODE_TIMEOUT_MS = 2000;
+
+    @RegisterExtension
+    static final RedisClusterProcesses cluster = new RedisClusterProcesses(3, NODE_TIMEOUT_MS);
+
+    private static final AtomicInteger PREFIXES = new AtomicInteger();
+
+    static RedisBackend backend(String prefix) {
+        return new RedisBackend(RedisBackendOptions.builder()
+                .clusterNodes(cluster.seedUris().subList(0, 2))
+                .keyPrefix(prefix)
+                .build());
+    }
+
+    /** The contract of every part, against a cluster-backed backend; each test has its own prefix (so its own slot). */
+    @Nested
+    @Order(1)
+    class Contract extends BackendContractTest {
+
+        private final String prefix = "cc" + PREFIXES.incrementAndGet();
+
+        @Override
+        protected Backend newBackend() {
+            return backend(prefix);
+        }
+
+        @Override
+        protected void cleanUp() {
+            cluster.flushAll();
+        }
+    }
+
+    /** Appends every ~5 ms on one backend, subscribed on another, and records what happens. */
+    static final class Traffic implements LogListener, AutoCloseable {
+        final RedisBackend writer;
+        final RedisBackend reader;
+        final ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
+        /** position → entry, for every completed append. */
+        final Map<Long, String> appended = new ConcurrentHashMap<>();
+        /** entry → when its append was issued. */
+        final Map<String, Long> issuedAt = new ConcurrentHashMap<>();
+        /** entry → when its append completed. */
+        final Map<String, Long> completedAt = new ConcurrentHashMap<>();
+
+        final AtomicInteger failed = new AtomicInteger();
+        final List<LogRecord> delivered = Collections.synchronizedList(new ArrayList<>());
+        final Map<String, Long> deliveredAt = new ConcurrentHashMap<>();
+        final List<long[]> gaps = Collections.synchronizedList(new ArrayList<>());
+        final AtomicLong counter = new AtomicLong();
+        LogSubscription subscription;
+
+        Traffic(String prefix) {
+            writer = backend(prefix);
+            reader = backend(prefix);
+            writer.start(100_000).toCompletableFuture().join();
+            reader.start(100_000).toCompletableFuture().join();
+            subscription = reader.subscribe(0, this);
+        }
+
+        void startAppending() {
+            pacer.scheduleAtFixedRate(this::appendOne, 0, 5, TimeUnit.MILLISECONDS);
+        }
+
+        private void appendOne() {
+            String entry = "e" + counter.incrementAndGet();
+            issuedAt.put(entry, System.nanoTime());
+            writer.append(entry.getBytes(StandardCharsets.UTF_8)).whenComplete((position, error) -> {
+                if (error == null) {
+                    appended.put(position, entry);
+                    completedAt.put(entry, System.nanoTime());
+                } else {
+                    failed.incrementAndGet();
+                }
+            });
+        }
+
+        void stopAppending() throws InterruptedException {
+            pacer.shutdown();
+            assertThat(pacer.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+        }
+
+        @Override
+        public void onRecords(List<LogRecord> records) {
+            long now = System.nanoTime();
+            for (LogRecord r : records) {
+                delivered.add(r);
+                deliveredAt.putIfAbsent(new String(r.entry(), StandardCharsets.UTF_8), now);
+            }
+        }
+
+        @Override
+        public void onGap(long afterPosition, long oldestPosition) {
+            gaps.add(new long[] {afterPosition, oldestPosition});
+        }
+
+        /** Delivered positions strictly increase, and no entry is delivered twice. */
+        void assertInOrderWithoutDuplicates() {
+            List<LogRecord> d = new ArrayList<>(delivered);
+            Map<String, Long> seen = new HashMap<>();
+            long last = 0;
+            for (LogRecord r : d) {
+                assertThat(r.position()).as("positions delivered in order").isGreaterThan(last);
+                last = r.position();
+                String entry = new String(r.entry(), StandardCharsets.UTF_8);
+                assertThat(seen.put(entry, r.position()))
+                        .as("entry %s delivered once", entry)
+                        .isNull();
+            }
+        }
+
+        Map<Long, String> deliveredByPosition() {
+            Map<Long, String> out = new HashMap<>();
+            for (LogRecord r : new ArrayList<>(delivered)) {
+                out.put(r.position(), new String(r.entry(), StandardCharsets.UTF_8));
+            }
+            return out;
+        }
+
+        boolean inAGap(long position) {
+            synchronized (gaps) {
+                return gaps.stream().anyMatch(g -> position > g[0] && position < g[1]);
+            }
+        }
+
+        @Override
+        public void close() {
+            pacer.shutdownNow();
+            subscription.close();
+            writer.close();
+            reader.close();
+        }
+    }
+
+    @Nested
+    @Order(2)
+    class Resharding {
+
+        @Test
+        @Timeout(40)
+        void everyAppendIsDeliveredOnceInOrderWhileTheLogSlotMigrates() throws Exception {
+            String prefix = "reshard" + PREFIXES.incrementAndGet();
+            int slot = cluster.slot("{" + prefix + "}:log");
+            int from = cluster.masterOfSlot(slot);
+            int to = cluster.masterPorts().stream()
+                    .filter(p -> p != from)
+                    .findFirst()
+                    .orElseThrow();
+            try (Traffic t = new Traffic(prefix)) {
+                t.startAppending();
+                await().atMost(Duration.ofSeconds(10)).until(() -> t.delivered.size() >= 200);
+                long before = System.nanoTime();
+                cluster.reshardSlot(slot, to);
+                long migrated = System.nanoTime();
+                assertThat(cluster.masterOfSlot(slot)).isEqualTo(to);
+                // traffic goes on after the move: wait for deliveries of appends issued after it
+                int deliveredAtMove = t.delivered.size();
+                await().atMost(Duration.ofSeconds(10)).until(() -> t.delivered.size() >= deliveredAtMove + 200);
+                t.stopAppending();
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> t.deliveredByPosition().keySet().containsAll(t.appended.keySet()));
+
+                t.assertInOrderWithoutDuplicates();
+                Map<Long, String> delivered = t.deliveredByPosition();
+                t.appended.forEach((p, e) ->
+                        assertThat(delivered.get(p)).as("append at %d", p).isEqualTo(e));
+                assertThat(t.gaps).as("gaps").isEmpty();
+                // contiguous: no position skipped
+                List<Long> positions = new ArrayList<>(delivered.keySet());
+                Collections.sort(positions);
+                assertThat(positions.get(positions.size() - 1) - positions.get(0) + 1)
+                        .isEqualTo(positions.size());
+                long maxPause = maxDeliveryPause(t, before);
+                System.out.printf(
+                        "reshard: slot %d moved %d -> %d in %d ms; %d appends, %d failed; longest pause between"
+                                + " deliveries around the move %d ms%n",
+                        slot,
+                        from,
+                        to,
+                        TimeUnit.NANOSECONDS.toMillis(migrated - before),
+                        t.appended.size(),
+                        t.failed.get(),
+                        maxPause);
+                assertThat(t.failed.get())
+                        .as("appends failed during the migration")
+                        .isZero();
+            }
+        }
+    }
+
+    @Nested
+    @Order(3)
+    class Failover {
+
+        @Test
+        @Timeout(45)
+        void deliveryResumesAfterTheLogsMasterIsKilledWithoutDuplicatesOrSilentLoss() throws Exception {
+            String prefix = "failover" + PREFIXES.incrementAndGet();
+            int slot = cluster.slot("{" + prefix + "}:log");
+            int master = cluster.masterOfSlot(slot);
+            try (Traffic t = new Traffic(prefix)) {
+                t.startAppending();
+                await().atMost(Duration.ofSeconds(10)).until(() -> t.delivered.size() >= 200);
+                long killedAt = System.nanoTime();
+                long issuedBeforeKill = t.counter.get();
+                cluster.killMaster(master);
+                int promoted = cluster.awaitPromotion(slot, master, Duration.ofSeconds(20));
+                long promotedAt = System.nanoTime();
+                // appends issued after the kill succeed again, and are delivered
+                await().atMost(Duration.ofSeconds(20)).until(() -> t.completedAt.keySet().stream()
+                        .anyMatch(e -> Long.parseLong(e.substring(1)) > issuedBeforeKill));
+                await().atMost(Duration.ofSeconds(20)).until(() -> t.deliveredAt.keySet().stream()
+                        .anyMatch(e -> Long.parseLong(e.substring(1)) > issuedBeforeKill));
+                long firstAppendAfter = t.completedAt.entrySet().stream()
+                        .filter(e -> Long.parseLong(e.getKey().substring(1)) > issuedBeforeKill)
+                        .mapToLong(Map.Entry::getValue)
+                        .min()
+                        .orElseThrow();
+                long firstDeliveryAfter = t.deliveredAt.entrySet().stream()
+                        .filter(e -> Long.parseLong(e.getKey().substring(1)) > issuedBeforeKill)
+                        .mapToLong(Map.Entry::getValue)
+                        .min()
+                        .orElseThrow();
+                int deliveredNow = t.delivered.size();
+                await().atMost(Duration.ofSeconds(10)).until(() -> t.delivered.size() >= deliveredNow + 100);
+                t.stopAppending();
+                await().atMost(Duration.ofSeconds(10)).until(() -> {
+                    Map<Long, String> d = t.deliveredByPosition();
+                    long head =
+                            d.keySet().stream().mapToLong(Long::longValue).max().orElse(0);
+                    // every completed append is delivered, or lies in a reported gap, or is beyond
+                    // what was delivered (not yet: wait)
+                    return t.appended.keySet().stream().allMatch(p -> d.containsKey(p) || (p < head && t.inAGap(p)));
+                });
+
+                t.assertInOrderWithoutDuplicates();
+                Map<Long, String> delivered = t.deliveredByPosition();
+                List<Long> lost = new ArrayList<>();
+                t.appended.forEach((p, e) -> {
+                    if (delivered.containsKey(p)) {
+                        assertThat(delivered.get(p)).as("entry at %d", p).isEqualTo(e);
+                    } else {
+                        assertThat(t.inAGap(p))
+                                .as("lost append at %d lies in a reported gap", p)
+                                .isTrue();
+                        lost.add(p);
+                    }
+                });
+                long appendPauseMs = TimeUnit.NANOSECONDS.toMillis(firstAppendAfter - killedAt);
+                long deliveryPauseMs = TimeUnit.NANOSECONDS.toMillis(firstDeliveryAfter - killedAt);
+                System.out.printf(
+                        "failover: master %d killed, %d promoted after %d ms; first append after the kill"
+                                + " completed after %d ms, first delivered after %d ms; %d appends, %d failed,"
+                                + " %d completed but lost (in gaps %s)%n",
+                        master,
+                        promoted,
+                        TimeUnit.NANOSECONDS.toMillis(promotedAt - killedAt),
+                        appendPauseMs,
+                        deliveryPauseMs,
+                        t.appended.size(),
+                        t.failed.get(),
+                        lost.size(),
+                        t.gaps.stream().map(g -> g[0] + ".." + g[1]).toList());
+                long bound = NODE_TIMEOUT_MS + 2000;
+                assertThat(appendPauseMs)
+                        .as("appends succeed again within node timeout + 2 s")
+                        .isLessThanOrEqualTo(bound);
+                assertThat(deliveryPauseMs)
+                        .as("delivery resumes within node timeout + 2 s")
+                        .isLessThanOrEqualTo(bound);
+            }
+        }
+    }
+
+    /** The longest time between two consecutive deliveries after {@code since}, in ms. */
+    static long maxDeliveryPause(Traffic t, long since) {
+        List<Long> times =
+                t.deliveredAt.values().stream().filter(v -> v >= since).sorted().toList();
+        long max = 0;
+        for (int i = 1; i < times.size(); i++) {
+            max = Math.max(max, times.get(i) - times.get(i - 1));
+        }
+        return TimeUnit.NANOSECONDS.toMillis(max);
+    }
+}
