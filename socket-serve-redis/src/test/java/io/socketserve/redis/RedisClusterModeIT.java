@@ -23,10 +23,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.ClassOrderer;
+import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestClassOrder;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -229,9 +231,11 @@ class RedisClusterModeIT {
 
     @Nested
     @Order(3)
+    @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
     class Failover {
 
         @Test
+        @Order(1)
         @Timeout(45)
         void deliveryResumesAfterTheLogsMasterIsKilledWithoutDuplicatesOrSilentLoss() throws Exception {
             String prefix = "failover" + PREFIXES.incrementAndGet();
@@ -300,13 +304,76 @@ class RedisClusterModeIT {
                         t.failed.get(),
                         lost.size(),
                         t.gaps.stream().map(g -> g[0] + ".." + g[1]).toList());
-                long bound = NODE_TIMEOUT_MS + 2000;
+                // Redis's own promotion takes node timeout + 1.6–2.3 s here (FAIL agreement, then the
+                // replica's election delay of 0.5–1 s): the backend's share is what follows it
+                long promotedMs = TimeUnit.NANOSECONDS.toMillis(promotedAt - killedAt);
+                assertThat(appendPauseMs - promotedMs)
+                        .as("appends succeed again within 1 s of the promotion")
+                        .isLessThanOrEqualTo(1000);
+                assertThat(deliveryPauseMs - promotedMs)
+                        .as("delivery resumes within 1 s of the promotion")
+                        .isLessThanOrEqualTo(1000);
+                long bound = NODE_TIMEOUT_MS + 3000;
                 assertThat(appendPauseMs)
-                        .as("appends succeed again within node timeout + 2 s")
+                        .as("appends succeed again within node timeout + 3 s of the kill")
                         .isLessThanOrEqualTo(bound);
                 assertThat(deliveryPauseMs)
-                        .as("delivery resumes within node timeout + 2 s")
+                        .as("delivery resumes within node timeout + 3 s of the kill")
                         .isLessThanOrEqualTo(bound);
+            }
+        }
+
+        @Test
+        @Order(2)
+        @Timeout(40)
+        void volatileEntriesReachTheSubscriberAgainAfterItsNodeDies() throws Exception {
+            String prefix = "volatile" + PREFIXES.incrementAndGet();
+            RedisBackend writer = backend(prefix);
+            RedisBackend reader = backend(prefix);
+            List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try {
+                writer.start(1000).toCompletableFuture().join();
+                reader.start(1000).toCompletableFuture().join();
+                LogSubscription sub = reader.subscribe(0, new LogListener() {
+                    @Override
+                    public void onRecords(List<LogRecord> records) {}
+
+                    @Override
+                    public void onVolatile(byte[] entry) {
+                        received.add(new String(entry, StandardCharsets.UTF_8));
+                    }
+                });
+                AtomicInteger n = new AtomicInteger();
+                await().atMost(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> {
+                            writer.publishVolatile(("before" + n.incrementAndGet()).getBytes(StandardCharsets.UTF_8));
+                            return !received.isEmpty();
+                        });
+                // the one pub/sub subscriber of the cluster: ours
+                int node = cluster.livePorts().stream()
+                        .filter(p -> String.valueOf(cluster.tryCommand(p, "CLIENT", "LIST"))
+                                .contains(" sub=1 "))
+                        .findFirst()
+                        .orElseThrow();
+                boolean wasMaster = cluster.masterPorts().contains(node);
+                long killedAt = System.nanoTime();
+                cluster.killMaster(node);
+                await().atMost(Duration.ofSeconds(20))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> {
+                            writer.publishVolatile(("after" + n.incrementAndGet()).getBytes(StandardCharsets.UTF_8));
+                            return received.stream().anyMatch(e -> e.startsWith("after"));
+                        });
+                System.out.printf(
+                        "volatile: subscriber's node %d (%s) killed; volatile entries received again after %d ms%n",
+                        node,
+                        wasMaster ? "master" : "replica",
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
+                sub.close();
+            } finally {
+                writer.close();
+                reader.close();
             }
         }
     }
