@@ -74,6 +74,7 @@ final class RedisCalls {
     private final Keys keys;
     private final String where;
     private final AtomicLong floor = new AtomicLong();
+    private final AtomicLong lastFailureRefresh = new AtomicLong(System.nanoTime());
 
     /**
      * Cluster mode: how often the topology is read again anyway; on {@code MOVED}/{@code ASK}
@@ -84,10 +85,14 @@ final class RedisCalls {
 
     static final Duration CLUSTER_ADAPTIVE_REFRESH_MIN = Duration.ofMillis(500);
 
+    /** Cluster mode: the shortest time between two topology reads caused by failed commands. */
+    static final Duration CLUSTER_FAILURE_REFRESH_MIN = Duration.ofMillis(200);
+
     /** Cluster mode: how often a log subscription compares the head with what it delivered. */
     static final Duration CLUSTER_READER_WATCHDOG = Duration.ofSeconds(1);
 
     private @Nullable AbstractRedisClient client;
+    private volatile @Nullable RedisClusterClient clusterClient;
     private @Nullable RedisClient readerClient;
     private @Nullable ClientResources resources;
     private @Nullable StatefulConnection<byte[], byte[]> connection;
@@ -213,6 +218,7 @@ final class RedisCalls {
                 .timeoutOptions(timeouts)
                 .build());
         client = c;
+        clusterClient = c;
         readerClient = readers;
         CompletableFuture<Void> result = new CompletableFuture<>();
         // connectAsync needs the topology: reading it first (asynchronously) initialises it
@@ -370,7 +376,11 @@ final class RedisCalls {
         }
         stage.whenComplete((reply, error) -> {
             if (error != null) {
-                result.completeExceptionally(Failures.translate(error, where));
+                Throwable failure = Failures.translate(error, where);
+                if (failure instanceof BackendUnavailableException) {
+                    topologyMayHaveChanged();
+                }
+                result.completeExceptionally(failure);
                 return;
             }
             try {
@@ -383,6 +393,24 @@ final class RedisCalls {
     }
 
     /** The commands every part issues: a standalone connection's, or a cluster connection's (routed by key). */
+    /**
+     * Cluster mode: a command failed as unavailable (its master died, the cluster is down while it
+     * fails over): reads the topology again, at most every {@link #CLUSTER_FAILURE_REFRESH_MIN}, so
+     * that a promoted replica is used as soon as the cluster shows it rather than at the next
+     * periodic or adaptive refresh.
+     */
+    private void topologyMayHaveChanged() {
+        RedisClusterClient cluster = clusterClient;
+        if (cluster == null || closed) {
+            return;
+        }
+        long now = System.nanoTime();
+        long last = lastFailureRefresh.get();
+        if (now - last >= CLUSTER_FAILURE_REFRESH_MIN.toNanos() && lastFailureRefresh.compareAndSet(last, now)) {
+            cluster.refreshPartitionsAsync();
+        }
+    }
+
     RedisClusterAsyncCommands<byte[], byte[]> commands() {
         running();
         return Objects.requireNonNull(commands);

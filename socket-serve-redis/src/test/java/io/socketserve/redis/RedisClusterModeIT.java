@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Nested;
@@ -234,6 +235,16 @@ class RedisClusterModeIT {
     @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
     class Failover {
 
+        /** The node a test killed: started again after it, so that every master has a replica again. */
+        int restartAfterTest = -1;
+
+        @AfterEach
+        void restartTheKilledNode() {
+            if (restartAfterTest > 0) {
+                cluster.restartNode(restartAfterTest);
+            }
+        }
+
         @Test
         @Order(1)
         @Timeout(45)
@@ -247,6 +258,7 @@ class RedisClusterModeIT {
                 long killedAt = System.nanoTime();
                 long issuedBeforeKill = t.counter.get();
                 cluster.killMaster(master);
+                restartAfterTest = master;
                 int promoted = cluster.awaitPromotion(slot, master, Duration.ofSeconds(20));
                 long promotedAt = System.nanoTime();
                 // appends issued after the kill succeed again, and are delivered
@@ -359,6 +371,7 @@ class RedisClusterModeIT {
                 boolean wasMaster = cluster.masterPorts().contains(node);
                 long killedAt = System.nanoTime();
                 cluster.killMaster(node);
+                restartAfterTest = node;
                 await().atMost(Duration.ofSeconds(20))
                         .pollInterval(Duration.ofMillis(100))
                         .until(() -> {

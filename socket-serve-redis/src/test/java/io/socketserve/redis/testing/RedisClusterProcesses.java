@@ -96,34 +96,7 @@ public final class RedisClusterProcesses implements BeforeAllCallback, AfterAllC
                 int port = freePortPair(taken);
                 taken.add(port);
                 ports.add(port);
-                Path nodeDir = Files.createDirectories(dir.resolve(Integer.toString(port)));
-                Process p = new ProcessBuilder(List.of(
-                                binary("redis-server"),
-                                "--port",
-                                Integer.toString(port),
-                                "--bind",
-                                "127.0.0.1",
-                                "--cluster-enabled",
-                                "yes",
-                                "--cluster-config-file",
-                                "nodes.conf",
-                                "--cluster-node-timeout",
-                                Integer.toString(nodeTimeoutMillis),
-                                "--save",
-                                "",
-                                "--appendonly",
-                                "no",
-                                "--repl-diskless-sync-delay",
-                                "0",
-                                "--daemonize",
-                                "no",
-                                "--dir",
-                                nodeDir.toString(),
-                                "--logfile",
-                                ""))
-                        .redirectErrorStream(true)
-                        .redirectOutput(nodeDir.resolve("redis.log").toFile())
-                        .start();
+                Process p = launch(port);
                 processes.put(port, p);
             }
         } catch (IOException e) {
@@ -173,6 +146,75 @@ public final class RedisClusterProcesses implements BeforeAllCallback, AfterAllC
         return ports.stream()
                 .filter(p -> processes.containsKey(p) && processes.get(p).isAlive())
                 .toList();
+    }
+
+    /**
+     * Starts the killed node on {@code port} again, with its cluster configuration: it rejoins the
+     * cluster (a master that lost its slots to a promoted replica comes back as that one's replica)
+     * with an empty data set. Waits until every node says {@code cluster_state:ok} and, if it came
+     * back as a replica, until it is in sync.
+     */
+    public synchronized void restartNode(int port) {
+        Process old = processes.get(port);
+        if (old == null) {
+            throw new IllegalArgumentException("no node on port " + port);
+        }
+        if (old.isAlive()) {
+            return;
+        }
+        try {
+            processes.put(port, launch(port));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot restart node " + port, e);
+        }
+        await(() -> "PONG".equals(tryCommand(port, "PING")), STARTUP_TIMEOUT, "node " + port + " answers PING");
+        await(
+                () -> livePorts().stream().allMatch(p -> String.valueOf(tryCommand(p, "CLUSTER", "INFO"))
+                                .contains("cluster_state:ok"))
+                        && (isMaster(port)
+                                ? masterOfAnySlotIs(port)
+                                : String.valueOf(tryCommand(port, "INFO", "replication"))
+                                        .contains("master_link_status:up")),
+                STARTUP_TIMEOUT,
+                "node " + port + " is back in the cluster");
+    }
+
+    private boolean masterOfAnySlotIs(int port) {
+        Object reply = tryCommand(port, "CLUSTER", "SLOTS");
+        return reply instanceof List<?> ranges
+                && ranges.stream().anyMatch(r -> ((Long) ((List<?>) ((List<?>) r).get(2)).get(1)) == port);
+    }
+
+    private Process launch(int port) throws IOException {
+        Path nodeDir = Files.createDirectories(dir.resolve(Integer.toString(port)));
+        return new ProcessBuilder(List.of(
+                        binary("redis-server"),
+                        "--port",
+                        Integer.toString(port),
+                        "--bind",
+                        "127.0.0.1",
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        "nodes.conf",
+                        "--cluster-node-timeout",
+                        Integer.toString(nodeTimeoutMillis),
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--repl-diskless-sync-delay",
+                        "0",
+                        "--daemonize",
+                        "no",
+                        "--dir",
+                        nodeDir.toString(),
+                        "--logfile",
+                        ""))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        nodeDir.resolve("redis.log").toFile()))
+                .start();
     }
 
     /** The port of the master that serves {@code slot}, as a live node's {@code CLUSTER SLOTS} says. */
