@@ -52,6 +52,13 @@ import org.jspecify.annotations.Nullable;
  * more than {@link RedisBackendOptions#maxPendingCommands()} commands await an answer. Lettuce
  * reconnects by itself; operations then work again and subscriptions resume where they were.
  *
+ * <p><b>Redis Cluster</b> ({@link RedisBackendOptions.Builder#clusterNodes(List)}, {@link #createCluster}):
+ * every key shares the hash tag {@code {prefix}}, so one slot holds them all. Commands are routed to
+ * that slot's master and follow redirects; the topology is read again periodically and on
+ * redirects and failures. Subscriptions read from the slot's current master on connections of
+ * their own, follow a slot migration at once and a failover as soon as the replica is promoted.
+ * {@code docs/scaling.md} has the details and measured pauses.
+ *
  * <p>Stages complete on Lettuce's I/O threads: dependent actions must not block.
  *
  * <h2>Parts</h2>

@@ -35,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * onAvailability(true)} and continues after the last delivered position. Positions are contiguous
  * (see {@code prelude.lua}), so a first record beyond {@code last + 1} means the entries between were
  * trimmed or lost: {@code onGap} is reported before it.
+ *
+ * <p>How connections are made is the {@link Connector}'s: one standalone connection that Lettuce
+ * reconnects, or (Redis Cluster, {@link ClusterReaderConnector}) a connection to the slot's current
+ * master, dropped after every failure and made again; a {@code MOVED} reply is followed at once,
+ * without reporting unavailability. A {@link Watchdog}, if given, restarts a reader that receives
+ * nothing for {@link #STALL} while the head is ahead of what it delivered.
  */
 public final class StreamSubscription implements LogSubscription {
 
@@ -61,6 +67,12 @@ public final class StreamSubscription implements LogSubscription {
      * position, with nothing delivered, before the reader connection is dropped and made again.
      */
     static final Duration STALL = BLOCK.plusSeconds(1);
+
+    /**
+     * {@code MOVED} replies followed in a row at once; beyond it (nodes disagreeing while the
+     * topology changes) the next ones wait like failures.
+     */
+    static final int MAX_REDIRECTS = 5;
 
     /** How the reader's dedicated connection is made (standalone, or to a cluster slot's owner). */
     public interface Connector {
@@ -112,7 +124,8 @@ public final class StreamSubscription implements LogSubscription {
     private volatile long delivered;
     private volatile long lastProgressNanos = System.nanoTime();
     private volatile long aheadSinceNanos;
-    private @Nullable ScheduledFuture<?> watching;
+    private volatile @Nullable ScheduledFuture<?> watching;
+    private int redirects;
     private long position;
     private boolean available = true;
     private int count = BATCH;
@@ -231,6 +244,7 @@ public final class StreamSubscription implements LogSubscription {
                     List<StreamMessage<byte[], byte[]>> batch = read();
                     backoff = MIN_BACKOFF_MS;
                     restarting = false;
+                    redirects = 0;
                     if (!available) {
                         available = true;
                         deliver(() -> listener.onAvailability(true));
@@ -248,7 +262,8 @@ public final class StreamSubscription implements LogSubscription {
                         closeConnection();
                     }
                     String moved = Redirects.moved(cause);
-                    if (moved != null) { // the slot moved: read there, at once, without reporting an outage
+                    if (moved != null && ++redirects <= MAX_REDIRECTS) {
+                        // the slot moved: read there, at once, without reporting an outage
                         log.debug("Log subscription at {} follows {}", where, cause.getMessage());
                         redirect = moved;
                         continue;
