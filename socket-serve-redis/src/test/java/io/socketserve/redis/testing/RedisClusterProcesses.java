@@ -225,6 +225,8 @@ public final class RedisClusterProcesses implements BeforeAllCallback, AfterAllC
                         "no",
                         "--repl-diskless-sync-delay",
                         "0",
+                        "--enable-debug-command",
+                        "local",
                         "--daemonize",
                         "no",
                         "--dir",
@@ -270,6 +272,46 @@ public final class RedisClusterProcesses implements BeforeAllCallback, AfterAllC
             }
         }
         throw new IllegalStateException("no live node answers CLUSTER KEYSLOT");
+    }
+
+    /** The port of a live replica of the master on {@code masterPort}. */
+    public int replicaOf(int masterPort) {
+        String id = nodeId(masterPort);
+        for (int port : livePorts()) {
+            String info = String.valueOf(tryCommand(port, "INFO", "replication"));
+            if (info.contains("role:slave") && info.contains("master_port:" + masterPort + "\r")) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no live replica of " + masterPort + " (" + id + ")");
+    }
+
+    /**
+     * Sends {@code DEBUG SLEEP} to the node on {@code port} and returns once it is sent: the node
+     * then stops serving anything, replication and cluster bus included, for {@code duration}.
+     */
+    public void sleepNode(int port, Duration duration) {
+        try {
+            Socket s = new Socket();
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            String seconds = String.format(java.util.Locale.ROOT, "%.3f", duration.toMillis() / 1000.0);
+            s.getOutputStream().write(("DEBUG SLEEP " + seconds + "\r\n").getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().flush();
+            Thread reader = new Thread(
+                    () -> {
+                        try (s) {
+                            s.setSoTimeout((int) duration.toMillis() + 10_000);
+                            s.getInputStream().read();
+                        } catch (IOException e) {
+                            // the node died meanwhile
+                        }
+                    },
+                    "redis-sleep-" + port);
+            reader.setDaemon(true);
+            reader.start();
+        } catch (IOException e) {
+            throw new IllegalStateException("node " + port + " unreachable", e);
+        }
     }
 
     /** The ports of the live masters. */
