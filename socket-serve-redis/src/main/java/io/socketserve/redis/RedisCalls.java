@@ -231,7 +231,9 @@ final class RedisCalls {
                         commands = conn.async();
                         scripts = s;
                     }
-                    return s.load();
+                    // a node that is down but not yet known as failed fails the load: the backend
+                    // starts all the same, sending scripts whole until a later load succeeds
+                    return s.load().exceptionally(e -> null);
                 })
                 .whenComplete((ok, error) -> {
                     if (error == null) {
