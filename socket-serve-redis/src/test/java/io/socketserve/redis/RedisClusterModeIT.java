@@ -232,6 +232,33 @@ class RedisClusterModeIT {
     }
 
     @Nested
+    @Order(2)
+    class Scripts {
+
+        /** A master whose script cache was emptied (as a restarted node's is) answers NOSCRIPT: reloaded, retried. */
+        @Test
+        @Timeout(20)
+        void appendsWorkAfterTheSlotsMasterForgotTheScripts() {
+            String prefix = "noscript" + PREFIXES.incrementAndGet();
+            int master = cluster.masterFor("{" + prefix + "}:seq");
+            RedisBackend b = backend(prefix);
+            try {
+                b.start(1000).toCompletableFuture().join();
+                assertThat(b.append(new byte[] {1}).toCompletableFuture().join())
+                        .isEqualTo(1L);
+                assertThat(cluster.command(master, "SCRIPT", "FLUSH")).isEqualTo("OK");
+                assertThat(b.append(new byte[] {2}).toCompletableFuture().join())
+                        .isEqualTo(2L);
+                assertThat(b.append(new byte[] {3}).toCompletableFuture().join())
+                        .isEqualTo(3L);
+                assertThat(b.read(0, 10).toCompletableFuture().join().records()).hasSize(3);
+            } finally {
+                b.close();
+            }
+        }
+    }
+
+    @Nested
     @Order(3)
     @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
     class Failover {
