@@ -43,6 +43,17 @@ public final class DemoServer implements Callable<Integer> {
     String redis;
 
     @Option(
+            names = "--redis-cluster",
+            paramLabel = "URL[,URL…]",
+            description = "Seed nodes of a Redis Cluster, comma-separated (env REDIS_CLUSTER_URLS); not with --redis.",
+            defaultValue = "${env:REDIS_CLUSTER_URLS}")
+    @Nullable
+    String redisCluster;
+
+    @CommandLine.Spec
+    CommandLine.Model.@Nullable CommandSpec spec;
+
+    @Option(
             names = "--stream-compression",
             description = "gzip level 1..9 for event streams of clients that accept it (env STREAM_COMPRESSION;"
                     + " default 0: off). See docs/presence.md#compression.",
@@ -109,18 +120,29 @@ public final class DemoServer implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServerOptions.Builder options = ServerOptions.builder().allowedOrigins(List.of("*"));
-        if (redis != null && !redis.isBlank()) {
-            try {
+        boolean standalone = redis != null && !redis.isBlank();
+        boolean cluster = redisCluster != null && !redisCluster.isBlank();
+        if (standalone && cluster) {
+            throw new CommandLine.ParameterException(
+                    java.util.Objects.requireNonNull(spec).commandLine(),
+                    "--redis (REDIS_URL) and --redis-cluster (REDIS_CLUSTER_URLS) are both set: use one of them");
+        }
+        try {
+            if (standalone) {
                 options.backend(RedisSupport.backend(redis));
-            } catch (IllegalArgumentException e) { // the message never holds the password
-                System.err.println("Invalid --redis / REDIS_URL: " + e.getMessage());
-                return 2;
+            } else if (cluster) {
+                options.backend(RedisSupport.clusterBackend(redisCluster));
             }
+        } catch (IllegalArgumentException e) { // the message never holds the password
+            System.err.println(
+                    (standalone ? "Invalid --redis / REDIS_URL: " : "Invalid --redis-cluster / REDIS_CLUSTER_URLS: ")
+                            + e.getMessage());
+            return 2;
         }
         Running running = start(options.build(), host, port, streamCompression);
         System.out.printf(
                 "socket-serve demo on http://localhost:%d/  (pages: chat, lobby, dashboard, editor, rooms; endpoint: /socket; backend: %s)%n",
-                running.port(), redis == null || redis.isBlank() ? "in-memory" : "redis");
+                running.port(), standalone ? "redis" : cluster ? "redis-cluster" : "in-memory");
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             running.shutdownGracefully(DRAIN_TIMEOUT);

@@ -64,6 +64,13 @@ import org.jspecify.annotations.Nullable;
  * matters when the old master still runs), and drops the connection that gets a {@code READONLY}
  * reply. {@code docs/scaling.md} has the measured failover times.
  *
+ * <p><b>Redis Cluster</b> ({@link RedisBackendOptions.Builder#clusterNodes(List)}, {@link #createCluster}):
+ * every key shares the hash tag {@code {prefix}}, so one slot holds them all. Commands are routed to
+ * that slot's master and follow redirects; the topology is read again periodically and on
+ * redirects and failures. Subscriptions read from the slot's current master on connections of
+ * their own, follow a slot migration at once and a failover as soon as the replica is promoted.
+ * {@code docs/scaling.md} has the details and measured pauses.
+ *
  * <p>Stages complete on Lettuce's I/O threads: dependent actions must not block.
  *
  * <h2>Parts</h2>
@@ -112,6 +119,16 @@ public final class RedisBackend implements Backend {
      */
     public static RedisBackend create(String uri) {
         return new RedisBackend(RedisBackendOptions.of(uri));
+    }
+
+    /**
+     * A backend on the Redis Cluster that {@code seedUris} belong to (one reachable node is enough,
+     * the others are discovered), with every other option at its default.
+     *
+     * @see RedisBackendOptions.Builder#clusterNodes(List)
+     */
+    public static RedisBackend createCluster(String... seedUris) {
+        return new RedisBackend(RedisBackendOptions.ofCluster(seedUris));
     }
 
     public RedisBackendOptions options() {

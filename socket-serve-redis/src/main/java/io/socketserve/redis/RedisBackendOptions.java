@@ -36,6 +36,16 @@ import java.util.Objects;
  * <pre>{@code
  * RedisBackendOptions.of("redis-sentinel://:secret@10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379#mymaster");
  * }</pre>
+ *
+ * <p><b>Redis Cluster.</b> {@link Builder#clusterNodes(List)} (or {@link #ofCluster}) takes a few
+ * nodes of a cluster instead of one URI; the backend discovers the others and follows the cluster's
+ * topology (slot migrations, failovers):
+ *
+ * <pre>{@code
+ * RedisBackendOptions options = RedisBackendOptions.builder()
+ *         .clusterNodes(List.of("redis://10.0.0.1:7000", "redis://10.0.0.2:7000"))
+ *         .build();
+ * }</pre>
  */
 public final class RedisBackendOptions {
 
@@ -55,6 +65,7 @@ public final class RedisBackendOptions {
     public static final int DEFAULT_MAX_PENDING_COMMANDS = 10_000;
 
     private final String uri;
+    private final List<String> clusterNodes;
     private final String keyPrefix;
     private final Duration commandTimeout;
     private final Duration connectTimeout;
@@ -62,6 +73,7 @@ public final class RedisBackendOptions {
 
     private RedisBackendOptions(Builder b) {
         this.uri = b.uri;
+        this.clusterNodes = b.clusterNodes;
         this.keyPrefix = b.keyPrefix;
         this.commandTimeout = b.commandTimeout;
         this.connectTimeout = b.connectTimeout;
@@ -78,11 +90,20 @@ public final class RedisBackendOptions {
         return builder().uri(uri).build();
     }
 
+    /**
+     * The options of a Redis Cluster reached through {@code seedUris}, everything else at its
+     * default; see {@link Builder#clusterNodes(List)}.
+     */
+    public static RedisBackendOptions ofCluster(String... seedUris) {
+        return builder().clusterNodes(List.of(seedUris)).build();
+    }
+
     /** A builder initialised with these options. */
     public Builder toBuilder() {
-        return new Builder()
-                .uri(uri)
-                .keyPrefix(keyPrefix)
+        Builder b = new Builder();
+        b.uri = uri;
+        b.clusterNodes = clusterNodes;
+        return b.keyPrefix(keyPrefix)
                 .commandTimeout(commandTimeout)
                 .connectTimeout(connectTimeout)
                 .maxPendingCommands(maxPendingCommands);
@@ -91,6 +112,33 @@ public final class RedisBackendOptions {
     /** The Redis URI, password included: do not log it (see {@link #toString()}). */
     public String uri() {
         return uri;
+    }
+
+    /** Whether the backend runs on a Redis Cluster ({@link Builder#clusterNodes(List)} was set). */
+    public boolean isCluster() {
+        return !clusterNodes.isEmpty();
+    }
+
+    /**
+     * The seed nodes of the cluster, passwords included (do not log them), or an empty list for a
+     * standalone Redis.
+     */
+    public List<String> clusterNodes() {
+        return clusterNodes;
+    }
+
+    /** New Lettuce URIs of the cluster's seed nodes (fresh, mutable objects on each call). */
+    public List<RedisURI> clusterRedisUris() {
+        List<RedisURI> out = new ArrayList<>(clusterNodes.size());
+        for (String node : clusterNodes) {
+            RedisURI u = RedisURI.create(node);
+            u.setTimeout(commandTimeout);
+            if (u.getClientName() == null) {
+                u.setClientName("socket-serve");
+            }
+            out.add(u);
+        }
+        return out;
     }
 
     public String keyPrefix() {
@@ -126,9 +174,21 @@ public final class RedisBackendOptions {
 
     /**
      * The URI without credentials, for messages: {@code redis://host:6379/2}, or {@code
-     * redis-sentinel://s1:26379,s2:26379/2#mymaster}.
+     * redis-sentinel://s1:26379,s2:26379/2#mymaster}; on a cluster, its seed nodes: {@code
+     * redis://host1:7000,host2:7000}.
      */
     public String redactedUri() {
+        if (isCluster()) {
+            StringBuilder out = new StringBuilder();
+            for (String node : clusterNodes) {
+                RedisURI u = RedisURI.create(node);
+                out.append(out.length() == 0 ? (u.isSsl() ? "rediss://" : "redis://") : ",")
+                        .append(u.getHost())
+                        .append(':')
+                        .append(u.getPort());
+            }
+            return out.toString();
+        }
         RedisURI u = RedisURI.create(uri);
         String database = u.getDatabase() != 0 ? "/" + u.getDatabase() : "";
         if (u.getSentinelMasterId() != null && !u.getSentinels().isEmpty()) {
@@ -146,7 +206,8 @@ public final class RedisBackendOptions {
 
     @Override
     public String toString() {
-        return "RedisBackendOptions{uri=" + redactedUri() + ", keyPrefix=" + keyPrefix + ", commandTimeout="
+        return "RedisBackendOptions{" + (isCluster() ? "clusterNodes=" : "uri=") + redactedUri() + ", keyPrefix="
+                + keyPrefix + ", commandTimeout="
                 + commandTimeout + ", connectTimeout=" + connectTimeout + ", maxPendingCommands="
                 + maxPendingCommands + "}";
     }
@@ -159,6 +220,8 @@ public final class RedisBackendOptions {
     /** Builds {@link RedisBackendOptions}; every setter validates its argument. */
     public static final class Builder {
         private String uri = DEFAULT_URI;
+        private boolean uriSet;
+        private List<String> clusterNodes = List.of();
         private String keyPrefix = DEFAULT_KEY_PREFIX;
         private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
@@ -189,7 +252,66 @@ public final class RedisBackendOptions {
                         "uri is not a Redis URI (redis://…, rediss://… or redis-sentinel://…#masterId)");
             }
             this.uri = uri;
+            this.uriSet = true;
             return this;
+        }
+
+        /**
+         * Runs on a Redis Cluster instead of one Redis: {@code seedUris} are some of its nodes
+         * ({@code redis://[[user]:password@]host:port}, or {@code rediss://…} for TLS, all alike).
+         * One reachable node is enough at start; the backend reads the cluster's topology from it and
+         * follows it from then on (slot migrations, failovers). Every key of the backend has the hash
+         * tag {@code {prefix}}, so all of them live in one slot, on one master at a time. Excludes
+         * {@link #uri}.
+         *
+         * @throws IllegalArgumentException if the list is empty, a URI cannot be parsed, is a
+         *     Sentinel or Unix socket URI or names a database other than 0 (a cluster has only
+         *     database 0), or the URIs mix {@code redis://} and {@code rediss://}
+         */
+        public Builder clusterNodes(List<String> seedUris) {
+            Objects.requireNonNull(seedUris, "seedUris == null");
+            if (seedUris.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "clusterNodes is empty: give at least one node of the cluster (redis://host:port)");
+            }
+            Boolean ssl = null;
+            for (int i = 0; i < seedUris.size(); i++) {
+                String node = Objects.requireNonNull(seedUris.get(i), "clusterNodes[" + i + "] == null");
+                String which = "clusterNodes[" + i + "]";
+                if (node.startsWith("redis-sentinel") || node.startsWith("rediss-sentinel")) {
+                    throw new IllegalArgumentException(which
+                            + " is a Sentinel URI (redis-sentinel://…): clusterNodes takes nodes of a Redis Cluster");
+                }
+                RedisURI u;
+                try {
+                    u = RedisURI.create(node);
+                } catch (RuntimeException e) { // its message could echo the password: leave it out
+                    throw new IllegalArgumentException(which + " is not a Redis URI (redis://host:port or rediss://…)");
+                }
+                if (!u.getSentinels().isEmpty()) {
+                    throw new IllegalArgumentException(
+                            which + " is a Sentinel URI: clusterNodes takes nodes of a Redis Cluster");
+                }
+                if (u.getSocket() != null || u.getHost() == null) {
+                    throw new IllegalArgumentException(which + " has no host: a cluster node is redis://host:port");
+                }
+                if (u.getDatabase() != 0) {
+                    throw new IllegalArgumentException(
+                            which + " names database " + u.getDatabase() + ": a Redis Cluster has database 0 only");
+                }
+                if (ssl != null && ssl != u.isSsl()) {
+                    throw new IllegalArgumentException(
+                            "clusterNodes mixes redis:// and rediss:// (TLS): the nodes of one cluster are reached alike");
+                }
+                ssl = u.isSsl();
+            }
+            this.clusterNodes = List.copyOf(seedUris);
+            return this;
+        }
+
+        /** {@link #clusterNodes(List)} with the nodes as arguments. */
+        public Builder clusterNodes(String... seedUris) {
+            return clusterNodes(List.of(seedUris));
         }
 
         /**
@@ -234,7 +356,12 @@ public final class RedisBackendOptions {
             return this;
         }
 
+        /** @throws IllegalArgumentException if both {@link #uri} and {@link #clusterNodes(List)} were set */
         public RedisBackendOptions build() {
+            if (uriSet && !clusterNodes.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "both uri and clusterNodes are set: a backend runs on one Redis or on one Redis Cluster");
+            }
             return new RedisBackendOptions(this);
         }
 

@@ -1,5 +1,6 @@
 package io.socketserve.redis;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.Delegating;
 import io.lettuce.core.KillArgs;
@@ -10,8 +11,14 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.DefaultEndpoint;
@@ -25,12 +32,16 @@ import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.socketserve.redis.internal.ClusterReaderConnector;
 import io.socketserve.redis.internal.Failures;
 import io.socketserve.redis.internal.Keys;
 import io.socketserve.redis.internal.Replies;
 import io.socketserve.redis.internal.Scripts;
 import io.socketserve.redis.internal.Scripts.Script;
+import io.socketserve.redis.internal.StreamSubscription;
+import io.socketserve.redis.internal.VolatileChannel;
 import io.socketserve.spi.BackendUnavailableException;
+import io.socketserve.spi.LogListener;
 import io.socketserve.spi.LogRetention;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -46,6 +57,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -104,11 +116,29 @@ final class RedisCalls {
     private final List<StatefulRedisPubSubConnection<String, String>> sentinelWatches = new CopyOnWriteArrayList<>();
     private final List<CompletableFuture<?>> pendingWatches = new CopyOnWriteArrayList<>();
     private final AtomicLong readOnlyDropAt = new AtomicLong(System.nanoTime() - RECONNECT_DELAY_MAX.toNanos());
+    private final AtomicLong lastFailureRefresh = new AtomicLong(System.nanoTime());
 
-    private @Nullable RedisClient client;
+    /**
+     * Cluster mode: how often the topology is read again anyway; on {@code MOVED}/{@code ASK}
+     * redirects, persistent reconnects and unknown nodes it is read at once, at most every {@link
+     * #CLUSTER_ADAPTIVE_REFRESH_MIN}.
+     */
+    static final Duration CLUSTER_PERIODIC_REFRESH = Duration.ofSeconds(5);
+
+    static final Duration CLUSTER_ADAPTIVE_REFRESH_MIN = Duration.ofMillis(500);
+
+    /** Cluster mode: the shortest time between two topology reads caused by failed commands. */
+    static final Duration CLUSTER_FAILURE_REFRESH_MIN = Duration.ofMillis(200);
+
+    /** Cluster mode: how often a log subscription compares the head with what it delivered. */
+    static final Duration CLUSTER_READER_WATCHDOG = Duration.ofSeconds(1);
+
+    private @Nullable AbstractRedisClient client;
+    private volatile @Nullable RedisClusterClient clusterClient;
+    private @Nullable RedisClient readerClient;
     private @Nullable ClientResources resources;
-    private @Nullable StatefulRedisConnection<byte[], byte[]> connection;
-    private @Nullable RedisAsyncCommands<byte[], byte[]> commands;
+    private @Nullable StatefulConnection<byte[], byte[]> connection;
+    private @Nullable RedisClusterAsyncCommands<byte[], byte[]> commands;
     private @Nullable Scripts scripts;
     private byte[] retention = bytes("1");
     private volatile boolean started;
@@ -150,6 +180,9 @@ final class RedisCalls {
                     }
                 })
                 .build();
+        if (options.isCluster()) {
+            return startCluster(r);
+        }
         RedisClient c = RedisClient.create(r);
         resources = r;
         c.setOptions(ClientOptions.builder()
@@ -198,6 +231,146 @@ final class RedisCalls {
         return result;
     }
 
+    /** {@link #start} on a Redis Cluster: the command connection routes each command to its slot's master. */
+    private CompletionStage<Void> startCluster(ClientResources r) {
+        RedisClusterClient c = RedisClusterClient.create(r, options.clusterRedisUris());
+        resources = r;
+        SocketOptions socket = SocketOptions.builder()
+                .connectTimeout(options.connectTimeout())
+                .keepAlive(true)
+                .build();
+        TimeoutOptions timeouts = TimeoutOptions.builder()
+                .timeoutCommands(true)
+                .connectionTimeout()
+                .build();
+        c.setOptions(ClusterClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(options.maxPendingCommands())
+                .socketOptions(socket)
+                .timeoutOptions(timeouts)
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enablePeriodicRefresh(CLUSTER_PERIODIC_REFRESH)
+                        // Lettuce 7 enables every adaptive trigger by default (MOVED/ASK redirects,
+                        // persistent reconnects, uncovered slot, unknown node): only their rate is set
+                        .adaptiveRefreshTriggersTimeout(CLUSTER_ADAPTIVE_REFRESH_MIN)
+                        .refreshTriggersReconnectAttempts(2)
+                        .build())
+                .build());
+        // the log readers' connections: to one node each, made again by the reader after a failure
+        RedisClient readers = RedisClient.create(r);
+        readers.setOptions(ClientOptions.builder()
+                .autoReconnect(false)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .socketOptions(socket)
+                .timeoutOptions(timeouts)
+                .build());
+        client = c;
+        clusterClient = c;
+        readerClient = readers;
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        // connectAsync needs the topology: reading it first (asynchronously) initialises it
+        c.refreshPartitionsAsync()
+                .thenCompose(v -> c.connectAsync(ByteArrayCodec.INSTANCE))
+                .thenCompose(conn -> {
+                    Scripts s = new Scripts(conn.async(), body -> loadOnEveryNode(conn, body));
+                    synchronized (this) {
+                        connection = conn;
+                        commands = conn.async();
+                        scripts = s;
+                    }
+                    // a node that is down but not yet known as failed fails the load: the backend
+                    // starts all the same, sending scripts whole until a later load succeeds
+                    return s.load().exceptionally(e -> null);
+                })
+                .whenComplete((ok, error) -> {
+                    if (error == null) {
+                        started = true;
+                        result.complete(null);
+                    } else {
+                        result.completeExceptionally(new BackendUnavailableException(
+                                "Cannot reach the Redis Cluster at " + where + ": "
+                                        + Failures.unwrap(error).getMessage(),
+                                Failures.unwrap(error)));
+                        synchronized (this) {
+                            closed = true;
+                        }
+                        readers.shutdownAsync(0, 2, TimeUnit.SECONDS)
+                                .thenCompose(v -> c.shutdownAsync(0, 2, TimeUnit.SECONDS))
+                                .whenComplete((v, e) -> r.shutdown(0, 2, TimeUnit.SECONDS));
+                    }
+                });
+        return result;
+    }
+
+    /**
+     * {@code SCRIPT LOAD} on every node that is not known to have failed, masters and replicas, so
+     * that the master that owns the slot after a reshard or a failover knows the scripts already.
+     */
+    private static CompletionStage<?> loadOnEveryNode(
+            StatefulRedisClusterConnection<byte[], byte[]> conn, byte[] body) {
+        List<CompletableFuture<String>> loads = new ArrayList<>();
+        for (RedisClusterNode node : conn.getPartitions()) {
+            if (node.is(NodeFlag.FAIL) || node.is(NodeFlag.EVENTUAL_FAIL) || node.is(NodeFlag.NOADDR)) {
+                continue;
+            }
+            RedisURI u = node.getUri();
+            loads.add(conn.getConnectionAsync(u.getHost(), u.getPort())
+                    .thenCompose(c -> c.async().scriptLoad(body)));
+        }
+        return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * A log subscription's reader: standalone, a connection Lettuce reconnects; on a cluster, a
+     * connection to the slot's current master, made again after a redirect or a failure, and
+     * restarted when the head runs ahead of it without anything arriving.
+     */
+    StreamSubscription newSubscription(
+            byte[] logKey, long afterPosition, LogListener listener, LongConsumer seen, Runnable onClose) {
+        AbstractRedisClient c = running();
+        if (c instanceof RedisClusterClient cluster) {
+            RedisURI template = options.clusterRedisUris().get(0);
+            template.setTimeout(options.commandTimeout());
+            ClientResources r = Objects.requireNonNull(resources);
+            return new StreamSubscription(
+                    new ClusterReaderConnector(cluster, Objects.requireNonNull(readerClient), template, logKey),
+                    new StreamSubscription.Watchdog(
+                            () -> call(
+                                    () -> commands().get(keys.seq()),
+                                    v -> v == null ? 0L : Long.parseLong(Replies.string(v))),
+                            r.eventExecutorGroup(),
+                            CLUSTER_READER_WATCHDOG),
+                    options.commandTimeout(),
+                    logKey,
+                    afterPosition,
+                    listener,
+                    seen,
+                    onClose,
+                    where);
+        }
+        return new StreamSubscription(
+                (RedisClient) c,
+                options.redisUri(),
+                options.commandTimeout(),
+                logKey,
+                afterPosition,
+                listener,
+                seen,
+                onClose,
+                where);
+    }
+
+    /** The volatile channel of a subscription (on a cluster: moved to another node if its node dies). */
+    VolatileChannel openVolatile(byte[] channel, LogListener listener) {
+        AbstractRedisClient c = running();
+        if (c instanceof RedisClusterClient cluster) {
+            return VolatileChannel.openCluster(
+                    cluster, Objects.requireNonNull(resources).eventExecutorGroup(), channel, listener);
+        }
+        return VolatileChannel.open((RedisClient) c, options.redisUri(), channel, listener);
+    }
+
     /**
      * Marks the calls closed; what is left to release (the connection, Lettuce's threads), or {@code
      * null} if they were closed already.
@@ -207,9 +380,10 @@ final class RedisCalls {
             return null;
         }
         closed = true;
-        RedisClient c = client;
+        AbstractRedisClient c = client;
+        RedisClient readers = readerClient;
         ClientResources r = resources;
-        StatefulRedisConnection<byte[], byte[]> conn = connection;
+        StatefulConnection<byte[], byte[]> conn = connection;
         return () -> {
             // shutting the client down under a connect in progress leaks its buffer: let them end first
             try {
@@ -224,6 +398,9 @@ final class RedisCalls {
             sentinelWatches.clear();
             if (conn != null) {
                 conn.close();
+            }
+            if (readers != null) {
+                readers.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             }
             if (c != null) {
                 c.shutdown(Duration.ZERO, Duration.ofSeconds(2));
@@ -263,7 +440,11 @@ final class RedisCalls {
                 if (isReadOnly(error)) {
                     onReadOnly();
                 }
-                result.completeExceptionally(Failures.translate(error, where));
+                Throwable failure = Failures.translate(error, where);
+                if (failure instanceof BackendUnavailableException) {
+                    topologyMayHaveChanged();
+                }
+                result.completeExceptionally(failure);
                 return;
             }
             try {
@@ -275,7 +456,26 @@ final class RedisCalls {
         return result;
     }
 
-    RedisAsyncCommands<byte[], byte[]> commands() {
+    /** The commands every part issues: a standalone connection's, or a cluster connection's (routed by key). */
+    /**
+     * Cluster mode: a command failed as unavailable (its master died, the cluster is down while it
+     * fails over): reads the topology again, at most every {@link #CLUSTER_FAILURE_REFRESH_MIN}, so
+     * that a promoted replica is used as soon as the cluster shows it rather than at the next
+     * periodic or adaptive refresh.
+     */
+    private void topologyMayHaveChanged() {
+        RedisClusterClient cluster = clusterClient;
+        if (cluster == null || closed) {
+            return;
+        }
+        long now = System.nanoTime();
+        long last = lastFailureRefresh.get();
+        if (now - last >= CLUSTER_FAILURE_REFRESH_MIN.toNanos() && lastFailureRefresh.compareAndSet(last, now)) {
+            cluster.refreshPartitionsAsync();
+        }
+    }
+
+    RedisClusterAsyncCommands<byte[], byte[]> commands() {
         running();
         return Objects.requireNonNull(commands);
     }
@@ -285,7 +485,7 @@ final class RedisCalls {
         return Objects.requireNonNull(scripts);
     }
 
-    RedisClient running() {
+    AbstractRedisClient running() {
         if (closed) {
             throw new IllegalStateException("closed");
         }
@@ -304,7 +504,7 @@ final class RedisCalls {
      * failover.
      */
     private void onReadOnly() {
-        StatefulRedisConnection<byte[], byte[]> c;
+        StatefulConnection<byte[], byte[]> c;
         synchronized (this) {
             c = closed ? null : connection;
         }
@@ -320,8 +520,9 @@ final class RedisCalls {
         }
         if (writer instanceof DefaultEndpoint endpoint) {
             endpoint.disconnect(); // the channel closes; Lettuce's watchdog reconnects
-        } else { // not Lettuce's usual writer: have the server close this connection
-            RedisAsyncCommands<byte[], byte[]> a = c.async();
+        } else if (c instanceof io.lettuce.core.api.StatefulRedisConnection<byte[], byte[]> standalone) {
+            // not Lettuce's usual writer: have the server close this connection
+            io.lettuce.core.api.async.RedisAsyncCommands<byte[], byte[]> a = standalone.async();
             a.clientId().thenCompose(id -> a.clientKill(KillArgs.Builder.id(id).skipme(false)));
         }
     }

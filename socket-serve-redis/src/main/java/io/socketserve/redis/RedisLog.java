@@ -2,8 +2,6 @@ package io.socketserve.redis;
 
 import static io.socketserve.redis.RedisCalls.bytes;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.socketserve.redis.internal.Keys;
 import io.socketserve.redis.internal.Replies;
 import io.socketserve.redis.internal.Scripts.Script;
@@ -100,21 +98,11 @@ final class RedisLog implements LogStore {
     @Override
     public LogSubscription subscribe(long afterPosition, LogListener listener) {
         Objects.requireNonNull(listener, "listener == null");
-        RedisClient c = calls.running();
-        RedisURI uri = calls.options().redisUri();
         StreamSubscription[] self = new StreamSubscription[1];
-        self[0] = new StreamSubscription(
-                c,
-                uri,
-                calls.options().commandTimeout(),
-                keys.log(),
-                afterPosition,
-                listener,
-                calls::seen,
-                () -> subscriptions.remove(self[0]),
-                calls.where());
+        self[0] = calls.newSubscription(
+                keys.log(), afterPosition, listener, calls::seen, () -> subscriptions.remove(self[0]));
         subscriptions.add(self[0]);
-        VolatileChannel volatiles = VolatileChannel.open(c, uri, keys.volatileChannel(), listener);
+        VolatileChannel volatiles = calls.openVolatile(keys.volatileChannel(), listener);
         volatileChannels.add(volatiles);
         LogSubscription stream = self[0].start();
         return () -> {

@@ -4,7 +4,7 @@ import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -19,7 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * The Lua scripts of the backend, run with {@code EVALSHA}.
@@ -88,13 +90,29 @@ public final class Scripts implements RedisConnectionStateListener {
 
     private record Source(byte[] body, String sha) {}
 
+    /** While the scripts are not loaded, a new {@link #load} is started at most this often. */
+    static final long RELOAD_INTERVAL_MS = 1_000;
+
     private final Map<Script, Source> sources = new EnumMap<>(Script.class);
-    private final RedisAsyncCommands<byte[], byte[]> commands;
+    private final RedisClusterAsyncCommands<byte[], byte[]> commands;
+    private final Function<byte[], CompletionStage<?>> loader;
     private final AtomicLong epoch = new AtomicLong();
+    private final AtomicLong lastLoad = new AtomicLong(System.nanoTime());
     private volatile boolean loaded;
 
-    public Scripts(RedisAsyncCommands<byte[], byte[]> commands) {
+    public Scripts(RedisClusterAsyncCommands<byte[], byte[]> commands) {
+        this(commands, commands::scriptLoad);
+    }
+
+    /**
+     * Scripts run with {@code commands}, loaded with {@code loader} (a cluster loads them on every
+     * node that is up, so that the master that owns the slot after a reshard or a failover knows
+     * them). While they are not all loaded, scripts are sent whole ({@code EVAL}), and a new load
+     * is tried at most every {@value #RELOAD_INTERVAL_MS} ms.
+     */
+    public Scripts(RedisClusterAsyncCommands<byte[], byte[]> commands, Function<byte[], CompletionStage<?>> loader) {
         this.commands = commands;
+        this.loader = loader;
         String prelude = resource("prelude");
         String select = resource("select");
         for (Script s : Script.values()) {
@@ -107,9 +125,10 @@ public final class Scripts implements RedisConnectionStateListener {
     /** Loads every script; completes when Redis knows them all, from then on {@code EVALSHA} is used. */
     public CompletionStage<Void> load() {
         long at = epoch.get();
-        List<CompletableFuture<String>> loads = new ArrayList<>();
+        lastLoad.set(System.nanoTime());
+        List<CompletableFuture<?>> loads = new ArrayList<>();
         for (Source s : sources.values()) {
-            loads.add(commands.scriptLoad(s.body).toCompletableFuture());
+            loads.add(loader.apply(s.body).toCompletableFuture());
         }
         return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).thenRun(() -> {
             if (epoch.get() == at) {
@@ -122,6 +141,11 @@ public final class Scripts implements RedisConnectionStateListener {
     public <T> CompletionStage<T> run(Script script, byte[][] keys, byte[]... args) {
         Source source = sources.get(script);
         if (!loaded) {
+            long last = lastLoad.get();
+            if (System.nanoTime() - last > TimeUnit.MILLISECONDS.toNanos(RELOAD_INTERVAL_MS)
+                    && lastLoad.compareAndSet(last, System.nanoTime())) {
+                load(); // an earlier load failed (a node was down): try again
+            }
             return commands.<T>eval(source.body, script.type, keys, args);
         }
         CompletableFuture<T> result = new CompletableFuture<>();

@@ -12,11 +12,15 @@ import io.socketserve.spi.LogSubscription;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * onAvailability(true)} and continues after the last delivered position. Positions are contiguous
  * (see {@code prelude.lua}), so a first record beyond {@code last + 1} means the entries between were
  * trimmed or lost: {@code onGap} is reported before it.
+ *
+ * <p>How connections are made is the {@link Connector}'s: one standalone connection that Lettuce
+ * reconnects, or (Redis Cluster, {@link ClusterReaderConnector}) a connection to the slot's current
+ * master, dropped after every failure and made again; a {@code MOVED} reply is followed at once,
+ * without reporting unavailability. A {@link Watchdog}, if given, restarts a reader that receives
+ * nothing for {@link #STALL} while the head is ahead of what it delivered.
  */
 public final class StreamSubscription implements LogSubscription {
 
@@ -52,8 +62,52 @@ public final class StreamSubscription implements LogSubscription {
     static final long MIN_BACKOFF_MS = 50;
     static final long MAX_BACKOFF_MS = 1_000;
 
-    private final RedisClient client;
-    private final RedisURI uri;
+    /**
+     * With a {@linkplain Watchdog watchdog}: how long the head may stay ahead of the last delivered
+     * position, with nothing delivered, before the reader connection is dropped and made again.
+     */
+    static final Duration STALL = BLOCK.plusSeconds(1);
+
+    /**
+     * {@code MOVED} replies followed in a row at once; beyond it (nodes disagreeing while the
+     * topology changes) the next ones wait like failures.
+     */
+    static final int MAX_REDIRECTS = 5;
+
+    /** How the reader's dedicated connection is made (standalone, or to a cluster slot's owner). */
+    public interface Connector {
+        /**
+         * A new connection to the node that serves the log key now.
+         *
+         * @param redirect {@code host:port} a {@code MOVED} reply named, or {@code null} to find it
+         */
+        StatefulRedisConnection<byte[], byte[]> connect(@Nullable String redirect) throws Exception;
+
+        /**
+         * Whether a failed read drops the connection, so that the next read connects again through
+         * {@link #connect} (cluster: the slot's owner may have changed), rather than waiting for
+         * Lettuce to reconnect the same connection to the same address (standalone).
+         */
+        boolean dropOnFailure();
+
+        /** Told when a read failed or was redirected: the topology may have changed. */
+        default void failed(Throwable cause) {}
+
+        /** The longest wait between two attempts after failures (default {@value #MAX_BACKOFF_MS} ms). */
+        default long maxBackoffMillis() {
+            return MAX_BACKOFF_MS;
+        }
+    }
+
+    /**
+     * Restarts a reader that is connected but receives nothing while the log grows: every {@code
+     * period} it compares the head (read on the command connection) with the last delivered
+     * position.
+     */
+    public record Watchdog(Supplier<CompletionStage<Long>> head, ScheduledExecutorService timer, Duration period) {}
+
+    private final Connector connector;
+    private final @Nullable Watchdog watchdog;
     private final Duration commandTimeout;
     private final byte[] logKey;
     private final LogListener listener;
@@ -65,6 +119,13 @@ public final class StreamSubscription implements LogSubscription {
 
     private volatile boolean stopped;
     private volatile @Nullable StatefulRedisConnection<byte[], byte[]> connection;
+    private volatile @Nullable String redirect;
+    private volatile boolean restarting;
+    private volatile long delivered;
+    private volatile long lastProgressNanos = System.nanoTime();
+    private volatile long aheadSinceNanos;
+    private volatile @Nullable ScheduledFuture<?> watching;
+    private int redirects;
     private long position;
     private boolean available = true;
     private int count = BATCH;
@@ -83,11 +144,29 @@ public final class StreamSubscription implements LogSubscription {
             LongConsumer seen,
             Runnable onClose,
             String where) {
-        this.client = client;
-        this.uri = uri;
+        this(standalone(client, uri), null, commandTimeout, logKey, afterPosition, listener, seen, onClose, where);
+    }
+
+    /**
+     * A subscription whose connections come from {@code connector} (a cluster: the current owner of
+     * the log key's slot), restarted by {@code watchdog} (if any) when it stalls.
+     */
+    public StreamSubscription(
+            Connector connector,
+            @Nullable Watchdog watchdog,
+            Duration commandTimeout,
+            byte[] logKey,
+            long afterPosition,
+            LogListener listener,
+            LongConsumer seen,
+            Runnable onClose,
+            String where) {
+        this.connector = connector;
+        this.watchdog = watchdog;
         this.commandTimeout = commandTimeout;
         this.logKey = logKey;
         this.position = afterPosition;
+        this.delivered = afterPosition;
         this.listener = listener;
         this.seen = seen;
         this.onClose = onClose;
@@ -96,9 +175,65 @@ public final class StreamSubscription implements LogSubscription {
         this.thread.setDaemon(true);
     }
 
+    /** Standalone Redis: one connection that Lettuce reconnects by itself. */
+    static Connector standalone(RedisClient client, RedisURI uri) {
+        return new Connector() {
+            @Override
+            public StatefulRedisConnection<byte[], byte[]> connect(@Nullable String redirect) {
+                return client.connect(ByteArrayCodec.INSTANCE, uri);
+            }
+
+            @Override
+            public boolean dropOnFailure() {
+                return false;
+            }
+        };
+    }
+
     public StreamSubscription start() {
         thread.start();
+        Watchdog w = watchdog;
+        if (w != null) {
+            long ms = w.period().toMillis();
+            watching = w.timer().scheduleWithFixedDelay(this::watch, ms, ms, TimeUnit.MILLISECONDS);
+        }
         return this;
+    }
+
+    /** One watchdog check: drops the reader connection when the head has been ahead for {@link #STALL}. */
+    private void watch() {
+        Watchdog w = watchdog;
+        if (w == null || stopped || connection == null) {
+            return;
+        }
+        w.head().get().whenComplete((head, error) -> {
+            if (error != null || head == null || stopped) {
+                return; // the command connection is down: the reader finds out by itself
+            }
+            long now = System.nanoTime();
+            if (head <= delivered) {
+                aheadSinceNanos = 0;
+                return;
+            }
+            if (aheadSinceNanos == 0) {
+                aheadSinceNanos = now;
+                return;
+            }
+            long quiet = now - Math.max(aheadSinceNanos, lastProgressNanos);
+            if (quiet >= STALL.toNanos()) {
+                log.warn(
+                        "Log subscription at {} received nothing for {} ms while the head is at {} and it delivered"
+                                + " up to {}: reconnecting the reader",
+                        where,
+                        TimeUnit.NANOSECONDS.toMillis(quiet),
+                        head,
+                        delivered);
+                aheadSinceNanos = 0;
+                lastProgressNanos = now;
+                restarting = true;
+                closeConnection(); // fails the blocked XREAD; the loop connects again
+            }
+        });
     }
 
     private void run() {
@@ -108,6 +243,8 @@ public final class StreamSubscription implements LogSubscription {
                 try {
                     List<StreamMessage<byte[], byte[]>> batch = read();
                     backoff = MIN_BACKOFF_MS;
+                    restarting = false;
+                    redirects = 0;
                     if (!available) {
                         available = true;
                         deliver(() -> listener.onAvailability(true));
@@ -119,6 +256,23 @@ public final class StreamSubscription implements LogSubscription {
                     if (stopped) {
                         break;
                     }
+                    Throwable cause = Failures.unwrap(e);
+                    connector.failed(cause);
+                    if (connector.dropOnFailure()) {
+                        closeConnection();
+                    }
+                    String moved = Redirects.moved(cause);
+                    if (moved != null && ++redirects <= MAX_REDIRECTS) {
+                        // the slot moved: read there, at once, without reporting an outage
+                        log.debug("Log subscription at {} follows {}", where, cause.getMessage());
+                        redirect = moved;
+                        continue;
+                    }
+                    if (restarting || Redirects.isAsk(cause)) { // the watchdog's restart, or a slot in migration
+                        restarting = false;
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Redirects.isAsk(cause) ? 10 : 0));
+                        continue;
+                    }
                     if (available) {
                         available = false;
                         log.warn(
@@ -128,7 +282,7 @@ public final class StreamSubscription implements LogSubscription {
                         deliver(() -> listener.onAvailability(false));
                     }
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff));
-                    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+                    backoff = Math.min(backoff * 2, connector.maxBackoffMillis());
                 }
             }
         } finally {
@@ -141,7 +295,9 @@ public final class StreamSubscription implements LogSubscription {
     private @Nullable List<StreamMessage<byte[], byte[]>> read() throws Exception {
         StatefulRedisConnection<byte[], byte[]> c = connection;
         if (c == null) {
-            c = client.connect(ByteArrayCodec.INSTANCE, uri);
+            String to = redirect;
+            redirect = null;
+            c = connector.connect(to);
             c.setTimeout(BLOCK.plus(commandTimeout));
             connection = c;
             if (stopped) {
@@ -169,6 +325,8 @@ public final class StreamSubscription implements LogSubscription {
         long first = records.get(0).position();
         long last = records.get(records.size() - 1).position();
         position = last;
+        delivered = last;
+        lastProgressNanos = System.nanoTime();
         seen.accept(last);
         if (first > after + 1) {
             deliver(() -> listener.onGap(after, first));
@@ -204,6 +362,10 @@ public final class StreamSubscription implements LogSubscription {
             return;
         }
         stopped = true;
+        ScheduledFuture<?> w = watching;
+        if (w != null) {
+            w.cancel(false);
+        }
         closeConnection(); // fails a blocked XREAD at once
         LockSupport.unpark(thread);
         if (Thread.currentThread() != thread) {

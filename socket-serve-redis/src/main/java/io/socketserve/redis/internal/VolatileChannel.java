@@ -2,13 +2,19 @@ package io.socketserve.redis.internal;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.socketserve.spi.LogListener;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +24,12 @@ import org.slf4j.LoggerFactory;
  * channel, handing every message to {@link LogListener#onVolatile}. Redis pub/sub is fire-and-forget,
  * which is exactly the contract of volatile entries: nothing is stored, a subscriber that is not
  * connected misses them. Lettuce re-subscribes by itself after a reconnect.
+ *
+ * <p>In a Redis Cluster ({@link #openCluster}) a {@code PUBLISH} on any node reaches subscribers on
+ * every node, so the subscription may sit on any node. Lettuce would reconnect it to the same node
+ * only, which never comes back if that node died: a check every {@link #CLUSTER_CHECK} replaces a
+ * connection that has been down for two checks in a row by a new one (to a node that is up) and
+ * subscribes again.
  */
 public final class VolatileChannel implements AutoCloseable {
 
@@ -26,14 +38,28 @@ public final class VolatileChannel implements AutoCloseable {
     static final long MIN_RETRY_MS = 50;
     static final long MAX_RETRY_MS = 1_000;
 
+    /** How often a cluster subscription checks that its connection is up. */
+    static final Duration CLUSTER_CHECK = Duration.ofMillis(500);
+
     private final byte[] channel;
     private final LogListener listener;
+    private final Supplier<CompletionStage<? extends StatefulRedisPubSubConnection<byte[], byte[]>>> connector;
+    private final ScheduledExecutorService retries;
     private volatile boolean closed;
     private volatile @Nullable StatefulRedisPubSubConnection<byte[], byte[]> connection;
+    private boolean connecting;
+    private int downChecks;
+    private @Nullable ScheduledFuture<?> checking;
 
-    private VolatileChannel(byte[] channel, LogListener listener) {
+    private VolatileChannel(
+            byte[] channel,
+            LogListener listener,
+            Supplier<CompletionStage<? extends StatefulRedisPubSubConnection<byte[], byte[]>>> connector,
+            ScheduledExecutorService retries) {
         this.channel = channel;
         this.listener = listener;
+        this.connector = connector;
+        this.retries = retries;
     }
 
     /**
@@ -43,19 +69,45 @@ public final class VolatileChannel implements AutoCloseable {
      * seconds.
      */
     public static VolatileChannel open(RedisClient client, RedisURI uri, byte[] channel, LogListener listener) {
-        VolatileChannel v = new VolatileChannel(channel, listener);
-        v.connect(client, uri, 0);
+        VolatileChannel v = new VolatileChannel(
+                channel,
+                listener,
+                () -> client.connectPubSubAsync(ByteArrayCodec.INSTANCE, uri),
+                client.getResources().eventExecutorGroup());
+        v.connect(0);
         return v;
     }
 
-    private void connect(RedisClient client, RedisURI uri, long backoffMs) {
-        VolatileChannel v = this;
-        if (closed) {
-            return;
+    /**
+     * Like {@link #open}, on a Redis Cluster: subscribes on whichever node Lettuce picks, and
+     * subscribes again on another node when that one stays unreachable.
+     */
+    public static VolatileChannel openCluster(
+            RedisClusterClient client, ScheduledExecutorService timer, byte[] channel, LogListener listener) {
+        VolatileChannel v =
+                new VolatileChannel(channel, listener, () -> client.connectPubSubAsync(ByteArrayCodec.INSTANCE), timer);
+        v.connect(0);
+        long ms = CLUSTER_CHECK.toMillis();
+        synchronized (v) {
+            v.checking = timer.scheduleWithFixedDelay(v::check, ms, ms, TimeUnit.MILLISECONDS);
         }
-        client.connectPubSubAsync(ByteArrayCodec.INSTANCE, uri).whenComplete((conn, error) -> {
+        return v;
+    }
+
+    /** Connects; a failed connect is tried again after {@code backoffMs} doubled (50 ms up to 1 s). */
+    private void connect(long backoffMs) {
+        synchronized (this) {
+            if (closed || connecting) {
+                return;
+            }
+            connecting = true;
+        }
+        connector.get().whenComplete((conn, error) -> {
+            synchronized (this) {
+                connecting = false;
+            }
             if (error != null) {
-                if (v.closed) {
+                if (closed) {
                     return;
                 }
                 if (backoffMs == 0) {
@@ -63,9 +115,7 @@ public final class VolatileChannel implements AutoCloseable {
                 }
                 long next = Math.min(Math.max(MIN_RETRY_MS, backoffMs * 2), MAX_RETRY_MS);
                 try {
-                    client.getResources()
-                            .eventExecutorGroup()
-                            .schedule(() -> v.connect(client, uri, next), next, TimeUnit.MILLISECONDS);
+                    retries.schedule(() -> connect(next), next, TimeUnit.MILLISECONDS);
                 } catch (RejectedExecutionException e) {
                     // the backend is closing
                 }
@@ -74,7 +124,7 @@ public final class VolatileChannel implements AutoCloseable {
             conn.addListener(new RedisPubSubAdapter<>() {
                 @Override
                 public void message(byte[] from, byte[] message) {
-                    if (!v.closed && Arrays.equals(from, channel)) {
+                    if (!closed && Arrays.equals(from, channel)) {
                         try {
                             listener.onVolatile(message);
                         } catch (RuntimeException e) {
@@ -83,20 +133,47 @@ public final class VolatileChannel implements AutoCloseable {
                     }
                 }
             });
-            synchronized (v) {
-                if (v.closed) {
+            synchronized (this) {
+                if (closed) {
                     conn.closeAsync();
                     return;
                 }
-                v.connection = conn;
+                connection = conn;
+                downChecks = 0;
             }
             conn.async().subscribe(channel);
         });
     }
 
+    /** A cluster subscription's periodic check: a connection down for two checks is replaced. */
+    private void check() {
+        StatefulRedisPubSubConnection<byte[], byte[]> stale = null;
+        synchronized (this) {
+            if (closed || connecting) {
+                return;
+            }
+            StatefulRedisPubSubConnection<byte[], byte[]> c = connection;
+            if (c != null && c.isOpen()) {
+                downChecks = 0;
+                return;
+            }
+            if (c != null && ++downChecks < 2) {
+                return;
+            }
+            stale = c;
+            connection = null;
+        }
+        if (stale != null) {
+            log.info("volatile channel: its node is unreachable, subscribing again on another node");
+            stale.closeAsync();
+        }
+        connect(0);
+    }
+
     /** Whether the subscription is established (for tests and health checks). */
     public boolean subscribed() {
-        return connection != null && connection.isOpen();
+        StatefulRedisPubSubConnection<byte[], byte[]> c = connection;
+        return c != null && c.isOpen();
     }
 
     @Override
@@ -106,6 +183,9 @@ public final class VolatileChannel implements AutoCloseable {
             closed = true;
             c = connection;
             connection = null;
+            if (checking != null) {
+                checking.cancel(false);
+            }
         }
         if (c != null) {
             c.close();
