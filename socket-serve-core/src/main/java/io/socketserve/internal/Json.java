@@ -210,7 +210,7 @@ final class Json {
         SocketServeException error = cause == null
                 ? new SocketServeException("corrupt_data", message, 500)
                 : new SocketServeException("corrupt_data", message, 500, cause);
-        corrupt.warn("{} (issue 13: it is reported, never read as null)", error.getMessage(), error);
+        corrupt.warn("{} (left as stored; the read fails with corrupt_data)", error.getMessage(), error);
         return error;
     }
 }
