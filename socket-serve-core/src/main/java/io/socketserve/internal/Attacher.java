@@ -32,6 +32,7 @@ final class Attacher {
     private final Executor executor;
     private final ConcurrentHashMap<String, CompletableFuture<TransportResponse>> pollChains =
             new ConcurrentHashMap<>();
+    private final PendingCursors pendingCursors;
 
     Attacher(
             ServerOptions options,
@@ -48,6 +49,7 @@ final class Attacher {
         this.presence = presence;
         this.timer = timer;
         this.executor = executor;
+        this.pendingCursors = new PendingCursors(options.sessionTimeout());
     }
 
     /** What a poll asks for, validated before the session is looked up. */
@@ -64,7 +66,7 @@ final class Attacher {
     CompletionStage<TransportResponse> poll(SessionRecord record, PollRequest poll) {
         liveness.touch(record.id());
         if (poll.after() >= 0) {
-            PollTarget target = new PollTarget(dispatcher, timer, backend, record, poll.waitMillis());
+            PollTarget target = new PollTarget(dispatcher, timer, backend, record, pendingCursors, poll.waitMillis());
             return attach(record, poll.after(), target, false).thenCompose(ok -> target.response());
         }
         return cursorPoll(record.id(), poll.waitMillis());
@@ -110,8 +112,10 @@ final class Attacher {
                             throw new ProtocolException(
                                     404, "unknown_session", "no such session (disconnected or expired)");
                         }
-                        PollTarget target = new PollTarget(dispatcher, timer, backend, current, wait);
-                        return attach(current, -1, target, false).thenCompose(ok -> target.response());
+                        // a cursor this instance answered up to but could not store counts (PendingCursors)
+                        SessionRecord from = current.withCursor(pendingCursors.cursor(sessionId, current.cursor()));
+                        PollTarget target = new PollTarget(dispatcher, timer, backend, from, pendingCursors, wait);
+                        return attach(from, -1, target, false).thenCompose(ok -> target.response());
                     })
                     .toCompletableFuture();
             return created[0];

@@ -1,9 +1,7 @@
 package io.socketserve.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.socketserve.SocketServeException;
 
 /**
  * What the {@link Dispatcher} reports while it reads the log: answers to server→client
@@ -11,8 +9,6 @@ import org.slf4j.LoggerFactory;
  * or regained backend marks {@link BackendHealth}.
  */
 final class DeliveryEvents implements Dispatcher.Host {
-
-    private static final Logger log = LoggerFactory.getLogger(DeliveryEvents.class);
 
     private final AckRegistry acks;
     private final Json json;
@@ -30,11 +26,15 @@ final class DeliveryEvents implements Dispatcher.Host {
     public void onAckReply(LogEntry.AckReply reply) {
         JsonNode answer;
         try {
-            answer = json.mapper().readTree(reply.data());
-        } catch (IOException e) {
-            // The reply was validated JSON when it was written; a corrupt one answers null, loudly.
-            log.warn("undecodable ack reply for socket {}: {}", reply.session(), e.toString());
-            answer = com.fasterxml.jackson.databind.node.NullNode.getInstance();
+            answer = json.readStored(
+                    new String(reply.data(), java.nio.charset.StandardCharsets.UTF_8),
+                    "the acknowledgement of message '" + reply.messageId() + "' by socket " + reply.session());
+        } catch (SocketServeException corrupt) {
+            // The reply was validated JSON when it was written; a corrupt one (logged by Json) fails
+            // the request with that error rather than answering null (issue 13).
+            acks.fail(reply.session(), reply.messageId(), corrupt);
+            acks.failBroadcast(reply.messageId(), corrupt);
+            return;
         }
         acks.complete(reply.session(), reply.messageId(), answer);
     }

@@ -10,17 +10,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.socketserve.SocketServeException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** JSON parsing of requests with the protocol's errors, and serialisation of payloads. */
 final class Json {
 
+    private static final Logger log = LoggerFactory.getLogger(Json.class);
+
     private final ObjectMapper mapper;
+    private final RateLimitedWarning corrupt = new RateLimitedWarning(log, java.time.Duration.ofSeconds(10));
 
     Json(int maxDepth) {
         this(maxDepth, null);
@@ -155,27 +161,56 @@ final class Json {
         return new String(write(value), StandardCharsets.UTF_8);
     }
 
+    /**
+     * A stored value (session data, a shared key, a presence state) as a tree; {@code null} stays
+     * {@code null}. {@code what} names the value for the error (e.g. {@code "session data 'cart'"}).
+     *
+     * @throws SocketServeException 500 {@code corrupt_data} if the stored text is not JSON (logged at
+     *     WARN, rate-limited); the stored value is left as it is
+     */
     @Nullable
-    JsonNode readTree(@Nullable String text) {
+    JsonNode readStored(@Nullable String text, String what) {
         if (text == null) {
             return null;
         }
+        JsonNode node;
         try {
-            return mapper.readTree(text);
+            node = mapper.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored value is not JSON", e);
+            throw corrupt(what, e.getOriginalMessage(), e);
         }
+        if (node == null || node.isMissingNode()) {
+            throw corrupt(what, "no JSON value", null);
+        }
+        return node;
     }
 
-    <T> @Nullable T read(@Nullable String text, Class<T> type) {
+    /**
+     * A stored value bound to {@code type}; {@code null} stays {@code null}.
+     *
+     * @throws SocketServeException 500 {@code corrupt_data} if the stored text is not JSON (logged)
+     * @throws IllegalArgumentException if it is JSON that does not bind to {@code type}
+     */
+    <T> @Nullable T readStored(@Nullable String text, Class<T> type, String what) {
         if (text == null) {
             return null;
         }
         try {
             return mapper.readValue(text, type);
+        } catch (com.fasterxml.jackson.core.JsonParseException e) {
+            throw corrupt(what, e.getOriginalMessage(), e);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(
-                    "stored value does not bind to " + type.getName() + ": " + e.getOriginalMessage(), e);
+                    what + " does not bind to " + type.getName() + ": " + e.getOriginalMessage(), e);
         }
+    }
+
+    private SocketServeException corrupt(String what, String detail, @Nullable Exception cause) {
+        String message = what + " is stored but is not valid JSON: " + detail;
+        SocketServeException error = cause == null
+                ? new SocketServeException("corrupt_data", message, 500)
+                : new SocketServeException("corrupt_data", message, 500, cause);
+        corrupt.warn("{} (left as stored; the read fails with corrupt_data)", error.getMessage(), error);
+        return error;
     }
 }

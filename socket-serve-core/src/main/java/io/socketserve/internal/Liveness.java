@@ -21,6 +21,11 @@ import org.slf4j.LoggerFactory;
 final class Liveness {
 
     private static final Logger log = LoggerFactory.getLogger(Liveness.class);
+    // backend failures come in floods while it is down: each kind writes one WARN per interval
+    private final RateLimitedWarning touchFailed = new RateLimitedWarning(log, Duration.ofSeconds(10));
+    private final RateLimitedWarning heartbeatFailed = new RateLimitedWarning(log, Duration.ofSeconds(10));
+    private final RateLimitedWarning expiryFailed = new RateLimitedWarning(log, Duration.ofSeconds(10));
+    private final RateLimitedWarning sweepFailed = new RateLimitedWarning(log, Duration.ofSeconds(10));
     private static final int SWEEP_BATCH = 512;
 
     private final Backend backend;
@@ -62,7 +67,10 @@ final class Liveness {
         lastTouch.put(sessionId, now);
         backend.touchSessions(List.of(sessionId), now + timeoutMillis).exceptionally(e -> {
             lastTouch.remove(sessionId, now); // try again with the next request
-            log.debug("could not refresh session {}: {}", sessionId, e.toString());
+            touchFailed.warn(
+                    "{} failed (the next request or heartbeat retries)",
+                    "expiry refresh of session " + sessionId,
+                    Blocking.unwrap(e));
             return null;
         });
     }
@@ -83,8 +91,11 @@ final class Liveness {
                         ? CompletableFuture.completedFuture(null)
                         : backend.touchSessions(ids, System.currentTimeMillis() + timeoutMillis))
                 .exceptionally(e -> {
-                    log.debug("heartbeat could not refresh sessions: {}", e.toString());
                     health.trouble();
+                    heartbeatFailed.warn(
+                            "{} failed (the next heartbeat retries; expiry sweeps are suspended meanwhile)",
+                            "session heartbeat",
+                            Blocking.unwrap(e));
                     return null;
                 });
     }
@@ -97,14 +108,20 @@ final class Liveness {
                 .thenAccept(ids -> {
                     for (String id : ids) {
                         sessions.end(id, DisconnectReason.TIMEOUT).exceptionally(e -> {
-                            log.debug("expiring {} failed (the next sweep retries): {}", id, e.toString());
+                            expiryFailed.warn(
+                                    "{} failed (the next sweep retries)",
+                                    "expiry of session " + id,
+                                    Blocking.unwrap(e));
                             return false;
                         });
                     }
                 })
                 .exceptionally(e -> {
-                    log.debug("expiry sweep failed: {}", e.toString());
                     health.trouble();
+                    sweepFailed.warn(
+                            "{} failed (the next sweep retries after the backend recovers)",
+                            "expiry sweep",
+                            Blocking.unwrap(e));
                     return null;
                 });
     }

@@ -23,6 +23,7 @@ final class PollTarget implements Dispatcher.Target {
     private final java.util.concurrent.ScheduledExecutorService timer;
     private final io.socketserve.spi.Backend backend;
     private final SessionRecord session;
+    private final PendingCursors pendingCursors;
     private final long waitMillis;
     private final List<Frame> frames = new ArrayList<>();
     private final CompletableFuture<TransportResponse> response = new CompletableFuture<>();
@@ -35,11 +36,13 @@ final class PollTarget implements Dispatcher.Target {
             java.util.concurrent.ScheduledExecutorService timer,
             io.socketserve.spi.Backend backend,
             SessionRecord session,
+            PendingCursors pendingCursors,
             long waitMillis) {
         this.dispatcher = dispatcher;
         this.timer = timer;
         this.backend = backend;
         this.session = session;
+        this.pendingCursors = pendingCursors;
         this.waitMillis = waitMillis;
     }
 
@@ -138,6 +141,16 @@ final class PollTarget implements Dispatcher.Target {
         out.writeBytes(("],\"position\":" + position + "}").getBytes(StandardCharsets.US_ASCII));
         TransportResponse body = TransportResponse.json(200, out.toByteArray());
         // The cursor moves before the answer leaves, so the next cursor-based poll starts after it.
-        backend.setCursor(session.id(), position).whenComplete((v, e) -> response.complete(body));
+        // If the backend cannot store it, the answer still goes out (it says its position, which a
+        // client that polls with `after` resumes from) and this instance remembers the cursor for
+        // the session's next poll (docs/protocol.md, polling).
+        backend.setCursor(session.id(), position).whenComplete((v, e) -> {
+            if (e == null) {
+                pendingCursors.stored(session.id(), position);
+            } else {
+                pendingCursors.failed(session.id(), position, e);
+            }
+            response.complete(body);
+        });
     }
 }

@@ -1,6 +1,5 @@
 package io.socketserve.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.socketserve.PresenceEntry;
 import io.socketserve.SocketServeException;
 import io.socketserve.UserOfflineListener;
@@ -8,7 +7,6 @@ import io.socketserve.spi.PresenceMember;
 import io.socketserve.spi.PresenceResult;
 import io.socketserve.spi.SessionPresence;
 import io.socketserve.transport.JsonStrings;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -37,6 +35,11 @@ import org.slf4j.LoggerFactory;
 final class Presence {
 
     private static final Logger log = LoggerFactory.getLogger(Presence.class);
+    // backend failures come in floods while it is down: each kind writes one WARN per interval
+    private final RateLimitedWarning heartbeatFailed = new RateLimitedWarning(log, java.time.Duration.ofSeconds(10));
+    private final RateLimitedWarning refreshFailed = new RateLimitedWarning(log, java.time.Duration.ofSeconds(10));
+    private final RateLimitedWarning dropFailed = new RateLimitedWarning(log, java.time.Duration.ofSeconds(10));
+    private final RateLimitedWarning sweepFailed = new RateLimitedWarning(log, java.time.Duration.ofSeconds(10));
 
     /** The event name members receive. */
     static final String EVENT = "presence";
@@ -155,7 +158,10 @@ final class Presence {
         List<PresenceMember> members = blocking.get(backend.presenceMembers(key));
         List<PresenceEntry> out = new ArrayList<>(members.size());
         for (PresenceMember m : members) {
-            out.add(new PresenceEntry(m.user(), parse(m.state()), m.sessions()));
+            out.add(new PresenceEntry(
+                    m.user(),
+                    json.readStored(m.state(), "presence state of user '" + m.user() + "' in " + key),
+                    m.sessions()));
         }
         return out;
     }
@@ -179,14 +185,24 @@ final class Presence {
                         refresh(ids);
                     }
                 })
-                .exceptionally(e -> null);
+                .exceptionally(e -> {
+                    heartbeatFailed.warn(
+                            "{} failed (the next heartbeat retries)", "presence heartbeat", Blocking.unwrap(e));
+                    return null;
+                });
     }
 
     private void refresh(Collection<String> ids) {
         backend.presenceRefresh(ids, deadline())
                 .thenAccept(lapsed -> lapsed.forEach(id -> revive(id, 0)))
                 .exceptionally(e -> {
-                    log.debug("presence refresh failed: {}", e.toString());
+                    // like a failed session heartbeat: hold the lapse sweep back, so that sessions
+                    // whose refresh failed for the backend's fault do not leave their rooms' presence
+                    health.trouble();
+                    refreshFailed.warn(
+                            "{} failed (the next heartbeat retries; lapse sweeps are suspended meanwhile)",
+                            "presence refresh of " + ids.size() + " session(s)",
+                            Blocking.unwrap(e));
                     return null;
                 });
     }
@@ -212,7 +228,10 @@ final class Presence {
      */
     CompletionStage<Void> drop(String sessionId) {
         return drop(sessionId, 0).exceptionally(e -> {
-            log.debug("presence drop of {} failed: {}", sessionId, e.toString());
+            dropFailed.warn(
+                    "{} failed (the presence sweep retries it once the session's liveness lapses)",
+                    "presence drop of session " + sessionId,
+                    Blocking.unwrap(e));
             return null;
         });
     }
@@ -245,7 +264,7 @@ final class Presence {
                 .thenCompose(v -> backend.presenceOfflineDue(System.currentTimeMillis(), SWEEP_BATCH))
                 .thenAccept(users -> users.forEach(this::fireOffline))
                 .exceptionally(e -> {
-                    log.debug("presence sweep failed: {}", e.toString());
+                    sweepFailed.warn("{} failed (the next sweep retries)", "presence sweep", Blocking.unwrap(e));
                     return null;
                 });
     }
@@ -289,14 +308,6 @@ final class Presence {
                     413);
         }
         return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    private JsonNode parse(String stateJson) {
-        try {
-            return json.mapper().readTree(stateJson);
-        } catch (IOException e) {
-            return com.fasterxml.jackson.databind.node.NullNode.getInstance();
-        }
     }
 
     private static SocketServeException notTracked(String room) {

@@ -88,7 +88,9 @@ final class RemoteSocketImpl implements RemoteSocket {
     @Override
     public Map<String, JsonNode> data() {
         Map<String, JsonNode> out = new LinkedHashMap<>();
-        snapshot.data().forEach((k, v) -> out.put(k, services.json.readTree(v)));
+        snapshot.data()
+                .forEach((k, v) ->
+                        out.put(k, services.json.readStored(v, "session data '" + k + "' of session " + id())));
         return Collections.unmodifiableMap(out);
     }
 

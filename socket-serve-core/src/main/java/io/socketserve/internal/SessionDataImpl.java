@@ -35,14 +35,19 @@ final class SessionDataImpl implements SessionData {
         return snapshot != null ? snapshot.get(key) : blocking.get(backend.getData(sessionId, key));
     }
 
+    /** Names a value of this session for errors (the internal session id is not a credential). */
+    private String what(String key) {
+        return "session data '" + key + "' of session " + sessionId;
+    }
+
     @Override
     public @Nullable JsonNode get(String key) {
-        return json.readTree(raw(key));
+        return json.readStored(raw(key), what(key));
     }
 
     @Override
     public <T> @Nullable T get(String key, Class<T> type) {
-        return json.read(raw(key), type);
+        return json.readStored(raw(key), type, what(key));
     }
 
     @Override
@@ -61,7 +66,7 @@ final class SessionDataImpl implements SessionData {
         requireLive();
         for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
             String current = raw(key);
-            T next = fn.apply(json.read(current, type));
+            T next = fn.apply(json.readStored(current, type, what(key)));
             String text = next == null ? null : json.writeString(next);
             if (blocking.get(backend.compareAndSetData(sessionId, key, current, text))) {
                 return next;
@@ -77,7 +82,7 @@ final class SessionDataImpl implements SessionData {
     public Map<String, JsonNode> all() {
         Map<String, String> rawAll = snapshot != null ? snapshot : blocking.get(backend.getAllData(sessionId));
         Map<String, JsonNode> out = new LinkedHashMap<>();
-        rawAll.forEach((k, v) -> out.put(k, json.readTree(v)));
+        rawAll.forEach((k, v) -> out.put(k, json.readStored(v, what(k))));
         return out;
     }
 
@@ -85,9 +90,10 @@ final class SessionDataImpl implements SessionData {
     public java.util.concurrent.CompletionStage<@Nullable JsonNode> getAsync(String key) {
         Objects.requireNonNull(key, "key == null");
         if (snapshot != null) {
-            return java.util.concurrent.CompletableFuture.completedFuture(json.readTree(snapshot.get(key)));
+            return java.util.concurrent.CompletableFuture.completedFuture(
+                    json.readStored(snapshot.get(key), what(key)));
         }
-        return services.onHandlers(backend.getData(sessionId, key).thenApply(json::readTree));
+        return services.onHandlers(backend.getData(sessionId, key).thenApply(text -> json.readStored(text, what(key))));
     }
 
     @Override
@@ -112,7 +118,7 @@ final class SessionDataImpl implements SessionData {
                 : backend.getAllData(sessionId);
         return services.onHandlers(raw.thenApply(rawAll -> {
             Map<String, JsonNode> out = new LinkedHashMap<>();
-            rawAll.forEach((k, v) -> out.put(k, json.readTree(v)));
+            rawAll.forEach((k, v) -> out.put(k, json.readStored(v, what(k))));
             return out;
         }));
     }

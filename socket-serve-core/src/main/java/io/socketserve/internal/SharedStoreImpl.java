@@ -28,12 +28,16 @@ final class SharedStoreImpl implements SharedStore {
 
     @Override
     public @Nullable JsonNode get(String key) {
-        return json.readTree(blocking.get(backend.kvGet(Objects.requireNonNull(key, "key == null"))));
+        return json.readStored(
+                blocking.get(backend.kvGet(Objects.requireNonNull(key, "key == null"))), "shared value '" + key + "'");
     }
 
     @Override
     public <T> @Nullable T get(String key, Class<T> type) {
-        return json.read(blocking.get(backend.kvGet(Objects.requireNonNull(key, "key == null"))), type);
+        return json.readStored(
+                blocking.get(backend.kvGet(Objects.requireNonNull(key, "key == null"))),
+                type,
+                "shared value '" + key + "'");
     }
 
     @Override
@@ -55,7 +59,7 @@ final class SharedStoreImpl implements SharedStore {
         Objects.requireNonNull(fn, "fn == null");
         for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
             String current = blocking.get(backend.kvGet(key));
-            T next = fn.apply(json.read(current, type));
+            T next = fn.apply(json.readStored(current, type, "shared value '" + key + "'"));
             String text = next == null ? null : json.writeString(next);
             if (blocking.get(backend.kvCompareAndSet(key, current, text, ttl.toMillis()))) {
                 return next;

@@ -31,10 +31,12 @@ import org.jspecify.annotations.Nullable;
  * <p>All state that an operation may change together with the log (sessions, memberships,
  * presence, the log itself) sits behind one lock, which makes every operation trivially atomic; the
  * key/values and the rate limit buckets have their own. Operations are O(1) or O(size of the
- * answer) except {@link #expiredSessions} and {@link #presenceLapsed}, which scan, and the batched
- * operations, which are O(sessions examined × rooms) and hold the lock throughout. The log is a ring
- * buffer of {@code maxEntries} records, trimmed further by bytes and by age ({@link LogRetention}),
- * so its memory is bounded by the byte bound plus a small overhead per record. Subscribers are fed by one daemon thread each.
+ * answer), times O(log n) where a deadline moves ({@link #touchSessions}, the presence refreshes):
+ * {@link #expiredSessions}, {@link #presenceLapsed} and {@link #presenceOfflineDue} read
+ * deadline-ordered indexes instead of scanning. The batched operations are O(sessions examined ×
+ * rooms) and hold the lock throughout. The log is a ring buffer of {@code maxEntries} records,
+ * trimmed further by bytes and by age ({@link LogRetention}), so its memory is bounded by the byte
+ * bound plus a small overhead per record. Subscribers are fed by one daemon thread each.
  *
  * <pre>{@code
  * SocketServer server = SocketServer.create(ServerOptions.builder()

@@ -19,7 +19,10 @@ import org.jspecify.annotations.Nullable;
  * The {@link PresenceStore} of {@link InMemoryBackend}: each tracked session's user, rooms and
  * liveness deadline, each room's present users, each user's live session count and offline time,
  * behind the backend's one lock (operations check the session and append their entries in the same
- * step). {@link #presenceLapsed} scans the tracked sessions.
+ * step). The live sessions' deadlines and the users' offline times sit in {@link DeadlineIndex}es,
+ * so {@link #presenceLapsed} and {@link #presenceOfflineDue} cost O(answer · log n) rather than a
+ * scan (issue 13). Every change of {@code Tracked.liveUntil} goes through {@link #setLiveUntilLocked}
+ * to keep the index in step.
  */
 final class InMemoryPresence implements PresenceStore {
 
@@ -29,7 +32,8 @@ final class InMemoryPresence implements PresenceStore {
     private final Map<String, Tracked> tracked = new HashMap<>(); // session id -> its presence
     private final Map<String, Map<String, UserInRoom>> presence = new HashMap<>(); // room -> user -> entry
     private final Map<String, Integer> liveSessionsByUser = new HashMap<>();
-    private final Map<String, Long> offlineAt = new HashMap<>();
+    private final DeadlineIndex liveUntil = new DeadlineIndex(); // live session id -> deadline
+    private final DeadlineIndex offlineAt = new DeadlineIndex(); // user -> when offline is due
 
     InMemoryPresence(ReentrantLock lock, InMemoryLog log, InMemorySessions sessions) {
         this.lock = lock;
@@ -64,9 +68,9 @@ final class InMemoryPresence implements PresenceStore {
                 if (!t.rooms.isEmpty()) {
                     return done(PresenceResult.of(PresenceResult.Status.LAPSED));
                 }
-                becomeLiveLocked(t, liveUntilMillis);
+                becomeLiveLocked(id, t, liveUntilMillis);
             } else {
-                t.liveUntil = Math.max(t.liveUntil, liveUntilMillis);
+                setLiveUntilLocked(id, t, Math.max(t.liveUntil, liveUntilMillis));
             }
             boolean counted = t.rooms.containsKey(room);
             t.rooms.put(room, state);
@@ -89,10 +93,20 @@ final class InMemoryPresence implements PresenceStore {
         }
     }
 
-    private void becomeLiveLocked(Tracked t, long liveUntilMillis) {
-        t.liveUntil = liveUntilMillis;
+    private void becomeLiveLocked(String id, Tracked t, long liveUntilMillis) {
+        setLiveUntilLocked(id, t, liveUntilMillis);
         liveSessionsByUser.merge(t.user, 1, Integer::sum);
         offlineAt.remove(t.user);
+    }
+
+    /** Sets the session's liveness deadline (0: not live) and its place in the index. */
+    private void setLiveUntilLocked(String id, Tracked t, long until) {
+        t.liveUntil = until;
+        if (until == 0) {
+            liveUntil.remove(id);
+        } else {
+            liveUntil.set(id, until);
+        }
     }
 
     @Override
@@ -108,13 +122,13 @@ final class InMemoryPresence implements PresenceStore {
                 return done(PresenceResult.of(PresenceResult.Status.NOT_TRACKED));
             }
             if (t.liveUntil != 0) {
-                t.liveUntil = Math.max(t.liveUntil, liveUntilMillis);
+                setLiveUntilLocked(id, t, Math.max(t.liveUntil, liveUntilMillis));
                 return done(PresenceResult.of(PresenceResult.Status.UNCHANGED));
             }
             if (!t.rooms.keySet().equals(joinEntries.keySet())) {
                 return done(PresenceResult.of(PresenceResult.Status.RETRY));
             }
-            becomeLiveLocked(t, liveUntilMillis);
+            becomeLiveLocked(id, t, liveUntilMillis);
             long last = 0;
             for (Map.Entry<String, String> room : t.rooms.entrySet()) {
                 Map<String, UserInRoom> users = presence.computeIfAbsent(room.getKey(), r -> new HashMap<>());
@@ -217,7 +231,7 @@ final class InMemoryPresence implements PresenceStore {
                     continue;
                 }
                 if (t.liveUntil != 0) {
-                    t.liveUntil = Math.max(t.liveUntil, liveUntilMillis);
+                    setLiveUntilLocked(id, t, Math.max(t.liveUntil, liveUntilMillis));
                 } else if (sessions.getLocked(id) != null) {
                     lapsed.add(id);
                 }
@@ -232,17 +246,7 @@ final class InMemoryPresence implements PresenceStore {
     public CompletionStage<List<String>> presenceLapsed(long nowMillis, int max) {
         lock.lock();
         try {
-            List<String> out = new ArrayList<>();
-            for (Map.Entry<String, Tracked> e : tracked.entrySet()) {
-                long until = e.getValue().liveUntil;
-                if (until != 0 && until <= nowMillis) {
-                    out.add(e.getKey());
-                    if (out.size() >= max) {
-                        break;
-                    }
-                }
-            }
-            return done(out);
+            return done(liveUntil.due(nowMillis, max));
         } finally {
             lock.unlock();
         }
@@ -273,11 +277,11 @@ final class InMemoryPresence implements PresenceStore {
                         last = log.appendLocked(leaveEntries.get(room));
                     }
                 }
-                t.liveUntil = 0;
+                setLiveUntilLocked(id, t, 0);
                 int left = liveSessionsByUser.merge(t.user, -1, Integer::sum);
                 if (left <= 0) {
                     liveSessionsByUser.remove(t.user);
-                    offlineAt.put(t.user, nowMillis + offlineGraceMillis);
+                    offlineAt.set(t.user, nowMillis + offlineGraceMillis);
                 }
             }
             if (ended) {
@@ -296,15 +300,7 @@ final class InMemoryPresence implements PresenceStore {
     public CompletionStage<List<String>> presenceOfflineDue(long nowMillis, int max) {
         lock.lock();
         try {
-            List<String> out = new ArrayList<>();
-            for (var it = offlineAt.entrySet().iterator(); it.hasNext() && out.size() < max; ) {
-                Map.Entry<String, Long> e = it.next();
-                if (e.getValue() <= nowMillis) {
-                    it.remove();
-                    out.add(e.getKey());
-                }
-            }
-            return done(out);
+            return done(offlineAt.takeDue(nowMillis, max));
         } finally {
             lock.unlock();
         }

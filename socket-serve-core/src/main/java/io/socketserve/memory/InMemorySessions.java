@@ -3,7 +3,6 @@ package io.socketserve.memory;
 import io.socketserve.spi.RemovedSession;
 import io.socketserve.spi.SessionRecord;
 import io.socketserve.spi.SessionStore;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -18,8 +17,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link SessionStore} of {@link InMemoryBackend}: the {@link SessionEntry} of each session and
- * an index of sessions by namespace, behind the backend's one lock. {@link #expiredSessions} scans
- * the sessions; everything else is O(1) or O(size of the answer).
+ * an index of sessions by namespace and one by expiry, behind the backend's one lock. Everything is
+ * O(1), O(log n) or O(size of the answer · log n): {@link #expiredSessions} reads the expiry-ordered
+ * {@link DeadlineIndex} instead of scanning the sessions (issue 13).
  *
  * <p>A removal deletes the session's memberships from the {@link RoomIndex} and appends its entry
  * to the {@link InMemoryLog} under that lock, in one step.
@@ -31,6 +31,7 @@ final class InMemorySessions implements SessionStore {
     private final RoomIndex rooms;
     private final Map<String, SessionEntry> sessions = new HashMap<>();
     private final Map<String, Set<String>> namespaces = new HashMap<>(); // namespace -> session ids
+    private final DeadlineIndex expiry = new DeadlineIndex(); // session id -> expiresAt
 
     InMemorySessions(ReentrantLock lock, InMemoryLog log, RoomIndex rooms) {
         this.lock = lock;
@@ -58,7 +59,8 @@ final class InMemorySessions implements SessionStore {
             }
             long head = log.headLocked();
             SessionRecord created = session.withCreatedPosition(head);
-            sessions.put(session.id(), new SessionEntry(created, expiresAtMillis));
+            sessions.put(session.id(), new SessionEntry(created));
+            expiry.set(session.id(), expiresAtMillis);
             namespaces
                     .computeIfAbsent(session.namespace(), n -> new LinkedHashSet<>())
                     .add(session.id());
@@ -84,9 +86,8 @@ final class InMemorySessions implements SessionStore {
         lock.lock();
         try {
             for (String id : ids) {
-                SessionEntry s = sessions.get(id);
-                if (s != null) {
-                    s.expiresAt = expiresAtMillis;
+                if (sessions.containsKey(id)) {
+                    expiry.set(id, expiresAtMillis);
                 }
             }
             return done(null);
@@ -99,16 +100,7 @@ final class InMemorySessions implements SessionStore {
     public CompletionStage<List<String>> expiredSessions(long nowMillis, int max) {
         lock.lock();
         try {
-            List<String> out = new ArrayList<>();
-            for (SessionEntry s : sessions.values()) {
-                if (s.expiresAt <= nowMillis) {
-                    out.add(s.record.id());
-                    if (out.size() >= max) {
-                        break;
-                    }
-                }
-            }
-            return done(out);
+            return done(expiry.due(nowMillis, max));
         } finally {
             lock.unlock();
         }
@@ -150,6 +142,7 @@ final class InMemorySessions implements SessionStore {
         if (s == null) {
             return null;
         }
+        expiry.remove(id);
         for (String room : s.rooms) {
             rooms.remove(room, id);
         }

@@ -27,6 +27,11 @@ import org.jspecify.annotations.Nullable;
  * server's {@code maxStreamBufferBytes}); so does Netty's outbound buffer, through the channel's
  * write-buffer high-water mark, which is set to the same limit. Past either, the connection is
  * closed — the client resumes from its last event id — and {@link #send} returns {@code false}.
+ *
+ * <p>Threads: {@link #send}, {@link #writable}, {@link #bufferedBytes} and {@link #close} run on the
+ * engine's dispatcher thread and touch the channel only through its thread-safe public methods
+ * ({@code isWritable}, {@code bytesBeforeUnwritable}, {@code config}); everything else happens on
+ * the event loop.
  */
 final class NettyStreamSink implements StreamSink {
 
@@ -105,10 +110,22 @@ final class NettyStreamSink implements StreamSink {
         return true;
     }
 
+    /**
+     * Bytes handed over but not written yet plus the bytes in Netty's outbound buffer. Called from
+     * the engine's thread, so it reads the outbound buffer only through the public, thread-safe
+     * {@link Channel#bytesBeforeUnwritable()} (issue 13: {@code channel.unsafe()} is for the event
+     * loop): below the high-water mark that is {@code highWaterMark + 1 - bytesBeforeUnwritable};
+     * past it (not writable) it counts as the whole mark, which is all the budget needs to know.
+     */
     @Override
     public long bufferedBytes() {
-        io.netty.channel.ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-        return queuedBytes.get() + (out == null ? 0 : out.totalPendingWriteBytes());
+        if (closed || !channel.isOpen()) {
+            return queuedBytes.get(); // a closed channel has no outbound buffer; nothing more is written
+        }
+        long highWaterMark = channel.config().getWriteBufferHighWaterMark();
+        long before = channel.bytesBeforeUnwritable(); // 0 once not writable, else mark - pending + 1
+        long inNetty = before == 0 ? highWaterMark : Math.max(0, highWaterMark + 1 - before);
+        return queuedBytes.get() + inNetty;
     }
 
     @Override
