@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Timeout;
  */
 class ShutdownUnderLoadIT {
 
-    private static final int STREAMS = 1_000;
+    private static final int STREAMS = Integer.getInteger("shutdown.streams", 1_000);
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final ExecutorService BLOCKING = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "shutdown-test");
@@ -107,7 +107,9 @@ class ShutdownUnderLoadIT {
                 CompletableFuture.supplyAsync(() -> demo.shutdownGracefully(Duration.ofSeconds(10)), BLOCKING);
         await().atMost(Duration.ofSeconds(5)).until(() -> !ProxyProcess.accepts(demo.port()));
         for (EventStream s : streams) {
-            assertThat(s.awaitEnd(Duration.ofSeconds(10))).isTrue();
+            assertThat(s.awaitEnd(Duration.ofSeconds(10)))
+                    .as("stream ended; frames %s; open streams on the server %d", s.frames(), demo.http().openStreams())
+                    .isTrue();
         }
         long streamsEndedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         List<RawExchange.Answer> polled = longPoll.answers(Duration.ofSeconds(10));
