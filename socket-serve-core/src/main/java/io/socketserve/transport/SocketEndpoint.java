@@ -69,19 +69,28 @@ public interface SocketEndpoint {
 
     /**
      * The answer to a long-poll that is still waiting when a graceful shutdown begins: {@code 200}
-     * with {@link #shutdownFrame()} as its only message and no {@code position} (the client's own
-     * position stays valid), so that the client polls again at once, elsewhere.
+     * with {@link #shutdownFrame()} as its only message, so that the client polls again at once,
+     * elsewhere. Its {@code position} is the poll's own {@code after} (nothing was delivered), or
+     * absent when the poll had none (or not a plain number): the client's position stays valid.
      *
+     * @param after the poll's {@code after} parameter, or {@code null}
      * @since 0.3
      */
-    default TransportResponse shutdownPollAnswer() {
+    default TransportResponse shutdownPollAnswer(@Nullable String after) {
         java.nio.ByteBuffer frame = shutdownFrame().json();
+        String position = after != null
+                        && !after.isEmpty()
+                        && after.length() < 20
+                        && after.chars().allMatch(Character::isDigit)
+                ? ",\"position\":" + after
+                : "";
         byte[] head = "{\"messages\":[".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        byte[] body = new byte[head.length + frame.remaining() + 2];
+        byte[] tail = ("]" + position + "}").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] body = new byte[head.length + frame.remaining() + tail.length];
         System.arraycopy(head, 0, body, 0, head.length);
-        frame.get(body, head.length, frame.remaining());
-        body[body.length - 2] = ']';
-        body[body.length - 1] = '}';
+        int n = frame.remaining();
+        frame.get(body, head.length, n);
+        System.arraycopy(tail, 0, body, head.length + n, tail.length);
         return TransportResponse.json(200, body);
     }
 

@@ -229,8 +229,7 @@ public class SocketServeServlet extends HttpServlet {
         State st = state;
         if (st != null) {
             Frame last = st.endpoint().shutdownFrame();
-            TransportResponse pollAnswer = st.endpoint().shutdownPollAnswer();
-            waiting.forEach(w -> w.answer(pollAnswer));
+            waiting.forEach(w -> w.answer(st.endpoint().shutdownPollAnswer(w.after)));
             streams.forEach(sink -> sink.close(last));
         } else {
             streams.forEach(sink -> sink.close(null));
@@ -430,10 +429,10 @@ public class SocketServeServlet extends HttpServlet {
             @Override
             public void onStartAsync(AsyncEvent event) {}
         });
-        PendingAnswer pending = new PendingAnswer(req, res, async, cors);
+        PendingAnswer pending = new PendingAnswer(req, res, async, cors, r.query("after"));
         waiting.add(pending);
         if (stopping) {
-            pending.answer(st.endpoint().shutdownPollAnswer()); // destroy() may have missed it
+            pending.answer(st.endpoint().shutdownPollAnswer(pending.after)); // destroy() may have missed it
         }
         f.whenComplete((response, failure) -> pending.answer(failure == null ? response : HttpPolicy.internalError()));
     }
@@ -444,6 +443,7 @@ public class SocketServeServlet extends HttpServlet {
         private final HttpServletResponse res;
         private final AsyncContext async;
         private final @Nullable Map<String, String> cors;
+        private final @Nullable String after;
         private final java.util.concurrent.atomic.AtomicBoolean answered =
                 new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -451,7 +451,9 @@ public class SocketServeServlet extends HttpServlet {
                 HttpServletRequest req,
                 HttpServletResponse res,
                 AsyncContext async,
-                @Nullable Map<String, String> cors) {
+                @Nullable Map<String, String> cors,
+                @Nullable String after) {
+            this.after = after;
             this.req = req;
             this.res = res;
             this.async = async;

@@ -71,6 +71,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private boolean longPoll;
     // event loop only: the CORS headers of the request in progress (for an answer the drain writes)
     private @Nullable Map<String, String> requestCors;
+    // event loop only: the {@code after} of the long-poll in progress (its answer if the drain ends it)
+    private @Nullable String longPollAfter;
     // event loop only: whether this handler turned auto-read off for the request in progress
     private boolean readingPaused;
     // event loop only: a request was handed to the endpoint and its answer is not written yet
@@ -127,7 +129,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         if (stream != null) {
             stream.close(endpoint.shutdownFrame());
         } else if (awaitingAnswer && longPoll && ctx != null) {
-            reply(ctx, endpoint.shutdownPollAnswer(), false, requestCors);
+            reply(ctx, endpoint.shutdownPollAnswer(longPollAfter), false, requestCors);
         } else if (!awaitingAnswer && ctx != null) {
             closing = true;
             releasePending();
@@ -322,6 +324,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             } else {
                 longPoll = isLongPoll(r);
                 requestCors = corsHeaders;
+                longPollAfter = longPoll ? r.query("after") : null;
                 CompletionStage<TransportResponse> answer = endpoint.handle(r);
                 awaitingAnswer = true;
                 answer.whenComplete((response, failure) ->
@@ -358,6 +361,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         awaitingAnswer = false;
         longPoll = false;
         requestCors = null;
+        longPollAfter = null;
         if (closing) {
             return; // an earlier answer closed the connection
         }
