@@ -223,8 +223,31 @@ public class SocketServeServlet extends HttpServlet {
         throw new ServletException("init parameter " + name + " must be an integer " + min + ".." + max + ": " + value);
     }
 
-    @Override
-    public void destroy() {
+    /**
+     * Begins a graceful shutdown and waits up to {@code timeout} for it: requests that still reach
+     * the servlet are answered {@code 503} with {@code Retry-After: 1}, each waiting long-poll is
+     * answered at once with {@code __reconnect}, each open stream gets {@code __reconnect} and ends.
+     * Call it before the container closes its connections where the container does that before it
+     * destroys servlets (Jetty: from a {@code LifeCycle.Listener}'s {@code lifeCycleStopping} on the
+     * {@code Server}, see docs/deploy.md); {@link #destroy()} does the same without waiting.
+     *
+     * @return whether every stream ended and every long-poll was answered within {@code timeout}
+     */
+    public boolean drain(java.time.Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout == null");
+        beginDrain();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!drained() && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5));
+        }
+        return drained();
+    }
+
+    private boolean drained() {
+        return waiting.isEmpty() && streams.stream().allMatch(ServletStreamSink::ended);
+    }
+
+    private void beginDrain() {
         stopping = true;
         State st = state;
         if (st != null) {
@@ -234,8 +257,14 @@ public class SocketServeServlet extends HttpServlet {
         } else {
             streams.forEach(sink -> sink.close(null));
         }
+    }
+
+    @Override
+    public void destroy() {
+        beginDrain();
         waiting.clear();
         streams.clear();
+        State st = state;
         if (st != null) {
             st.timer().shutdownNow();
             st.writers().close();
