@@ -204,6 +204,14 @@ public final class EmbeddedServer implements AutoCloseable {
         if (draining == null && !closed.get()) {
             drain(CLOSE_GRACE);
         }
+        halt();
+    }
+
+    /**
+     * Stops the server abruptly, as a crash would (for tests of failover): every connection is
+     * closed at once, without a final frame or an answer. Idempotent, like {@link #close()}.
+     */
+    public void halt() {
         synchronized (drain) {
             if (!closed.compareAndSet(false, true)) {
                 return;
