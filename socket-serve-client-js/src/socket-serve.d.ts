@@ -149,7 +149,10 @@ export interface StateEvents {
   connect: () => void;
   /** reason: `'io client disconnect'`, `'unknown_session'`, `'forbidden'`, the server's reason, … */
   disconnect: (reason: string, error?: Error) => void;
-  /** A resume attempt is scheduled in `delay` ms. */
+  /**
+   * A resume attempt is scheduled in `delay` ms. After the server's `__reconnect` (a graceful
+   * shutdown: the session lives on) the attempt is immediate: `(0, 0)`.
+   */
   reconnecting: (attempt: number, delay: number) => void;
   /** The same session is streaming again. */
   reconnect: () => void;

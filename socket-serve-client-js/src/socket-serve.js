@@ -653,6 +653,9 @@ export class Socket {
       case '__disconnect':
         this.#finalClose(frame.data?.reason ?? 'server disconnect');
         return;
+      case '__reconnect':
+        this.#reconnectNow();
+        return;
       case 'connected':
       case '__ping':
         return;
@@ -704,6 +707,24 @@ export class Socket {
         answer(ret);
       }
     }
+  }
+
+  /**
+   * `__reconnect` (v1): the server is going away (a graceful shutdown) and the session lives on.
+   * Reconnect at once — no backoff; a load balancer sends the new stream to another instance — and
+   * resume from the last position, so nothing is lost. A poll loop asks again at once anyway.
+   */
+  #reconnectNow() {
+    if (this.transport === 'polling' || !this.#es) return;
+    this.#closeStream();
+    this.connected = false;
+    if (this.#state === 'closed') return;
+    if (this.#announced && this.#state === 'open') {
+      this.#state = 'reconnecting';
+      this.#emitLocal('reconnecting', 0, 0);
+    }
+    if (this.#state === 'closed') return; // a handler called disconnect()
+    this.#openSSE(true);
   }
 
   // ---------------------------------------------------------------- outbound messages

@@ -391,9 +391,13 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
         timer.shutdownNow();
         dispatcher.releaseReaders();
         subscription.close();
-        // With a shared backend, streams end without __disconnect: the sessions live on and their
-        // clients resume on another instance with Last-Event-ID.
-        dispatcher.closeAll(null);
+        // With a shared backend the sessions live on: each stream still open ends with __reconnect,
+        // and its client resumes at once on another instance with its last position. (The
+        // in-memory backend's sessions got __disconnect above.)
+        dispatcher.closeAll(
+                backend.sessionsOutliveInstance()
+                        ? Frames.reconnect(DisconnectReason.SERVER_SHUTTING_DOWN.wireName())
+                        : null);
         dispatcher.shutdown();
         execution.close();
         backend.close();

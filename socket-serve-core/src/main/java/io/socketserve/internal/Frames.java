@@ -64,6 +64,22 @@ final class Frames {
         return Frame.control(json, 0);
     }
 
+    /**
+     * {@code {"event":"__reconnect","data":{"reason":…}}} (v1): the last frame of a stream that a
+     * graceful shutdown ends while its session lives on. The client reconnects at once — elsewhere —
+     * and resumes from its last position. {@code retry: 100} makes an {@code EventSource} that
+     * reconnects by itself (the original client) do so almost at once too; an older client sees an
+     * event it has no listener for.
+     */
+    static Frame reconnect(String reason) {
+        byte[] json = ("{\"event\":\"__reconnect\",\"data\":{\"reason\":" + JsonStrings.quote(reason) + "}}")
+                .getBytes(StandardCharsets.UTF_8);
+        return Frame.control(json, RECONNECT_RETRY_MILLIS);
+    }
+
+    /** The {@code retry:} of the {@link #reconnect} frame. */
+    static final long RECONNECT_RETRY_MILLIS = 100;
+
     private static void ascii(ByteArrayOutputStream out, String s) {
         out.writeBytes(s.getBytes(StandardCharsets.US_ASCII));
     }

@@ -82,6 +82,14 @@ final class Protocol implements SocketEndpoint {
         this.closed = closed;
     }
 
+    private static final io.socketserve.transport.Frame SHUTDOWN_FRAME =
+            Frames.reconnect(io.socketserve.DisconnectReason.SERVER_SHUTTING_DOWN.wireName());
+
+    @Override
+    public io.socketserve.transport.Frame shutdownFrame() {
+        return SHUTDOWN_FRAME;
+    }
+
     @Override
     public long keepaliveMillis() {
         return options.keepaliveInterval().toMillis();

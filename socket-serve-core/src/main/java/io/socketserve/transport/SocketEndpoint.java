@@ -56,6 +56,56 @@ public interface SocketEndpoint {
     /** The base path the endpoints live under. */
     String basePath();
 
+    /**
+     * The last frame a graceful shutdown writes on each open stream before ending it ({@code
+     * docs/protocol.md}, v1): {@code {"event":"__reconnect","data":{"reason":"server shutting
+     * down"}}} (with {@code retry: 100}). The client reconnects at once — to another instance — and
+     * resumes from its last position; where the session did not outlive the instance (the in-memory
+     * backend) it learns that from the resume ({@code 404 unknown_session}).
+     *
+     * @since 0.3
+     */
+    Frame shutdownFrame();
+
+    /**
+     * The answer to a long-poll that is still waiting when a graceful shutdown begins: {@code 200}
+     * with {@link #shutdownFrame()} as its only message, so that the client polls again at once,
+     * elsewhere. Its {@code position} is the poll's own {@code after} (nothing was delivered), or
+     * absent when the poll had none (or not a plain number): the client's position stays valid.
+     *
+     * @param after the poll's {@code after} parameter, or {@code null}
+     * @since 0.3
+     */
+    default TransportResponse shutdownPollAnswer(@Nullable String after) {
+        java.nio.ByteBuffer frame = shutdownFrame().json();
+        String position = after != null
+                        && !after.isEmpty()
+                        && after.length() < 20
+                        && after.chars().allMatch(Character::isDigit)
+                ? ",\"position\":" + after
+                : "";
+        byte[] head = "{\"messages\":[".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] tail = ("]" + position + "}").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] body = new byte[head.length + frame.remaining() + tail.length];
+        System.arraycopy(head, 0, body, 0, head.length);
+        int n = frame.remaining();
+        frame.get(body, head.length, n);
+        System.arraycopy(tail, 0, body, head.length + n, tail.length);
+        return TransportResponse.json(200, body);
+    }
+
+    /**
+     * The answer to a request that arrives while a graceful shutdown is under way: {@code 503}
+     * {@code {"error":"unavailable","message":"the server is shutting down"}} with {@code
+     * Retry-After: 1}.
+     *
+     * @since 0.3
+     */
+    static TransportResponse shuttingDown() {
+        return TransportResponse.error(503, "unavailable", "the server is shutting down")
+                .withHeader("Retry-After", "1");
+    }
+
     /** The 413 response for a body over {@link #maxPayloadBytes()}. */
     default TransportResponse payloadTooLarge() {
         return TransportResponse.error(

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -60,6 +61,13 @@ public final class DemoServer implements Callable<Integer> {
             defaultValue = "${env:STREAM_COMPRESSION:-0}")
     int streamCompression;
 
+    @Option(
+            names = "--drain-millis",
+            description = "On SIGTERM, how long requests in progress may take to finish before the server stops"
+                    + " (env DRAIN_MILLIS; default 2000). See docs/deploy.md.",
+            defaultValue = "${env:DRAIN_MILLIS:-2000}")
+    long drainMillis = DRAIN_TIMEOUT.toMillis();
+
     /** A running demo: the socket server and its HTTP server. */
     public record Running(SocketServer server, EmbeddedServer http) implements AutoCloseable {
         public int port() {
@@ -74,9 +82,10 @@ public final class DemoServer implements Callable<Integer> {
 
         /**
          * Stops for a rolling deploy (what SIGTERM does): drains the HTTP server (stops accepting,
-         * ends event streams cleanly so that clients resume on another instance, lets requests in
-         * progress finish, at most {@code timeout}), then closes the socket server and the HTTP
-         * server. Returns whether the drain finished in time.
+         * ends each event stream with {@code __reconnect} so that its client resumes at once on
+         * another instance, answers waiting long-polls, answers new requests {@code 503}, lets
+         * requests in progress finish, at most {@code timeout}), then closes the socket server and
+         * the HTTP server. Returns whether the drain finished in time.
          */
         public boolean shutdownGracefully(Duration timeout) {
             boolean drained = http.drain(timeout);
@@ -86,8 +95,8 @@ public final class DemoServer implements Callable<Integer> {
         }
     }
 
-    /** How long SIGTERM lets requests in progress finish (see docs/deploy.md). */
-    static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
+    /** How long SIGTERM lets requests in progress finish by default ({@code --drain-millis}, docs/deploy.md). */
+    static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(2);
 
     /** Starts the demo in-memory on {@code host}:{@code port} (0: a free port). */
     public static Running start(String host, int port) {
@@ -144,10 +153,22 @@ public final class DemoServer implements Callable<Integer> {
                 "socket-serve demo on http://localhost:%d/  (pages: chat, lobby, dashboard, editor, rooms; endpoint: /socket; backend: %s)%n",
                 running.port(), standalone ? "redis" : cluster ? "redis-cluster" : "in-memory");
         CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            running.shutdownGracefully(DRAIN_TIMEOUT);
-            stop.countDown();
-        }));
+        Duration budget = Duration.ofMillis(Math.max(0, drainMillis));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            // SIGTERM (or the end of main): the graceful drain, bounded by the budget.
+                            long started = System.nanoTime();
+                            int streams = running.http().openStreams();
+                            boolean drained = running.shutdownGracefully(budget);
+                            System.err.printf(
+                                    "socket-serve demo stopped in %d ms (%d streams; requests in progress %s)%n",
+                                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                                    streams,
+                                    drained ? "all finished" : "cut off after " + budget.toMillis() + " ms");
+                            stop.countDown();
+                        },
+                        "socket-serve-shutdown"));
         stop.await();
         return 0;
     }

@@ -44,8 +44,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Network threads never run application code: requests are handed to the engine, whose handlers
  * run on the handler executor. Uses epoll when available, NIO otherwise. {@link #close()} stops
- * accepting, closes every connection and shuts the event loops down; it does not close the {@link
- * SocketServer}.
+ * accepting, ends every stream with its final frame (a drain of at most {@link #CLOSE_GRACE}, unless
+ * {@link #drain} ran first), closes every connection and shuts the event loops down; it does not
+ * close the {@link SocketServer}.
  *
  * <p><b>Graceful shutdown</b> (rolling deploys, {@code docs/deploy.md}): {@link #drain} first, then
  * close the {@code SocketServer}, then this server:
@@ -66,6 +67,12 @@ public final class EmbeddedServer implements AutoCloseable {
     public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
     /** {@value} ms — a request must arrive completely within this time (slow-request guard). */
     public static final int DEFAULT_REQUEST_TIMEOUT_MILLIS = 30_000;
+    /**
+     * How long {@link #close()} lets a drain that nobody began run before it cuts the connections:
+     * long enough for every stream's final frame, not for slow handlers (call {@link #drain} for
+     * those).
+     */
+    public static final Duration CLOSE_GRACE = Duration.ofMillis(500);
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -146,15 +153,15 @@ public final class EmbeddedServer implements AutoCloseable {
      * <ol>
      *   <li>closes the listening socket: new connections are refused, so a reverse proxy sends them to
      *       another instance;
-     *   <li>ends every event stream cleanly (the last chunk of its response), without {@code
-     *       __disconnect}: the session lives on, and its client reconnects — through the proxy, to
-     *       another instance — and resumes with {@code Last-Event-ID};
-     *   <li>answers every request in progress (and any still arriving on an open connection) with
-     *       {@code Connection: close}, so that a proxy sends nothing more here, and closes idle
-     *       keep-alive connections;
-     *   <li>closes long-polls without an answer (they may wait for {@code longPollMaxWait}), and
-     *       so any request that would open a stream or a long-poll: a proxy retries such a {@code
-     *       GET} on another instance, and the client's position makes the retry lossless.
+     *   <li>ends every event stream with the final frame {@code __reconnect} and the last chunk of its
+     *       response: with a shared backend the session lives on, and its client reconnects at once
+     *       (through the proxy, to another instance) and resumes from its last position;
+     *   <li>answers a waiting long-poll at once ({@code 200} with that frame, no {@code position}):
+     *       the client polls again, elsewhere, from its own position;
+     *   <li>lets every request in progress finish and answers it with {@code Connection: close}, so
+     *       that a proxy sends nothing more here; closes idle keep-alive connections;
+     *   <li>answers any request that still arrives on an open connection {@code 503} {@code
+     *       {"error":"unavailable"}} with {@code Retry-After: 1} and {@code Connection: close}.
      * </ol>
      *
      * <p>Then close the {@code SocketServer}, and this server ({@link #close()} cuts whatever is
@@ -187,9 +194,24 @@ public final class EmbeddedServer implements AutoCloseable {
         return true;
     }
 
-    /** Stops the server: idempotent; later calls return at once. */
+    /**
+     * Stops the server: idempotent; later calls return at once. Unless {@link #drain} ran first, it
+     * drains for at most {@link #CLOSE_GRACE} (streams get their final frame), then closes whatever
+     * is still open.
+     */
     @Override
     public void close() {
+        if (draining == null && !closed.get()) {
+            drain(CLOSE_GRACE);
+        }
+        halt();
+    }
+
+    /**
+     * Stops the server abruptly, as a crash would (for tests of failover): every connection is
+     * closed at once, without a final frame or an answer. Idempotent, like {@link #close()}.
+     */
+    public void halt() {
         synchronized (drain) {
             if (!closed.compareAndSet(false, true)) {
                 return;

@@ -6,6 +6,7 @@ import io.socketserve.servlet.internal.RequestPaths;
 import io.socketserve.servlet.internal.ServletStreamSink;
 import io.socketserve.servlet.internal.ServletTransportRequest;
 import io.socketserve.servlet.internal.StreamWriters;
+import io.socketserve.transport.Frame;
 import io.socketserve.transport.HttpPolicy;
 import io.socketserve.transport.Redaction;
 import io.socketserve.transport.SocketEndpoint;
@@ -77,8 +78,15 @@ import org.slf4j.LoggerFactory;
  * stream into one write and one flush, and by the container's threads when it reports a stream
  * writable again: the thread count does not grow with open streams. A long-poll holds no thread
  * while it waits either. Request bodies are read on the container thread, at most {@code
- * maxPayloadBytes} of them. {@link #destroy()} ends the open streams and stops the writers; it does
- * not close the {@code SocketServer}.
+ * maxPayloadBytes} of them.
+ *
+ * <p><b>Shutdown.</b> {@link #destroy()} (the container stopping the context) is graceful as far as
+ * the container lets it be: requests that still reach the servlet are answered {@code 503} with
+ * {@code Retry-After: 1}, each waiting long-poll is answered at once, and each open stream gets the
+ * final frame {@code __reconnect} (docs/protocol.md) before it ends, so that clients reconnect at
+ * once, elsewhere, and resume; then the writers stop. It does not close the {@code SocketServer}.
+ * Tomcat waits up to the context's {@code unloadDelay} (2 s by default) for open async requests —
+ * every open stream — before it destroys the servlet; Jetty destroys it at once.
  *
  * <p><b>Stream compression</b> (opt-in, {@link #streamCompression(int)} or the init parameter
  * {@code streamCompression}): event streams are gzip-encoded for clients that send {@code
@@ -103,6 +111,10 @@ public class SocketServeServlet extends HttpServlet {
     private int streamCompressionLevel;
     private int writerThreads;
     private final transient Set<ServletStreamSink> streams = ConcurrentHashMap.newKeySet();
+    /** Long-polls (and slow answers) waiting for the engine: answered at once by {@link #destroy()}. */
+    private final transient Set<PendingAnswer> waiting = ConcurrentHashMap.newKeySet();
+    /** Set by {@link #destroy()}: requests still arriving are answered 503. */
+    private transient volatile boolean stopping;
 
     /** What {@link #init()} builds from the server. */
     private record State(
@@ -211,11 +223,48 @@ public class SocketServeServlet extends HttpServlet {
         throw new ServletException("init parameter " + name + " must be an integer " + min + ".." + max + ": " + value);
     }
 
+    /**
+     * Begins a graceful shutdown and waits up to {@code timeout} for it: requests that still reach
+     * the servlet are answered {@code 503} with {@code Retry-After: 1}, each waiting long-poll is
+     * answered at once with {@code __reconnect}, each open stream gets {@code __reconnect} and ends.
+     * Call it before the container closes its connections where the container does that before it
+     * destroys servlets (Jetty: from a {@code LifeCycle.Listener}'s {@code lifeCycleStopping} on the
+     * {@code Server}, see docs/deploy.md); {@link #destroy()} does the same without waiting.
+     *
+     * @return whether every stream ended and every long-poll was answered within {@code timeout}
+     */
+    public boolean drain(java.time.Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout == null");
+        beginDrain();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!drained() && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5));
+        }
+        return drained();
+    }
+
+    private boolean drained() {
+        return waiting.isEmpty() && streams.stream().allMatch(ServletStreamSink::ended);
+    }
+
+    private void beginDrain() {
+        stopping = true;
+        State st = state;
+        if (st != null) {
+            Frame last = st.endpoint().shutdownFrame();
+            waiting.forEach(w -> w.answer(st.endpoint().shutdownPollAnswer(w.after)));
+            streams.forEach(sink -> sink.close(last));
+        } else {
+            streams.forEach(sink -> sink.close(null));
+        }
+    }
+
     @Override
     public void destroy() {
-        State st = state;
-        streams.forEach(sink -> sink.close(null));
+        beginDrain();
+        waiting.clear();
         streams.clear();
+        State st = state;
         if (st != null) {
             st.timer().shutdownNow();
             st.writers().close();
@@ -267,6 +316,10 @@ public class SocketServeServlet extends HttpServlet {
             return;
         }
         String relative = protocolPath(req, st.http(), path);
+        if (relative != null && stopping) {
+            CompleteResponses.write(req, res, SocketEndpoint.shuttingDown(), cors, true);
+            return;
+        }
         if (relative != null) {
             serveProtocol(req, res, st, relative, cors);
             return;
@@ -405,21 +458,63 @@ public class SocketServeServlet extends HttpServlet {
             @Override
             public void onStartAsync(AsyncEvent event) {}
         });
-        f.whenComplete((response, failure) -> async.start(() -> {
-            try {
-                CompleteResponses.write(req, res, failure == null ? response : HttpPolicy.internalError(), cors, false);
-            } catch (IOException | RuntimeException e) {
-                if (log.isDebugEnabled()) {
-                    log.debug("answer not written: {}", Redaction.redact(e.toString()));
-                }
-            } finally {
-                try {
-                    async.complete();
-                } catch (IllegalStateException alreadyOver) {
-                    // the container ended it (client gone)
-                }
+        PendingAnswer pending = new PendingAnswer(req, res, async, cors, r.query("after"));
+        waiting.add(pending);
+        if (stopping) {
+            pending.answer(st.endpoint().shutdownPollAnswer(pending.after)); // destroy() may have missed it
+        }
+        f.whenComplete((response, failure) -> pending.answer(failure == null ? response : HttpPolicy.internalError()));
+    }
+
+    /** A request answered asynchronously: by the engine, or by {@link #destroy()}, whichever is first. */
+    private final class PendingAnswer {
+        private final HttpServletRequest req;
+        private final HttpServletResponse res;
+        private final AsyncContext async;
+        private final @Nullable Map<String, String> cors;
+        private final @Nullable String after;
+        private final java.util.concurrent.atomic.AtomicBoolean answered =
+                new java.util.concurrent.atomic.AtomicBoolean();
+
+        PendingAnswer(
+                HttpServletRequest req,
+                HttpServletResponse res,
+                AsyncContext async,
+                @Nullable Map<String, String> cors,
+                @Nullable String after) {
+            this.after = after;
+            this.req = req;
+            this.res = res;
+            this.async = async;
+            this.cors = cors;
+        }
+
+        void answer(TransportResponse response) {
+            if (!answered.compareAndSet(false, true)) {
+                return;
             }
-        }));
+            waiting.remove(this);
+            Runnable write = () -> {
+                try {
+                    CompleteResponses.write(req, res, response, cors, stopping);
+                } catch (IOException | RuntimeException e) {
+                    if (log.isDebugEnabled()) {
+                        log.debug("answer not written: {}", Redaction.redact(e.toString()));
+                    }
+                } finally {
+                    try {
+                        async.complete();
+                    } catch (IllegalStateException alreadyOver) {
+                        // the container ended it (client gone)
+                    }
+                }
+            };
+            if (stopping) {
+                write.run(); // the container may no longer run tasks for a context that stops
+            } else {
+                async.start(write);
+            }
+        }
     }
 
     /**

@@ -11,6 +11,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.LifeCycle;
 
 /** {@link SocketServeServlet} in an embedded Jetty 12 (ee10) on {@code 127.0.0.1} and a free port. */
 public final class JettyFixture implements TransportFixture {
@@ -29,8 +30,8 @@ public final class JettyFixture implements TransportFixture {
         jetty.addConnector(connector);
         ServletContextHandler ctx = new ServletContextHandler();
         ctx.setContextPath("/");
-        ServletHolder h = new ServletHolder(
-                "socket-serve", new SocketServeServlet(server).streamCompression(connections.streamCompression()));
+        SocketServeServlet servlet = new SocketServeServlet(server).streamCompression(connections.streamCompression());
+        ServletHolder h = new ServletHolder("socket-serve", servlet);
         h.setAsyncSupported(true);
         ctx.addServlet(h, server.options().basePath() + "/*");
         ServletMapping client = new ServletMapping();
@@ -41,6 +42,13 @@ public final class JettyFixture implements TransportFixture {
         // Jetty's own errors (parser refusals, unmapped paths) as JSON, as a deployment would.
         jetty.setErrorHandler(new JsonErrorHandler());
         ctx.setErrorHandler(new JsonErrorHandler());
+        // Jetty closes its connections before it destroys servlets: drain first (docs/deploy.md).
+        jetty.addEventListener(new LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStopping(LifeCycle event) {
+                servlet.drain(java.time.Duration.ofSeconds(1));
+            }
+        });
         try {
             jetty.start();
         } catch (Exception e) {

@@ -99,7 +99,8 @@ final class DemoInstances implements AutoCloseable {
     void kill(int i) {
         DemoServer.Running r = running.set(i, null);
         if (r != null) {
-            r.close();
+            r.http().halt(); // as a crash: no final frame, no answers
+            r.server().close();
         }
     }
 

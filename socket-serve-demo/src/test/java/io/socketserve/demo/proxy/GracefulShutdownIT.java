@@ -77,7 +77,10 @@ class GracefulShutdownIT {
 
         assertThat(stream.awaitEnd(Duration.ofSeconds(5))).isTrue();
         assertThat(stream.endedCleanly()).as("ended with the last chunk").isTrue();
-        assertThat(stream.frames()).extracting(EventStream.Frame::event).containsExactly("connected");
+        assertThat(stream.frames())
+                .extracting(EventStream.Frame::event)
+                .as("the final frame tells the client to reconnect at once")
+                .containsExactly("connected", "__reconnect");
         await().until(() -> instance.http().openStreams() == 0); // counted down as the close completes
         assertThat(ProxyProcess.accepts(instance.port())).isFalse();
     }
@@ -141,7 +144,7 @@ class GracefulShutdownIT {
     }
 
     @Test
-    void aLongPollIsClosedWithoutAnAnswerForTheProxyToRetryElsewhere() {
+    void aWaitingLongPollIsAnsweredAtOnceWithTheFinalFrame() throws Exception {
         TestClient alice = new TestClient(base());
         alice.connect();
         long after = alice.poll().position();
@@ -151,11 +154,12 @@ class GracefulShutdownIT {
 
         assertThat(instance.http().drain(Duration.ofSeconds(5))).isTrue(); // not after the poll's 20 s
 
-        assertThat(waiting)
-                .failsWithin(Duration.ofSeconds(5))
-                .withThrowableThat()
-                .havingRootCause()
-                .isInstanceOf(IOException.class); // closed unanswered, as a dead instance would
+        TestClient.PollResult answer = waiting.get(5, TimeUnit.SECONDS);
+        assertThat(answer.http().status()).isEqualTo(200);
+        assertThat(answer.events()).containsExactly("__reconnect");
+        assertThat(answer.position())
+                .as("its own position: nothing was delivered")
+                .isEqualTo(after);
     }
 
     private static String readHead(InputStream in) throws IOException {

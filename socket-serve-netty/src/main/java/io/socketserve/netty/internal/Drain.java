@@ -12,9 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and the count of its open event streams.
  *
  * <p>Once draining, every answer carries {@code Connection: close} and its connection closes after
- * it, so that a reverse proxy sends nothing more on it; a request that would open a stream or wait
- * as a long-poll is not answered at all: its connection is closed, and a proxy retries the {@code
- * GET} on another instance.
+ * it, so that a reverse proxy sends nothing more on it; a request that arrives then is answered
+ * {@code 503} with {@code Retry-After} (requests pipelined behind one in progress included).
  */
 public final class Drain {
 
@@ -38,8 +37,9 @@ public final class Drain {
 
     /**
      * Begins draining {@code connections} (the listening socket must be closed already): each open
-     * stream ends cleanly with the last chunk, each request in progress is answered with {@code
-     * Connection: close}, each idle connection and each long-poll is closed at once.
+     * stream ends with the shutdown frame ({@code __reconnect}) and the last chunk, each waiting
+     * long-poll is answered at once with that frame, each request in progress is answered with
+     * {@code Connection: close} when it finishes, each idle connection is closed at once.
      *
      * @return the close futures of the connections
      */

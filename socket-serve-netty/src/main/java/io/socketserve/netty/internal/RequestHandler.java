@@ -51,9 +51,10 @@ import org.slf4j.LoggerFactory;
  * nothing after it is handled on that connection. Non-pipelined traffic never touches the queue
  * (it is allocated on the first pipelined request of a connection).
  *
- * <p>While the server drains ({@link Drain}), answers close their connection, and stream requests
- * and long-polls are not answered: the connection is closed so that a proxy retries the {@code GET}
- * elsewhere.
+ * <p>While the server drains ({@link Drain}), answers close their connection; a request under the
+ * base path that arrives then (and was not in progress) is answered {@code 503} with {@code
+ * Retry-After}; a stream ends with the endpoint's {@link SocketEndpoint#shutdownFrame()} and the last
+ * chunk; a waiting long-poll is answered at once with that frame.
  */
 final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -73,6 +74,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private @Nullable NettyStreamSink stream;
     // event loop only: the request in progress is a long-poll (it may wait for a message)
     private boolean longPoll;
+    // event loop only: the CORS headers of the request in progress (for an answer the drain writes)
+    private @Nullable Map<String, String> requestCors;
+    // event loop only: the {@code after} of the long-poll in progress (its answer if the drain ends it)
+    private @Nullable String longPollAfter;
     // event loop only: whether this handler turned auto-read off for the request in progress
     private boolean readingPaused;
     // event loop only: a request was handed to the endpoint and its answer is not written yet
@@ -118,16 +123,21 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
 
     /**
-     * Begins draining this connection (event loop): ends its stream cleanly; or lets the request in
-     * progress finish (its answer closes the connection); or closes it — when idle, or when it holds
-     * a long-poll, which may wait for up to {@code longPollMaxWait}: a proxy retries that {@code GET}
-     * on another instance, and the client's position ({@code after}) makes the retry lossless.
+     * Begins draining this connection (event loop): ends its stream with the shutdown frame and the
+     * last chunk (the client reconnects at once, elsewhere, and resumes from its position); or
+     * answers its long-poll at once with that frame (it may otherwise wait for up to {@code
+     * longPollMaxWait}); or lets the request in progress finish (its answer closes the connection);
+     * or closes it when idle.
      */
     void drain() {
         ChannelHandlerContext ctx = context;
         if (stream != null) {
-            stream.close(null); // the last chunk, then close: the client resumes elsewhere
-        } else if ((!awaitingAnswer || longPoll) && ctx != null) {
+            stream.close(endpoint.shutdownFrame());
+        } else if (awaitingAnswer && longPoll && ctx != null) {
+            reply(ctx, endpoint.shutdownPollAnswer(longPollAfter), false, requestCors);
+        } else if (!awaitingAnswer && ctx != null) {
+            closing = true;
+            releasePending();
             ctx.close();
         }
     }
@@ -285,11 +295,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         if (relative != null) {
             NettyRequest r = new NettyRequest(
                     request, relative, query, remote(ctx.channel().remoteAddress()));
-            if (drain.draining() && (endpoint.isStream(r) || isLongPoll(r))) {
-                // No answer at all: a proxy retries the GET on another instance.
-                closing = true;
-                releasePending();
-                ctx.close();
+            if (drain.draining()) {
+                // Arrived during a graceful shutdown: the client (or proxy) retries elsewhere.
+                reply(ctx, SocketEndpoint.shuttingDown(), keepAlive, corsHeaders);
                 return;
             }
             if (endpoint.isStream(r)) {
@@ -329,6 +337,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 });
             } else {
                 longPoll = isLongPoll(r);
+                requestCors = corsHeaders;
+                longPollAfter = longPoll ? r.query("after") : null;
                 CompletionStage<TransportResponse> answer = endpoint.handle(r);
                 awaitingAnswer = true;
                 answer.whenComplete((response, failure) ->
@@ -364,11 +374,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
         awaitingAnswer = false;
         longPoll = false;
+        requestCors = null;
+        longPollAfter = null;
         if (closing) {
             return; // an earlier answer closed the connection
         }
-        // While draining, a proxy must send nothing more on this connection.
-        boolean open = keepAlive && !drain.draining();
+        // While draining, a proxy must send nothing more on this connection; requests it pipelined
+        // already are answered (503) before it closes.
+        boolean open = keepAlive && (!drain.draining() || (pending != null && !pending.isEmpty()));
         FullHttpResponse res = Responses.full(response, open, cors);
         if (!open) {
             // Everything before this request has been answered; nothing after it will be.

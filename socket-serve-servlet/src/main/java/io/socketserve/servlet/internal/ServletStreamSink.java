@@ -97,7 +97,7 @@ public final class ServletStreamSink implements StreamSink, WriteListener, Async
     private boolean pumping;
     private boolean again;
     private boolean unflushed;
-    private boolean completed;
+    private volatile boolean completed;
     /**
      * The container ended the request ({@link AsyncListener} told us). From then on nothing touches
      * the async context, the response or its output: a container may recycle them for another
@@ -388,6 +388,14 @@ public final class ServletStreamSink implements StreamSink, WriteListener, Async
         synchronized (queueLock) {
             return finishing && queue.isEmpty();
         }
+    }
+
+    /**
+     * Whether the response has ended: completed after its last write, or released (any thread).
+     * The container may report the completion later.
+     */
+    public boolean ended() {
+        return completed || released.get();
     }
 
     /** Ends the response (writeLock held). */
