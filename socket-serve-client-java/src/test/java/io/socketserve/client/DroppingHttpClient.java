@@ -18,13 +18,16 @@ import javax.net.ssl.SSLParameters;
 
 /**
  * An {@link HttpClient} whose {@code POST …/message} answers get lost on the way back with the given
- * probability: the request reached the server and ran, the client sees a network error.
+ * probability: the request reached the server and ran, the client sees a network error. It can also
+ * block event streams, as a proxy that does not pass them would.
  */
 final class DroppingHttpClient extends HttpClient {
 
     private final HttpClient delegate;
     private final double dropRate;
     final AtomicInteger dropped = new AtomicInteger();
+    /** When set, every event-stream request (not polls) fails as if the stream could not open. */
+    volatile boolean failStreams;
 
     DroppingHttpClient(HttpClient delegate, double dropRate) {
         this.delegate = delegate;
@@ -33,6 +36,12 @@ final class DroppingHttpClient extends HttpClient {
 
     @Override
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        String query = request.uri().getRawQuery();
+        if (failStreams
+                && request.uri().getPath().endsWith("/sse")
+                && (query == null || !query.contains("transport=polling"))) {
+            return CompletableFuture.failedFuture(new IOException("event streams are blocked by the test"));
+        }
         CompletableFuture<HttpResponse<T>> f = delegate.sendAsync(request, handler);
         if (request.method().equals("POST")
                 && request.uri().getPath().endsWith("/message")
