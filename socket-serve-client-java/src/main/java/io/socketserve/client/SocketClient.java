@@ -650,13 +650,21 @@ public final class SocketClient {
             watchdog.cancel(false);
             watchdog = null;
         }
-        if (stream != null) {
-            stream.cancel();
-            stream = null;
-        }
-        if (streamRequest != null) {
-            streamRequest.cancel(true);
-            streamRequest = null;
+        SseSubscriber s = stream;
+        CompletableFuture<?> r = streamRequest;
+        stream = null;
+        streamRequest = null;
+        if (s != null || r != null) {
+            // Never cancelled under the lock: the HTTP client may be delivering a line of this very
+            // stream to onNext (which takes the lock) while holding its own lock.
+            Shared.HTTP.execute(() -> {
+                if (s != null) {
+                    s.cancel();
+                }
+                if (r != null) {
+                    r.cancel(true);
+                }
+            });
         }
     }
 
@@ -720,7 +728,10 @@ public final class SocketClient {
             return;
         }
         if (sub.opened) {
-            log.debug("socket-serve client {}: the stream ended; resuming", id);
+            log.debug(
+                    "socket-serve client {}: the stream ended ({}); resuming",
+                    id,
+                    err == null ? "closed" : err.toString());
             long delay = retrying(null);
             synchronized (lock) {
                 scheduleLocked(() -> openSse(true), delay);
