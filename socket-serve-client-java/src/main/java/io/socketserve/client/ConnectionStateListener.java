@@ -42,6 +42,9 @@ public interface ConnectionStateListener {
      */
     default void missed(long after, long oldest) {}
 
-    /** A connect or stream attempt failed (the client retries by itself). */
+    /**
+     * A connect or stream attempt failed (the client retries by itself), or the server refused an
+     * {@code emit} made without an ack (it is not retried; {@code emitWithAck} reports it instead).
+     */
     default void error(Throwable error) {}
 }

@@ -68,6 +68,8 @@ public final class SocketClient {
     private static final String SESSION_HEADER = "X-Socket-Serve-Session";
     private static final int SSE_FAILURES_BEFORE_POLLING = 2;
     private static final long POLL_GRACE_MS = 15_000;
+    /** A POST unanswered after this long is retried (same {@code seq}: the server runs it once). */
+    private static final Duration POST_TIMEOUT = Duration.ofSeconds(60);
 
     private enum State {
         IDLE,
@@ -1220,7 +1222,9 @@ public final class SocketClient {
             if (entry.messageId != null && !entry.internal) {
                 settleAck(entry.messageId, null, e);
             } else {
+                // an emit without ack that the server refused: reported, never swallowed
                 log.warn("socket-serve client {}: {}", id, e.getMessage());
+                fireState(l -> l.error(e));
             }
         } finally {
             synchronized (lock) {
@@ -1262,6 +1266,7 @@ public final class SocketClient {
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
                 .header(SESSION_HEADER, cred)
+                .timeout(POST_TIMEOUT)
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
     }
