@@ -28,6 +28,8 @@ final class DroppingHttpClient extends HttpClient {
     final AtomicInteger dropped = new AtomicInteger();
     /** When set, every event-stream request (not polls) fails as if the stream could not open. */
     volatile boolean failStreams;
+    /** When set, event streams open (200) but none of their bytes arrive, as behind a buffering proxy. */
+    volatile boolean bufferStreams;
 
     DroppingHttpClient(HttpClient delegate, double dropRate) {
         this.delegate = delegate;
@@ -42,6 +44,11 @@ final class DroppingHttpClient extends HttpClient {
                 && (query == null || !query.contains("transport=polling"))) {
             return CompletableFuture.failedFuture(new IOException("event streams are blocked by the test"));
         }
+        if (bufferStreams
+                && request.uri().getPath().endsWith("/sse")
+                && (query == null || !query.contains("transport=polling"))) {
+            return delegate.sendAsync(request, info -> swallowing(handler.apply(info)));
+        }
         CompletableFuture<HttpResponse<T>> f = delegate.sendAsync(request, handler);
         if (request.method().equals("POST")
                 && request.uri().getPath().endsWith("/message")
@@ -52,6 +59,30 @@ final class DroppingHttpClient extends HttpClient {
             });
         }
         return f;
+    }
+
+    /** A body subscriber that reads everything and passes nothing on. */
+    private static <T> HttpResponse.BodySubscriber<T> swallowing(HttpResponse.BodySubscriber<T> real) {
+        return new HttpResponse.BodySubscriber<>() {
+            @Override
+            public java.util.concurrent.CompletionStage<T> getBody() {
+                return real.getBody();
+            }
+
+            @Override
+            public void onSubscribe(java.util.concurrent.Flow.Subscription subscription) {
+                subscription.request(Long.MAX_VALUE);
+            }
+
+            @Override
+            public void onNext(java.util.List<java.nio.ByteBuffer> item) {}
+
+            @Override
+            public void onError(Throwable throwable) {}
+
+            @Override
+            public void onComplete() {}
+        };
     }
 
     @Override

@@ -399,4 +399,30 @@ class SocketClientTest {
         assertThat(got)
                 .containsExactlyElementsOf(IntStream.rangeClosed(1, 20).boxed().toList());
     }
+
+    @Test
+    void detectsAStreamThatNeverDeliversAndFallsBackToPolling() throws Exception {
+        start();
+        DroppingHttpClient buffering = new DroppingHttpClient(
+                java.net.http.HttpClient.newBuilder()
+                        .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                        .build(),
+                0);
+        buffering.bufferStreams = true;
+        SocketClient a = connected(
+                server.base(),
+                ClientOptions.builder()
+                        .httpClient(buffering)
+                        .openTimeout(Duration.ofMillis(300))
+                        .pollWait(Duration.ofSeconds(2)));
+        assertThat(a.transport()).isEqualTo(Transport.POLLING);
+        join(a, "buffered");
+        List<Integer> got = new CopyOnWriteArrayList<>();
+        a.on("n", (data, ack) -> got.add(data.path("i").asInt()));
+        SocketClient b = connected();
+        get(b.emitWithAck("burst", Map.of("room", "channel:buffered", "count", 10)));
+        await().atMost(WAIT).until(() -> got.size() == 10);
+        assertThat(got)
+                .containsExactlyElementsOf(IntStream.rangeClosed(1, 10).boxed().toList());
+    }
 }
