@@ -425,4 +425,42 @@ class SocketClientTest {
         assertThat(got)
                 .containsExactlyElementsOf(IntStream.rangeClosed(1, 10).boxed().toList());
     }
+
+    @Test
+    void theCredentialNeverReachesTheLog() throws Exception {
+        start();
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.socketserve.client");
+        List<ch.qos.logback.classic.spi.ILoggingEvent> events = new CopyOnWriteArrayList<>();
+        ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.AppenderBase<>() {
+                    @Override
+                    protected void append(ch.qos.logback.classic.spi.ILoggingEvent event) {
+                        events.add(event);
+                    }
+                };
+        appender.start();
+        ch.qos.logback.classic.Level before = logger.getLevel();
+        logger.setLevel(ch.qos.logback.classic.Level.DEBUG);
+        logger.addAppender(appender);
+        try {
+            SocketClient c = connected(server.proxied(), ClientOptions.builder());
+            join(c, "logs");
+            server.proxy.cutAll();
+            await().atMost(WAIT).until(() -> events.stream()
+                    .anyMatch(e -> e.getFormattedMessage().contains("resuming")));
+            await().atMost(WAIT).until(c::connected);
+            c.emit("fail", 1); // refused: logged at WARN
+            await().atMost(WAIT).until(() -> events.stream()
+                    .anyMatch(e -> e.getFormattedMessage().contains("HTTP 500")));
+        } finally {
+            logger.detachAppender(appender);
+            logger.setLevel(before);
+        }
+        java.util.regex.Pattern credential = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{16}\\.[A-Za-z0-9_-]{43}");
+        assertThat(events).isNotEmpty().allSatisfy(e -> assertThat(
+                        credential.matcher(e.getFormattedMessage()).find())
+                .as(e.getFormattedMessage())
+                .isFalse());
+    }
 }
