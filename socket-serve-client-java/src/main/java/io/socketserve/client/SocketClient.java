@@ -311,6 +311,11 @@ public final class SocketClient {
         return emitWithAck(event, data).thenApply(node -> MAPPER.convertValue(node, type));
     }
 
+    /** As {@link #emitWithAck(String, Object, Duration)}, the acknowledgement converted to {@code type}. */
+    public <T> CompletionStage<T> emitWithAck(String event, Object data, Class<T> type, Duration timeout) {
+        return emitWithAck(event, data, timeout).thenApply(node -> MAPPER.convertValue(node, type));
+    }
+
     /**
      * Sends an event and completes with the server's acknowledgement, or fails with a
      * {@link SocketClientException}: {@code ack_timeout} (an emit still queued then is withdrawn,

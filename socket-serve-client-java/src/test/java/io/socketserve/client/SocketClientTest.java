@@ -90,6 +90,8 @@ class SocketClientTest {
         record Greeting(String hello) {}
         assertThat(get(c.emitWithAck("echo", Map.of("hello", "typed"), Greeting.class)))
                 .isEqualTo(new Greeting("typed"));
+        assertThat(get(c.emitWithAck("echo", 7, Integer.class, Duration.ofSeconds(3))))
+                .isEqualTo(7);
         await().atMost(WAIT).until(() -> states.contains("connected:false"));
         assertThat(get(c.ping())).isPositive();
     }
