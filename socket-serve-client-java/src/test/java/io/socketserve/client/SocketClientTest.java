@@ -244,6 +244,62 @@ class SocketClientTest {
     }
 
     @Test
+    void presenceOneEntryPerUserWithJoinUpdateAndLeaveEvents() throws Exception {
+        start();
+        server.server.on("trackIn", (socket, data, ack) -> {
+            String room = data.path("room").asText();
+            socket.track(room, data.path("user").asText(), Map.of("status", "online"));
+            ack.send(server.server.presence(room));
+        });
+        server.server.on("setStatus", (socket, data, ack) -> {
+            socket.updatePresence(
+                    data.path("room").asText(),
+                    Map.of("status", data.path("status").asText()));
+            ack.send(true);
+        });
+        server.server.on(
+                "leaveRoom",
+                (socket, data, ack) -> socket.leave(data.path("room").asText()));
+        SocketClient watcher = connected();
+        SocketClient ann1 = connected();
+        SocketClient ann2 = connected();
+        List<JsonNode> events = new CopyOnWriteArrayList<>();
+        watcher.on("presence", (data, ack) -> events.add(data));
+        get(watcher.emitWithAck("trackIn", Map.of("room", "lobby", "user", "watcher")));
+
+        JsonNode list = get(ann1.emitWithAck("trackIn", Map.of("room", "lobby", "user", "ann")));
+        List<String> users = new ArrayList<>();
+        list.forEach(p -> users.add(p.path("userId").asText()));
+        assertThat(users).containsExactlyInAnyOrder("ann", "watcher");
+        get(ann2.emitWithAck("trackIn", Map.of("room", "lobby", "user", "ann"))); // a second tab
+        get(ann2.emitWithAck("setStatus", Map.of("room", "lobby", "status", "away")));
+        await().atMost(WAIT).until(() -> events.stream()
+                .anyMatch(e -> e.path("type").asText().equals("update")));
+        assertThat(events.stream()
+                        .filter(e -> e.path("type").asText().equals("join")
+                                && e.path("user").asText().equals("ann")))
+                .as("two sessions of one user join once")
+                .hasSize(1);
+        assertThat(events.stream()
+                        .filter(e -> e.path("type").asText().equals("update"))
+                        .findFirst()
+                        .orElseThrow()
+                        .path("state")
+                        .path("status")
+                        .asText())
+                .isEqualTo("away");
+
+        ann1.disconnect();
+        get(ann2.emitWithAck("echo", "sync"));
+        get(watcher.emitWithAck("echo", "sync"));
+        assertThat(events).noneMatch(e -> e.path("type").asText().equals("leave"));
+        ann2.emit("leaveRoom", Map.of("room", "lobby"));
+        await().atMost(WAIT).until(() -> events.stream()
+                .anyMatch(e -> e.path("type").asText().equals("leave")
+                        && e.path("user").asText().equals("ann")));
+    }
+
+    @Test
     void rateLimitedEmitsAreRetriedAfterRetryAfterAndRunOnceInOrder() {
         start(o -> o.eventRateLimit(20, 5));
         SocketClient c = connected();
