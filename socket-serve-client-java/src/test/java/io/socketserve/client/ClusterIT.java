@@ -23,9 +23,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Three instances on one real redis-server. A listener's connections are cut again and again, each
- * time moved to the next instance (as a load balancer would), while another client sends 500
- * numbered messages: every one arrives once, in order, on the listener's one session.
+ * Three instances on one real redis-server behind a round-robin balancer (each new connection goes
+ * to the next instance). The listener's connections are cut again and again, so it resumes on
+ * another instance each time, while another client sends 500 numbered messages through the same
+ * balancer: every one arrives once, in order, on the listener's one session.
  */
 class ClusterIT {
 
@@ -69,7 +70,8 @@ class ClusterIT {
             servers.add(server);
             https.add(EmbeddedServer.builder(server).host("127.0.0.1").port(0).start());
         }
-        balancer = new TcpForwarder(https.get(0).port());
+        balancer = new TcpForwarder(
+                https.get(0).port(), https.get(1).port(), https.get(2).port());
         SocketClient listener = SocketClient.connect(
                 URI.create("http://127.0.0.1:" + balancer.port() + "/socket"),
                 ClientOptions.builder().reconnectDelay(Duration.ofMillis(50)).build());
@@ -80,7 +82,7 @@ class ClusterIT {
         String id = listener.id();
 
         SocketClient talker = SocketClient.connect(
-                URI.create("http://127.0.0.1:" + https.get(1).port() + "/socket"),
+                URI.create("http://127.0.0.1:" + balancer.port() + "/socket"),
                 ClientOptions.builder().maxQueue(1000).build());
         clients.add(talker);
         int count = 500;
@@ -98,7 +100,7 @@ class ClusterIT {
             int seen = got.size();
             await().atMost(Duration.ofSeconds(20)).until(() -> got.size() >= Math.min(count, seen + 25));
             moves++;
-            balancer.retarget(https.get(moves % 3).port()); // cuts every connection, the next go elsewhere
+            balancer.cutAll(); // every connection is cut; the new ones go round the instances
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> got.size() >= count);
         last.get(30, TimeUnit.SECONDS);

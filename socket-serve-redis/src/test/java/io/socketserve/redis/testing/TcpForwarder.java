@@ -27,12 +27,19 @@ public final class TcpForwarder implements AutoCloseable {
 
     private final ServerSocket server;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private volatile int target;
+    private volatile int[] targets;
+    private final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
 
-    /** Listens on a free loopback port and forwards to {@code 127.0.0.1:targetPort}. */
-    public TcpForwarder(int targetPort) {
-        this.target = targetPort;
+    /**
+     * Listens on a free loopback port and forwards to {@code 127.0.0.1:targetPort}; with several
+     * ports, each new connection goes to the next one in turn (a round-robin load balancer).
+     */
+    public TcpForwarder(int... targetPorts) {
+        if (targetPorts.length == 0) {
+            throw new IllegalArgumentException("no target port");
+        }
+        this.targets = targetPorts.clone();
         try {
             server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         } catch (IOException e) {
@@ -54,7 +61,7 @@ public final class TcpForwarder implements AutoCloseable {
 
     /** Forwards new connections to {@code targetPort} and cuts every open one. */
     public void retarget(int targetPort) {
-        this.target = targetPort;
+        this.targets = new int[] {targetPort};
         cutAll();
     }
 
@@ -75,6 +82,8 @@ public final class TcpForwarder implements AutoCloseable {
                 return; // closed
             }
             Socket upstream = new Socket();
+            int[] to = targets;
+            int target = to[Math.floorMod(next.getAndIncrement(), to.length)];
             try {
                 upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), target), 2_000);
             } catch (IOException e) {
