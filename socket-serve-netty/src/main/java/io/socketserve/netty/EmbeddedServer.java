@@ -108,7 +108,10 @@ public final class EmbeddedServer implements AutoCloseable {
                             b.requestTimeoutMillis,
                             connections,
                             b.streamCompressionLevel,
-                            drain));
+                            drain,
+                            b.healthChecks
+                                    ? new io.socketserve.netty.internal.HealthRoutes(b.server::health, drain::draining)
+                                    : null));
             if (b.socketSendBufferBytes > 0) {
                 bootstrap.childOption(ChannelOption.SO_SNDBUF, b.socketSendBufferBytes);
             }
@@ -236,6 +239,7 @@ public final class EmbeddedServer implements AutoCloseable {
         private int requestTimeoutMillis = DEFAULT_REQUEST_TIMEOUT_MILLIS;
         private int socketSendBufferBytes;
         private int streamCompressionLevel;
+        private boolean healthChecks = true;
 
         private Builder(SocketServer server) {
             this.server = Objects.requireNonNull(server, "server == null");
@@ -316,6 +320,21 @@ public final class EmbeddedServer implements AutoCloseable {
          * slow or metered links and rooms are small — not for thousands of streams per instance.
          * Each frame is flushed at once: compression never delays a message.
          */
+        /**
+         * Whether to answer {@code GET /health/live} and {@code GET /health/ready} (default {@code
+         * true}), for load balancers and orchestrators. Live is {@code 200 {"status":"UP"}} while
+         * the server answers; ready is {@code 200} with {@code "status":"UP"} when {@link
+         * SocketServer#health()} is healthy and the server is not draining, {@code 503} with {@code
+         * "status":"DOWN"} and the {@code problem} otherwise, with the details in both cases. Outside
+         * the base path; off when an application serves these paths itself.
+         *
+         * @since 0.4
+         */
+        public Builder healthChecks(boolean enabled) {
+            this.healthChecks = enabled;
+            return this;
+        }
+
         public Builder streamCompression(int level) {
             if (level < 0 || level > 9) {
                 throw new IllegalArgumentException("level must be 0..9: " + level);

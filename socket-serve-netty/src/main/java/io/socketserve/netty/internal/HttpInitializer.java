@@ -30,6 +30,7 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
     private final ChannelGroup connections;
     private final int streamCompressionLevel;
     private final Drain drain;
+    private final @org.jspecify.annotations.Nullable HealthRoutes health;
 
     /** With {@code streamCompressionLevel} 1..9 to gzip streams for clients that accept it, 0 not. */
     public HttpInitializer(
@@ -61,6 +62,30 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
             ChannelGroup connections,
             int streamCompressionLevel,
             Drain drain) {
+        this(
+                endpoint,
+                options,
+                statics,
+                maxHeaderBytes,
+                requestTimeoutMillis,
+                connections,
+                streamCompressionLevel,
+                drain,
+                null);
+    }
+
+    /** With {@code /health/live} and {@code /health/ready} answered by {@code health} (null: not served). */
+    public HttpInitializer(
+            SocketEndpoint endpoint,
+            ServerOptions options,
+            StaticResources statics,
+            int maxHeaderBytes,
+            int requestTimeoutMillis,
+            ChannelGroup connections,
+            int streamCompressionLevel,
+            Drain drain,
+            @org.jspecify.annotations.Nullable HealthRoutes health) {
+        this.health = health;
         this.drain = drain;
         this.streamCompressionLevel = streamCompressionLevel;
         this.connections = connections;
@@ -82,6 +107,13 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast(
                 "handler",
                 new RequestHandler(
-                        endpoint, options, statics, writer, requestTimeoutMillis, streamCompressionLevel, drain));
+                        endpoint,
+                        options,
+                        statics,
+                        writer,
+                        requestTimeoutMillis,
+                        streamCompressionLevel,
+                        drain,
+                        health));
     }
 }

@@ -64,6 +64,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private final ServerOptions options;
     private final int streamCompressionLevel;
     private final StaticResources statics;
+    private final @Nullable HealthRoutes health;
     private final HttpPolicy http;
     private final LoopWriter writer;
     private final int requestTimeoutMillis;
@@ -107,6 +108,19 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             int requestTimeoutMillis,
             int streamCompressionLevel,
             Drain drain) {
+        this(endpoint, options, statics, writer, requestTimeoutMillis, streamCompressionLevel, drain, null);
+    }
+
+    RequestHandler(
+            SocketEndpoint endpoint,
+            ServerOptions options,
+            StaticResources statics,
+            LoopWriter writer,
+            int requestTimeoutMillis,
+            int streamCompressionLevel,
+            Drain drain,
+            @Nullable HealthRoutes health) {
+        this.health = health;
         this.drain = drain;
         this.streamCompressionLevel = streamCompressionLevel;
         this.endpoint = endpoint;
@@ -350,6 +364,18 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     // resume is an epoll_ctl call.
                     pauseReading(ctx);
                 }
+            }
+            return;
+        }
+        if (health != null
+                && HealthRoutes.isHealthPath(path)
+                && (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD))) {
+            CompletionStage<TransportResponse> answer = health.answer(path);
+            awaitingAnswer = true;
+            answer.whenComplete((response, failure) ->
+                    reply(ctx, failure == null ? response : HttpPolicy.internalError(), keepAlive, null));
+            if (awaitingAnswer) {
+                pauseReading(ctx);
             }
             return;
         }

@@ -1,0 +1,97 @@
+package io.socketserve.netty.internal;
+
+import io.socketserve.ServerHealth;
+import io.socketserve.transport.JsonStrings;
+import io.socketserve.transport.TransportResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * {@code GET /health/live} and {@code GET /health/ready} of the embedded server, for load balancers
+ * and orchestrators (a Kubernetes liveness and readiness probe).
+ *
+ * <ul>
+ *   <li>{@code /health/live}: {@code 200 {"status":"UP"}} while the server answers HTTP at all.
+ *   <li>{@code /health/ready}: {@code 200} with {@code "status":"UP"} when the backend answers, the
+ *       log reader keeps up ({@link ServerHealth#healthy()}) and the server is not draining;
+ *       otherwise {@code 503} with {@code "status":"DOWN"} and the {@code problem}. The body carries
+ *       the details of {@link ServerHealth} either way.
+ * </ul>
+ *
+ * <p>{@link ServerHealth} reads the backend (bounded by the backend timeout), so it is computed on a
+ * thread of its own, never on an event loop.
+ */
+public final class HealthRoutes {
+
+    static final String LIVE = "/health/live";
+    static final String READY = "/health/ready";
+
+    private static final Executor PROBES = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "socket-serve-health");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final Supplier<ServerHealth> health;
+    private final BooleanSupplier draining;
+
+    public HealthRoutes(Supplier<ServerHealth> health, BooleanSupplier draining) {
+        this.health = health;
+        this.draining = draining;
+    }
+
+    static boolean isHealthPath(String path) {
+        return path.equals(LIVE) || path.equals(READY);
+    }
+
+    /** The answer to a health path ({@link #isHealthPath}). */
+    CompletionStage<TransportResponse> answer(String path) {
+        if (path.equals(LIVE)) {
+            return CompletableFuture.completedFuture(json(200, "{\"status\":\"UP\"}"));
+        }
+        return CompletableFuture.supplyAsync(this::ready, PROBES);
+    }
+
+    private TransportResponse ready() {
+        ServerHealth h = health.get();
+        boolean drainingNow = draining.getAsBoolean();
+        boolean up = h.healthy() && !drainingNow;
+        // Public words only: the backend's own failure (its address) stays in the server's log.
+        String problem = drainingNow
+                ? "the server is shutting down"
+                : !h.backendReachable()
+                        ? "the backend does not answer"
+                        : h.readerStalled() ? "the log reader has stopped making progress" : null;
+        StringBuilder body = new StringBuilder(256)
+                .append("{\"status\":\"")
+                .append(up ? "UP" : "DOWN")
+                .append("\",\"backendReachable\":")
+                .append(h.backendReachable())
+                .append(",\"readerStalled\":")
+                .append(h.readerStalled())
+                .append(",\"draining\":")
+                .append(drainingNow)
+                .append(",\"logHead\":")
+                .append(h.logHead())
+                .append(",\"readerPosition\":")
+                .append(h.readerPosition())
+                .append(",\"lastReaderProgress\":")
+                .append(JsonStrings.quote(h.lastReaderProgress().toString()));
+        if (!up && problem != null) {
+            body.append(",\"problem\":").append(JsonStrings.quote(problem));
+        }
+        body.append('}');
+        TransportResponse r = json(up ? 200 : 503, body.toString());
+        return up ? r : r.withHeader("Retry-After", "1");
+    }
+
+    private static TransportResponse json(int status, String body) {
+        return TransportResponse.json(status, body.getBytes(StandardCharsets.UTF_8))
+                .withHeader("Cache-Control", "no-store");
+    }
+}
