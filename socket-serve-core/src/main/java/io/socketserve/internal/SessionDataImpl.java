@@ -74,6 +74,7 @@ final class SessionDataImpl implements SessionData {
             if (blocking.get(backend.findSession(sessionId)) == null) {
                 throw Blocking.disconnected();
             }
+            CasBackoff.pause(attempt);
         }
         throw new SocketServeException("contention", "too much contention updating '" + key + "'", 503);
     }

@@ -64,6 +64,7 @@ final class SharedStoreImpl implements SharedStore {
             if (blocking.get(backend.kvCompareAndSet(key, current, text, ttl.toMillis()))) {
                 return next;
             }
+            CasBackoff.pause(attempt);
         }
         throw new SocketServeException("contention", "too much contention updating '" + key + "'", 503);
     }

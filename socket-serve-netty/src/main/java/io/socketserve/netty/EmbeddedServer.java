@@ -308,19 +308,6 @@ public final class EmbeddedServer implements AutoCloseable {
         }
 
         /**
-         * Gzip-encodes Server-Sent Events streams, at this deflate level (1 fastest … 9 smallest; 0,
-         * the default, never), for clients whose {@code Accept-Encoding} allows gzip (every browser).
-         * Polling answers and other responses of 1 KiB or more are compressed regardless.
-         *
-         * <p>Off by default because of what it costs: every stream gets its own deflate state (about
-         * 256 KiB of native memory with the JDK's zlib) and every frame is compressed once <em>per
-         * recipient</em> instead of being encoded once and written as the same bytes to all of them
-         * (2–5 µs per frame per connection here). It saves 75–80% of the bytes of a busy chat stream
-         * (the {@code compression} scenario of socket-serve-bench). Turn it on when clients are on
-         * slow or metered links and rooms are small — not for thousands of streams per instance.
-         * Each frame is flushed at once: compression never delays a message.
-         */
-        /**
          * Whether to answer {@code GET /health/live} and {@code GET /health/ready} (default {@code
          * true}), for load balancers and orchestrators. Live is {@code 200 {"status":"UP"}} while
          * the server answers; ready is {@code 200} with {@code "status":"UP"} when {@link
@@ -335,6 +322,19 @@ public final class EmbeddedServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Gzip-encodes Server-Sent Events streams, at this deflate level (1 fastest … 9 smallest; 0,
+         * the default, never), for clients whose {@code Accept-Encoding} allows gzip (every browser).
+         * Polling answers and other responses of 1 KiB or more are compressed regardless.
+         *
+         * <p>Off by default because of what it costs: every stream gets its own deflate state (about
+         * 256 KiB of native memory with the JDK's zlib) and every frame is compressed once <em>per
+         * recipient</em> instead of being encoded once and written as the same bytes to all of them
+         * (2–5 µs per frame per connection here). It saves 75–80% of the bytes of a busy chat stream
+         * (the {@code compression} scenario of socket-serve-bench). Turn it on when clients are on
+         * slow or metered links and rooms are small — not for thousands of streams per instance.
+         * Each frame is flushed at once: compression never delays a message.
+         */
         public Builder streamCompression(int level) {
             if (level < 0 || level > 9) {
                 throw new IllegalArgumentException("level must be 0..9: " + level);
