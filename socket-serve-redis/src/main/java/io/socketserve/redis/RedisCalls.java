@@ -456,7 +456,6 @@ final class RedisCalls {
         return result;
     }
 
-    /** The commands every part issues: a standalone connection's, or a cluster connection's (routed by key). */
     /**
      * Cluster mode: a command failed as unavailable (its master died, the cluster is down while it
      * fails over): reads the topology again, at most every {@link #CLUSTER_FAILURE_REFRESH_MIN}, so
@@ -475,6 +474,7 @@ final class RedisCalls {
         }
     }
 
+    /** The commands every part issues: a standalone connection's, or a cluster connection's (routed by key). */
     RedisClusterAsyncCommands<byte[], byte[]> commands() {
         running();
         return Objects.requireNonNull(commands);
