@@ -187,6 +187,9 @@ final class RedisCalls {
         resources = r;
         c.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
+                // also what makes commands at-most-once: the ones in flight when the connection
+                // drops fail instead of being written again after the reconnect (a second run of an
+                // append script would log its message twice; RedisAtMostOnceIT)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(options.maxPendingCommands())
                 .socketOptions(SocketOptions.builder()
