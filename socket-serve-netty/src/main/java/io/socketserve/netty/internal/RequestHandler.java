@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.socketserve.ServerOptions;
+import io.socketserve.transport.AdminRoutes;
 import io.socketserve.transport.HttpPolicy;
 import io.socketserve.transport.Redaction;
 import io.socketserve.transport.SocketEndpoint;
@@ -65,6 +66,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private final int streamCompressionLevel;
     private final StaticResources statics;
     private final @Nullable HealthRoutes health;
+    private final @Nullable AdminRoutes admin;
     private final HttpPolicy http;
     private final LoopWriter writer;
     private final int requestTimeoutMillis;
@@ -120,7 +122,21 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             int streamCompressionLevel,
             Drain drain,
             @Nullable HealthRoutes health) {
+        this(endpoint, options, statics, writer, requestTimeoutMillis, streamCompressionLevel, drain, health, null);
+    }
+
+    RequestHandler(
+            SocketEndpoint endpoint,
+            ServerOptions options,
+            StaticResources statics,
+            LoopWriter writer,
+            int requestTimeoutMillis,
+            int streamCompressionLevel,
+            Drain drain,
+            @Nullable HealthRoutes health,
+            @Nullable AdminRoutes admin) {
         this.health = health;
+        this.admin = admin;
         this.drain = drain;
         this.streamCompressionLevel = streamCompressionLevel;
         this.endpoint = endpoint;
@@ -297,6 +313,19 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     TransportResponse.error(400, "bad_request", "malformed percent-encoding in the request URI"),
                     false,
                     null);
+            return;
+        }
+        if (admin != null && AdminRoutes.isAdminPath(path)) {
+            // Before CORS preflights and the protocol: the admin page answers everything under
+            // /admin itself, every request authenticated first (docs/admin.md).
+            CompletionStage<TransportResponse> answer = admin.handle(
+                    new NettyRequest(request, path, query, remote(ctx.channel().remoteAddress())));
+            awaitingAnswer = true;
+            answer.whenComplete((response, failure) ->
+                    reply(ctx, failure == null ? response : HttpPolicy.internalError(), keepAlive, null));
+            if (awaitingAnswer) {
+                pauseReading(ctx);
+            }
             return;
         }
         Map<String, String> corsHeaders = http.cors(request.headers().get(HttpHeaderNames.ORIGIN));
