@@ -14,7 +14,6 @@ import io.socketserve.internal.admin.AdminQueries;
 import io.socketserve.internal.admin.AdminTokens;
 import io.socketserve.internal.admin.BasicAuth;
 import io.socketserve.internal.admin.InstanceStats;
-import io.socketserve.internal.admin.LocalStats;
 import io.socketserve.internal.admin.StatsBoard;
 import java.io.IOException;
 import java.io.InputStream;
@@ -92,13 +91,11 @@ public final class AdminRoutes implements AutoCloseable {
     private final StaticResources client = new StaticResources(null, true);
     private final ThreadPoolExecutor executor;
 
-    /** Serves the admin page of {@code server} with this instance's health and no further statistics. */
+    /**
+     * Serves the admin page of {@code server}: registers the admin namespace and starts publishing
+     * this instance's statistics ({@link SocketServer#stats()}, {@link SocketServer#health()}).
+     */
     public AdminRoutes(SocketServer server, AdminOptions options) {
-        this(server, options, LocalStats.NONE);
-    }
-
-    /** With this instance's own numbers ({@link LocalStats}). */
-    public AdminRoutes(SocketServer server, AdminOptions options, LocalStats local) {
         this.server = server;
         this.options = options;
         byte[] password = options.password();
@@ -111,8 +108,7 @@ public final class AdminRoutes implements AutoCloseable {
             return t;
         });
         executor.allowCoreThreadTimeOut(true);
-        Supplier<io.socketserve.ServerHealth> health = server::health;
-        this.stats = new InstanceStats(health, local);
+        this.stats = new InstanceStats(server::health, server::stats);
         Namespace ns = server.of(AdminOptions.NAMESPACE);
         this.board = new StatsBoard(server.store(), stats, options.publishInterval(), this::push);
         this.queries = new AdminQueries(server, board, options.topRooms(), options.readOnly());

@@ -9,10 +9,8 @@ import io.socketserve.RemoteSocket;
 import io.socketserve.SocketServer;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 
@@ -27,6 +25,9 @@ public final class AdminQueries {
     public static final int MAX_MEMBERS = 200;
 
     static final int MAX_ERRORS = 30;
+
+    /** Above this many sessions in the deployment the overview lists no rooms (see {@link #rooms}). */
+    public static final long MAX_SCANNED_SESSIONS = 10_000;
 
     private final SocketServer server;
     private final StatsBoard board;
@@ -53,7 +54,6 @@ public final class AdminQueries {
         double events = 0;
         double deliveries = 0;
         long maxLag = 0;
-        Set<String> roomNames = new LinkedHashSet<>();
         List<ObjectNode> errors = new ArrayList<>();
         ArrayNode list = out.putArray("instances");
         for (JsonNode s : instances) {
@@ -69,9 +69,6 @@ public final class AdminQueries {
             events += s.path("eventsPerSecond").asDouble();
             deliveries += s.path("deliveriesPerSecond").asDouble();
             maxLag = Math.max(maxLag, s.path("readerLag").asLong());
-            for (JsonNode r : s.path("rooms")) {
-                roomNames.add(r.path("name").asText());
-            }
             for (JsonNode e : s.path("errors")) {
                 ObjectNode err = ((ObjectNode) e).deepCopy();
                 err.put("instance", s.path("id").asText());
@@ -86,18 +83,7 @@ public final class AdminQueries {
         totals.put("eventsPerSecond", events);
         totals.put("deliveriesPerSecond", deliveries);
         totals.put("maxReaderLag", maxLag);
-        ArrayNode rooms = out.putArray("rooms");
-        List<Map.Entry<String, Long>> sized = new ArrayList<>();
-        for (String name : roomNames) {
-            if (!name.isEmpty()) {
-                sized.add(Map.entry(name, server.roomSize(name)));
-            }
-        }
-        sized.stream()
-                .filter(e -> e.getValue() > 0)
-                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
-                .limit(topRooms)
-                .forEach(e -> rooms.addObject().put("name", e.getKey()).put("members", e.getValue()));
+        rooms(out, sessions);
         ArrayNode errs = out.putArray("errors");
         errors.stream()
                 .sorted(Comparator.comparingLong((ObjectNode e) -> e.path("at").asLong())
@@ -105,6 +91,30 @@ public final class AdminQueries {
                 .limit(MAX_ERRORS)
                 .forEach(errs::add);
         return out;
+    }
+
+    /**
+     * The largest rooms of the default namespace, with exact member counts: one scan of the
+     * deployment's sessions ({@code fetchSockets}), skipped above {@link #MAX_SCANNED_SESSIONS}
+     * sessions (the page then looks rooms up by name, each an O(1) count).
+     */
+    private void rooms(ObjectNode out, long sessions) {
+        ArrayNode rooms = out.putArray("rooms");
+        if (sessions > MAX_SCANNED_SESSIONS) {
+            out.put("roomsNote", "more than " + MAX_SCANNED_SESSIONS + " sessions: look a room up by name");
+            return;
+        }
+        Map<String, Long> counts = new java.util.HashMap<>();
+        for (RemoteSocket s :
+                server.except().fetchSockets().toCompletableFuture().join()) {
+            for (String room : s.rooms()) {
+                counts.merge(room, 1L, Long::sum);
+            }
+        }
+        counts.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .limit(topRooms)
+                .forEach(e -> rooms.addObject().put("name", e.getKey()).put("members", e.getValue()));
     }
 
     private static long sum(JsonNode counts) {
@@ -117,10 +127,9 @@ public final class AdminQueries {
 
     /**
      * A room of the default namespace: its size, up to {@link #MAX_MEMBERS} members (public id, since
-     * when connected, rooms, transport when an instance reports it) and the users present in it.
+     * when connected, rooms) and the users present in it.
      */
     public CompletionStage<ObjectNode> room(String room) {
-        Map<String, String> transports = transports();
         return server.to(room).fetchSockets().thenApply(sockets -> {
             ObjectNode out = JsonNodeFactory.instance.objectNode();
             out.put("name", room);
@@ -133,12 +142,6 @@ public final class AdminQueries {
                         ObjectNode m = list.addObject();
                         m.put("id", s.id());
                         m.put("connectedSince", s.connectedSince().toEpochMilli());
-                        String transport = transports.get(s.id());
-                        if (transport != null) {
-                            m.put("transport", transport);
-                        } else {
-                            m.putNull("transport");
-                        }
                         ArrayNode rooms = m.putArray("rooms");
                         s.rooms().stream().sorted().forEach(rooms::add);
                     });
@@ -151,16 +154,5 @@ public final class AdminQueries {
             }
             return out;
         });
-    }
-
-    /** Public id → transport, as the instances published it ({@code "transports"} of a snapshot). */
-    private Map<String, String> transports() {
-        Map<String, String> out = new java.util.HashMap<>();
-        for (JsonNode s : board.instances()) {
-            s.path("transports")
-                    .properties()
-                    .forEach(e -> out.put(e.getKey(), e.getValue().asText()));
-        }
-        return out;
     }
 }
