@@ -30,6 +30,8 @@ public final class AdminOptions {
     public static final Duration DEFAULT_PUBLISH_INTERVAL = Duration.ofSeconds(2);
     /** {@value} — default number of rooms the page lists, largest first. */
     public static final int DEFAULT_TOP_ROOMS = 20;
+    /** {@value} — default failed logins per client address and minute before it must wait. */
+    public static final int DEFAULT_MAX_FAILED_LOGINS = 10;
     /** {@value} — the namespace the page connects to as a socket-serve client. */
     public static final String NAMESPACE = "/socket-serve-admin";
     /** {@value} — prefix of the shared-store keys the instances publish their statistics under. */
@@ -40,8 +42,10 @@ public final class AdminOptions {
     private final boolean readOnly;
     private final Duration publishInterval;
     private final int topRooms;
+    private final int maxFailedLogins;
 
     private AdminOptions(Builder b) {
+        this.maxFailedLogins = b.maxFailedLogins;
         this.user = b.user;
         this.password = b.password.clone();
         this.readOnly = b.readOnly;
@@ -81,6 +85,15 @@ public final class AdminOptions {
         return topRooms;
     }
 
+    /**
+     * Failed logins allowed per client address and minute; the next requests from that address are
+     * answered {@code 429 too_many_attempts} until the minute is over, whatever they send. Default
+     * {@link #DEFAULT_MAX_FAILED_LOGINS}.
+     */
+    public int maxFailedLogins() {
+        return maxFailedLogins;
+    }
+
     @Override
     public String toString() { // never the password
         return "AdminOptions{user=" + user + ", readOnly=" + readOnly + ", publishInterval=" + publishInterval
@@ -94,8 +107,18 @@ public final class AdminOptions {
         private boolean readOnly = true;
         private Duration publishInterval = DEFAULT_PUBLISH_INTERVAL;
         private int topRooms = DEFAULT_TOP_ROOMS;
+        private int maxFailedLogins = DEFAULT_MAX_FAILED_LOGINS;
 
         private Builder() {}
+
+        /** Failed logins per client address and minute: 1 to 10000. */
+        public Builder maxFailedLogins(int n) {
+            if (n < 1 || n > 10_000) {
+                throw new IllegalArgumentException("maxFailedLogins must be 1..10000: " + n);
+            }
+            this.maxFailedLogins = n;
+            return this;
+        }
 
         /** The user name; not empty, no {@code ':'} (HTTP Basic, RFC 7617 §2). */
         public Builder user(String user) {

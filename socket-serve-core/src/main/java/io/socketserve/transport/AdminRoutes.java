@@ -99,7 +99,7 @@ public final class AdminRoutes implements AutoCloseable {
         this.server = server;
         this.options = options;
         byte[] password = options.password();
-        this.auth = new BasicAuth(options.user(), password);
+        this.auth = new BasicAuth(options.user(), password, options.maxFailedLogins());
         this.tokens = new AdminTokens(options.user(), password);
         java.util.Arrays.fill(password, (byte) 0);
         this.executor = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(64), r -> {

@@ -51,6 +51,7 @@ class AdminBrowserIT {
                 .password(PASSWORD)
                 .readOnly(false)
                 .publishInterval(Duration.ofMillis(500))
+                .maxFailedLogins(100) // the login test fails on purpose, from the one test address
                 .build();
         return DemoServer.start(options, "127.0.0.1", 0, 0, admin);
     }

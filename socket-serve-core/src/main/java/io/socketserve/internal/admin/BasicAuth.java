@@ -16,15 +16,13 @@ import org.jspecify.annotations.Nullable;
  * MessageDigest#isEqual} (constant time over equal-length inputs), and both comparisons always run,
  * so the time of an answer says nothing about which part or how much of it was right.
  *
- * <p>Guessing: after {@link #MAX_FAILURES} failed attempts from one address within {@link
+ * <p>Guessing: after {@code maxFailures} failed attempts from one address within {@link
  * #WINDOW_MILLIS}, that address is refused ({@link Verdict#THROTTLED}) until the window has passed,
  * whatever it sends. At most {@link #MAX_TRACKED} addresses are tracked; beyond that the oldest
  * windows are dropped.
  */
 public final class BasicAuth {
 
-    /** {@value} failed attempts per address and window. */
-    public static final int MAX_FAILURES = 10;
     /** {@value} ms. */
     public static final long WINDOW_MILLIS = 60_000;
 
@@ -41,10 +39,12 @@ public final class BasicAuth {
     private final byte[] userDigest;
     private final byte[] passwordDigest;
     private final Map<String, Window> failures = new ConcurrentHashMap<>();
+    private final int maxFailures;
 
     private record Window(long startMillis, int count) {}
 
-    public BasicAuth(String user, byte[] password) {
+    public BasicAuth(String user, byte[] password, int maxFailures) {
+        this.maxFailures = maxFailures;
         this.userDigest = sha256(user.getBytes(StandardCharsets.UTF_8));
         this.passwordDigest = sha256(password);
     }
@@ -52,7 +52,7 @@ public final class BasicAuth {
     /** Checks the header of a request from {@code address} at {@code nowMillis}. */
     public Verdict check(@Nullable String authorization, String address, long nowMillis) {
         Window w = failures.get(address);
-        if (w != null && nowMillis - w.startMillis < WINDOW_MILLIS && w.count >= MAX_FAILURES) {
+        if (w != null && nowMillis - w.startMillis < WINDOW_MILLIS && w.count >= maxFailures) {
             return Verdict.THROTTLED;
         }
         if (authorization == null || authorization.isBlank()) {
