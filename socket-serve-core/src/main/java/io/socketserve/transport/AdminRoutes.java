@@ -119,15 +119,36 @@ public final class AdminRoutes implements AutoCloseable {
             }
         });
         ns.onConnection(socket -> socket.join(WATCHERS));
-        ns.on("overview", (socket, data, ack) -> ack.send(queries.overview()));
+        // The answers are built on the admin threads, never on a handler thread (they wait for the
+        // backend, whose stages complete on the handler executor): they travel as __ack frames.
+        ns.on("overview", (socket, data, ack) -> answerLater(ack, queries::overview));
         ns.on("room", (socket, data, ack) -> {
             String room = data.path("name").asText("");
             String problem = roomProblem(room);
             if (problem != null) {
                 throw new SocketServeException("invalid_room", problem, 400);
             }
-            ack.send(queries.room(room).toCompletableFuture().join());
+            answerLater(ack, () -> queries.room(room).toCompletableFuture().join());
         });
+    }
+
+    private void answerLater(io.socketserve.Ack ack, Supplier<ObjectNode> answer) {
+        try {
+            executor.execute(() -> {
+                ObjectNode out;
+                try {
+                    out = answer.get();
+                } catch (RuntimeException e) {
+                    log.warn("admin query failed", e);
+                    out = JSON.createObjectNode()
+                            .put("error", "unavailable")
+                            .put("message", "the backend did not answer");
+                }
+                ack.send(out);
+            });
+        } catch (RejectedExecutionException busy) {
+            throw new SocketServeException("busy", "the admin page is busy; retry in a moment", 503);
+        }
     }
 
     /** Whether {@code path} (the full request path) belongs to the admin page. */

@@ -143,6 +143,10 @@ async function refreshRoom() {
     return;
   }
   if (name !== selectedRoom) return;
+  if (room.error) {
+    $('action-result').textContent = `Could not read room ${name}: ${room.message ?? room.error}`;
+    return;
+  }
   $('room-count').textContent = `${num(room.members)} member${room.members === 1 ? '' : 's'}`;
   const body = $('members').tBodies[0];
   body.replaceChildren();

@@ -45,7 +45,7 @@ public final class AdminTokens {
             return false;
         }
         int last = token.lastIndexOf('.');
-        if (last < 0 || !token.startsWith("v1.")) {
+        if (last <= 3 || !token.startsWith("v1.")) {
             return false;
         }
         String body = token.substring(0, last);

@@ -73,6 +73,11 @@ public final class BasicAuth {
         return Math.max(1, (left + 999) / 1000);
     }
 
+    /** How many addresses have failures on record (tests). */
+    int tracked() {
+        return failures.size();
+    }
+
     private boolean matches(String authorization) {
         String h = authorization.strip();
         if (h.length() < 6 || !h.regionMatches(true, 0, "Basic ", 0, 6)) {

@@ -9,6 +9,7 @@ import io.socketserve.AdminOptions;
 import io.socketserve.ServerOptions;
 import io.socketserve.SocketServer;
 import io.socketserve.netty.EmbeddedServer;
+import io.socketserve.netty.testing.HttpResult;
 import io.socketserve.netty.testing.ReceivedFrame;
 import io.socketserve.netty.testing.TestClient;
 import java.io.IOException;
@@ -412,5 +413,24 @@ class AdminIT {
         ReceivedFrame overview = page.awaitEvent("overview", Duration.ofSeconds(10));
         assertThat(overview.data().path("instances").get(0).path("id").asText())
                 .isEqualTo(server.stats().instance());
+    }
+
+    @Test
+    void theAdminNamespaceAnswersRoomQueriesWithAcks() throws Exception {
+        startReadWrite();
+        TestClient member = memberOf("lobby");
+        String token = json(get("/admin/api/token", basic("admin", PASSWORD)))
+                .path("token")
+                .asText();
+        TestClient page = client();
+        page.connect(Map.of("namespace", AdminOptions.NAMESPACE, "auth", Map.of("token", token)));
+        page.openStream();
+        TestClient.Emitted asked = page.emitWithAck("room", Map.of("name", "lobby"), false);
+        ReceivedFrame answer = page.awaitAck(asked.messageId());
+        assertThat(answer.data().path("members").asInt()).isEqualTo(1);
+        assertThat(answer.data().path("list").get(0).path("id").asText()).isEqualTo(member.id());
+        HttpResult bad = page.emitWithAck("room", Map.of("name", ""), true).response();
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.error()).isEqualTo("invalid_room");
     }
 }
