@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.socketserve.AdminOptions;
 import io.socketserve.ServerOptions;
 import io.socketserve.SocketServer;
+import io.socketserve.memory.InMemoryBackend;
 import io.socketserve.netty.EmbeddedServer;
 import io.socketserve.netty.testing.HttpResult;
 import io.socketserve.netty.testing.ReceivedFrame;
@@ -432,5 +433,47 @@ class AdminIT {
         HttpResult bad = page.emitWithAck("room", Map.of("name", ""), true).response();
         assertThat(bad.status()).isEqualTo(400);
         assertThat(bad.error()).isEqualTo("invalid_room");
+    }
+
+    @Test
+    void instancesOnOneBackendShareOnePageAndOneThatClosesLeavesIt() throws Exception {
+        InMemoryBackend backend = new InMemoryBackend(); // shared in this JVM: stands in for Redis
+        AdminOptions admin = AdminOptions.builder()
+                .password(PASSWORD)
+                .publishInterval(Duration.ofMillis(500))
+                .build();
+        server = SocketServer.create(ServerOptions.builder().backend(backend).build());
+        embedded = EmbeddedServer.builder(server)
+                .host("127.0.0.1")
+                .port(0)
+                .admin(admin)
+                .start();
+        SocketServer other =
+                SocketServer.create(ServerOptions.builder().backend(backend).build());
+        EmbeddedServer otherHttp = EmbeddedServer.builder(other)
+                .host("127.0.0.1")
+                .port(0)
+                .admin(admin)
+                .start();
+        try {
+            String auth = basic("admin", PASSWORD);
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(ids(json(get("/admin/api/overview", auth))))
+                            .containsExactlyInAnyOrder(
+                                    server.stats().instance(), other.stats().instance()));
+            otherHttp.close();
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThat(ids(json(get("/admin/api/overview", auth))))
+                            .containsExactly(server.stats().instance()));
+        } finally {
+            otherHttp.close();
+            other.close(); // the shared backend closes with the last of them, in stop()
+        }
+    }
+
+    private static List<String> ids(JsonNode overview) {
+        List<String> out = new java.util.ArrayList<>();
+        overview.path("instances").forEach(i -> out.add(i.path("id").asText()));
+        return out;
     }
 }
