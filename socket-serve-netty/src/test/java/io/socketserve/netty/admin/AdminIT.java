@@ -467,7 +467,7 @@ class AdminIT {
                             .containsExactly(server.stats().instance()));
         } finally {
             otherHttp.close();
-            other.close(); // the shared backend closes with the last of them, in stop()
+            other.close(); // closes the shared backend too; stop() then closes the first server
         }
     }
 
