@@ -119,6 +119,8 @@ test('counts change live as two other browser contexts join a room (one per inst
   await admin.click(`#rooms tr[data-room="${room}"]`);
   await admin.waitForFunction(() => document.querySelectorAll('#members tbody tr').length === 2);
   await textIs(admin, '#room-title', room);
+  // both pages stream with EventSource: the page knows their transport, whichever instance holds them
+  await admin.waitForFunction(() => [...document.querySelectorAll('#members tbody td.transport')].every((td) => td.textContent === 'sse'));
   await admin.locator('#presence li', { hasText: 'ada' }).waitFor();
   // the chart has points by now (the overview is pushed every interval)
   await admin.waitForFunction(() => document.querySelectorAll('#chart-events path.line').length === 1);

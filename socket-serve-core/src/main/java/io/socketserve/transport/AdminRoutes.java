@@ -151,6 +151,47 @@ public final class AdminRoutes implements AutoCloseable {
         }
     }
 
+    /**
+     * Tells the admin page that an SSE stream of the protocol opened for {@code r}; returns what to
+     * run when that stream closes. The transport calls this after the engine accepted the stream, so
+     * that the page can show each member's transport.
+     */
+    public Runnable streamOpened(TransportRequest r) {
+        String id = publicId(r);
+        if (id == null) {
+            return () -> {};
+        }
+        stats.transports().streamOpened(id, System.currentTimeMillis());
+        return () -> stats.transports().streamClosed(id);
+    }
+
+    /** Tells the admin page the answer of a protocol request other than a stream (a poll, say). */
+    public void answered(TransportRequest r, TransportResponse response) {
+        if (response.status() == 200
+                && "GET".equals(r.method())
+                && "/sse".equals(r.path())
+                && "polling".equals(r.query("transport"))) {
+            String id = publicId(r);
+            if (id != null) {
+                stats.transports().polled(id, System.currentTimeMillis());
+            }
+        }
+    }
+
+    /** The public id in a request's credential ({@code <public id>.<secret>}, docs/protocol.md). */
+    private static @Nullable String publicId(TransportRequest r) {
+        String credential = r.header("X-Socket-Serve-Session");
+        if (credential == null) {
+            credential = r.query("sessionId");
+        }
+        int dot = credential == null ? -1 : credential.indexOf('.');
+        if (dot != 16) {
+            return null;
+        }
+        String id = credential.substring(0, dot);
+        return id.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-' || c == '_') ? id : null;
+    }
+
     /** Whether {@code path} (the full request path) belongs to the admin page. */
     public static boolean isAdminPath(String path) {
         return path.equals(PREFIX) || path.startsWith(PREFIX + "/");

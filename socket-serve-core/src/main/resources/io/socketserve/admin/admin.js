@@ -154,6 +154,7 @@ async function refreshRoom() {
     const tr = document.createElement('tr');
     tr.dataset.session = m.id;
     cell(tr, m.id).className = 'session';
+    cell(tr, m.transport ?? '–', 'transport');
     cell(tr, time(m.connectedSince));
     cell(tr, m.rooms.join(', '));
     const actions = cell(tr, '', 'actions-col');

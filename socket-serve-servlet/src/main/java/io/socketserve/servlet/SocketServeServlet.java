@@ -449,8 +449,26 @@ public class SocketServeServlet extends HttpServlet {
                             ? st.compression()
                             : 0);
             streams.add(sink);
-            sink.onClose(() -> streams.remove(sink));
+            AdminRoutes a = admin;
+            java.util.concurrent.atomic.AtomicReference<Runnable> adminClose =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            sink.onClose(() -> {
+                streams.remove(sink);
+                Runnable closed = adminClose.getAndSet(null);
+                if (closed != null) {
+                    closed.run();
+                }
+            });
             endpoint.openStream(r, sink).whenComplete((error, failure) -> {
+                if (failure == null && error == null && a != null) {
+                    adminClose.set(a.streamOpened(r));
+                    if (sink.ended()) { // closed already: nobody else will run it
+                        Runnable closed = adminClose.getAndSet(null);
+                        if (closed != null) {
+                            closed.run();
+                        }
+                    }
+                }
                 if (failure != null) {
                     log.error("stream open failed", failure);
                     streams.remove(sink);
@@ -463,6 +481,14 @@ public class SocketServeServlet extends HttpServlet {
             return;
         }
         CompletionStage<TransportResponse> answer = endpoint.handle(r);
+        AdminRoutes a = admin;
+        if (a != null) {
+            answer = answer.whenComplete((response, failure) -> {
+                if (failure == null) {
+                    a.answered(r, response);
+                }
+            });
+        }
         CompletableFuture<TransportResponse> f = answer.toCompletableFuture();
         if (f.isDone()) {
             CompleteResponses.write(

@@ -153,4 +153,26 @@ class AdminServletIT {
         c.awaitEvent("__disconnect");
         assertThat(c.awaitStreamEnd(Duration.ofSeconds(5))).isTrue();
     }
+
+    @Test
+    void aRoomsMembersShowTheirTransport() throws Exception {
+        start(AdminOptions.builder()
+                .password(PASSWORD)
+                .publishInterval(Duration.ofMillis(500))
+                .build());
+        server.on("join", (socket, data, ack) -> {
+            socket.join("lobby");
+            ack.send(true);
+        });
+        TestClient c = new TestClient(URI.create("http://127.0.0.1:" + port + "/socket"));
+        c.connect();
+        c.openStream();
+        assertThat(c.emitWithAck("join", Map.of(), true).response().status()).isEqualTo(200);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonNode room = JSON.readTree(send("GET", "/admin/api/room?name=lobby", null, auth(PASSWORD))
+                    .body());
+            assertThat(room.path("list").get(0).path("transport").asText()).isEqualTo("sse");
+        });
+        c.closeStream();
+    }
 }

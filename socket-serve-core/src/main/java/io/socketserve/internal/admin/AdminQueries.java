@@ -59,7 +59,7 @@ public final class AdminQueries {
         for (JsonNode s : instances) {
             ObjectNode copy = ((ObjectNode) s).deepCopy();
             copy.remove("errors");
-            copy.remove("rooms");
+            copy.remove("transports");
             list.add(copy);
             s.path("sessions")
                     .properties()
@@ -127,9 +127,10 @@ public final class AdminQueries {
 
     /**
      * A room of the default namespace: its size, up to {@link #MAX_MEMBERS} members (public id, since
-     * when connected, rooms) and the users present in it.
+     * when connected, rooms, transport when an instance published it) and the users present in it.
      */
     public CompletionStage<ObjectNode> room(String room) {
+        Map<String, String> transports = transports();
         return server.to(room).fetchSockets().thenApply(sockets -> {
             ObjectNode out = JsonNodeFactory.instance.objectNode();
             out.put("name", room);
@@ -142,6 +143,12 @@ public final class AdminQueries {
                         ObjectNode m = list.addObject();
                         m.put("id", s.id());
                         m.put("connectedSince", s.connectedSince().toEpochMilli());
+                        String transport = transports.get(s.id());
+                        if (transport == null) {
+                            m.putNull("transport");
+                        } else {
+                            m.put("transport", transport);
+                        }
                         ArrayNode rooms = m.putArray("rooms");
                         s.rooms().stream().sorted().forEach(rooms::add);
                     });
@@ -154,5 +161,16 @@ public final class AdminQueries {
             }
             return out;
         });
+    }
+
+    /** Public id → transport, as the instances published it (each its most recently attached sessions). */
+    private Map<String, String> transports() {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (JsonNode s : board.instances()) {
+            s.path("transports")
+                    .properties()
+                    .forEach(e -> out.put(e.getKey(), e.getValue().asText()));
+        }
+        return out;
     }
 }

@@ -28,6 +28,7 @@ public final class InstanceStats {
     private final Supplier<ServerStats> live;
     private final String id;
     private final RecentErrors errors = new RecentErrors();
+    private final SessionTransports transports = new SessionTransports();
     private long lastNanos;
     private @Nullable ServerStats last;
 
@@ -45,6 +46,14 @@ public final class InstanceStats {
     public RecentErrors errors() {
         return errors;
     }
+
+    /** Which transport the sessions attached here use (filled by the HTTP transport). */
+    public SessionTransports transports() {
+        return transports;
+    }
+
+    /** How many sessions' transports a snapshot carries at most (the most recently attached). */
+    static final int PUBLISHED_TRANSPORTS = 500;
 
     /** A snapshot now (blocking: reads the backend's log head). Called by one thread at a time. */
     public synchronized ObjectNode snapshot() {
@@ -102,6 +111,7 @@ public final class InstanceStats {
             errors.recovered();
         }
         n.set("errors", errors.toJson());
+        n.set("transports", transports.toJson(now, PUBLISHED_TRANSPORTS));
         return n;
     }
 

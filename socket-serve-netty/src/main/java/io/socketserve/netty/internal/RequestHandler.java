@@ -362,6 +362,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 endpoint.openStream(r, sink).whenComplete((error, failure) -> {
                     if (failure == null && error == null) {
                         drain.streamOpened(ctx.channel());
+                        if (admin != null) {
+                            Runnable closed = admin.streamOpened(r);
+                            ctx.channel().closeFuture().addListener(f -> closed.run());
+                        }
                         // Nothing after a stream request is answered: hold none of it for the
                         // stream's lifetime.
                         onLoop(ctx, this::releasePending);
@@ -384,8 +388,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 longPollAfter = longPoll ? r.query("after") : null;
                 CompletionStage<TransportResponse> answer = endpoint.handle(r);
                 awaitingAnswer = true;
-                answer.whenComplete((response, failure) ->
-                        reply(ctx, failure == null ? response : HttpPolicy.internalError(), keepAlive, corsHeaders));
+                answer.whenComplete((response, failure) -> {
+                    if (admin != null && failure == null) {
+                        admin.answered(r, response);
+                    }
+                    reply(ctx, failure == null ? response : HttpPolicy.internalError(), keepAlive, corsHeaders);
+                });
                 if (awaitingAnswer) {
                     // One request at a time per connection: read nothing more until this one is
                     // answered. An answer ready at once (connect with the in-memory backend, most

@@ -476,4 +476,32 @@ class AdminIT {
         overview.path("instances").forEach(i -> out.add(i.path("id").asText()));
         return out;
     }
+
+    @Test
+    void aRoomsMembersShowTheTransportTheyUse() throws Exception {
+        start(AdminOptions.builder()
+                .password(PASSWORD)
+                .publishInterval(Duration.ofMillis(500))
+                .build());
+        TestClient streaming = memberOf("lobby");
+        TestClient polling = client();
+        polling.connect();
+        assertThat(polling.emitWithAck("join", Map.of("room", "lobby"), true)
+                        .response()
+                        .status())
+                .isEqualTo(200);
+        assertThat(polling.poll().http().status()).isEqualTo(200);
+        // a forged credential with the streaming client's public id labels nothing
+        TestClient forger = client().withCredential(streaming.id() + "." + "A".repeat(43));
+        assertThat(forger.poll().http().status()).isBetween(400, 499);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Map<String, String> transports = new java.util.HashMap<>();
+            json(get("/admin/api/room?name=lobby", basic("admin", PASSWORD)))
+                    .path("list")
+                    .forEach(m -> transports.put(
+                            m.path("id").asText(), m.path("transport").asText()));
+            assertThat(transports)
+                    .containsExactlyInAnyOrderEntriesOf(Map.of(streaming.id(), "sse", polling.id(), "polling"));
+        });
+    }
 }
