@@ -61,7 +61,13 @@ import java.util.Objects;
  * @param unavailableResponses total: requests answered 503 (backend down, overloaded, too many
  *     sessions, shutting down)
  * @param roomsWithLocalMembers gauge: rooms with at least one member attached to this instance
- * @param presenceUsers gauge: users tracked ({@link Socket#track}) by sessions attached here
+ * @param presenceUsers gauge: distinct users tracked ({@link Socket#track}) through this instance by
+ *     sessions that have not ended
+ * @param handlersInFlight gauge: events being handled now (bounded by {@link
+ *     ServerOptions#maxConcurrentHandlers()}; at the bound, events are answered {@code 503
+ *     overloaded})
+ * @param dispatcherQueuedBytes gauge: log entries read but not yet delivered by this instance, in
+ *     bytes (bounded at 16 MiB; at the bound the reader waits and the entries stay in the backend)
  * @since 0.2
  */
 public record ServerStats(
@@ -92,7 +98,9 @@ public record ServerStats(
         long backendErrors,
         long unavailableResponses,
         long roomsWithLocalMembers,
-        long presenceUsers) {
+        long presenceUsers,
+        long handlersInFlight,
+        long dispatcherQueuedBytes) {
 
     /** The transport names of {@link #sessionsByTransport()}. */
     public static final String SSE = "sse";

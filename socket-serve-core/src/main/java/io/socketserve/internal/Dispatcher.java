@@ -216,6 +216,13 @@ final class Dispatcher implements LogListener {
         return f.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
     }
 
+    /** Entries handed over by the reader but not yet processed, in bytes (any thread). */
+    long queuedBytes() {
+        synchronized (pendingLock) {
+            return pendingBytes;
+        }
+    }
+
     /** Rooms with a member attached here (any thread; a racy read of a size, may lag slightly). */
     long localRooms() {
         return roomIndex.size();

@@ -110,7 +110,17 @@ final class EngineStats {
         }
     }
 
-    void gauges(LongSupplier rooms, LongSupplier position, LongSupplier progressMillis) {
+    private volatile LongSupplier handlersInFlight = () -> 0;
+    private volatile LongSupplier dispatcherQueuedBytes = () -> 0;
+
+    void gauges(
+            LongSupplier rooms,
+            LongSupplier position,
+            LongSupplier progressMillis,
+            LongSupplier handlersInFlight,
+            LongSupplier dispatcherQueuedBytes) {
+        this.handlersInFlight = handlersInFlight;
+        this.dispatcherQueuedBytes = dispatcherQueuedBytes;
         this.roomsWithLocalMembers = rooms;
         this.readerPosition = position;
         this.readerProgressMillis = progressMillis;
@@ -155,6 +165,8 @@ final class EngineStats {
                 backendErrors.sum(),
                 unavailableResponses.sum(),
                 roomsWithLocalMembers.getAsLong(),
-                trackedUsers.size());
+                trackedUsers.size(),
+                handlersInFlight.getAsLong(),
+                dispatcherQueuedBytes.getAsLong());
     }
 }
