@@ -90,6 +90,35 @@ final class EngineStats {
         disconnects.get(reason).increment();
     }
 
+    private static final long RATE_LIMIT_LOG_INTERVAL_NANOS = 1_000_000_000L;
+    private final AtomicLong rateLimitLogDue = new AtomicLong(System.nanoTime());
+    private final AtomicLong rateLimitLogSuppressed = new AtomicLong();
+
+    /**
+     * Logs a rate limit hit on {@link LogFields#SESSIONS}: at most one line a second per server (a
+     * client over its limit hits it on every request), with the number of hits not logged since.
+     */
+    void logRateLimitHit(
+            @org.jspecify.annotations.Nullable String namespace,
+            @org.jspecify.annotations.Nullable String session,
+            String what) {
+        long now = System.nanoTime();
+        long due = rateLimitLogDue.get();
+        if (now - due < 0 || !rateLimitLogDue.compareAndSet(due, now + RATE_LIMIT_LOG_INTERVAL_NANOS)) {
+            rateLimitLogSuppressed.incrementAndGet();
+            return;
+        }
+        long more = rateLimitLogSuppressed.getAndSet(0);
+        LogFields.info(
+                LogFields.SESSIONS,
+                instance,
+                namespace,
+                session,
+                "rate limit hit: {}{}",
+                what,
+                more == 0 ? "" : " (" + more + " more hits not logged since the last)");
+    }
+
     /** A log head read from the backend: the lag gauges count from the newest one seen. */
     void head(long head) {
         knownHead.accumulateAndGet(head, Math::max);
