@@ -201,4 +201,47 @@ class MetricsEndpointIT {
             assertThat(r.json().path("error").asText()).isNotEmpty();
         }
     }
+
+    /** The Prometheus names of the scrape: each sample's name up to its labels or value. */
+    private Set<String> scrapedNames() {
+        Set<String> names = new java.util.TreeSet<>();
+        for (String line : registry.scrape().split("\n")) {
+            if (line.startsWith("socketserve_")) {
+                names.add(line.split("[{ ]", 2)[0]);
+            }
+        }
+        return names;
+    }
+
+    private static Set<String> namesIn(java.nio.file.Path file) throws java.io.IOException {
+        Set<String> names = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("socketserve_[a-z_]+[a-z]")
+                .matcher(java.nio.file.Files.readString(file));
+        while (m.find()) {
+            names.add(m.group());
+        }
+        return names;
+    }
+
+    @Test
+    void operationsGuideAndDashboardNameExactlyTheMetersThereAre() throws Exception {
+        TestClient a = client();
+        a.connect(); // every meter exists from the start; one connect is enough to read them
+        Set<String> scraped = scrapedNames();
+        Set<String> expanded = new java.util.TreeSet<>();
+        for (String name : scraped) {
+            // the guide writes a timer's two series as name_{count,sum}
+            expanded.add(name.replaceAll("_(count|sum)$", ""));
+        }
+        java.nio.file.Path docs = java.nio.file.Path.of("..", "docs");
+        Set<String> guide = namesIn(docs.resolve("operations.md"));
+        guide.removeIf(n -> n.endsWith("_seconds_") || n.equals("socketserve_"));
+        assertThat(expanded).as("meters missing from docs/operations.md").isSubsetOf(guide);
+        Set<String> known = new java.util.TreeSet<>(scraped);
+        known.addAll(expanded);
+        assertThat(guide).as("names in docs/operations.md that no meter has").isSubsetOf(known);
+        assertThat(namesIn(docs.resolve("grafana-dashboard.json")))
+                .as("names in docs/grafana-dashboard.json that no meter has")
+                .isSubsetOf(known);
+    }
 }
