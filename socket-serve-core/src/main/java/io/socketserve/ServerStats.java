@@ -54,8 +54,9 @@ import java.util.Objects;
  * @param logAppend appends to the log: how many, and their total latency up to the backend's answer
  * @param readerLagEntries gauge: entries between the newest log head seen and this instance's reader
  * @param readerLagMillis gauge: how long the reader has been behind that head (0 when caught up)
- * @param slowClientCuts total: SSE streams closed because the client did not read (its buffer
- *     overflowed {@link ServerOptions#maxStreamBufferBytes()})
+ * @param slowClientCuts total: SSE streams closed because the client did not read (live: its buffer
+ *     overflowed {@link ServerOptions#maxStreamBufferBytes()}; during a replay: its buffer stayed
+ *     full for 5 s)
  * @param backendErrors total: backend failures seen (a request answered 503 for a backend failure, a
  *     lost log subscription, a failed reader probe)
  * @param unavailableResponses total: requests answered 503 (backend down, overloaded, too many

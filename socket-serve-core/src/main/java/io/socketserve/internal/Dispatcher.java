@@ -126,6 +126,9 @@ final class Dispatcher implements LogListener {
 
         /** A {@code __missed} notice was sent (metrics). */
         default void onMissedSent() {}
+
+        /** A replaying client that did not read was cut off (metrics, log). */
+        default void onSlowClientCut(String namespace, String sessionId) {}
     }
 
     private static final class Attachment {
@@ -865,6 +868,7 @@ final class Dispatcher implements LogListener {
                 replay.lastBuffered = buffered;
                 if (now - replay.lastProgressNanos > REPLAY_STALL_NANOS) {
                     // Not reading at all: cut off like a live slow consumer; it resumes later.
+                    host.onSlowClientCut(ns, sid);
                     endReplay(replay, null);
                     return;
                 }

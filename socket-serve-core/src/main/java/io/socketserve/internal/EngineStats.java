@@ -119,6 +119,17 @@ final class EngineStats {
                 more == 0 ? "" : " (" + more + " more hits not logged since the last)");
     }
 
+    /** A client that did not read was cut off: counted and logged. */
+    void slowClientCut(String namespace, String sessionId) {
+        slowClientCuts.increment();
+        LogFields.info(
+                LogFields.SESSIONS,
+                instance,
+                namespace,
+                sessionId,
+                "slow client cut: it did not read its stream; it resumes from its last position");
+    }
+
     /** A log head read from the backend: the lag gauges count from the newest one seen. */
     void head(long head) {
         knownHead.accumulateAndGet(head, Math::max);

@@ -55,13 +55,7 @@ final class StreamTarget implements Dispatcher.Target {
         }
         if (state.get() != CLOSED) {
             // still open before this call: the client did not read and its buffer overflowed
-            stats.slowClientCuts.increment();
-            LogFields.info(
-                    LogFields.SESSIONS,
-                    stats.instance,
-                    namespace,
-                    sessionId,
-                    "slow client cut: its stream buffer overflowed; it resumes from its last position");
+            stats.slowClientCut(namespace, sessionId);
         }
         return false;
     }
