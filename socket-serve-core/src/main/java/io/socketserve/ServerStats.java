@@ -54,14 +54,21 @@ import java.util.Objects;
  * @param logAppend appends to the log: how many, and their total latency up to the backend's answer
  * @param readerLagEntries gauge: entries between the newest log head seen and this instance's reader
  * @param readerLagMillis gauge: how long the reader has been behind that head (0 when caught up)
- * @param slowClientCuts total: SSE streams closed because the client did not read (its buffer
- *     overflowed {@link ServerOptions#maxStreamBufferBytes()})
+ * @param slowClientCuts total: SSE streams closed because the client did not read (live: its buffer
+ *     overflowed {@link ServerOptions#maxStreamBufferBytes()}; during a replay: its buffer stayed
+ *     full for 5 s)
  * @param backendErrors total: backend failures seen (a request answered 503 for a backend failure, a
  *     lost log subscription, a failed reader probe)
  * @param unavailableResponses total: requests answered 503 (backend down, overloaded, too many
  *     sessions, shutting down)
  * @param roomsWithLocalMembers gauge: rooms with at least one member attached to this instance
- * @param presenceUsers gauge: users tracked ({@link Socket#track}) by sessions attached here
+ * @param presenceUsers gauge: distinct users tracked ({@link Socket#track}) through this instance by
+ *     sessions that have not ended
+ * @param handlersInFlight gauge: events being handled now (bounded by {@link
+ *     ServerOptions#maxConcurrentHandlers()}; at the bound, events are answered {@code 503
+ *     overloaded})
+ * @param dispatcherQueuedBytes gauge: log entries read but not yet delivered by this instance, in
+ *     bytes (bounded at 16 MiB; at the bound the reader waits and the entries stay in the backend)
  * @since 0.2
  */
 public record ServerStats(
@@ -92,7 +99,9 @@ public record ServerStats(
         long backendErrors,
         long unavailableResponses,
         long roomsWithLocalMembers,
-        long presenceUsers) {
+        long presenceUsers,
+        long handlersInFlight,
+        long dispatcherQueuedBytes) {
 
     /** The transport names of {@link #sessionsByTransport()}. */
     public static final String SSE = "sse";

@@ -142,7 +142,12 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
                 new Attacher(options, backend, dispatcher, liveness, presence, timer, execution.executor, stats),
                 closed::get,
                 stats);
-        stats.gauges(dispatcher::localRooms, dispatcher::processedPosition, dispatcher::lastProgressMillis);
+        stats.gauges(
+                dispatcher::localRooms,
+                dispatcher::processedPosition,
+                dispatcher::lastProgressMillis,
+                () -> Math.max(0, options.maxConcurrentHandlers() - execution.permits.availablePermits()),
+                dispatcher::queuedBytes);
         this.store = new SharedStoreImpl(backend, json, blocking, execution.executor);
         presence.start();
         liveness.start(timer, options.expirySweepInterval());

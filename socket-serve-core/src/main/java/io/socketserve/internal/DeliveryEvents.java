@@ -73,6 +73,11 @@ final class DeliveryEvents implements Dispatcher.Host {
     }
 
     @Override
+    public void onSlowClientCut(String namespace, String sessionId) {
+        stats.slowClientCut(namespace, sessionId);
+    }
+
+    @Override
     public void onMissedSent() {
         stats.missedSent.increment();
     }

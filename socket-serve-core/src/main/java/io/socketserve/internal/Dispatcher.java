@@ -126,6 +126,9 @@ final class Dispatcher implements LogListener {
 
         /** A {@code __missed} notice was sent (metrics). */
         default void onMissedSent() {}
+
+        /** A replaying client that did not read was cut off (metrics, log). */
+        default void onSlowClientCut(String namespace, String sessionId) {}
     }
 
     private static final class Attachment {
@@ -214,6 +217,13 @@ final class Dispatcher implements LogListener {
         CompletableFuture<long[]> f = new CompletableFuture<>();
         post(() -> f.complete(new long[] {recent.bytes(), recent.size(), recent.floor()}));
         return f.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+    }
+
+    /** Entries handed over by the reader but not yet processed, in bytes (any thread). */
+    long queuedBytes() {
+        synchronized (pendingLock) {
+            return pendingBytes;
+        }
     }
 
     /** Rooms with a member attached here (any thread; a racy read of a size, may lag slightly). */
@@ -858,6 +868,7 @@ final class Dispatcher implements LogListener {
                 replay.lastBuffered = buffered;
                 if (now - replay.lastProgressNanos > REPLAY_STALL_NANOS) {
                     // Not reading at all: cut off like a live slow consumer; it resumes later.
+                    host.onSlowClientCut(ns, sid);
                     endReplay(replay, null);
                     return;
                 }

@@ -90,6 +90,46 @@ final class EngineStats {
         disconnects.get(reason).increment();
     }
 
+    private static final long RATE_LIMIT_LOG_INTERVAL_NANOS = 1_000_000_000L;
+    private final AtomicLong rateLimitLogDue = new AtomicLong(System.nanoTime());
+    private final AtomicLong rateLimitLogSuppressed = new AtomicLong();
+
+    /**
+     * Logs a rate limit hit on {@link LogFields#SESSIONS}: at most one line a second per server (a
+     * client over its limit hits it on every request), with the number of hits not logged since.
+     */
+    void logRateLimitHit(
+            @org.jspecify.annotations.Nullable String namespace,
+            @org.jspecify.annotations.Nullable String session,
+            String what) {
+        long now = System.nanoTime();
+        long due = rateLimitLogDue.get();
+        if (now - due < 0 || !rateLimitLogDue.compareAndSet(due, now + RATE_LIMIT_LOG_INTERVAL_NANOS)) {
+            rateLimitLogSuppressed.incrementAndGet();
+            return;
+        }
+        long more = rateLimitLogSuppressed.getAndSet(0);
+        LogFields.info(
+                LogFields.SESSIONS,
+                instance,
+                namespace,
+                session,
+                "rate limit hit: {}{}",
+                what,
+                more == 0 ? "" : " (" + more + " more hits not logged since the last)");
+    }
+
+    /** A client that did not read was cut off: counted and logged. */
+    void slowClientCut(String namespace, String sessionId) {
+        slowClientCuts.increment();
+        LogFields.info(
+                LogFields.SESSIONS,
+                instance,
+                namespace,
+                sessionId,
+                "slow client cut: it did not read its stream; it resumes from its last position");
+    }
+
     /** A log head read from the backend: the lag gauges count from the newest one seen. */
     void head(long head) {
         knownHead.accumulateAndGet(head, Math::max);
@@ -110,7 +150,17 @@ final class EngineStats {
         }
     }
 
-    void gauges(LongSupplier rooms, LongSupplier position, LongSupplier progressMillis) {
+    private volatile LongSupplier handlersInFlight = () -> 0;
+    private volatile LongSupplier dispatcherQueuedBytes = () -> 0;
+
+    void gauges(
+            LongSupplier rooms,
+            LongSupplier position,
+            LongSupplier progressMillis,
+            LongSupplier handlersInFlight,
+            LongSupplier dispatcherQueuedBytes) {
+        this.handlersInFlight = handlersInFlight;
+        this.dispatcherQueuedBytes = dispatcherQueuedBytes;
         this.roomsWithLocalMembers = rooms;
         this.readerPosition = position;
         this.readerProgressMillis = progressMillis;
@@ -155,6 +205,8 @@ final class EngineStats {
                 backendErrors.sum(),
                 unavailableResponses.sum(),
                 roomsWithLocalMembers.getAsLong(),
-                trackedUsers.size());
+                trackedUsers.size(),
+                handlersInFlight.getAsLong(),
+                dispatcherQueuedBytes.getAsLong());
     }
 }

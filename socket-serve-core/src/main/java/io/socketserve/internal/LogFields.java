@@ -14,6 +14,12 @@ import org.slf4j.MDC;
  */
 final class LogFields implements AutoCloseable {
 
+    /**
+     * The logger of the per-session key events (connect, disconnect, rate limit hit, slow client
+     * cut), at INFO: one name to turn them up or down ({@code docs/operations.md}).
+     */
+    static final org.slf4j.Logger SESSIONS = org.slf4j.LoggerFactory.getLogger("io.socketserve.sessions");
+
     /** MDC key: this instance's id ({@link io.socketserve.ServerStats#instance()}). */
     static final String INSTANCE = "socketserve.instance";
 

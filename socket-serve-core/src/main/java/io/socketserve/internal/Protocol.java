@@ -279,13 +279,7 @@ final class Protocol implements SocketEndpoint {
                 .acquire("cn:" + address, options.maxConnectionsPerSecondPerAddress(), options.connectionBurst())
                 .thenCompose(wait -> {
                     if (wait > 0) {
-                        LogFields.info(
-                                log,
-                                stats.instance,
-                                handshake.namespace(),
-                                null,
-                                "rate limit hit: too many new connections from {}",
-                                address);
+                        stats.logRateLimitHit(handshake.namespace(), null, "too many new connections from " + address);
                         throw RateLimits.limited(wait, "too many new connections from " + address);
                     }
                     return runConnectionMiddleware(handshake, handlers);
@@ -309,7 +303,13 @@ final class Protocol implements SocketEndpoint {
                         .thenApply(x -> {
                             stats.connects.increment();
                             SessionRecord r = admitted.record();
-                            LogFields.info(log, stats.instance, r.namespace(), r.id(), "connected from {}", address);
+                            LogFields.info(
+                                    LogFields.SESSIONS,
+                                    stats.instance,
+                                    r.namespace(),
+                                    r.id(),
+                                    "connected from {}",
+                                    address);
                             return connected(admitted.id(), r);
                         }));
     }
@@ -438,13 +438,8 @@ final class Protocol implements SocketEndpoint {
                         .acquire("ev:" + record.id(), options.maxEventsPerSecond(), options.eventBurst())
                         .thenApply(wait -> {
                             if (wait > 0) {
-                                LogFields.info(
-                                        log,
-                                        stats.instance,
-                                        record.namespace(),
-                                        record.id(),
-                                        "rate limit hit: too many events from this session ('{}')",
-                                        event);
+                                stats.logRateLimitHit(
+                                        record.namespace(), record.id(), "too many events from this session");
                                 throw RateLimits.limited(wait, "too many events from this session");
                             }
                             stats.eventsReceived.increment();

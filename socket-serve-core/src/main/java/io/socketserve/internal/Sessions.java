@@ -60,7 +60,7 @@ final class Sessions {
     void ended(RemovedSession removed, DisconnectReason reason) {
         stats.disconnected(reason);
         LogFields.info(
-                log,
+                LogFields.SESSIONS,
                 stats.instance,
                 removed.session().namespace(),
                 removed.session().id(),

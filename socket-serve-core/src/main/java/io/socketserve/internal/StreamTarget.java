@@ -4,13 +4,10 @@ import io.socketserve.transport.Frame;
 import io.socketserve.transport.StreamSink;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Delivery to a transport's SSE stream. */
 final class StreamTarget implements Dispatcher.Target {
 
-    private static final Logger log = LoggerFactory.getLogger(StreamTarget.class);
     private static final int NEW = 0;
     private static final int OPEN = 1;
     private static final int CLOSED = 2;
@@ -58,13 +55,7 @@ final class StreamTarget implements Dispatcher.Target {
         }
         if (state.get() != CLOSED) {
             // still open before this call: the client did not read and its buffer overflowed
-            stats.slowClientCuts.increment();
-            LogFields.info(
-                    log,
-                    stats.instance,
-                    namespace,
-                    sessionId,
-                    "slow client cut: its stream buffer overflowed; it resumes from its last position");
+            stats.slowClientCut(namespace, sessionId);
         }
         return false;
     }

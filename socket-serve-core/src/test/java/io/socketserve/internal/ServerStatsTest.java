@@ -182,6 +182,11 @@ class ServerStatsTest {
         Client a = connect();
         server.socket(a.id()).orElseThrow().emit("one", 1);
         server.socket(a.id()).orElseThrow().emit("two", 2);
+        // both in the reader's history before the resume, so both are replayed, none live
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (server.health().readerPosition() < server.health().logHead() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
         RecordingSink sink = new RecordingSink();
         TransportResponse error = endpoint.openStream(
                         Requests.get("/sse").query("sessionId", a.credential()).header("Last-Event-ID", "0"), sink)

@@ -1,8 +1,14 @@
 package io.socketserve.demo;
 
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.socketserve.AdminOptions;
 import io.socketserve.ServerOptions;
 import io.socketserve.SocketServer;
+import io.socketserve.micrometer.SocketServeMetrics;
 import io.socketserve.netty.EmbeddedServer;
 import java.time.Duration;
 import java.util.List;
@@ -127,7 +133,9 @@ public final class DemoServer implements Callable<Integer> {
     /**
      * Starts the demo with the given options, gzip-encoding event streams at that level (0: not).
      * This is what {@code main} runs: the demo's handlers and pages, nothing else (the test suites'
-     * helper events are registered by the tests themselves, on the running server).
+     * helper events are registered by the tests themselves, on the running server). {@code GET
+     * /metrics} (Prometheus text: the {@code socketserve.*} meters and the JVM's) and {@code GET
+     * /health/live}, {@code /health/ready} are always on (docs/operations.md).
      */
     public static Running start(ServerOptions options, String host, int port, int streamCompression) {
         return start(options, host, port, streamCompression, null);
@@ -142,12 +150,18 @@ public final class DemoServer implements Callable<Integer> {
         SocketServer server = SocketServer.create(options);
         SeedRooms.register(server);
         DemoPages.register(server);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new SocketServeMetrics(server).bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
         EmbeddedServer http = EmbeddedServer.builder(server)
                 .host(host)
                 .port(port)
                 .staticResources("static")
                 .streamCompression(streamCompression)
                 .admin(admin)
+                .metrics(registry::scrape)
                 .start();
         return new Running(server, http);
     }

@@ -114,8 +114,9 @@ public final class EmbeddedServer implements AutoCloseable {
                             connections,
                             b.streamCompressionLevel,
                             drain,
-                            b.healthChecks
-                                    ? new io.socketserve.netty.internal.HealthRoutes(b.server::health, drain::draining)
+                            b.healthChecks || b.metrics != null
+                                    ? new io.socketserve.netty.internal.HealthRoutes(
+                                            b.server::health, drain::draining, b.healthChecks, b.metrics)
                                     : null,
                             admin));
             if (b.socketSendBufferBytes > 0) {
@@ -253,6 +254,7 @@ public final class EmbeddedServer implements AutoCloseable {
         private int streamCompressionLevel;
         private boolean healthChecks = true;
         private @Nullable AdminOptions admin;
+        private java.util.function.@Nullable Supplier<String> metrics;
 
         private Builder(SocketServer server) {
             this.server = Objects.requireNonNull(server, "server == null");
@@ -353,6 +355,27 @@ public final class EmbeddedServer implements AutoCloseable {
          */
         public Builder admin(@Nullable AdminOptions options) {
             this.admin = options;
+            return this;
+        }
+
+        /**
+         * Answers {@code GET /metrics} with {@code prometheusText} (the Prometheus text exposition
+         * format, {@code text/plain; version=0.0.4}), for a Prometheus scrape. Pass the scrape of a
+         * Micrometer {@code PrometheusMeterRegistry} that has the server's meters bound
+         * ({@code socket-serve-micrometer}'s {@code SocketServeMetrics}); the embedded server itself
+         * needs no Micrometer. Off (404) by default. The text is produced on a thread of its own,
+         * never on an event loop. Outside the base path, like the health checks.
+         *
+         * <pre>{@code
+         * PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+         * new SocketServeMetrics(server).bindTo(registry);
+         * EmbeddedServer.builder(server).metrics(registry::scrape).start();
+         * }</pre>
+         *
+         * @since 0.4
+         */
+        public Builder metrics(java.util.function.Supplier<String> prometheusText) {
+            this.metrics = java.util.Objects.requireNonNull(prometheusText, "prometheusText == null");
             return this;
         }
 

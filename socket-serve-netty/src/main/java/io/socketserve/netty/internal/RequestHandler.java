@@ -405,7 +405,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             return;
         }
         if (health != null
-                && HealthRoutes.isHealthPath(path)
+                && health.answers(path)
                 && (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD))) {
             CompletionStage<TransportResponse> answer = health.answer(path);
             awaitingAnswer = true;
