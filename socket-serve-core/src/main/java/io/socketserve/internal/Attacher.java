@@ -33,6 +33,7 @@ final class Attacher {
     private final ConcurrentHashMap<String, CompletableFuture<TransportResponse>> pollChains =
             new ConcurrentHashMap<>();
     private final PendingCursors pendingCursors;
+    private final EngineStats stats;
 
     Attacher(
             ServerOptions options,
@@ -41,7 +42,9 @@ final class Attacher {
             Liveness liveness,
             Presence presence,
             ScheduledExecutorService timer,
-            Executor executor) {
+            Executor executor,
+            EngineStats stats) {
+        this.stats = stats;
         this.options = options;
         this.backend = backend;
         this.dispatcher = dispatcher;
@@ -65,11 +68,21 @@ final class Attacher {
 
     CompletionStage<TransportResponse> poll(SessionRecord record, PollRequest poll) {
         liveness.touch(record.id());
-        if (poll.after() >= 0) {
-            PollTarget target = new PollTarget(dispatcher, timer, backend, record, pendingCursors, poll.waitMillis());
-            return attach(record, poll.after(), target, false).thenCompose(ok -> target.response());
+        stats.pollsOpen.incrementAndGet();
+        CompletionStage<TransportResponse> answer;
+        try {
+            if (poll.after() >= 0) {
+                PollTarget target =
+                        new PollTarget(dispatcher, timer, backend, record, pendingCursors, poll.waitMillis(), stats);
+                answer = attach(record, poll.after(), target, false).thenCompose(ok -> target.response());
+            } else {
+                answer = cursorPoll(record.id(), poll.waitMillis());
+            }
+        } catch (RuntimeException e) {
+            stats.pollsOpen.decrementAndGet();
+            throw e;
         }
-        return cursorPoll(record.id(), poll.waitMillis());
+        return answer.whenComplete((r, e) -> stats.pollsOpen.decrementAndGet());
     }
 
     /** The position a stream resumes from: {@code Last-Event-ID} or the {@code lastEventId} query; -1 if none. */
@@ -86,8 +99,15 @@ final class Attacher {
         // An attached stream keeps its session alive: push the expiry forward now (the heartbeat
         // refreshes it from here on), so a session reattaching just before its expiry is not swept.
         liveness.touch(record.id());
-        StreamTarget target = new StreamTarget(sink, options.maxStreamBufferBytes() / 2);
+        StreamTarget target =
+                new StreamTarget(sink, options.maxStreamBufferBytes() / 2, stats, record.namespace(), record.id());
+        stats.streamsOpen.incrementAndGet();
+        if (after >= 0) {
+            stats.resumes.increment();
+        }
         sink.onClose(() -> {
+            stats.streamsOpen.decrementAndGet();
+            target.closed();
             dispatcher.detach(record.id(), target);
             liveness.touchNow(record.id());
         });
@@ -114,7 +134,8 @@ final class Attacher {
                         }
                         // a cursor this instance answered up to but could not store counts (PendingCursors)
                         SessionRecord from = current.withCursor(pendingCursors.cursor(sessionId, current.cursor()));
-                        PollTarget target = new PollTarget(dispatcher, timer, backend, from, pendingCursors, wait);
+                        PollTarget target =
+                                new PollTarget(dispatcher, timer, backend, from, pendingCursors, wait, stats);
                         return attach(from, -1, target, false).thenCompose(ok -> target.response());
                     })
                     .toCompletableFuture();

@@ -119,6 +119,15 @@ final class Dispatcher implements LogListener {
         void onAvailability(boolean available);
 
         long recoveryMaxAgeMillis();
+
+        /** A message frame was replayed from history (metrics). */
+        default void onReplayed() {}
+
+        /** A {@code __missed} notice was sent (metrics). */
+        default void onMissedSent() {}
+
+        /** A replaying client that did not read was cut off (metrics, log). */
+        default void onSlowClientCut(String namespace, String sessionId) {}
     }
 
     private static final class Attachment {
@@ -203,6 +212,18 @@ final class Dispatcher implements LogListener {
         CompletableFuture<long[]> f = new CompletableFuture<>();
         post(() -> f.complete(new long[] {recent.bytes(), recent.size(), recent.floor()}));
         return f.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+    }
+
+    /** Entries handed over by the reader but not yet processed, in bytes (any thread). */
+    long queuedBytes() {
+        synchronized (pendingLock) {
+            return pendingBytes;
+        }
+    }
+
+    /** Rooms with a member attached here (any thread; a racy read of a size, may lag slightly). */
+    long localRooms() {
+        return roomIndex.size();
     }
 
     /** The last position processed (any thread; may lag slightly). */
@@ -751,6 +772,7 @@ final class Dispatcher implements LogListener {
         Target target = r.target();
         target.open(sid);
         if (missedAfter >= 0) {
+            host.onMissedSent();
             target.send(Frame.control(Frames.missedJson(missedAfter, missedOldest), 0));
         }
         long resumeFrom = start == 0 ? r.after() : range.get(start - 1).position();
@@ -849,6 +871,7 @@ final class Dispatcher implements LogListener {
                 replay.lastBuffered = buffered;
                 if (now - replay.lastProgressNanos > REPLAY_STALL_NANOS) {
                     // Not reading at all: cut off like a live slow consumer; it resumes later.
+                    host.onSlowClientCut(ns, sid);
                     endReplay(replay, null);
                     return;
                 }
@@ -869,11 +892,13 @@ final class Dispatcher implements LogListener {
                 return;
             }
             if (entry instanceof LogEntry.Message m && !m.isVolatile() && replayable(m, sid, ns, replay.rooms)) {
+                host.onReplayed();
                 if (!target.send(Frame.of(e.position(), m.frame()))) {
                     endReplay(replay, null);
                     return;
                 }
             } else if (entry instanceof LogEntry.Lost l) {
+                host.onMissedSent();
                 if (!target.send(Frame.control(Frames.missedJson(l.after(), l.oldest()), 0))) {
                     endReplay(replay, null);
                     return;

@@ -32,13 +32,16 @@ final class ReaderWatch {
     private final BackendHealth health;
     private final long stallMillis;
     private final Duration backendTimeout;
+    private final EngineStats stats;
 
     ReaderWatch(
             Backend backend,
             Dispatcher dispatcher,
             BackendHealth health,
             Duration readerStallTimeout,
-            Duration backendTimeout) {
+            Duration backendTimeout,
+            EngineStats stats) {
+        this.stats = stats;
         this.backend = backend;
         this.dispatcher = dispatcher;
         this.health = health;
@@ -57,7 +60,9 @@ final class ReaderWatch {
             if (error != null) {
                 log.debug("reader probe could not read the log head: {}", error.toString());
                 health.trouble();
+                stats.backendErrors.increment();
             } else {
+                stats.head(head);
                 dispatcher.confirmCaughtUp(head);
             }
         });
@@ -81,6 +86,7 @@ final class ReaderWatch {
         } catch (ExecutionException | RuntimeException e) {
             return unreachable(position, progress, "the backend is unreachable: " + Blocking.unwrap(e));
         }
+        stats.head(head);
         long now = System.currentTimeMillis();
         long quietMillis = now - Math.max(progress.toEpochMilli(), health.lastTroubleMillis());
         if (quietMillis <= stallMillis) {
