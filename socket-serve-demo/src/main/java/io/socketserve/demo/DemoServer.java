@@ -68,6 +68,14 @@ public final class DemoServer implements Callable<Integer> {
             defaultValue = "${env:DRAIN_MILLIS:-2000}")
     long drainMillis = DRAIN_TIMEOUT.toMillis();
 
+    @Option(
+            names = "--warm-up",
+            description = "Sessions the server sets up in-process (against a throwaway in-memory server) before it"
+                    + " reports ready: GET /health/ready is 503 until then (env WARM_UP; default 2000; 0: none)."
+                    + " See docs/deploy.md.",
+            defaultValue = "${env:WARM_UP:-2000}")
+    int warmUp = EmbeddedServer.DEFAULT_WARM_UP_SESSIONS;
+
     /** A running demo: the socket server and its HTTP server. */
     public record Running(SocketServer server, EmbeddedServer http) implements AutoCloseable {
         public int port() {
@@ -114,6 +122,14 @@ public final class DemoServer implements Callable<Integer> {
      * helper events are registered by the tests themselves, on the running server).
      */
     public static Running start(ServerOptions options, String host, int port, int streamCompression) {
+        return start(options, host, port, streamCompression, 0);
+    }
+
+    /**
+     * As {@link #start(ServerOptions, String, int, int)}, with a warm-up of {@code warmUp} sessions
+     * ({@link EmbeddedServer.Builder#warmUp}; the other overloads start without one).
+     */
+    public static Running start(ServerOptions options, String host, int port, int streamCompression, int warmUp) {
         SocketServer server = SocketServer.create(options);
         SeedRooms.register(server);
         DemoPages.register(server);
@@ -122,6 +138,7 @@ public final class DemoServer implements Callable<Integer> {
                 .port(port)
                 .staticResources("static")
                 .streamCompression(streamCompression)
+                .warmUp(warmUp)
                 .start();
         return new Running(server, http);
     }
@@ -148,9 +165,11 @@ public final class DemoServer implements Callable<Integer> {
                             + e.getMessage());
             return 2;
         }
-        Running running = start(options.build(), host, port, streamCompression);
+        Running running = start(options.build(), host, port, streamCompression, warmUp);
+        // "Ready" only once warm (issue 16): GET /health/ready answers 503 until the same moment.
+        running.http().awaitWarmUp(Duration.ofMinutes(5));
         System.out.printf(
-                "socket-serve demo on http://localhost:%d/  (pages: chat, lobby, dashboard, editor, rooms; endpoint: /socket; backend: %s)%n",
+                "socket-serve demo ready on http://localhost:%d/  (pages: chat, lobby, dashboard, editor, rooms; endpoint: /socket; backend: %s)%n",
                 running.port(), standalone ? "redis" : cluster ? "redis-cluster" : "in-memory");
         CountDownLatch stop = new CountDownLatch(1);
         Duration budget = Duration.ofMillis(Math.max(0, drainMillis));

@@ -9,10 +9,11 @@ import io.socketserve.redis.RedisBackend;
  * The server side of the scenarios, run in its own JVM so that its CPU, RSS and heap can be measured
  * apart from the generator's: a {@link SocketServer} (in-memory, or Redis with {@code --redis
  * <uri>}) behind an {@link EmbeddedServer} on 127.0.0.1, with two handlers — {@code join} ({@code
- * {"room":…}}) and {@code pub} (broadcasts its payload to {@code data.room} as event {@code m}).
+ * {"room":…}}) and {@code pub} (broadcasts its payload to {@code data.room} as event {@code m}). It prints {@code
+ * READY} once the server's warm-up ({@code --warm-up <sessions>}, 0: none) has finished.
  *
  * <pre>
- * java -cp socket-serve-bench.jar io.socketserve.bench.server.BenchServer [--port 0] [--redis redis://…] [--io-threads 0]
+ * java -cp socket-serve-bench.jar io.socketserve.bench.server.BenchServer [--port 0] [--redis redis://…] [--io-threads 0] [--warm-up 2000]
  * </pre>
  */
 public final class BenchServer {
@@ -23,11 +24,13 @@ public final class BenchServer {
         int port = 0;
         String redis = null;
         int ioThreads = 0;
+        int warmUp = EmbeddedServer.DEFAULT_WARM_UP_SESSIONS;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--redis" -> redis = args[++i];
                 case "--io-threads" -> ioThreads = Integer.parseInt(args[++i]);
+                case "--warm-up" -> warmUp = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -41,7 +44,12 @@ public final class BenchServer {
                 .port(port)
                 .ioThreads(ioThreads)
                 .serveClient(false)
+                .warmUp(warmUp)
                 .start();
+        // READY only once warm, as a readiness probe would see it (GET /health/ready).
+        if (!http.awaitWarmUp(java.time.Duration.ofMinutes(2))) {
+            throw new IllegalStateException("warm-up did not finish within 2 minutes");
+        }
         Control.serve(http.port(), () -> {
             http.close();
             server.close();

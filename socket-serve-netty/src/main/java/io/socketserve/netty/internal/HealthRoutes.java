@@ -18,7 +18,8 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>{@code /health/live}: {@code 200 {"status":"UP"}} while the server answers HTTP at all.
  *   <li>{@code /health/ready}: {@code 200} with {@code "status":"UP"} when the backend answers, the
- *       log reader keeps up ({@link ServerHealth#healthy()}) and the server is not draining;
+ *       log reader keeps up ({@link ServerHealth#healthy()}), the warm-up has finished ({@link
+ *       WarmUp}) and the server is not draining;
  *       otherwise {@code 503} with {@code "status":"DOWN"} and the {@code problem}. The body carries
  *       the details of {@link ServerHealth} either way.
  * </ul>
@@ -39,10 +40,17 @@ public final class HealthRoutes {
 
     private final Supplier<ServerHealth> health;
     private final BooleanSupplier draining;
+    private final BooleanSupplier warm;
 
     public HealthRoutes(Supplier<ServerHealth> health, BooleanSupplier draining) {
+        this(health, draining, () -> true);
+    }
+
+    /** With {@code warm}: not ready until the warm-up has finished (issue 16). */
+    public HealthRoutes(Supplier<ServerHealth> health, BooleanSupplier draining, BooleanSupplier warm) {
         this.health = health;
         this.draining = draining;
+        this.warm = warm;
     }
 
     static boolean isHealthPath(String path) {
@@ -60,13 +68,16 @@ public final class HealthRoutes {
     private TransportResponse ready() {
         ServerHealth h = health.get();
         boolean drainingNow = draining.getAsBoolean();
-        boolean up = h.healthy() && !drainingNow;
+        boolean warmNow = warm.getAsBoolean();
+        boolean up = h.healthy() && !drainingNow && warmNow;
         // Public words only: the backend's own failure (its address) stays in the server's log.
         String problem = drainingNow
                 ? "the server is shutting down"
                 : !h.backendReachable()
                         ? "the backend does not answer"
-                        : h.readerStalled() ? "the log reader has stopped making progress" : null;
+                        : h.readerStalled()
+                                ? "the log reader has stopped making progress"
+                                : !warmNow ? "warming up" : null;
         StringBuilder body = new StringBuilder(256)
                 .append("{\"status\":\"")
                 .append(up ? "UP" : "DOWN")
@@ -76,6 +87,8 @@ public final class HealthRoutes {
                 .append(h.readerStalled())
                 .append(",\"draining\":")
                 .append(drainingNow)
+                .append(",\"warm\":")
+                .append(warmNow)
                 .append(",\"logHead\":")
                 .append(h.logHead())
                 .append(",\"readerPosition\":")
