@@ -44,7 +44,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Measured: process start → {@code READY}; {@code READY} → every session streaming (joined, or
  * resumed); set-ups completed in each second; the server process's CPU time per set-up (from {@code
  * /proc/<pid>/stat}); set-up latency; Redis commands per set-up ({@code INFO commandstats} delta)
- * and round trips (the commands a client sends, not those its scripts run).
+ * and round trips ({@link #ROUND_TRIP_COMMANDS}).
  */
 public final class ColdStorm {
 
@@ -97,27 +97,15 @@ public final class ColdStorm {
             double redisRoundTripsPerSetup) {}
 
     /**
-     * Redis commands our code sends itself (as opposed to those its scripts run, which {@code INFO
-     * commandstats} counts as well): a script call, the log reader's {@code XREAD}, the Pub/Sub
-     * fan-out and the plain reads of the backend ({@code grep 'commands()\.'} in socket-serve-redis).
-     * Where a command is also run inside scripts ({@code HGETALL}, {@code GET}…), the set-up path
-     * runs none of those scripts: see docs/benchmarks.md.
+     * The Redis commands of a set-up that are round trips: what our code sends itself (a script call,
+     * the log reader's {@code XREAD}, the Pub/Sub fan-out, {@code HGETALL} of a credential check), as
+     * opposed to the commands its scripts run, which {@code INFO commandstats} counts as well. None
+     * of the scripts a set-up runs ({@code create_session}, {@code touch_sessions}, {@code
+     * membership}, {@code presence_refresh}, {@code join}) calls {@code HGETALL}. (Before the
+     * session count moved into {@code create_session.lua}, a set-up also sent a {@code ZCARD}.)
      */
-    private static final List<String> CLIENT_COMMANDS = List.of(
-            "evalsha",
-            "eval",
-            "evalsha_ro",
-            "eval_ro",
-            "xread",
-            "publish",
-            "hgetall",
-            "hget",
-            "zcard",
-            "scard",
-            "smembers",
-            "zrangebyscore",
-            "hlen",
-            "get");
+    private static final List<String> ROUND_TRIP_COMMANDS =
+            List.of("evalsha", "eval", "evalsha_ro", "eval_ro", "fcall", "xread", "publish", "hgetall");
 
     private static final byte[] SEQ = "\"seq\":".getBytes(StandardCharsets.US_ASCII);
 
@@ -358,7 +346,7 @@ public final class ColdStorm {
             if (e.getValue() > 0) {
                 double v = Math.round(e.getValue() * 100.0 / n) / 100.0;
                 perSetup.put(e.getKey(), v);
-                if (CLIENT_COMMANDS.contains(e.getKey())) {
+                if (ROUND_TRIP_COMMANDS.contains(e.getKey())) {
                     roundTrips += e.getValue() / (double) n;
                 }
             }
