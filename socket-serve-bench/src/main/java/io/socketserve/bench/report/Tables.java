@@ -245,7 +245,11 @@ public final class Tables {
                     .append(r.serverCpuStartMs())
                     .append(" ms, during the storm ")
                     .append(r.serverCpuStormMs())
-                    .append(" ms");
+                    .append(" ms (")
+                    .append(Math.round(r.serverSystemCpuShare() * 100))
+                    .append(" % in the kernel; by thread, ms: ")
+                    .append(r.serverThreadsMs())
+                    .append(")");
             if (!r.redisCommandsPerSetup().isEmpty()) {
                 b.append("; Redis commands per set-up (scripts' inner commands included) ")
                         .append(r.redisCommandsPerSetup());

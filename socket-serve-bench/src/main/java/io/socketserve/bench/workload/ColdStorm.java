@@ -93,6 +93,8 @@ public final class ColdStorm {
             long messagesDuplicated,
             long messagesUnexpected,
             double deliveryMs,
+            double serverSystemCpuShare,
+            Map<String, Double> serverThreadsMs,
             Map<String, Double> redisCommandsPerSetup,
             double redisRoundTripsPerSetup) {}
 
@@ -386,6 +388,8 @@ public final class ColdStorm {
                 tally[4],
                 tally[5],
                 round(deliveryMs),
+                round3(d.systemNanos / (double) Math.max(1, d.serverCpuNanos)),
+                d.threadsMs,
                 perSetup,
                 round(roundTrips));
     }
@@ -406,6 +410,8 @@ public final class ColdStorm {
         final long redis0;
         final long self0;
         final long machine0;
+        final long system0;
+        final Map<String, Long> threads0;
         final Map<String, Long> commands0;
 
         Measure(long pid, @Nullable RedisProcess redis) throws IOException {
@@ -415,6 +421,8 @@ public final class ColdStorm {
             this.redis0 = redis == null ? 0 : ProcStats.cpuNanos(redis.pid());
             this.self0 = ProcStats.cpuNanos(ProcStats.self());
             this.machine0 = ProcStats.machineBusyNanos();
+            this.system0 = ProcStats.cpuSplitNanos(pid)[1];
+            this.threads0 = ProcStats.threadCpuNanos(pid);
             this.commands0 = redis == null ? Map.of() : redis.commandCalls();
         }
 
@@ -424,6 +432,8 @@ public final class ColdStorm {
                 long redisCpuNanos,
                 long generatorCpuNanos,
                 long machineNanos,
+                long systemNanos,
+                Map<String, Double> threadsMs,
                 Map<String, Long> commands) {}
 
         /** Measured once the storm is over ({@code doneNanos}); the Redis figures exclude INFO itself. */
@@ -440,12 +450,20 @@ public final class ColdStorm {
                     }
                 });
             }
+            Map<String, Double> threads = new LinkedHashMap<>();
+            ProcStats.threadCpuNanos(pid).entrySet().stream()
+                    .map(e -> Map.entry(e.getKey(), (e.getValue() - threads0.getOrDefault(e.getKey(), 0L)) / 1e6))
+                    .filter(e -> e.getValue() >= 0.01 * (server - server0) / 1e6)
+                    .sorted((a, b) -> Double.compare(b.getValue(), a.getValue()))
+                    .forEach(e -> threads.put(e.getKey(), round(e.getValue())));
             return new Delta(
                     server0,
                     server - server0,
                     redisCpu,
                     self - self0,
                     ProcStats.machineBusyNanos() - machine0,
+                    ProcStats.cpuSplitNanos(pid)[1] - system0,
+                    threads,
                     commands);
         }
     }

@@ -129,12 +129,42 @@ public final class WarmUp {
         }
     }
 
+    /**
+     * Waits until the JIT compiler has worked off what the warm-up queued: its total compilation
+     * time stops growing for {@value #COMPILER_IDLE_MILLIS} ms (at most {@value #COMPILER_WAIT_MILLIS}
+     * ms). Otherwise the C2 compiler threads do that work during the first real storm, next to it
+     * (issue 16: 40 % of the server's CPU in the first seconds after the warm-up). Returns the
+     * compilation time (ms) spent meanwhile; 0 when the JVM does not report it.
+     */
+    public static long awaitCompilerIdle(BooleanSupplier stop) throws InterruptedException {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return 0;
+        }
+        long start = jit.getTotalCompilationTime();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(COMPILER_WAIT_MILLIS);
+        long last = start;
+        while (!stop.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(COMPILER_IDLE_MILLIS);
+            long now = jit.getTotalCompilationTime();
+            if (now == last) {
+                break;
+            }
+            last = now;
+        }
+        return last - start;
+    }
+
+    private static final long COMPILER_IDLE_MILLIS = 200;
+    private static final long COMPILER_WAIT_MILLIS = 10_000;
+
     /** Connect, stream, join, (broadcast), disconnect: what a browser does, over two connections. */
     private static void oneSession(InetSocketAddress address, String base, int i) throws IOException {
         try (Socket stream = connect(address);
                 Socket control = connect(address)) {
-            String connected =
-                    new String(exchange(control, post(base + "/connect", null, "{}"), true), StandardCharsets.UTF_8);
+            InputStream controlIn = new java.io.BufferedInputStream(control.getInputStream());
+            String connected = new String(
+                    exchange(control, controlIn, post(base + "/connect", null, "{}"), true), StandardCharsets.UTF_8);
             String credential = field(connected, "sessionId");
             OutputStream out = stream.getOutputStream();
             out.write(("GET " + base + "/sse HTTP/1.1\r\nHost: warm-up\r\nAccept: text/event-stream\r\n"
@@ -145,11 +175,13 @@ public final class WarmUp {
             String room = "warm-up-" + (i % 10);
             exchange(
                     control,
+                    controlIn,
                     post(base + "/message", credential, "{\"event\":\"join\",\"data\":{\"room\":\"" + room + "\"}}"),
                     true);
             if (i % 10 == 0) {
                 exchange(
                         control,
+                        controlIn,
                         post(
                                 base + "/message",
                                 credential,
@@ -157,7 +189,7 @@ public final class WarmUp {
                         true);
                 readUntil(stream.getInputStream(), "\"seq\":" + i);
             }
-            exchange(control, post(base + "/disconnect", credential, "{}"), false);
+            exchange(control, controlIn, post(base + "/disconnect", credential, "{}"), false);
         }
     }
 
@@ -178,10 +210,9 @@ public final class WarmUp {
     }
 
     /** Sends a request and reads its answer (a {@code Content-Length} body); the body if {@code ok} is required. */
-    private static byte[] exchange(Socket s, byte[] request, boolean requireOk) throws IOException {
+    private static byte[] exchange(Socket s, InputStream in, byte[] request, boolean requireOk) throws IOException {
         s.getOutputStream().write(request);
         s.getOutputStream().flush();
-        InputStream in = s.getInputStream();
         ByteArrayOutputStream head = new ByteArrayOutputStream(256);
         int matched = 0;
         while (matched < HEADER_END.length) {
