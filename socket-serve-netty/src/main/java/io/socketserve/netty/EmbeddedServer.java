@@ -149,14 +149,11 @@ public final class EmbeddedServer implements AutoCloseable {
     private void warmUp(io.socketserve.netty.internal.WarmUp warmUp, int sessions) {
         long t0 = System.nanoTime();
         try {
-            java.util.function.BooleanSupplier stop = () -> closed.get() || draining != null;
-            int done = warmUp.run(sessions, stop);
-            long compiled = io.socketserve.netty.internal.WarmUp.awaitCompilerIdle(stop);
+            int done = warmUp.run(sessions, () -> closed.get() || draining != null);
             log.info(
-                    "socket-serve on port {} warmed up: {} sessions, then {} ms for the JIT compiler, in {} ms; ready",
+                    "socket-serve on port {} warmed up: {} sessions in {} ms; ready",
                     port,
                     done,
-                    compiled,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         } catch (Exception e) {
             if (e instanceof InterruptedException) {

@@ -129,35 +129,6 @@ public final class WarmUp {
         }
     }
 
-    /**
-     * Waits until the JIT compiler has worked off what the warm-up queued: its total compilation
-     * time stops growing for {@value #COMPILER_IDLE_MILLIS} ms (at most {@value #COMPILER_WAIT_MILLIS}
-     * ms). Otherwise the C2 compiler threads do that work during the first real storm, next to it
-     * (issue 16: 40 % of the server's CPU in the first seconds after the warm-up). Returns the
-     * compilation time (ms) spent meanwhile; 0 when the JVM does not report it.
-     */
-    public static long awaitCompilerIdle(BooleanSupplier stop) throws InterruptedException {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
-            return 0;
-        }
-        long start = jit.getTotalCompilationTime();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(COMPILER_WAIT_MILLIS);
-        long last = start;
-        while (!stop.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(COMPILER_IDLE_MILLIS);
-            long now = jit.getTotalCompilationTime();
-            if (now == last) {
-                break;
-            }
-            last = now;
-        }
-        return last - start;
-    }
-
-    private static final long COMPILER_IDLE_MILLIS = 200;
-    private static final long COMPILER_WAIT_MILLIS = 10_000;
-
     /** Connect, stream, join, (broadcast), disconnect: what a browser does, over two connections. */
     private static void oneSession(InetSocketAddress address, String base, int i) throws IOException {
         try (Socket stream = connect(address);
