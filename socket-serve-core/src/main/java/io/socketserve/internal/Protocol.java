@@ -279,6 +279,7 @@ final class Protocol implements SocketEndpoint {
                                     throw new ProtocolException(
                                             503, "too_many_sessions", "the server holds its maximum of sessions");
                                 }
+                                liveness.created(id.publicId(), now);
                                 return new Admitted(id, fresh.withCreatedPosition(position));
                             });
                 }))
