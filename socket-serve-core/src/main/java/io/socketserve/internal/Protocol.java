@@ -286,19 +286,23 @@ final class Protocol implements SocketEndpoint {
                 })
                 // Counted and created one at a time on this instance: concurrent connects would all
                 // see room for one more session and overshoot maxSessions together.
-                .thenCompose(v -> admissions.run(() -> backend.sessionCount().thenCompose(count -> {
-                    if (count >= options.maxSessions()) {
-                        throw new ProtocolException(
-                                503, "too_many_sessions", "the server holds its maximum of sessions");
-                    }
+                .thenCompose(v -> admissions.run(() -> {
                     Credentials.Identity id = Credentials.generate();
                     long now = System.currentTimeMillis();
                     SessionRecord fresh = new SessionRecord(
                             id.publicId(), id.secretHash(), namespace, now, 0, 0, storedAttributes(handshake, request));
-                    return backend.createSession(
-                                    fresh, now + options.sessionTimeout().toMillis())
-                            .thenApply(position -> new Admitted(id, fresh.withCreatedPosition(position)));
-                })))
+                    // Count and create in one step where the backend can (one Redis round trip, issue 16).
+                    return backend.createSessionIfRoom(
+                                    fresh, now + options.sessionTimeout().toMillis(), options.maxSessions())
+                            .thenApply(position -> {
+                                if (position < 0) {
+                                    throw new ProtocolException(
+                                            503, "too_many_sessions", "the server holds its maximum of sessions");
+                                }
+                                liveness.created(id.publicId(), now);
+                                return new Admitted(id, fresh.withCreatedPosition(position));
+                            });
+                }))
                 .thenCompose(admitted -> runConnectionListeners(admitted.record(), handlers)
                         .thenApply(x -> {
                             stats.connects.increment();

@@ -71,6 +71,18 @@ final class InMemorySessions implements SessionStore {
     }
 
     @Override
+    public CompletionStage<Long> createSessionIfRoom(SessionRecord session, long expiresAtMillis, long maxSessions) {
+        lock.lock();
+        try {
+            return sessions.size() >= maxSessions
+                    ? done(-1L)
+                    : createSession(session, expiresAtMillis); // the lock is reentrant
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public CompletionStage<@Nullable SessionRecord> findSession(String id) {
         lock.lock();
         try {

@@ -61,6 +61,22 @@ public interface SessionStore {
      */
     CompletionStage<Long> createSession(SessionRecord session, long expiresAtMillis);
 
+    /**
+     * As {@link #createSession}, but only while fewer than {@code maxSessions} sessions exist:
+     * completes with the creation position, or with {@code -1} (and stores nothing) when the count is
+     * reached. The default counts ({@link #sessionCount}), then creates: two steps, so concurrent
+     * callers may overshoot together (the engine admits one connect at a time per instance); a
+     * backend that does both in one step (one round trip, issue 16) overrides it.
+     *
+     * @since 0.5
+     */
+    default CompletionStage<Long> createSessionIfRoom(SessionRecord session, long expiresAtMillis, long maxSessions) {
+        return sessionCount()
+                .thenCompose(count -> count >= maxSessions
+                        ? java.util.concurrent.CompletableFuture.completedFuture(-1L)
+                        : createSession(session, expiresAtMillis));
+    }
+
     /** The session with that public id, or {@code null}. */
     CompletionStage<@Nullable SessionRecord> findSession(String id);
 
