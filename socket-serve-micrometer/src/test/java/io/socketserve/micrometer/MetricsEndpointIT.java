@@ -48,7 +48,11 @@ class MetricsEndpointIT {
         });
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new SocketServeMetrics(server, Tags.of("app", "metrics-it")).bindTo(registry);
-        http = EmbeddedServer.builder(server).port(0).metrics(registry::scrape).start();
+        http = EmbeddedServer.builder(server)
+                .port(0)
+                .warmUp(0)
+                .metrics(registry::scrape)
+                .start();
     }
 
     @AfterEach
@@ -193,7 +197,8 @@ class MetricsEndpointIT {
 
     @Test
     void withoutARegistryThereIsNoMetricsPath() {
-        try (EmbeddedServer plain = EmbeddedServer.builder(server).port(0).start()) {
+        try (EmbeddedServer plain =
+                EmbeddedServer.builder(server).port(0).warmUp(0).start()) {
             TestClient c = new TestClient(URI.create("http://127.0.0.1:" + plain.port() + "/"));
             clients.add(c);
             HttpResult r = c.raw("GET", "/metrics", Map.of(), null);

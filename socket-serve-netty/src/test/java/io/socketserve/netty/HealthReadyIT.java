@@ -53,7 +53,11 @@ class HealthReadyIT {
 
     private void start(ServerOptions options) {
         server = SocketServer.create(options);
-        http = EmbeddedServer.builder(server).host("127.0.0.1").port(0).start();
+        http = EmbeddedServer.builder(server)
+                .host("127.0.0.1")
+                .port(0)
+                .warmUp(0)
+                .start();
     }
 
     private InetSocketAddress address() {

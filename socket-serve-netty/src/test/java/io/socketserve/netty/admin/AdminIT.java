@@ -63,6 +63,7 @@ class AdminIT {
             ack.send(Map.of("ok", true));
         });
         embedded = EmbeddedServer.builder(server)
+                .warmUp(0)
                 .host("127.0.0.1")
                 .port(0)
                 .admin(admin)
@@ -444,6 +445,7 @@ class AdminIT {
                 .build();
         server = SocketServer.create(ServerOptions.builder().backend(backend).build());
         embedded = EmbeddedServer.builder(server)
+                .warmUp(0)
                 .host("127.0.0.1")
                 .port(0)
                 .admin(admin)
@@ -451,6 +453,7 @@ class AdminIT {
         SocketServer other =
                 SocketServer.create(ServerOptions.builder().backend(backend).build());
         EmbeddedServer otherHttp = EmbeddedServer.builder(other)
+                .warmUp(0)
                 .host("127.0.0.1")
                 .port(0)
                 .admin(admin)
