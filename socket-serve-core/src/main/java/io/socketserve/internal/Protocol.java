@@ -275,9 +275,12 @@ final class Protocol implements SocketEndpoint {
                     long now = System.currentTimeMillis();
                     SessionRecord fresh = new SessionRecord(
                             id.publicId(), id.secretHash(), namespace, now, 0, 0, storedAttributes(handshake, request));
-                    return backend.createSession(
-                                    fresh, now + options.sessionTimeout().toMillis())
-                            .thenApply(position -> new Admitted(id, fresh.withCreatedPosition(position)));
+                    long expires = now + options.sessionTimeout().toMillis();
+                    return backend.partitions() == 1
+                            ? backend.createSession(fresh, expires)
+                                    .thenApply(position -> new Admitted(id, fresh.withCreatedPosition(position)))
+                            : backend.createSessionAt(fresh, expires)
+                                    .thenApply(position -> new Admitted(id, fresh.withCreatedAt(position)));
                 })))
                 .thenCompose(admitted -> runConnectionListeners(admitted.record(), handlers)
                         .thenApply(x -> connected(admitted.id(), admitted.record())));
@@ -371,7 +374,7 @@ final class Protocol implements SocketEndpoint {
     private TransportResponse connected(Credentials.Identity id, SessionRecord record) {
         String body = "{\"sessionId\":" + JsonStrings.quote(id.credential())
                 + ",\"id\":" + JsonStrings.quote(id.publicId())
-                + ",\"position\":" + record.createdPosition()
+                + ",\"position\":" + Frames.positionJson(record.createdAt())
                 + ",\"protocol\":1"
                 + ",\"pingInterval\":" + options.keepaliveInterval().toMillis()
                 + ",\"sessionTimeout\":" + options.sessionTimeout().toMillis() + "}";
@@ -458,7 +461,7 @@ final class Protocol implements SocketEndpoint {
                 throw new ProtocolException(503, "unavailable", "the server is shutting down");
             }
             CompletionStage<SessionRecord> auth = authenticate(request, null);
-            long after = attacher.streamPosition(request);
+            io.socketserve.spi.LogPosition after = attacher.streamPosition(request);
             stage = auth.thenCompose(record -> attacher.stream(record, after, sink));
         } catch (RuntimeException e) {
             stage = CompletableFuture.failedFuture(e);

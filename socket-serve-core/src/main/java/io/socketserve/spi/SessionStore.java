@@ -61,6 +61,17 @@ public interface SessionStore {
      */
     CompletionStage<Long> createSession(SessionRecord session, long expiresAtMillis);
 
+    /**
+     * {@link #createSession} for a log of any number of partitions: completes with the heads of every
+     * partition, read in the same atomic step as the creation. The default (a single-partition log)
+     * calls {@link #createSession}.
+     *
+     * @since 0.7
+     */
+    default CompletionStage<LogPosition> createSessionAt(SessionRecord session, long expiresAtMillis) {
+        return createSession(session, expiresAtMillis).thenApply(LogPosition::of);
+    }
+
     /** The session with that public id, or {@code null}. */
     CompletionStage<@Nullable SessionRecord> findSession(String id);
 
@@ -72,6 +83,16 @@ public interface SessionStore {
 
     /** Records the position up to which a polling session has been served. */
     CompletionStage<Void> setCursor(String id, long position);
+
+    /**
+     * {@link #setCursor(String, long)} for a log of any number of partitions. The default (a
+     * single-partition log) calls {@link #setCursor(String, long)} with the single component.
+     *
+     * @since 0.7
+     */
+    default CompletionStage<Void> setCursor(String id, LogPosition position) {
+        return setCursor(id, position.single());
+    }
 
     /**
      * Atomically deletes the session, its data and its memberships, and appends {@code entry}.
