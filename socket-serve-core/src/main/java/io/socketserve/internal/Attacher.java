@@ -118,8 +118,7 @@ final class Attacher {
                                     404, "unknown_session", "no such session (disconnected or expired)");
                         }
                         // a cursor this instance answered up to but could not store counts (PendingCursors)
-                        SessionRecord from =
-                                current.withCursorAt(pendingCursors.cursor(sessionId, current.cursorAt()));
+                        SessionRecord from = current.withCursorAt(pendingCursors.cursor(sessionId, current.cursorAt()));
                         PollTarget target = new PollTarget(dispatcher, timer, backend, from, pendingCursors, wait);
                         return attach(from, null, target, false).thenCompose(ok -> target.response());
                     })
@@ -140,8 +139,7 @@ final class Attacher {
         // instance has not processed yet arrives live.
         boolean needHead = !stream || after != null;
         LogPosition zero = LogPosition.zero(partitions);
-        CompletionStage<LogPosition> head =
-                needHead ? heads() : CompletableFuture.completedFuture(zero);
+        CompletionStage<LogPosition> head = needHead ? heads() : CompletableFuture.completedFuture(zero);
         return head.thenCompose(headPosition -> {
             if (after != null && needHead && !headPosition.covers(after)) {
                 throw ProtocolException.badRequest(

@@ -148,6 +148,7 @@ final class Dispatcher implements LogListener {
     private final int partitions;
     /** Per partition, the last position processed (issue 15: a vector; one component for one partition). */
     private final long[] processed;
+
     private volatile LogPosition processedVolatile;
     /** When the reader last showed progress (epoch ms); written by the dispatcher thread once running. */
     private volatile long progressMillis = System.currentTimeMillis();
@@ -840,8 +841,7 @@ final class Dispatcher implements LogListener {
         target.open(sid);
         for (int p = 0; p < partitions; p++) {
             if (missedOldest[p] > 0) {
-                target.send(Frame.control(
-                        Frames.missedJson(r.after().get(p), missedOldest[p], p, partitions), 0));
+                target.send(Frame.control(Frames.missedJson(r.after().get(p), missedOldest[p], p, partitions), 0));
             }
         }
         long[] resumeFrom = r.after().toArray();

@@ -190,7 +190,8 @@ final class InMemoryBatches {
         }
         java.util.Map<Integer, List<T>> groups = new java.util.LinkedHashMap<>();
         for (T item : items) {
-            groups.computeIfAbsent(io.socketserve.spi.Partitions.of(key.apply(item), partitions), p -> new ArrayList<>())
+            groups.computeIfAbsent(
+                            io.socketserve.spi.Partitions.of(key.apply(item), partitions), p -> new ArrayList<>())
                     .add(item);
         }
         return groups.values();

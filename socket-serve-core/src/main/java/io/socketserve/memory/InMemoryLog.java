@@ -260,7 +260,8 @@ final class InMemoryLog implements LogStore {
         long[] after = new long[rings.length];
         after[0] = afterPosition;
         if (rings.length > 1) {
-            throw new IllegalStateException("this log has " + rings.length + " partitions: subscribe with a position for each");
+            throw new IllegalStateException(
+                    "this log has " + rings.length + " partitions: subscribe with a position for each");
         }
         return subscribe(after, listener);
     }
@@ -268,7 +269,8 @@ final class InMemoryLog implements LogStore {
     @Override
     public LogSubscription subscribe(long[] afterPositions, LogListener listener) {
         if (afterPositions.length != rings.length) {
-            throw new IllegalArgumentException(afterPositions.length + " positions for " + rings.length + " partitions");
+            throw new IllegalArgumentException(
+                    afterPositions.length + " positions for " + rings.length + " partitions");
         }
         Subscription s = new Subscription(afterPositions.clone(), listener);
         subscriptions.add(s);

@@ -83,7 +83,8 @@ final class InMemoryMembership implements MembershipStore {
                 // every change of the session so far is in the rooms: the heads are a correct version
                 return done(new MembershipSnapshot(true, s.rooms, log.headsLocked()));
             }
-            return done(new MembershipSnapshot(true, s.rooms, Math.max(s.membershipVersion, s.record.createdPosition())));
+            return done(
+                    new MembershipSnapshot(true, s.rooms, Math.max(s.membershipVersion, s.record.createdPosition())));
         } finally {
             lock.unlock();
         }

@@ -85,7 +85,8 @@ final class InMemoryPresence implements PresenceStore {
             }
             if (updateEntry != null && !u.state.equals(state)) {
                 u.state = state;
-                return done(PresenceResult.appended(PresenceResult.Status.UPDATED, log.appendLocked(room, updateEntry)));
+                return done(
+                        PresenceResult.appended(PresenceResult.Status.UPDATED, log.appendLocked(room, updateEntry)));
             }
             return done(PresenceResult.of(PresenceResult.Status.UNCHANGED));
         } finally {

@@ -1,7 +1,7 @@
 package io.socketserve.memory;
 
-import io.socketserve.spi.RemovedSession;
 import io.socketserve.spi.LogPosition;
+import io.socketserve.spi.RemovedSession;
 import io.socketserve.spi.SessionRecord;
 import io.socketserve.spi.SessionStore;
 import java.util.Collection;

@@ -43,7 +43,14 @@ public record SessionRecord(
             long createdPosition,
             long cursor,
             Map<String, String> attributes) {
-        this(id, secretHash, namespace, createdMillis, LogPosition.of(createdPosition), LogPosition.of(cursor), attributes);
+        this(
+                id,
+                secretHash,
+                namespace,
+                createdMillis,
+                LogPosition.of(createdPosition),
+                LogPosition.of(cursor),
+                attributes);
     }
 
     /**
