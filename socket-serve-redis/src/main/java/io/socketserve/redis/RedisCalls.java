@@ -187,6 +187,9 @@ final class RedisCalls {
         resources = r;
         c.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
+                // also what makes commands at-most-once: the ones in flight when the connection
+                // drops fail instead of being written again after the reconnect (a second run of an
+                // append script would log its message twice; RedisAtMostOnceIT)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(options.maxPendingCommands())
                 .socketOptions(SocketOptions.builder()
@@ -336,11 +339,7 @@ final class RedisCalls {
             return new StreamSubscription(
                     new ClusterReaderConnector(cluster, Objects.requireNonNull(readerClient), template, logKey),
                     new StreamSubscription.Watchdog(
-                            () -> call(
-                                    () -> commands().get(keys.seq()),
-                                    v -> v == null ? 0L : Long.parseLong(Replies.string(v))),
-                            r.eventExecutorGroup(),
-                            CLUSTER_READER_WATCHDOG),
+                            this::newestPosition, r.eventExecutorGroup(), CLUSTER_READER_WATCHDOG),
                     options.commandTimeout(),
                     logKey,
                     afterPosition,
@@ -412,14 +411,25 @@ final class RedisCalls {
         };
     }
 
-    /** Runs a prelude script: KEYS[1] the sequence (for routing), ARGV prefix, floor, retention, args… */
+    /**
+     * The log's newest position, from the stream's newest entry (trimming always keeps it); 0 when
+     * there is no stream. One {@code XREVRANGE … COUNT 1}.
+     */
+    CompletionStage<Long> newestPosition() {
+        return call(
+                () -> commands()
+                        .xrevrange(keys.log(), io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(1)),
+                newest -> newest.isEmpty() ? 0L : Replies.position(newest.get(0).getId()));
+    }
+
+    /** Runs a prelude script: KEYS[1] the log (for routing), ARGV prefix, floor, retention, args… */
     <R, T> CompletionStage<T> script(Script script, Function<R, T> decode, byte[]... args) {
         byte[][] argv = new byte[args.length + 3][];
         argv[0] = keys.prefix();
         argv[1] = bytes(Long.toString(floor.get()));
         argv[2] = retention;
         System.arraycopy(args, 0, argv, 3, args.length);
-        return call(() -> scripts().<R>run(script, new byte[][] {keys.seq()}, argv), decode);
+        return call(() -> scripts().<R>run(script, new byte[][] {keys.log()}, argv), decode);
     }
 
     /**

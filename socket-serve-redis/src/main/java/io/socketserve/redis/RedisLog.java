@@ -90,9 +90,7 @@ final class RedisLog implements LogStore {
 
     @Override
     public CompletionStage<Long> head() {
-        return calls.call(
-                () -> calls.commands().get(keys.seq()),
-                r -> r == null ? 0L : calls.seen(Long.parseLong(Replies.string(r))));
+        return calls.newestPosition().thenApply(calls::seen);
     }
 
     @Override

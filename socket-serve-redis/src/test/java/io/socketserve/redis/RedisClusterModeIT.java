@@ -439,7 +439,8 @@ class RedisClusterModeIT {
                 restartAfterTest = master;
                 assertThat(cluster.awaitPromotion(slot, master, Duration.ofSeconds(20)))
                         .isEqualTo(replica);
-                Object seq = cluster.tryCommand(replica, "GET", "{" + prefix + "}:seq");
+                Object seq = cluster.tryCommand(
+                        replica, "EVAL", RedisSentinelLaggingReplicaIT.NEWEST, "1", "{" + prefix + "}:log");
                 long promotedHead = Long.parseLong(String.valueOf(seq));
                 // the premise: the promoted replica lacks acknowledged appends. Appends resume as soon
                 // as it is promoted, so by this read its head may already be in the next epoch

@@ -252,11 +252,10 @@ class ClusterIT {
         await().atMost(Duration.ofSeconds(5)).until(() -> disconnectCounts.size() == 6);
         // Presence is dropped right after each session ends, and its users go offline after the grace
         // period (a sweep claims them): then nothing but the log and its bookkeeping (:logsz,
-        // :logbytes, :lineage), the sequence, the application's key/values and rate-limit buckets remains.
+        // :logbytes, :lineage), the application's key/values and rate-limit buckets remains.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(RedisKeys.scan(cluster.redis))
                 .allMatch(k -> k.contains(":log")
                         || k.endsWith(":lineage")
-                        || k.contains(":seq")
                         || k.contains(":kv:")
                         || k.contains(":rl:")));
     }

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
  * The Lua scripts build the same names from {@link #prefix()}.
  *
  * <pre>
- * {p}:seq          string  newest position
  * {p}:log          stream  the log, entry ids 0-&lt;position&gt;, one field "e"
  * {p}:lineage      string  replication id of the master the last append ran on (prelude.lua)
  * {p}:logsz        list    "&lt;position&gt;:&lt;length&gt;:&lt;time ms&gt;" per log entry, oldest first (prelude.lua)
@@ -41,10 +40,6 @@ public final class Keys {
 
     public String prefixString() {
         return prefix;
-    }
-
-    public byte[] seq() {
-        return key("seq");
     }
 
     public byte[] log() {

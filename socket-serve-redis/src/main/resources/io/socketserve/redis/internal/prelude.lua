@@ -1,6 +1,6 @@
 -- Shared head of every log/session script (see Scripts.java). Every key a script touches shares the
 -- hash tag in the prefix, so a script stays within one Redis Cluster slot.
---   KEYS[1] = <prefix>seq (declared for routing)
+--   KEYS[1] = <prefix>log (declared for routing)
 --   ARGV[1] = key prefix, e.g. "{ss}:"
 --   ARGV[2] = the highest position the calling instance has seen (the floor)
 --   ARGV[3] = the log's retention, "<max entries>:<max bytes>:<max age ms>" (LogRetention)
@@ -10,7 +10,6 @@ local RETENTION = {string.match(ARGV[3], '^(%d+):?(%d*):?(%d*)$')}
 local MAXLEN = tonumber(RETENTION[1])
 local MAXBYTES = tonumber(RETENTION[2]) or math.huge
 local MAXAGE = tonumber(RETENTION[3]) or math.huge
-local SEQ = P .. 'seq'
 local LOG = P .. 'log'
 local EXP = P .. 'exp'
 -- Positions are epoch * EPOCH_SPAN + sequence. When the store lost entries, appends continue in the
@@ -30,17 +29,21 @@ local function next_epoch(n)
   return (math.floor(n / EPOCH_SPAN) + 1) * EPOCH_SPAN
 end
 
--- The newest position. A missing sequence although the caller has seen positions means the store
--- lost its data (restarted without persistence): continue in a new epoch, never below.
+-- The position of a stream id "0-<position>".
+local function position_of(id)
+  return tonumber(string.match(id, '^0%-(%d+)$'))
+end
+
+-- The newest position: the stream's newest entry (trimming always keeps it). A missing stream although
+-- the caller has seen positions means the store lost its data (restarted without persistence): the
+-- head is then the end of the caller's epoch, and the next append starts a new one, never below.
 local function head()
-  local h = redis.call('GET', SEQ)
-  if h then
-    return tonumber(h)
+  local newest = redis.call('XREVRANGE', LOG, '+', '-', 'COUNT', 1)
+  if newest[1] then
+    return position_of(newest[1][1])
   end
   if FLOOR > 0 then
-    local n = next_epoch(FLOOR) - 1
-    redis.call('SET', SEQ, str(n))
-    return n
+    return next_epoch(FLOOR) - 1
   end
   return 0
 end
@@ -72,12 +75,17 @@ local appended = nil
 -- at the tail of the list LOGSZ and adds the length to LOGBYTES (the sum over LOGSZ). When the log is
 -- over a bound, the oldest records of LOGSZ say how far to trim: XTRIM MINID removes everything
 -- below (entries that have no record too, such as those written before this accounting existed),
--- then LOGSZ and LOGBYTES follow. Plain appends cost 4 commands more (TIME, RPUSH, INCRBY, LINDEX);
--- a trim 4 more per round of TRIM_BATCH records, at most TRIM_ROUNDS rounds: constant per append.
+-- then LOGSZ and LOGBYTES follow. Plain appends cost 3 commands more (TIME, RPUSH, INCRBY), and every
+-- AGE_CHECK_EVERY-th position one more (LINDEX: is the oldest entry past the age bound?); a trim 4
+-- more per round of TRIM_BATCH records, at most TRIM_ROUNDS rounds: constant per append.
 local LOGSZ = P .. 'logsz'
 local LOGBYTES = P .. 'logbytes'
 local TRIM_BATCH = 128
 local TRIM_ROUNDS = 8
+-- The age bound is checked on every AGE_CHECK_EVERY-th position only: entries may outlive it by that
+-- many appends (the engine never replays a message older than the bound anyway), and the count and
+-- byte bounds hold on every append.
+local AGE_CHECK_EVERY = 8
 -- Count trimming waits until the log is this far over MAXLEN, then trims back to MAXLEN: one trim
 -- every COUNT_SLACK appends rather than one per append (the log keeps "at least" MAXLEN).
 local COUNT_SLACK = math.max(1, math.min(100, math.ceil(MAXLEN / 10)))
@@ -103,10 +111,18 @@ local function retain(n, len)
   local t = now()
   local count = redis.call('RPUSH', LOGSZ, str(n) .. ':' .. len .. ':' .. str(t))
   local bytes = redis.call('INCRBY', LOGBYTES, len)
-  local _, _, oldest_at = sized(redis.call('LINDEX', LOGSZ, 0))
   local cutoff = t - MAXAGE
-  if count <= 1 or (count <= MAXLEN + COUNT_SLACK and bytes <= MAXBYTES and oldest_at >= cutoff) then
+  if count <= 1 then
     return
+  end
+  if count <= MAXLEN + COUNT_SLACK and bytes <= MAXBYTES then
+    if MAXAGE == math.huge or n % AGE_CHECK_EVERY ~= 0 then
+      return
+    end
+    local _, _, oldest_at = sized(redis.call('LINDEX', LOGSZ, 0))
+    if oldest_at >= cutoff then
+      return
+    end
   end
   for _ = 1, TRIM_ROUNDS do
     local batch = redis.call('LRANGE', LOGSZ, 0, TRIM_BATCH - 1)
@@ -134,23 +150,28 @@ local function retain(n, len)
 end
 
 -- Appends one entry at the next position. Positions are contiguous within an epoch: a subscriber
--- that sees a jump knows entries were trimmed or lost.
+-- that sees a jump knows entries were trimmed or lost. The stream numbers the entry itself (XADD
+-- 0-*: the sequence after its last id, Redis 7.0+), so the head costs no command of its own; only when
+-- the store turns out to have lost entries (behind the caller's floor, or promoted from a replica)
+-- is the entry moved to the start of the next epoch.
 local function append(entry)
+  -- MAXLEN here is only a backstop (retain() keeps the count near MAXLEN): should LOGSZ ever be lost,
+  -- the stream still cannot grow past twice the count.
+  local backstop = str(2 * MAXLEN + 1000)
   local n
   if appended then
     n = appended + 1
+    redis.call('XADD', LOG, 'MAXLEN', '~', backstop, '0-' .. str(n), 'e', entry)
   else
-    local h = head()
-    if h < FLOOR or promoted() then
-      -- entries this instance saw are gone, or may be: start a new epoch
-      h = next_epoch(math.max(h, FLOOR)) - 1
+    local id = redis.call('XADD', LOG, 'MAXLEN', '~', backstop, '0-*', 'e', entry)
+    n = position_of(id)
+    if n - 1 < FLOOR or promoted() then
+      -- entries this instance saw are gone, or may be: continue in a new epoch
+      redis.call('XDEL', LOG, id)
+      n = next_epoch(math.max(n - 1, FLOOR))
+      redis.call('XADD', LOG, 'MAXLEN', '~', backstop, '0-' .. str(n), 'e', entry)
     end
-    n = h + 1
   end
-  -- MAXLEN here is only a backstop (retain() keeps the count near MAXLEN): should LOGSZ ever be lost,
-  -- the stream still cannot grow past twice the count.
-  redis.call('XADD', LOG, 'MAXLEN', '~', str(2 * MAXLEN + 1000), '0-' .. str(n), 'e', entry)
-  redis.call('SET', SEQ, str(n))
   appended = n
   retain(n, #entry)
   return n

@@ -20,7 +20,6 @@ class KeysTest {
 
     @Test
     void keysFollowTheDocumentedLayout() {
-        assertThat(s(keys.seq())).isEqualTo("{chat}:seq");
         assertThat(s(keys.log())).isEqualTo("{chat}:log");
         assertThat(s(keys.expiry())).isEqualTo("{chat}:exp");
         assertThat(s(keys.session("abc"))).isEqualTo("{chat}:s:abc");

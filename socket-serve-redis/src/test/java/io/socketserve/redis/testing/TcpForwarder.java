@@ -30,6 +30,7 @@ public final class TcpForwarder implements AutoCloseable {
     private volatile int[] targets;
     private final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
+    private volatile boolean swallowReplies;
 
     /**
      * Listens on a free loopback port and forwards to {@code 127.0.0.1:targetPort}; with several
@@ -65,6 +66,14 @@ public final class TcpForwarder implements AutoCloseable {
         cutAll();
     }
 
+    /**
+     * While on, what the targets send back is read and dropped: requests arrive and run, their
+     * replies never reach the client (a connection that dies after the server answered).
+     */
+    public void swallowReplies(boolean on) {
+        this.swallowReplies = on;
+    }
+
     /** Closes every forwarded connection (both sides); new ones are accepted as before. */
     public void cutAll() {
         for (Socket s : open) {
@@ -93,12 +102,12 @@ public final class TcpForwarder implements AutoCloseable {
             }
             open.add(client);
             open.add(upstream);
-            pump(client, upstream);
-            pump(upstream, client);
+            pump(client, upstream, false);
+            pump(upstream, client, true);
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, boolean replies) {
         Thread t = new Thread(
                 () -> {
                     byte[] buffer = new byte[16 * 1024];
@@ -106,6 +115,9 @@ public final class TcpForwarder implements AutoCloseable {
                             OutputStream out = to.getOutputStream()) {
                         int n;
                         while ((n = in.read(buffer)) >= 0) {
+                            if (replies && swallowReplies) {
+                                continue;
+                            }
                             out.write(buffer, 0, n);
                             out.flush();
                         }
