@@ -186,6 +186,47 @@ class PartitionedLogIT {
         assertThat(rest).extracting(Frame::event).doesNotContain("__missed"); // nothing of partition 3 was lost
     }
 
+    /**
+     * Batched membership changes that span partitions (one entry per partition), a resume that has to
+     * roll each room's membership back in its own partition, a multi-room broadcast, and a batched
+     * disconnect.
+     */
+    @Test
+    void batchesSpanningPartitionsAreAppliedLiveAndInReplay() throws Exception {
+        TestServer ts = start(1000);
+        TestClient c = ts.client();
+        c.connect();
+        c.emit("join", "x");
+        Sse first = open(ts, c, null);
+        first.next();
+        emit(ts, "x", "x", 1);
+        String id = first.events(1).get(0).id();
+        first.close();
+
+        // while away: joined to rooms of two partitions in one call, then messages to both
+        ts.server().in("x").socketsJoin(GAME, LOBBY);
+        emit(ts, GAME, "g", 1);
+        emit(ts, LOBBY, "l", 1);
+        Sse resumed = open(ts, c, id);
+        resumed.next();
+        assertThat(resumed.events(2))
+                .extracting(f -> f.event() + f.data().asInt())
+                .containsExactlyInAnyOrder("g1", "l1");
+
+        // live: one broadcast to both rooms arrives once; leaving one partition's room stops it
+        ts.server().to(GAME, LOBBY).emit("both", 1).toCompletableFuture().join();
+        assertThat(resumed.events(1).get(0).event()).isEqualTo("both");
+        ts.server().in("x").socketsLeave(LOBBY);
+        emit(ts, LOBBY, "l", 2);
+        emit(ts, GAME, "g", 2);
+        Frame next = resumed.events(1).get(0);
+        assertThat(next.event() + next.data().asInt()).isEqualTo("g2");
+
+        ts.server().in(GAME).disconnectSockets();
+        Frame end = resumed.events(1).get(0);
+        assertThat(end.event()).isEqualTo("__disconnect");
+    }
+
     @Test
     void malformedVectorsAreAnsweredWith400Json() throws Exception {
         TestServer ts = start(1000);
