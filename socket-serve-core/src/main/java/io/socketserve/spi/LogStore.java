@@ -38,7 +38,8 @@ import java.util.concurrent.CompletionStage;
  * session's). A store with one partition (the default) implements only the methods without a
  * partition argument; the partition-aware methods delegate to them. A store with more partitions
  * implements the partition-aware methods; its methods without a partition argument act on
- * partition 0.
+ * partition 0, except {@link #subscribe(long, LogListener)}, which it may reject (a subscriber of a
+ * partitioned log names a position per partition: {@link #subscribe(long[], LogListener)}).
  *
  * <h2>Atomicity</h2>
  *
