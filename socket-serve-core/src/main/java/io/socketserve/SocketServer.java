@@ -205,6 +205,22 @@ public interface SocketServer extends Namespace, AutoCloseable {
     }
 
     /**
+     * This instance's live numbers now: sessions and streams attached here, totals of connects,
+     * events, deliveries and more since the server started; see {@link ServerStats}. Cheap and
+     * non-blocking (no backend call): an admin page or a meter registry may read it at any rate.
+     *
+     * <pre>{@code
+     * ServerStats stats = server.stats();
+     * long delivered = stats.deliveries();
+     * }</pre>
+     *
+     * @since 0.2
+     */
+    default ServerStats stats() {
+        throw new UnsupportedOperationException(getClass().getName() + " does not implement stats");
+    }
+
+    /**
      * Stops this server's timers and threads and closes the backend. Idempotent. (One daemon thread,
      * {@code socket-serve-replay-pump}, is shared by every server of the JVM and stays.)
      */

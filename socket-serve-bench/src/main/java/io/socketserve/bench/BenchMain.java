@@ -122,6 +122,14 @@ public final class BenchMain {
                 description = "Tomcat worker pool size, 0 = Tomcat's default (default: ${DEFAULT-VALUE})")
         int tomcatMaxThreads = 0;
 
+        @Option(
+                names = "--metrics",
+                split = ",",
+                description =
+                        "socket-serve targets: off, on, or off,on for both in one run; on binds the"
+                                + " socketserve.* meters to a Prometheus registry scraped every second (default: ${DEFAULT-VALUE})")
+        List<String> metrics = List.of("off");
+
         @Option(names = "--retries", description = "times a disturbed step may be repeated (default: ${DEFAULT-VALUE})")
         int retries = 2;
 
@@ -150,10 +158,15 @@ public final class BenchMain {
     }
 
     static ProcessServers start(Common c, Target target, String name) throws IOException {
+        return start(c, target, name, false);
+    }
+
+    static ProcessServers start(Common c, Target target, String name, boolean metrics) throws IOException {
         Quiet.await(c.quietThreshold, c.quietWait);
         Path logs = c.out.resolve("logs");
         return switch (target) {
-            case socketserve -> ProcessServers.socketServe(c.serverFlags(name), 1, null, c.serverIoThreads, logs);
+            case socketserve -> ProcessServers.socketServe(
+                    c.serverFlags(name), 1, null, c.serverIoThreads, metrics, logs);
             case tomcat -> ProcessServers.tomcat(c.serverFlags(name), c.tomcatMaxThreads, logs);
             case ceiling -> ProcessServers.ceiling(
                     c.serverFlags(name), c.serverIoThreads, c.ceilingFlushDelayMicros, logs);
@@ -161,7 +174,12 @@ public final class BenchMain {
                 RedisProcess redis = RedisProcess.start(logs.resolve("redis-" + name + ".log"));
                 try {
                     yield ProcessServers.socketServe(
-                            c.serverFlags(name), target == Target.redis1 ? 1 : 2, redis, c.serverIoThreads, logs);
+                            c.serverFlags(name),
+                            target == Target.redis1 ? 1 : 2,
+                            redis,
+                            c.serverIoThreads,
+                            metrics,
+                            logs);
                 } catch (IOException | RuntimeException e) {
                     redis.close();
                     throw e;
@@ -172,7 +190,12 @@ public final class BenchMain {
 
     static List<StepResult> broadcast(Common c, Target target, String name, BroadcastWorkload.Config config)
             throws Exception {
-        try (ProcessServers servers = start(c, target, name);
+        return broadcast(c, target, name, config, false);
+    }
+
+    static List<StepResult> broadcast(
+            Common c, Target target, String name, BroadcastWorkload.Config config, boolean metrics) throws Exception {
+        try (ProcessServers servers = start(c, target, name, metrics);
                 SseDriver driver = c.driver(servers)) {
             Supplier<Map<String, Long>> redisCommands = null;
             RedisProcess redis = servers.redis();
@@ -234,25 +257,35 @@ public final class BenchMain {
         @Override
         public Integer call() throws Exception {
             for (int n : subscribers) {
-                String name = "fanout-" + target + "-" + n;
-                broadcast(
-                        common,
-                        target,
-                        name,
-                        new BroadcastWorkload.Config(
-                                "fan-out",
-                                1,
-                                n,
-                                rates,
-                                seconds,
-                                warmup,
-                                publishers,
-                                payload,
-                                common.setupConcurrency,
-                                common.maxOtherCpu,
-                                common.retries));
+                for (String mode : common.metrics) {
+                    if (!mode.equals("on") && !mode.equals("off")) {
+                        throw new IllegalArgumentException("--metrics takes off, on or off,on: " + mode);
+                    }
+                    fanOut(n, mode.equals("on"));
+                }
             }
             return 0;
+        }
+
+        private void fanOut(int n, boolean metrics) throws Exception {
+            String name = "fanout-" + target + "-" + n + (metrics ? "-metrics" : "");
+            broadcast(
+                    common,
+                    target,
+                    name,
+                    new BroadcastWorkload.Config(
+                            "fan-out",
+                            1,
+                            n,
+                            rates,
+                            seconds,
+                            warmup,
+                            publishers,
+                            payload,
+                            common.setupConcurrency,
+                            common.maxOtherCpu,
+                            common.retries),
+                    metrics);
         }
     }
 

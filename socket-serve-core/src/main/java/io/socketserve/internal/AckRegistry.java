@@ -29,6 +29,7 @@ final class AckRegistry {
     /** One request; its timer is armed only after it is published (see {@link #register}). */
     private static final class Pending {
         private final CompletableFuture<JsonNode> future;
+        private final long startNanos = System.nanoTime();
 
         @org.jspecify.annotations.Nullable
         private volatile ScheduledFuture<?> timer;
@@ -50,7 +51,10 @@ final class AckRegistry {
         }
     }
 
-    AckRegistry(String instancePrefix, ScheduledExecutorService timer, Executor callbacks) {
+    private final EngineStats stats;
+
+    AckRegistry(String instancePrefix, ScheduledExecutorService timer, Executor callbacks, EngineStats stats) {
+        this.stats = stats;
         this.instancePrefix = instancePrefix;
         this.timer = timer;
         this.callbacks = callbacks;
@@ -73,6 +77,7 @@ final class AckRegistry {
         pending.timer = timer.schedule(
                 () -> {
                     if (remove(sessionId, messageId) != null) {
+                        stats.ackTimeouts.increment();
                         callbacks.execute(() -> future.completeExceptionally(new AckTimeoutException(event, timeout)));
                     }
                 },
@@ -111,6 +116,7 @@ final class AckRegistry {
         final int expected;
         final java.util.List<JsonNode> answers = new java.util.ArrayList<>();
         final CompletableFuture<java.util.List<JsonNode>> future;
+        final long startNanos = System.nanoTime();
 
         @org.jspecify.annotations.Nullable
         ScheduledFuture<?> timer;
@@ -142,6 +148,7 @@ final class AckRegistry {
                 }
                 if (answer != null) {
                     answers.add(answer);
+                    stats.ackLatency.since(startNanos);
                 }
                 if (!waiting.isEmpty()) {
                     return;
@@ -156,6 +163,7 @@ final class AckRegistry {
             synchronized (this) {
                 partial = java.util.List.copyOf(answers);
             }
+            stats.ackTimeouts.increment();
             finish(() -> future.completeExceptionally(
                     new io.socketserve.BroadcastAckTimeoutException(event, timeout, partial, expected)));
         }
@@ -213,6 +221,7 @@ final class AckRegistry {
         Pending p = remove(sessionId, messageId);
         if (p != null) {
             p.cancelTimer();
+            stats.ackLatency.since(p.startNanos);
             callbacks.execute(() -> p.future().complete(answer));
         }
     }

@@ -35,6 +35,7 @@ final class Attacher {
             new ConcurrentHashMap<>();
     private final PendingCursors pendingCursors;
     private final int partitions;
+    private final EngineStats stats;
 
     Attacher(
             ServerOptions options,
@@ -43,7 +44,9 @@ final class Attacher {
             Liveness liveness,
             Presence presence,
             ScheduledExecutorService timer,
-            Executor executor) {
+            Executor executor,
+            EngineStats stats) {
+        this.stats = stats;
         this.options = options;
         this.backend = backend;
         this.dispatcher = dispatcher;
@@ -68,11 +71,21 @@ final class Attacher {
 
     CompletionStage<TransportResponse> poll(SessionRecord record, PollRequest poll) {
         liveness.touch(record.id());
-        if (poll.after() != null) {
-            PollTarget target = new PollTarget(dispatcher, timer, backend, record, pendingCursors, poll.waitMillis());
-            return attach(record, poll.after(), target, false).thenCompose(ok -> target.response());
+        stats.pollsOpen.incrementAndGet();
+        CompletionStage<TransportResponse> answer;
+        try {
+            if (poll.after() != null) {
+                PollTarget target =
+                        new PollTarget(dispatcher, timer, backend, record, pendingCursors, poll.waitMillis(), stats);
+                answer = attach(record, poll.after(), target, false).thenCompose(ok -> target.response());
+            } else {
+                answer = cursorPoll(record.id(), poll.waitMillis());
+            }
+        } catch (RuntimeException e) {
+            stats.pollsOpen.decrementAndGet();
+            throw e;
         }
-        return cursorPoll(record.id(), poll.waitMillis());
+        return answer.whenComplete((r, e) -> stats.pollsOpen.decrementAndGet());
     }
 
     /** The position a stream resumes from: {@code Last-Event-ID} or the {@code lastEventId} query; null if none. */
@@ -91,8 +104,15 @@ final class Attacher {
         // An attached stream keeps its session alive: push the expiry forward now (the heartbeat
         // refreshes it from here on), so a session reattaching just before its expiry is not swept.
         liveness.touch(record.id());
-        StreamTarget target = new StreamTarget(sink, options.maxStreamBufferBytes() / 2);
+        StreamTarget target =
+                new StreamTarget(sink, options.maxStreamBufferBytes() / 2, stats, record.namespace(), record.id());
+        stats.streamsOpen.incrementAndGet();
+        if (after != null) {
+            stats.resumes.increment();
+        }
         sink.onClose(() -> {
+            stats.streamsOpen.decrementAndGet();
+            target.closed();
             dispatcher.detach(record.id(), target);
             liveness.touchNow(record.id());
         });
@@ -118,8 +138,10 @@ final class Attacher {
                                     404, "unknown_session", "no such session (disconnected or expired)");
                         }
                         // a cursor this instance answered up to but could not store counts (PendingCursors)
-                        SessionRecord from = current.withCursorAt(pendingCursors.cursor(sessionId, current.cursorAt()));
-                        PollTarget target = new PollTarget(dispatcher, timer, backend, from, pendingCursors, wait);
+                        SessionRecord from =
+                                current.withCursorAt(pendingCursors.cursor(sessionId, current.cursorAt()));
+                        PollTarget target =
+                                new PollTarget(dispatcher, timer, backend, from, pendingCursors, wait, stats);
                         return attach(from, null, target, false).thenCompose(ok -> target.response());
                     })
                     .toCompletableFuture();

@@ -15,6 +15,7 @@ import io.socketserve.PresenceEntry;
 import io.socketserve.RoomMessage;
 import io.socketserve.ServerHealth;
 import io.socketserve.ServerOptions;
+import io.socketserve.ServerStats;
 import io.socketserve.SharedStore;
 import io.socketserve.Socket;
 import io.socketserve.SocketServer;
@@ -66,6 +67,7 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
     private final SharedStoreImpl store;
     private final HandlerFailures failures = new HandlerFailures();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final EngineStats stats;
 
     private DefaultSocketServer(ServerOptions options, Backend backend, LogPosition head) {
         this.options = options;
@@ -82,10 +84,13 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
         });
         byte[] instance = new byte[6];
         new SecureRandom().nextBytes(instance);
-        AckRegistry acks = new AckRegistry(HexFormat.of().formatHex(instance), timer, execution.executor);
+        String instanceId = HexFormat.of().formatHex(instance);
+        this.stats = new EngineStats(instanceId, backendKind(backend));
+        stats.head(ReaderWatch.sum(head));
+        AckRegistry acks = new AckRegistry(instanceId, timer, execution.executor, stats);
         this.dispatcher = new Dispatcher(
                 backend,
-                new DeliveryEvents(acks, json, health, options.recoveryMaxAge().toMillis()),
+                new DeliveryEvents(acks, json, health, options.recoveryMaxAge().toMillis(), stats),
                 Math.min(options.recoveryMaxMessages(), 65_536),
                 options.recoveryMaxBytes(),
                 options.recoveryMaxAge().toMillis(),
@@ -93,14 +98,14 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
         this.subscription = head.partitions() == 1
                 ? backend.subscribe(head.single(), dispatcher)
                 : backend.subscribe(head.toArray(), dispatcher);
-        this.readerWatch =
-                new ReaderWatch(backend, dispatcher, health, options.readerStallTimeout(), options.backendTimeout());
+        this.readerWatch = new ReaderWatch(
+                backend, dispatcher, health, options.readerStallTimeout(), options.backendTimeout(), stats);
         this.namespaces = new Namespaces();
-        Presence presence =
-                new Presence(options, backend, json, blocking, roomKeys, timer, execution.executor, dispatcher, health);
+        Presence presence = new Presence(
+                options, backend, json, blocking, roomKeys, timer, execution.executor, dispatcher, health, stats);
         LogBudgets logBudgets = new LogBudgets(
                 options.sessionLogBytesPerWindow(), options.recoveryMaxAge().toMillis());
-        Publisher publisher = new Publisher(backend, json, options.maxEventNameLength(), logBudgets);
+        Publisher publisher = new Publisher(backend, json, options.maxEventNameLength(), logBudgets, stats);
         Membership membership = new Membership(backend, roomKeys, presence, options.maxRoomsPerSocket());
         this.services = new SocketServices(
                 backend,
@@ -122,7 +127,8 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
                 execution.perSession,
                 execution.executor,
                 options.maxSessions(),
-                options.payloadValidator());
+                options.payloadValidator(),
+                stats);
         this.root = new NamespaceImpl(services, "/", namespaces.root(), null);
         Liveness liveness = new Liveness(backend, dispatcher, services.sessions, health, options.sessionTimeout());
         RateLimits rateLimits = new RateLimits(backend);
@@ -135,9 +141,16 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
                 execution,
                 services,
                 liveness,
-                new EventInvoker(options, namespaces, execution, services, publisher, acks, json, failures),
-                new Attacher(options, backend, dispatcher, liveness, presence, timer, execution.executor),
-                closed::get);
+                new EventInvoker(options, namespaces, execution, services, publisher, acks, json, failures, stats),
+                new Attacher(options, backend, dispatcher, liveness, presence, timer, execution.executor, stats),
+                closed::get,
+                stats);
+        stats.gauges(
+                dispatcher::localRooms,
+                () -> ReaderWatch.sum(dispatcher.processedPosition()),
+                dispatcher::lastProgressMillis,
+                () -> Math.max(0, options.maxConcurrentHandlers() - execution.permits.availablePermits()),
+                dispatcher::queuedBytes);
         this.store = new SharedStoreImpl(backend, json, blocking, execution.executor);
         presence.start();
         liveness.start(timer, options.expirySweepInterval());
@@ -383,6 +396,23 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
     @Override
     public ServerHealth health() {
         return closed.get() ? readerWatch.closed() : readerWatch.check();
+    }
+
+    @Override
+    public ServerStats stats() {
+        return stats.snapshot();
+    }
+
+    /** The backend's kind as {@link ServerStats#backend()} names it. */
+    private static String backendKind(Backend backend) {
+        String name = backend.getClass().getSimpleName();
+        if (name.equals("InMemoryBackend")) {
+            return "memory";
+        }
+        if (name.endsWith("Backend") && name.length() > "Backend".length()) {
+            name = name.substring(0, name.length() - "Backend".length());
+        }
+        return name.toLowerCase(java.util.Locale.ROOT);
     }
 
     @Override

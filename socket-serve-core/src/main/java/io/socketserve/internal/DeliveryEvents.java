@@ -13,9 +13,15 @@ final class DeliveryEvents implements Dispatcher.Host {
     private final AckRegistry acks;
     private final Json json;
     private final BackendHealth health;
-    private final long recoveryMaxAgeMillis;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DeliveryEvents.class);
 
-    DeliveryEvents(AckRegistry acks, Json json, BackendHealth health, long recoveryMaxAgeMillis) {
+    private final long recoveryMaxAgeMillis;
+    private final EngineStats stats;
+    /** Whether the last availability report said the backend was down (reader thread only). */
+    private boolean down;
+
+    DeliveryEvents(AckRegistry acks, Json json, BackendHealth health, long recoveryMaxAgeMillis, EngineStats stats) {
+        this.stats = stats;
         this.acks = acks;
         this.json = json;
         this.health = health;
@@ -42,11 +48,38 @@ final class DeliveryEvents implements Dispatcher.Host {
     @Override
     public void onSessionEnded(String sessionId) {
         acks.failSession(sessionId);
+        stats.sessionEnded(sessionId);
     }
 
     @Override
     public void onAvailability(boolean available) {
         health.trouble();
+        if (!available) {
+            stats.backendErrors.increment();
+        }
+        if (available == down) {
+            down = !available;
+            if (available) {
+                LogFields.info(log, stats.instance, null, null, "backend up: the log subscription reads again");
+            } else {
+                LogFields.warn(log, stats.instance, null, null, "backend down: the log subscription lost the backend");
+            }
+        }
+    }
+
+    @Override
+    public void onReplayed() {
+        stats.replayedFrames.increment();
+    }
+
+    @Override
+    public void onSlowClientCut(String namespace, String sessionId) {
+        stats.slowClientCut(namespace, sessionId);
+    }
+
+    @Override
+    public void onMissedSent() {
+        stats.missedSent.increment();
     }
 
     @Override

@@ -120,6 +120,15 @@ final class Dispatcher implements LogListener {
         void onAvailability(boolean available);
 
         long recoveryMaxAgeMillis();
+
+        /** A message frame was replayed from history (metrics). */
+        default void onReplayed() {}
+
+        /** A {@code __missed} notice was sent (metrics). */
+        default void onMissedSent() {}
+
+        /** A replaying client that did not read was cut off (metrics, log). */
+        default void onSlowClientCut(String namespace, String sessionId) {}
     }
 
     private static final class Attachment {
@@ -220,6 +229,18 @@ final class Dispatcher implements LogListener {
         CompletableFuture<long[]> f = new CompletableFuture<>();
         post(() -> f.complete(new long[] {recent.bytes(), recent.size(), recent.floor()}));
         return f.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+    }
+
+    /** Entries handed over by the reader but not yet processed, in bytes (any thread). */
+    long queuedBytes() {
+        synchronized (pendingLock) {
+            return pendingBytes;
+        }
+    }
+
+    /** Rooms with a member attached here (any thread; a racy read of a size, may lag slightly). */
+    long localRooms() {
+        return roomIndex.size();
     }
 
     /** The last position processed, per partition (any thread; may lag slightly). */
@@ -841,6 +862,7 @@ final class Dispatcher implements LogListener {
         target.open(sid);
         for (int p = 0; p < partitions; p++) {
             if (missedOldest[p] > 0) {
+                host.onMissedSent();
                 target.send(Frame.control(Frames.missedJson(r.after().get(p), missedOldest[p], p, partitions), 0));
             }
         }
@@ -944,6 +966,7 @@ final class Dispatcher implements LogListener {
                 replay.lastBuffered = buffered;
                 if (now - replay.lastProgressNanos > REPLAY_STALL_NANOS) {
                     // Not reading at all: cut off like a live slow consumer; it resumes later.
+                    host.onSlowClientCut(ns, sid);
                     endReplay(replay, null);
                     return;
                 }
@@ -964,6 +987,7 @@ final class Dispatcher implements LogListener {
                 return;
             }
             if (entry instanceof LogEntry.Message m && !m.isVolatile() && replayable(m, sid, ns, replay.rooms)) {
+                host.onReplayed();
                 Frame frame = partitions == 1
                         ? Frame.of(e.position(), m.frame())
                         : Frame.of(LogPosition.of(replay.position).encode(), m.frame());
@@ -972,6 +996,7 @@ final class Dispatcher implements LogListener {
                     return;
                 }
             } else if (entry instanceof LogEntry.Lost l) {
+                host.onMissedSent();
                 if (!target.send(
                         Frame.control(Frames.missedJson(l.after(), l.oldest(), e.partition(), partitions), 0))) {
                     endReplay(replay, null);

@@ -39,6 +39,7 @@ final class EventInvoker {
     private final AckRegistry acks;
     private final Json json;
     private final HandlerFailures failures;
+    private final EngineStats stats;
 
     EventInvoker(
             ServerOptions options,
@@ -48,7 +49,9 @@ final class EventInvoker {
             Publisher publisher,
             AckRegistry acks,
             Json json,
-            HandlerFailures failures) {
+            HandlerFailures failures,
+            EngineStats stats) {
+        this.stats = stats;
         this.options = options;
         this.namespaces = namespaces;
         this.execution = execution;
@@ -293,6 +296,7 @@ final class EventInvoker {
             InvocationContext context) {
         SocketImpl socket = new SocketImpl(services, record, context);
         AckImpl ack = new AckImpl(publisher, json, record, messageId, ackInResponse, context);
+        long start = System.nanoTime();
         try {
             for (EventMiddleware m : handlers.eventMiddleware) {
                 m.handle(socket, event, data);
@@ -307,11 +311,17 @@ final class EventInvoker {
             if (handler != null) {
                 handler.onEvent(socket, data, ack);
             }
+            stats.handlerDuration.since(start);
+            stats.eventsHandled.increment();
         } catch (SocketServeException e) {
+            stats.handlerDuration.since(start);
+            stats.eventsFailed.increment();
             context.abandon();
             ack.handlerFailed(e.code(), e.getMessage());
             return errorAnswer(e);
         } catch (Exception e) {
+            stats.handlerDuration.since(start);
+            stats.eventsFailed.increment();
             context.abandon();
             HandlerFailures.Answer answer = failures.answer(socket, event, e);
             SocketServeException x = answer.exception();

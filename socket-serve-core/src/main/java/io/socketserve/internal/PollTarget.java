@@ -27,6 +27,7 @@ final class PollTarget implements Dispatcher.Target {
     private final SessionRecord session;
     private final PendingCursors pendingCursors;
     private final long waitMillis;
+    private final EngineStats stats;
     private final List<Frame> frames = new ArrayList<>();
     private final CompletableFuture<TransportResponse> response = new CompletableFuture<>();
     private boolean done;
@@ -39,7 +40,9 @@ final class PollTarget implements Dispatcher.Target {
             io.socketserve.spi.Backend backend,
             SessionRecord session,
             PendingCursors pendingCursors,
-            long waitMillis) {
+            long waitMillis,
+            EngineStats stats) {
+        this.stats = stats;
         this.dispatcher = dispatcher;
         this.timer = timer;
         this.backend = backend;
@@ -66,6 +69,8 @@ final class PollTarget implements Dispatcher.Target {
             return false;
         }
         frames.add(frame);
+        stats.deliveries.increment();
+        stats.bytesWritten.add(frame.json().remaining());
         if (installed && frames.size() == 1) {
             dispatcher.afterCurrentBatch(this::finish);
         }

@@ -57,6 +57,7 @@ final class Presence {
     private final java.util.concurrent.Executor executor;
     private final Dispatcher dispatcher;
     private final BackendHealth health;
+    private final EngineStats stats;
     private final long heartbeatMillis;
     private final long liveMillis;
     private final List<UserOfflineListener> offlineListeners = new CopyOnWriteArrayList<>();
@@ -70,7 +71,9 @@ final class Presence {
             java.util.concurrent.ScheduledExecutorService timer,
             java.util.concurrent.Executor executor,
             Dispatcher dispatcher,
-            BackendHealth health) {
+            BackendHealth health,
+            EngineStats stats) {
+        this.stats = stats;
         this.options = options;
         this.backend = backend;
         this.json = json;
@@ -116,6 +119,7 @@ final class Presence {
                         "presence_user_mismatch", "this socket is already tracked as another user", 409);
                 case NO_SESSION -> throw Blocking.disconnected();
                 default -> {
+                    stats.tracked(sessionId, userId);
                     return;
                 }
             }

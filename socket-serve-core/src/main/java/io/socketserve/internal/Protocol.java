@@ -53,6 +53,7 @@ final class Protocol implements SocketEndpoint {
     private final Attacher attacher;
     private final BooleanSupplier closed;
     private final OneAtATime admissions = new OneAtATime();
+    private final EngineStats stats;
 
     /** A session created for a connect, before its connection listeners ran. */
     private record Admitted(Credentials.Identity id, SessionRecord record) {}
@@ -68,7 +69,9 @@ final class Protocol implements SocketEndpoint {
             Liveness liveness,
             EventInvoker invoker,
             Attacher attacher,
-            BooleanSupplier closed) {
+            BooleanSupplier closed,
+            EngineStats stats) {
+        this.stats = stats;
         this.options = options;
         this.json = json;
         this.backend = backend;
@@ -122,7 +125,17 @@ final class Protocol implements SocketEndpoint {
         } catch (RuntimeException e) {
             stage = CompletableFuture.failedFuture(e);
         }
-        return stage.handle((response, error) -> error == null ? response : errorResponse(error, request));
+        return stage.handle((response, error) -> error == null ? counted(response) : errorResponse(error, request));
+    }
+
+    /** Counts an answer that is a 503 or a 429 (a handler's answer may be one). */
+    private TransportResponse counted(TransportResponse response) {
+        if (response.status() == 503) {
+            stats.unavailableResponses.increment();
+        } else if (response.status() == 429) {
+            stats.rateLimited.increment();
+        }
+        return response;
     }
 
     private CompletionStage<TransportResponse> route(TransportRequest request) {
@@ -174,6 +187,10 @@ final class Protocol implements SocketEndpoint {
     }
 
     TransportResponse errorResponse(Throwable error, TransportRequest request) {
+        return counted(errorResponseOf(error, request));
+    }
+
+    private TransportResponse errorResponseOf(Throwable error, TransportRequest request) {
         Throwable e = Blocking.unwrap(error);
         if (e instanceof ProtocolException p) {
             return p.toResponse();
@@ -185,12 +202,14 @@ final class Protocol implements SocketEndpoint {
         }
         if (e instanceof SocketServeException s) {
             if (s.status() == 503 && s.getCause() != null) {
+                stats.backendErrors.increment();
                 unavailable.warn("{} answered 503: the backend failed", describe(request), s);
             }
             TransportResponse r = TransportResponse.error(s.status(), s.code(), s.getMessage());
             return s.status() == 503 ? r.withHeader("Retry-After", "1") : r;
         }
         if (e instanceof BackendUnavailableException) {
+            stats.backendErrors.increment();
             unavailable.warn("{} answered 503: the backend is unavailable", describe(request), e);
             return TransportResponse.error(503, "unavailable", "the backend is unavailable; retry shortly")
                     .withHeader("Retry-After", "1");
@@ -260,6 +279,7 @@ final class Protocol implements SocketEndpoint {
                 .acquire("cn:" + address, options.maxConnectionsPerSecondPerAddress(), options.connectionBurst())
                 .thenCompose(wait -> {
                     if (wait > 0) {
+                        stats.logRateLimitHit(handshake.namespace(), null, "too many new connections from " + address);
                         throw RateLimits.limited(wait, "too many new connections from " + address);
                     }
                     return runConnectionMiddleware(handshake, handlers);
@@ -283,7 +303,18 @@ final class Protocol implements SocketEndpoint {
                                     .thenApply(position -> new Admitted(id, fresh.withCreatedAt(position)));
                 })))
                 .thenCompose(admitted -> runConnectionListeners(admitted.record(), handlers)
-                        .thenApply(x -> connected(admitted.id(), admitted.record())));
+                        .thenApply(x -> {
+                            stats.connects.increment();
+                            SessionRecord r = admitted.record();
+                            LogFields.info(
+                                    LogFields.SESSIONS,
+                                    stats.instance,
+                                    r.namespace(),
+                                    r.id(),
+                                    "connected from {}",
+                                    address);
+                            return connected(admitted.id(), r);
+                        }));
     }
 
     /**
@@ -410,8 +441,11 @@ final class Protocol implements SocketEndpoint {
                         .acquire("ev:" + record.id(), options.maxEventsPerSecond(), options.eventBurst())
                         .thenApply(wait -> {
                             if (wait > 0) {
+                                stats.logRateLimitHit(
+                                        record.namespace(), record.id(), "too many events from this session");
                                 throw RateLimits.limited(wait, "too many events from this session");
                             }
+                            stats.eventsReceived.increment();
                             return record;
                         }))
                 .thenCompose(record -> {

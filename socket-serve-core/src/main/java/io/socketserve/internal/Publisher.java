@@ -20,13 +20,18 @@ final class Publisher {
     private final Json json;
     private final int maxEventNameLength;
     private final LogBudgets budgets;
+    private final EngineStats stats;
 
     Publisher(Backend backend, Json json, int maxEventNameLength) {
-        this(backend, json, maxEventNameLength, new LogBudgets(0, 1));
+        this(backend, json, maxEventNameLength, new LogBudgets(0, 1), new EngineStats("test", "test"));
     }
 
-    /** @param budgets the per-session byte budgets charged for appends made within an invocation */
-    Publisher(Backend backend, Json json, int maxEventNameLength, LogBudgets budgets) {
+    /**
+     * @param budgets the per-session byte budgets charged for appends made within an invocation
+     * @param stats where emits and append latencies are counted
+     */
+    Publisher(Backend backend, Json json, int maxEventNameLength, LogBudgets budgets, EngineStats stats) {
+        this.stats = stats;
         this.backend = backend;
         this.json = json;
         this.maxEventNameLength = maxEventNameLength;
@@ -62,6 +67,7 @@ final class Publisher {
                 message.exceptSessions(),
                 message.isVolatile(),
                 frame);
+        stats.emits.increment();
         if (message.isVolatile()) {
             // Never in the log, never replayed: handed to the instances connected right now.
             return backend.publishVolatile(EntryCodec.encode(entry));
@@ -90,14 +96,27 @@ final class Publisher {
      * is numbered and appended once, however often the event runs.
      */
     private CompletionStage<Long> append(int partition, byte[] entry, @Nullable InvocationContext context) {
+        long start = System.nanoTime();
+        CompletionStage<Long> appended;
         if (context != null && context.seq() > 0) {
             int n = context.nextAppend();
             context.recordAppend(n, partition, entry);
-            return partition == 0
+            appended = partition == 0
                     ? backend.appendOnce(context.sessionId(), context.seq(), n, entry)
                     : backend.appendOnce(partition, context.sessionId(), context.seq(), n, entry);
+        } else {
+            appended = partition == 0 ? backend.append(entry) : backend.append(partition, entry);
         }
-        return partition == 0 ? backend.append(entry) : backend.append(partition, entry);
+        return timed(appended, start);
+    }
+
+    /** Counts the append's latency when it succeeds. */
+    private CompletionStage<Long> timed(CompletionStage<Long> appended, long start) {
+        return appended.whenComplete((p, e) -> {
+            if (e == null) {
+                stats.logAppend.since(start);
+            }
+        });
     }
 
     /** Sends the {@code __ack} frame answering a client's acknowledgement request. */
@@ -134,7 +153,9 @@ final class Publisher {
                 new LogEntry.AckReply(System.currentTimeMillis(), sessionId, messageId, json.write(answer));
         int partition = Partitions.of(sessionId, backend.partitions());
         byte[] encoded = EntryCodec.encode(reply);
-        return (partition == 0 ? backend.append(encoded) : backend.append(partition, encoded)).thenApply(p -> null);
+        long start = System.nanoTime();
+        return timed(partition == 0 ? backend.append(encoded) : backend.append(partition, encoded), start)
+                .thenApply(p -> null);
     }
 
     private static <T> CompletionStage<T> track(CompletionStage<T> stage, @Nullable InvocationContext context) {

@@ -33,13 +33,16 @@ final class ReaderWatch {
     private final BackendHealth health;
     private final long stallMillis;
     private final Duration backendTimeout;
+    private final EngineStats stats;
 
     ReaderWatch(
             Backend backend,
             Dispatcher dispatcher,
             BackendHealth health,
             Duration readerStallTimeout,
-            Duration backendTimeout) {
+            Duration backendTimeout,
+            EngineStats stats) {
+        this.stats = stats;
         this.backend = backend;
         this.dispatcher = dispatcher;
         this.health = health;
@@ -58,7 +61,9 @@ final class ReaderWatch {
             if (error != null) {
                 log.debug("reader probe could not read the log head: {}", error.toString());
                 health.trouble();
+                stats.backendErrors.increment();
             } else {
+                stats.head(sum(head));
                 dispatcher.confirmCaughtUp(head);
             }
         });
@@ -84,6 +89,7 @@ final class ReaderWatch {
             return unreachable(position, progress, "the backend is unreachable: " + Blocking.unwrap(e));
         }
         long head = sum(heads);
+        stats.head(head);
         long now = System.currentTimeMillis();
         long quietMillis = now - Math.max(progress.toEpochMilli(), health.lastTroubleMillis());
         if (quietMillis <= stallMillis) {
@@ -104,8 +110,11 @@ final class ReaderWatch {
         return backend.partitions() == 1 ? backend.head().thenApply(LogPosition::of) : backend.heads();
     }
 
-    /** A position as one number: itself for one partition, else the sum of its components. */
-    private static long sum(LogPosition p) {
+    /**
+     * A position as one number, for health and stats: itself for one partition, else the sum of its
+     * components (entries across all partitions).
+     */
+    static long sum(LogPosition p) {
         long sum = 0;
         for (int i = 0; i < p.partitions(); i++) {
             sum += p.get(i);

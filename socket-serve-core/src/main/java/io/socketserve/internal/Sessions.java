@@ -26,13 +26,16 @@ final class Sessions {
     private final Namespaces namespaces;
     private final KeyedSerialExecutor perSession;
     private final Function<RemovedSession, Socket> endedSocket;
+    private final EngineStats stats;
 
     Sessions(
             Backend backend,
             Presence presence,
             Namespaces namespaces,
             KeyedSerialExecutor perSession,
-            Function<RemovedSession, Socket> endedSocket) {
+            Function<RemovedSession, Socket> endedSocket,
+            EngineStats stats) {
+        this.stats = stats;
         this.backend = backend;
         this.presence = presence;
         this.namespaces = namespaces;
@@ -55,6 +58,14 @@ final class Sessions {
 
     /** What follows a removal this instance made (single or batched): presence, listeners, once. */
     void ended(RemovedSession removed, DisconnectReason reason) {
+        stats.disconnected(reason);
+        LogFields.info(
+                LogFields.SESSIONS,
+                stats.instance,
+                removed.session().namespace(),
+                removed.session().id(),
+                "disconnected: {}",
+                reason.wireName());
         presence.drop(removed.session().id());
         fireDisconnect(removed, reason);
     }

@@ -42,7 +42,8 @@ final class SocketServices {
             KeyedSerialExecutor perSession,
             java.util.concurrent.Executor callbacks,
             int maxSelection,
-            io.socketserve.PayloadValidator payloadValidator) {
+            io.socketserve.PayloadValidator payloadValidator,
+            EngineStats stats) {
         this.backend = backend;
         this.json = json;
         this.blocking = blocking;
@@ -58,8 +59,8 @@ final class SocketServices {
         this.payloadValidator = payloadValidator;
         // The disconnect listeners see a socket that can still broadcast (its "user left" message):
         // built from these same services once they exist.
-        this.sessions =
-                new Sessions(backend, presence, namespaces, perSession, removed -> SocketImpl.ended(this, removed));
+        this.sessions = new Sessions(
+                backend, presence, namespaces, perSession, removed -> SocketImpl.ended(this, removed), stats);
     }
 
     /**

@@ -52,7 +52,7 @@ class AckRegistryTest {
 
     @Test
     void aTimeoutOfZeroExpiresTheRequestAndLeavesNothingBehind() throws Exception {
-        AckRegistry acks = new AckRegistry("i", immediateTimer(), Runnable::run);
+        AckRegistry acks = new AckRegistry("i", immediateTimer(), Runnable::run, new EngineStats("i", "memory"));
         CompletableFuture<JsonNode> future = new CompletableFuture<>();
         String id = acks.register("s", "question", Duration.ZERO, future);
 
@@ -65,7 +65,7 @@ class AckRegistryTest {
     void aOneMillisecondTimeoutExpiresEveryRequest() {
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
         executors.add(timer);
-        AckRegistry acks = new AckRegistry("i", timer, Runnable::run);
+        AckRegistry acks = new AckRegistry("i", timer, Runnable::run, new EngineStats("i", "memory"));
         List<CompletableFuture<JsonNode>> futures = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 2_000; i++) {
@@ -91,7 +91,7 @@ class AckRegistryTest {
         ExecutorService threads = Executors.newFixedThreadPool(2);
         executors.add(timer);
         executors.add(threads);
-        AckRegistry acks = new AckRegistry("i", timer, Runnable::run);
+        AckRegistry acks = new AckRegistry("i", timer, Runnable::run, new EngineStats("i", "memory"));
         Random random = new Random(13);
         CyclicBarrier start = new CyclicBarrier(2);
         Duration never = Duration.ofMinutes(10);

@@ -48,7 +48,7 @@ final class RecordingSink implements StreamSink {
         if (last != null && !closed) {
             add(last);
         }
-        closed = true;
+        drop(); // StreamSink: the close listener runs once whatever closed the connection
     }
 
     @Override
@@ -57,10 +57,11 @@ final class RecordingSink implements StreamSink {
     }
 
     /** Simulates the client going away. */
-    void drop() {
+    synchronized void drop() {
+        boolean first = !closed;
         closed = true;
         Runnable r = onClose;
-        if (r != null) {
+        if (first && r != null) {
             r.run();
         }
     }

@@ -1,7 +1,14 @@
 package io.socketserve.demo;
 
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.socketserve.AdminOptions;
 import io.socketserve.ServerOptions;
 import io.socketserve.SocketServer;
+import io.socketserve.micrometer.SocketServeMetrics;
 import io.socketserve.netty.EmbeddedServer;
 import java.time.Duration;
 import java.util.List;
@@ -62,6 +69,21 @@ public final class DemoServer implements Callable<Integer> {
     int streamCompression;
 
     @Option(
+            names = "--admin-password",
+            description = "Turns the admin page on at /admin (env ADMIN_PASSWORD; off when absent: /admin is 404),"
+                    + " with HTTP Basic user 'admin' and this password (8 characters or more). See docs/admin.md.",
+            defaultValue = "${env:ADMIN_PASSWORD}")
+    @Nullable
+    String adminPassword;
+
+    @Option(
+            names = "--admin-actions",
+            description = "Lets the admin page act (disconnect a session, make it leave a room, broadcast a test"
+                    + " message); read-only otherwise (env ADMIN_ACTIONS=true).",
+            defaultValue = "${env:ADMIN_ACTIONS:-false}")
+    boolean adminActions;
+
+    @Option(
             names = "--drain-millis",
             description = "On SIGTERM, how long requests in progress may take to finish before the server stops"
                     + " (env DRAIN_MILLIS; default 2000). See docs/deploy.md.",
@@ -111,17 +133,35 @@ public final class DemoServer implements Callable<Integer> {
     /**
      * Starts the demo with the given options, gzip-encoding event streams at that level (0: not).
      * This is what {@code main} runs: the demo's handlers and pages, nothing else (the test suites'
-     * helper events are registered by the tests themselves, on the running server).
+     * helper events are registered by the tests themselves, on the running server). {@code GET
+     * /metrics} (Prometheus text: the {@code socketserve.*} meters and the JVM's) and {@code GET
+     * /health/live}, {@code /health/ready} are always on (docs/operations.md).
      */
     public static Running start(ServerOptions options, String host, int port, int streamCompression) {
+        return start(options, host, port, streamCompression, null);
+    }
+
+    /**
+     * As {@link #start(ServerOptions, String, int, int)}, with the admin page at {@code /admin} when
+     * {@code admin} is not null ({@code --admin-password}).
+     */
+    public static Running start(
+            ServerOptions options, String host, int port, int streamCompression, @Nullable AdminOptions admin) {
         SocketServer server = SocketServer.create(options);
         SeedRooms.register(server);
         DemoPages.register(server);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new SocketServeMetrics(server).bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
         EmbeddedServer http = EmbeddedServer.builder(server)
                 .host(host)
                 .port(port)
                 .staticResources("static")
                 .streamCompression(streamCompression)
+                .admin(admin)
+                .metrics(registry::scrape)
                 .start();
         return new Running(server, http);
     }
@@ -148,10 +188,27 @@ public final class DemoServer implements Callable<Integer> {
                             + e.getMessage());
             return 2;
         }
-        Running running = start(options.build(), host, port, streamCompression);
+        AdminOptions admin = null;
+        if (adminPassword != null && !adminPassword.isEmpty()) {
+            try {
+                admin = AdminOptions.builder()
+                        .password(adminPassword)
+                        .readOnly(!adminActions)
+                        .build();
+            } catch (IllegalArgumentException e) {
+                System.err.println("Invalid --admin-password / ADMIN_PASSWORD: " + e.getMessage());
+                return 2;
+            }
+        }
+        Running running = start(options.build(), host, port, streamCompression, admin);
         System.out.printf(
                 "socket-serve demo on http://localhost:%d/  (pages: chat, lobby, dashboard, editor, rooms; endpoint: /socket; backend: %s)%n",
                 running.port(), standalone ? "redis" : cluster ? "redis-cluster" : "in-memory");
+        if (admin != null) {
+            System.out.printf(
+                    "admin page on http://localhost:%d/admin (user %s, %s)%n",
+                    running.port(), admin.user(), admin.readOnly() ? "read-only" : "actions enabled");
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Duration budget = Duration.ofMillis(Math.max(0, drainMillis));
         Runtime.getRuntime()

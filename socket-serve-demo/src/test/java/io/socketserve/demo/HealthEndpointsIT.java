@@ -105,4 +105,33 @@ class HealthEndpointsIT {
         assertThat(get("/health/live").statusCode()).isEqualTo(404);
         assertThat(get("/health/ready").statusCode()).isEqualTo(404);
     }
+
+    @Test
+    void theDemoAlwaysServesMetricsAndHealth() throws Exception {
+        try (DemoServer.Running demo = DemoServer.start("127.0.0.1", 0)) {
+            HttpResponse<String> connect = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + demo.port() + "/socket/connect"))
+                            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                            .header("Content-Type", "application/json")
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(connect.statusCode()).isEqualTo(200);
+            HttpResponse<String> metrics = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + demo.port() + "/metrics"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(t -> assertThat(t).startsWith("text/plain; version=0.0.4"));
+            assertThat(metrics.body())
+                    .contains("socketserve_connects_total{backend=\"memory\"} 1.0")
+                    .contains("socketserve_sessions_active{backend=\"memory\",transport=\"sse\"} 0.0")
+                    .contains("jvm_memory_used_bytes");
+            HttpResponse<String> ready = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + demo.port() + "/health/ready"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.statusCode()).isEqualTo(200);
+        }
+    }
 }

@@ -17,9 +17,11 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.socketserve.AdminOptions;
 import io.socketserve.SocketServer;
 import io.socketserve.netty.internal.Drain;
 import io.socketserve.netty.internal.HttpInitializer;
+import io.socketserve.transport.AdminRoutes;
 import io.socketserve.transport.StaticResources;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -82,6 +84,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final Drain drain = new Drain();
     private volatile @Nullable List<ChannelFuture> draining;
+    private final @Nullable AdminRoutes admin;
 
     private EmbeddedServer(Builder b) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
@@ -92,6 +95,8 @@ public final class EmbeddedServer implements AutoCloseable {
         this.workers = new MultiThreadIoEventLoopGroup(b.ioThreads, factory);
         int buffer = b.server.options().maxStreamBufferBytes();
         StaticResources statics = new StaticResources(b.staticRoot, b.serveClient);
+        AdminRoutes admin = b.admin == null ? null : new AdminRoutes(b.server, b.admin);
+        this.admin = admin;
         try {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
@@ -109,14 +114,19 @@ public final class EmbeddedServer implements AutoCloseable {
                             connections,
                             b.streamCompressionLevel,
                             drain,
-                            b.healthChecks
-                                    ? new io.socketserve.netty.internal.HealthRoutes(b.server::health, drain::draining)
-                                    : null));
+                            b.healthChecks || b.metrics != null
+                                    ? new io.socketserve.netty.internal.HealthRoutes(
+                                            b.server::health, drain::draining, b.healthChecks, b.metrics)
+                                    : null,
+                            admin));
             if (b.socketSendBufferBytes > 0) {
                 bootstrap.childOption(ChannelOption.SO_SNDBUF, b.socketSendBufferBytes);
             }
             this.channel = bootstrap.bind(b.host, b.port).sync().channel();
         } catch (RuntimeException | InterruptedException e) {
+            if (admin != null) {
+                admin.close();
+            }
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
@@ -220,6 +230,9 @@ public final class EmbeddedServer implements AutoCloseable {
                 return;
             }
         }
+        if (admin != null) {
+            admin.close();
+        }
         channel.close().syncUninterruptibly();
         // Close every connection explicitly (open streams included) before the loops go away.
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -240,6 +253,8 @@ public final class EmbeddedServer implements AutoCloseable {
         private int socketSendBufferBytes;
         private int streamCompressionLevel;
         private boolean healthChecks = true;
+        private @Nullable AdminOptions admin;
+        private java.util.function.@Nullable Supplier<String> metrics;
 
         private Builder(SocketServer server) {
             this.server = Objects.requireNonNull(server, "server == null");
@@ -319,6 +334,48 @@ public final class EmbeddedServer implements AutoCloseable {
          */
         public Builder healthChecks(boolean enabled) {
             this.healthChecks = enabled;
+            return this;
+        }
+
+        /**
+         * Serves the admin page at {@code /admin} with these options (default {@code null}: off, and
+         * {@code /admin} is an ordinary 404): every instance's uptime and version, sessions by
+         * transport, the largest rooms and their members, events/s and deliveries/s, log reader lag
+         * and recent problems, live; and, unless {@linkplain AdminOptions#readOnly() read-only},
+         * actions on sessions and rooms. Everything under {@code /admin} requires the credential
+         * (HTTP Basic). See {@code docs/admin.md}.
+         *
+         * <pre>{@code
+         * EmbeddedServer.builder(server)
+         *         .admin(AdminOptions.builder().password(System.getenv("ADMIN_PASSWORD")).build())
+         *         .start();
+         * }</pre>
+         *
+         * @since 0.4
+         */
+        public Builder admin(@Nullable AdminOptions options) {
+            this.admin = options;
+            return this;
+        }
+
+        /**
+         * Answers {@code GET /metrics} with {@code prometheusText} (the Prometheus text exposition
+         * format, {@code text/plain; version=0.0.4}), for a Prometheus scrape. Pass the scrape of a
+         * Micrometer {@code PrometheusMeterRegistry} that has the server's meters bound
+         * ({@code socket-serve-micrometer}'s {@code SocketServeMetrics}); the embedded server itself
+         * needs no Micrometer. Off (404) by default. The text is produced on a thread of its own,
+         * never on an event loop. Outside the base path, like the health checks.
+         *
+         * <pre>{@code
+         * PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+         * new SocketServeMetrics(server).bindTo(registry);
+         * EmbeddedServer.builder(server).metrics(registry::scrape).start();
+         * }</pre>
+         *
+         * @since 0.4
+         */
+        public Builder metrics(java.util.function.Supplier<String> prometheusText) {
+            this.metrics = java.util.Objects.requireNonNull(prometheusText, "prometheusText == null");
             return this;
         }
 

@@ -81,6 +81,8 @@ class SlowConsumerIT {
 
             assertThat(drained.closedByServer()).isTrue();
             assertThat(indexes(drained.frames())).hasSizeLessThan(MESSAGES);
+            // counted once, as a slow-client cut (socketserve.slow.client.cuts)
+            assertThat(ts.server().stats().slowClientCuts()).isEqualTo(1);
         }
     }
 

@@ -1,11 +1,13 @@
 package io.socketserve.servlet;
 
+import io.socketserve.AdminOptions;
 import io.socketserve.SocketServer;
 import io.socketserve.servlet.internal.CompleteResponses;
 import io.socketserve.servlet.internal.RequestPaths;
 import io.socketserve.servlet.internal.ServletStreamSink;
 import io.socketserve.servlet.internal.ServletTransportRequest;
 import io.socketserve.servlet.internal.StreamWriters;
+import io.socketserve.transport.AdminRoutes;
 import io.socketserve.transport.Frame;
 import io.socketserve.transport.HttpPolicy;
 import io.socketserve.transport.Redaction;
@@ -116,6 +118,9 @@ public class SocketServeServlet extends HttpServlet {
     /** Set by {@link #destroy()}: requests still arriving are answered 503. */
     private transient volatile boolean stopping;
 
+    private transient @Nullable AdminOptions adminOptions;
+    private transient @Nullable AdminRoutes admin;
+
     /** What {@link #init()} builds from the server. */
     private record State(
             SocketEndpoint endpoint,
@@ -171,6 +176,20 @@ public class SocketServeServlet extends HttpServlet {
         return this;
     }
 
+    /**
+     * Serves the admin page at {@code /admin} (see {@code docs/admin.md}); {@code null}, the default,
+     * does not (and {@code /admin} is a 404). Set before the container initialises the servlet, and
+     * map {@code /admin/*} and {@code /admin} to this servlet (or map it at {@code /}). Every request
+     * there needs the credential of {@code options} (HTTP Basic).
+     *
+     * @return this servlet
+     * @since 0.4
+     */
+    public SocketServeServlet admin(@Nullable AdminOptions options) {
+        this.adminOptions = options;
+        return this;
+    }
+
     @Override
     public void init() throws ServletException {
         SocketServer s = server;
@@ -202,6 +221,8 @@ public class SocketServeServlet extends HttpServlet {
         long probe = probeMillis(s.options());
         long tick = Math.max(25, (keepalive > 0 ? Math.min(keepalive, probe) : probe) / 2);
         timer.scheduleWithFixedDelay(this::tickStreams, tick, tick, java.util.concurrent.TimeUnit.MILLISECONDS);
+        AdminOptions adminWith = adminOptions;
+        admin = adminWith == null ? null : new AdminRoutes(s, adminWith);
         state = new State(
                 SocketEndpoint.of(s),
                 new HttpPolicy(s.options()),
@@ -264,6 +285,10 @@ public class SocketServeServlet extends HttpServlet {
         beginDrain();
         waiting.clear();
         streams.clear();
+        AdminRoutes a = admin;
+        if (a != null) {
+            a.close();
+        }
         State st = state;
         if (st != null) {
             st.timer().shutdownNow();
@@ -301,6 +326,12 @@ public class SocketServeServlet extends HttpServlet {
         if (sent == null) {
             CompleteResponses.write(
                     req, res, HttpPolicy.badRequest("malformed percent-encoding in the request URI"), null, true);
+            return;
+        }
+        AdminRoutes a = admin;
+        if (a != null && sent.equals(fullPath(req)) && AdminRoutes.isAdminPath(sent)) {
+            // Before CORS preflights and the protocol, as on the embedded server (docs/admin.md).
+            serveAdmin(req, res, a, sent);
             return;
         }
         Map<String, String> cors = st.http().cors(req.getHeader("Origin"));
@@ -418,8 +449,26 @@ public class SocketServeServlet extends HttpServlet {
                             ? st.compression()
                             : 0);
             streams.add(sink);
-            sink.onClose(() -> streams.remove(sink));
+            AdminRoutes a = admin;
+            java.util.concurrent.atomic.AtomicReference<Runnable> adminClose =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            sink.onClose(() -> {
+                streams.remove(sink);
+                Runnable closed = adminClose.getAndSet(null);
+                if (closed != null) {
+                    closed.run();
+                }
+            });
             endpoint.openStream(r, sink).whenComplete((error, failure) -> {
+                if (failure == null && error == null && a != null) {
+                    adminClose.set(a.streamOpened(r));
+                    if (sink.ended()) { // closed already: nobody else will run it
+                        Runnable closed = adminClose.getAndSet(null);
+                        if (closed != null) {
+                            closed.run();
+                        }
+                    }
+                }
                 if (failure != null) {
                     log.error("stream open failed", failure);
                     streams.remove(sink);
@@ -432,6 +481,14 @@ public class SocketServeServlet extends HttpServlet {
             return;
         }
         CompletionStage<TransportResponse> answer = endpoint.handle(r);
+        AdminRoutes a = admin;
+        if (a != null) {
+            answer = answer.whenComplete((response, failure) -> {
+                if (failure == null) {
+                    a.answered(r, response);
+                }
+            });
+        }
         CompletableFuture<TransportResponse> f = answer.toCompletableFuture();
         if (f.isDone()) {
             CompleteResponses.write(
@@ -463,6 +520,42 @@ public class SocketServeServlet extends HttpServlet {
         if (stopping) {
             pending.answer(st.endpoint().shutdownPollAnswer(pending.after)); // destroy() may have missed it
         }
+        f.whenComplete((response, failure) -> pending.answer(failure == null ? response : HttpPolicy.internalError()));
+    }
+
+    private void serveAdmin(HttpServletRequest req, HttpServletResponse res, AdminRoutes a, String path)
+            throws IOException {
+        byte[] body = readBody(req, AdminRoutes.MAX_BODY_BYTES);
+        if (body == null) {
+            CompleteResponses.write(
+                    req,
+                    res,
+                    TransportResponse.error(
+                            413,
+                            "payload_too_large",
+                            "an action body has at most " + AdminRoutes.MAX_BODY_BYTES + " bytes"),
+                    null,
+                    true);
+            return;
+        }
+        ServletTransportRequest r;
+        try {
+            r = ServletTransportRequest.of(req, path, body);
+        } catch (IllegalArgumentException malformed) {
+            CompleteResponses.write(
+                    req, res, HttpPolicy.badRequest("malformed percent-encoding in the request URI"), null, true);
+            return;
+        }
+        CompletableFuture<TransportResponse> f = a.handle(r).toCompletableFuture();
+        if (f.isDone()) {
+            CompleteResponses.write(
+                    req, res, f.exceptionally(t -> HttpPolicy.internalError()).join(), null, false);
+            return;
+        }
+        AsyncContext async = req.startAsync();
+        async.setTimeout(0); // the admin threads bound the work (backend timeout)
+        PendingAnswer pending = new PendingAnswer(req, res, async, null, null);
+        waiting.add(pending);
         f.whenComplete((response, failure) -> pending.answer(failure == null ? response : HttpPolicy.internalError()));
     }
 

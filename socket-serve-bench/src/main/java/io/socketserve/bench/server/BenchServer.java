@@ -1,7 +1,10 @@
 package io.socketserve.bench.server;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.socketserve.ServerOptions;
 import io.socketserve.SocketServer;
+import io.socketserve.micrometer.SocketServeMetrics;
 import io.socketserve.netty.EmbeddedServer;
 import io.socketserve.redis.RedisBackend;
 
@@ -11,8 +14,14 @@ import io.socketserve.redis.RedisBackend;
  * <uri>}) behind an {@link EmbeddedServer} on 127.0.0.1, with two handlers — {@code join} ({@code
  * {"room":…}}) and {@code pub} (broadcasts its payload to {@code data.room} as event {@code m}).
  *
+ * <p>With {@code --metrics}, the {@code socketserve.*} meters are bound to a Prometheus registry,
+ * {@code GET /metrics} serves it, and the registry is scraped once a second inside the server (a
+ * Prometheus scraping every second: 15 times its usual rate), so a run measures what metrics cost.
+ * Without it there is no registry (the engine's own counters, {@code SocketServer#stats()}, always
+ * count: they cannot be turned off).
+ *
  * <pre>
- * java -cp socket-serve-bench.jar io.socketserve.bench.server.BenchServer [--port 0] [--redis redis://…] [--io-threads 0]
+ * java -cp socket-serve-bench.jar io.socketserve.bench.server.BenchServer [--port 0] [--redis redis://…] [--io-threads 0] [--metrics]
  * </pre>
  */
 public final class BenchServer {
@@ -23,11 +32,13 @@ public final class BenchServer {
         int port = 0;
         String redis = null;
         int ioThreads = 0;
+        boolean metrics = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--redis" -> redis = args[++i];
                 case "--io-threads" -> ioThreads = Integer.parseInt(args[++i]);
+                case "--metrics" -> metrics = true;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -36,13 +47,29 @@ public final class BenchServer {
             options.backend(RedisBackend.create(redis));
         }
         SocketServer server = create(options.build());
-        EmbeddedServer http = EmbeddedServer.builder(server)
+        EmbeddedServer.Builder builder = EmbeddedServer.builder(server)
                 .host("127.0.0.1")
                 .port(port)
                 .ioThreads(ioThreads)
-                .serveClient(false)
-                .start();
+                .serveClient(false);
+        java.util.concurrent.ScheduledExecutorService scraper = null;
+        if (metrics) {
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            new SocketServeMetrics(server).bindTo(registry);
+            builder.metrics(registry::scrape);
+            scraper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "bench-metrics-scrape");
+                t.setDaemon(true);
+                return t;
+            });
+            scraper.scheduleAtFixedRate(registry::scrape, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        EmbeddedServer http = builder.start();
+        java.util.concurrent.ScheduledExecutorService scrapes = scraper;
         Control.serve(http.port(), () -> {
+            if (scrapes != null) {
+                scrapes.shutdownNow();
+            }
             http.close();
             server.close();
         });

@@ -25,10 +25,25 @@ public final class ProcessServers implements ServerHandle {
     public static ProcessServers socketServe(
             List<String> jvmFlags, int instances, @Nullable RedisProcess redis, int ioThreads, Path logDir)
             throws IOException {
+        return socketServe(jvmFlags, instances, redis, ioThreads, false, logDir);
+    }
+
+    /** As above; with {@code metrics}, each instance binds its meters and is scraped every second. */
+    public static ProcessServers socketServe(
+            List<String> jvmFlags,
+            int instances,
+            @Nullable RedisProcess redis,
+            int ioThreads,
+            boolean metrics,
+            Path logDir)
+            throws IOException {
         List<ServerProcess> list = new ArrayList<>();
         try {
             for (int i = 0; i < instances; i++) {
                 List<String> args = new ArrayList<>(List.of("--io-threads", Integer.toString(ioThreads)));
+                if (metrics) {
+                    args.add("--metrics");
+                }
                 if (redis != null) {
                     args.add("--redis");
                     args.add(redis.uri());
@@ -40,9 +55,10 @@ public final class ProcessServers implements ServerHandle {
             list.forEach(ServerProcess::close);
             throw e;
         }
-        String label = redis == null
-                ? "socket-serve (in-memory)"
-                : "socket-serve (Redis, " + instances + (instances == 1 ? " instance)" : " instances)");
+        String label = (redis == null
+                        ? "socket-serve (in-memory)"
+                        : "socket-serve (Redis, " + instances + (instances == 1 ? " instance)" : " instances)"))
+                + (metrics ? ", metrics on" : "");
         return new ProcessServers(label, list, redis);
     }
 

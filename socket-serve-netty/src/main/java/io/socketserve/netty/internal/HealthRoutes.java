@@ -13,7 +13,8 @@ import java.util.function.Supplier;
 
 /**
  * {@code GET /health/live} and {@code GET /health/ready} of the embedded server, for load balancers
- * and orchestrators (a Kubernetes liveness and readiness probe).
+ * and orchestrators (a Kubernetes liveness and readiness probe); and {@code GET /metrics}, the
+ * Prometheus text of a meter registry, when one is given.
  *
  * <ul>
  *   <li>{@code /health/live}: {@code 200 {"status":"UP"}} while the server answers HTTP at all.
@@ -37,20 +38,58 @@ public final class HealthRoutes {
         return t;
     });
 
+    static final String METRICS = "/metrics";
+
+    /** Content type of the Prometheus text exposition format. */
+    static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
     private final Supplier<ServerHealth> health;
     private final BooleanSupplier draining;
+    private final boolean healthChecks;
+    private final @org.jspecify.annotations.Nullable Supplier<String> metrics;
 
     public HealthRoutes(Supplier<ServerHealth> health, BooleanSupplier draining) {
+        this(health, draining, true, null);
+    }
+
+    /**
+     * @param healthChecks whether to answer the health paths
+     * @param metrics the Prometheus text of a meter registry ({@code registry::scrape}), or {@code
+     *     null} for no {@code /metrics}
+     */
+    public HealthRoutes(
+            Supplier<ServerHealth> health,
+            BooleanSupplier draining,
+            boolean healthChecks,
+            @org.jspecify.annotations.Nullable Supplier<String> metrics) {
         this.health = health;
         this.draining = draining;
+        this.healthChecks = healthChecks;
+        this.metrics = metrics;
     }
 
     static boolean isHealthPath(String path) {
         return path.equals(LIVE) || path.equals(READY);
     }
 
-    /** The answer to a health path ({@link #isHealthPath}). */
+    /** Whether this answers {@code path}. */
+    boolean answers(String path) {
+        return healthChecks && isHealthPath(path) || metrics != null && path.equals(METRICS);
+    }
+
+    /** The answer to a path it {@link #answers}. */
     CompletionStage<TransportResponse> answer(String path) {
+        Supplier<String> scrape = metrics;
+        if (path.equals(METRICS) && scrape != null) {
+            return CompletableFuture.supplyAsync(
+                    () -> new TransportResponse(
+                                    200,
+                                    PROMETHEUS_TEXT,
+                                    scrape.get().getBytes(StandardCharsets.UTF_8),
+                                    java.util.Map.of())
+                            .withHeader("Cache-Control", "no-store"),
+                    PROBES);
+        }
         if (path.equals(LIVE)) {
             return CompletableFuture.completedFuture(json(200, "{\"status\":\"UP\"}"));
         }

@@ -7,6 +7,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.socketserve.ServerOptions;
+import io.socketserve.transport.AdminRoutes;
 import io.socketserve.transport.HttpPolicy;
 import io.socketserve.transport.SocketEndpoint;
 import io.socketserve.transport.StaticResources;
@@ -31,6 +32,7 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
     private final int streamCompressionLevel;
     private final Drain drain;
     private final @org.jspecify.annotations.Nullable HealthRoutes health;
+    private final @org.jspecify.annotations.Nullable AdminRoutes admin;
 
     /** With {@code streamCompressionLevel} 1..9 to gzip streams for clients that accept it, 0 not. */
     public HttpInitializer(
@@ -85,7 +87,33 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
             int streamCompressionLevel,
             Drain drain,
             @org.jspecify.annotations.Nullable HealthRoutes health) {
+        this(
+                endpoint,
+                options,
+                statics,
+                maxHeaderBytes,
+                requestTimeoutMillis,
+                connections,
+                streamCompressionLevel,
+                drain,
+                health,
+                null);
+    }
+
+    /** With the admin page under {@code /admin} answered by {@code admin} (null: not served, 404). */
+    public HttpInitializer(
+            SocketEndpoint endpoint,
+            ServerOptions options,
+            StaticResources statics,
+            int maxHeaderBytes,
+            int requestTimeoutMillis,
+            ChannelGroup connections,
+            int streamCompressionLevel,
+            Drain drain,
+            @org.jspecify.annotations.Nullable HealthRoutes health,
+            @org.jspecify.annotations.Nullable AdminRoutes admin) {
         this.health = health;
+        this.admin = admin;
         this.drain = drain;
         this.streamCompressionLevel = streamCompressionLevel;
         this.connections = connections;
@@ -114,6 +142,7 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
                         requestTimeoutMillis,
                         streamCompressionLevel,
                         drain,
-                        health));
+                        health,
+                        admin));
     }
 }

@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.socketserve.ServerOptions;
+import io.socketserve.transport.AdminRoutes;
 import io.socketserve.transport.HttpPolicy;
 import io.socketserve.transport.Redaction;
 import io.socketserve.transport.SocketEndpoint;
@@ -65,6 +66,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private final int streamCompressionLevel;
     private final StaticResources statics;
     private final @Nullable HealthRoutes health;
+    private final @Nullable AdminRoutes admin;
     private final HttpPolicy http;
     private final LoopWriter writer;
     private final int requestTimeoutMillis;
@@ -120,7 +122,21 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             int streamCompressionLevel,
             Drain drain,
             @Nullable HealthRoutes health) {
+        this(endpoint, options, statics, writer, requestTimeoutMillis, streamCompressionLevel, drain, health, null);
+    }
+
+    RequestHandler(
+            SocketEndpoint endpoint,
+            ServerOptions options,
+            StaticResources statics,
+            LoopWriter writer,
+            int requestTimeoutMillis,
+            int streamCompressionLevel,
+            Drain drain,
+            @Nullable HealthRoutes health,
+            @Nullable AdminRoutes admin) {
         this.health = health;
+        this.admin = admin;
         this.drain = drain;
         this.streamCompressionLevel = streamCompressionLevel;
         this.endpoint = endpoint;
@@ -299,6 +315,19 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     null);
             return;
         }
+        if (admin != null && AdminRoutes.isAdminPath(path)) {
+            // Before CORS preflights and the protocol: the admin page answers everything under
+            // /admin itself, every request authenticated first (docs/admin.md).
+            CompletionStage<TransportResponse> answer = admin.handle(
+                    new NettyRequest(request, path, query, remote(ctx.channel().remoteAddress())));
+            awaitingAnswer = true;
+            answer.whenComplete((response, failure) ->
+                    reply(ctx, failure == null ? response : HttpPolicy.internalError(), keepAlive, null));
+            if (awaitingAnswer) {
+                pauseReading(ctx);
+            }
+            return;
+        }
         Map<String, String> corsHeaders = http.cors(request.headers().get(HttpHeaderNames.ORIGIN));
         String relative = http.relativePath(path);
 
@@ -333,6 +362,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 endpoint.openStream(r, sink).whenComplete((error, failure) -> {
                     if (failure == null && error == null) {
                         drain.streamOpened(ctx.channel());
+                        if (admin != null) {
+                            Runnable closed = admin.streamOpened(r);
+                            ctx.channel().closeFuture().addListener(f -> closed.run());
+                        }
                         // Nothing after a stream request is answered: hold none of it for the
                         // stream's lifetime.
                         onLoop(ctx, this::releasePending);
@@ -355,8 +388,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 longPollAfter = longPoll ? r.query("after") : null;
                 CompletionStage<TransportResponse> answer = endpoint.handle(r);
                 awaitingAnswer = true;
-                answer.whenComplete((response, failure) ->
-                        reply(ctx, failure == null ? response : HttpPolicy.internalError(), keepAlive, corsHeaders));
+                answer.whenComplete((response, failure) -> {
+                    if (admin != null && failure == null) {
+                        admin.answered(r, response);
+                    }
+                    reply(ctx, failure == null ? response : HttpPolicy.internalError(), keepAlive, corsHeaders);
+                });
                 if (awaitingAnswer) {
                     // One request at a time per connection: read nothing more until this one is
                     // answered. An answer ready at once (connect with the in-memory backend, most
@@ -368,7 +405,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             return;
         }
         if (health != null
-                && HealthRoutes.isHealthPath(path)
+                && health.answers(path)
                 && (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD))) {
             CompletionStage<TransportResponse> answer = health.answer(path);
             awaitingAnswer = true;

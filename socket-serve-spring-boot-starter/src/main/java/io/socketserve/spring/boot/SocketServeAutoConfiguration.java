@@ -128,6 +128,24 @@ public class SocketServeAutoConfiguration {
                 return new SocketServeHealthIndicator(server, backend);
             }
         }
+
+        /**
+         * The server's {@code socketserve.*} meters, where Micrometer and {@code
+         * socket-serve-micrometer} are on the class path: a {@code MeterBinder} bean, which Spring
+         * Boot binds to the application's {@code MeterRegistry} (so they appear under {@code
+         * /actuator/metrics} and {@code /actuator/prometheus}).
+         */
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(
+                name = {"io.micrometer.core.instrument.MeterRegistry", "io.socketserve.micrometer.SocketServeMetrics"})
+        static class MetricsConfiguration {
+
+            @Bean
+            @ConditionalOnMissingBean
+            io.socketserve.micrometer.SocketServeMetrics socketServeMetrics(SocketServer server) {
+                return new io.socketserve.micrometer.SocketServeMetrics(server);
+            }
+        }
     }
 
     @Bean
