@@ -138,8 +138,7 @@ final class Attacher {
                                     404, "unknown_session", "no such session (disconnected or expired)");
                         }
                         // a cursor this instance answered up to but could not store counts (PendingCursors)
-                        SessionRecord from =
-                                current.withCursorAt(pendingCursors.cursor(sessionId, current.cursorAt()));
+                        SessionRecord from = current.withCursorAt(pendingCursors.cursor(sessionId, current.cursorAt()));
                         PollTarget target =
                                 new PollTarget(dispatcher, timer, backend, from, pendingCursors, wait, stats);
                         return attach(from, null, target, false).thenCompose(ok -> target.response());
