@@ -43,6 +43,7 @@ import picocli.CommandLine.Option;
             BenchMain.FanOut.class,
             BenchMain.Rooms.class,
             BenchMain.Storm.class,
+            BenchMain.ColdStormCommand.class,
             BenchMain.Idle.class,
             BenchMain.Compression.class,
             BenchMain.Suite.class,
@@ -366,6 +367,71 @@ public final class BenchMain {
                 return 0;
             }
             storm(common, target, sessions, concurrency);
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "coldstorm",
+            mixinStandardHelpOptions = true,
+            description = "Issue 16: a server process starts and every client sets up at once (connect, stream, join,"
+                    + " one broadcast); --resume: clients come back to a fresh instance with Last-Event-ID (Redis).")
+    static final class ColdStormCommand implements Callable<Integer> {
+        @Mixin
+        Common common = new Common();
+
+        @Option(names = "--redis", description = "Redis backend (a redis-server of its own on a free port)")
+        boolean redis;
+
+        @Option(names = "--resume", description = "the resume storm (implies --redis)")
+        boolean resume;
+
+        @Option(names = "--sessions", description = "default: ${DEFAULT-VALUE}")
+        int sessions = 10_000;
+
+        @Option(names = "--rooms", description = "default: ${DEFAULT-VALUE}")
+        int rooms = 100;
+
+        @Option(names = "--concurrency", description = "set-ups in flight (default: ${DEFAULT-VALUE})")
+        int concurrency = 64;
+
+        @Option(names = "--away-messages", description = "resume: broadcasts while away (default: ${DEFAULT-VALUE})")
+        int awayMessages = 200;
+
+        @Option(
+                names = "--warm-up",
+                description = "the server's warm-up sessions before READY, 0: none (default: ${DEFAULT-VALUE})")
+        int warmUp = io.socketserve.netty.EmbeddedServer.DEFAULT_WARM_UP_SESSIONS;
+
+        @Option(names = "--runs", description = "repetitions, each with a fresh server (default: ${DEFAULT-VALUE})")
+        int runs = 1;
+
+        @Override
+        public Integer call() throws Exception {
+            boolean onRedis = redis || resume;
+            String name = "coldstorm-" + (resume ? "resume" : onRedis ? "redis" : "memory") + "-" + sessions;
+            List<io.socketserve.bench.workload.ColdStorm.Result> results = new ArrayList<>();
+            for (int run = 0; run < runs; run++) {
+                Quiet.await(common.quietThreshold, common.quietWait);
+                io.socketserve.bench.workload.ColdStorm.Result r =
+                        io.socketserve.bench.workload.ColdStorm.run(new io.socketserve.bench.workload.ColdStorm.Config(
+                                onRedis,
+                                resume,
+                                sessions,
+                                rooms,
+                                concurrency,
+                                awayMessages,
+                                warmUp,
+                                common.serverFlags(name),
+                                common.sources,
+                                common.genThreads,
+                                common.out.resolve("logs")));
+                results.add(r);
+                System.out.println(Tables.coldStorm(List.of(r)));
+            }
+            Tables.writeJson(common.out.resolve(name + ".json"), results);
+            Tables.writeText(common.out.resolve(name + ".md"), Tables.coldStorm(results));
+            System.out.println(Tables.coldStorm(results));
             return 0;
         }
     }

@@ -68,7 +68,11 @@ class ClusterIT {
                 ack.send(data.path("i").asInt());
             });
             servers.add(server);
-            https.add(EmbeddedServer.builder(server).host("127.0.0.1").port(0).start());
+            https.add(EmbeddedServer.builder(server)
+                    .host("127.0.0.1")
+                    .port(0)
+                    .warmUp(0)
+                    .start());
         }
         balancer = new TcpForwarder(
                 https.get(0).port(), https.get(1).port(), https.get(2).port());

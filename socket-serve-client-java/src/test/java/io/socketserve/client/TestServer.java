@@ -71,7 +71,11 @@ final class TestServer implements AutoCloseable {
         server.on("fail", (socket, data, ack) -> {
             throw new IllegalStateException("boom");
         });
-        http = EmbeddedServer.builder(server).host("127.0.0.1").port(0).start();
+        http = EmbeddedServer.builder(server)
+                .host("127.0.0.1")
+                .port(0)
+                .warmUp(0)
+                .start();
         proxy = new TcpForwarder(http.port());
     }
 

@@ -75,6 +75,15 @@ final class Liveness {
         });
     }
 
+    /**
+     * A session this instance has just created, with a fresh expiry: a touch within the touch
+     * interval (its stream attaching, its first events) is skipped as after any other touch — one
+     * Redis round trip less per session set-up (issue 16).
+     */
+    void created(String sessionId, long atMillis) {
+        lastTouch.put(sessionId, atMillis);
+    }
+
     /** A touch that is never skipped (a stream just closed: the detached time starts now). */
     void touchNow(String sessionId) {
         lastTouch.remove(sessionId);

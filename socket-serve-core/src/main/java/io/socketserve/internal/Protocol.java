@@ -7,6 +7,7 @@ import io.socketserve.ServerOptions;
 import io.socketserve.SocketServeException;
 import io.socketserve.spi.Backend;
 import io.socketserve.spi.BackendUnavailableException;
+import io.socketserve.spi.LogPosition;
 import io.socketserve.spi.SessionRecord;
 import io.socketserve.transport.JsonStrings;
 import io.socketserve.transport.SocketEndpoint;
@@ -286,22 +287,26 @@ final class Protocol implements SocketEndpoint {
                 })
                 // Counted and created one at a time on this instance: concurrent connects would all
                 // see room for one more session and overshoot maxSessions together.
-                .thenCompose(v -> admissions.run(() -> backend.sessionCount().thenCompose(count -> {
-                    if (count >= options.maxSessions()) {
-                        throw new ProtocolException(
-                                503, "too_many_sessions", "the server holds its maximum of sessions");
-                    }
+                .thenCompose(v -> admissions.run(() -> {
                     Credentials.Identity id = Credentials.generate();
                     long now = System.currentTimeMillis();
                     SessionRecord fresh = new SessionRecord(
                             id.publicId(), id.secretHash(), namespace, now, 0, 0, storedAttributes(handshake, request));
+                    // Count and create in one step where the backend can (one Redis round trip, issue 16).
                     long expires = now + options.sessionTimeout().toMillis();
-                    return backend.partitions() == 1
-                            ? backend.createSession(fresh, expires)
-                                    .thenApply(position -> new Admitted(id, fresh.withCreatedPosition(position)))
-                            : backend.createSessionAt(fresh, expires)
-                                    .thenApply(position -> new Admitted(id, fresh.withCreatedAt(position)));
-                })))
+                    CompletionStage<@Nullable LogPosition> created = backend.partitions() == 1
+                            ? backend.createSessionIfRoom(fresh, expires, options.maxSessions())
+                                    .thenApply(p -> p < 0 ? null : LogPosition.of(p))
+                            : backend.createSessionIfRoomAt(fresh, expires, options.maxSessions());
+                    return created.thenApply(position -> {
+                        if (position == null) {
+                            throw new ProtocolException(
+                                    503, "too_many_sessions", "the server holds its maximum of sessions");
+                        }
+                        liveness.created(id.publicId(), now);
+                        return new Admitted(id, fresh.withCreatedAt(position));
+                    });
+                }))
                 .thenCompose(admitted -> runConnectionListeners(admitted.record(), handlers)
                         .thenApply(x -> {
                             stats.connects.increment();

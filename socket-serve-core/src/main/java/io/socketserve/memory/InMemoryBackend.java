@@ -187,8 +187,14 @@ public final class InMemoryBackend implements Backend {
     }
 
     @Override
-    public CompletionStage<LogPosition> createSessionAt(SessionRecord session, long expiresAtMillis) {
-        return sessions.createSessionAt(session, expiresAtMillis);
+    public CompletionStage<Long> createSessionIfRoom(SessionRecord session, long expiresAtMillis, long maxSessions) {
+        return sessions.createSessionIfRoom(session, expiresAtMillis, maxSessions);
+    }
+
+    @Override
+    public CompletionStage<@Nullable LogPosition> createSessionIfRoomAt(
+            SessionRecord session, long expiresAtMillis, long maxSessions) {
+        return sessions.createSessionIfRoomAt(session, expiresAtMillis, maxSessions);
     }
 
     @Override

@@ -56,8 +56,8 @@ final class InMemorySessions implements SessionStore {
         return createSessionAt(session, expiresAtMillis).thenApply(head -> head.get(0));
     }
 
-    @Override
-    public CompletionStage<LogPosition> createSessionAt(SessionRecord session, long expiresAtMillis) {
+    /** Creates the session; completes with the heads of every partition, read under the same lock. */
+    CompletionStage<LogPosition> createSessionAt(SessionRecord session, long expiresAtMillis) {
         lock.lock();
         try {
             if (sessions.containsKey(session.id())) {
@@ -71,6 +71,31 @@ final class InMemorySessions implements SessionStore {
                     .computeIfAbsent(session.namespace(), n -> new LinkedHashSet<>())
                     .add(session.id());
             return done(head);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public CompletionStage<Long> createSessionIfRoom(SessionRecord session, long expiresAtMillis, long maxSessions) {
+        lock.lock();
+        try {
+            return sessions.size() >= maxSessions
+                    ? done(-1L)
+                    : createSession(session, expiresAtMillis); // the lock is reentrant
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public CompletionStage<@Nullable LogPosition> createSessionIfRoomAt(
+            SessionRecord session, long expiresAtMillis, long maxSessions) {
+        lock.lock();
+        try {
+            return sessions.size() >= maxSessions
+                    ? done(null)
+                    : createSessionAt(session, expiresAtMillis); // the lock is reentrant
         } finally {
             lock.unlock();
         }

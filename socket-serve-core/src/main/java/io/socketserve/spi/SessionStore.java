@@ -62,14 +62,33 @@ public interface SessionStore {
     CompletionStage<Long> createSession(SessionRecord session, long expiresAtMillis);
 
     /**
-     * {@link #createSession} for a log of any number of partitions: completes with the heads of every
-     * partition, read in the same atomic step as the creation. The default (a single-partition log)
-     * calls {@link #createSession}.
+     * As {@link #createSession}, but only while fewer than {@code maxSessions} sessions exist:
+     * completes with the creation position, or with {@code -1} (and stores nothing) when the count is
+     * reached. The default counts ({@link #sessionCount}), then creates: two steps, so concurrent
+     * callers may overshoot together (the engine admits one connect at a time per instance); a
+     * backend that does both in one step (one round trip, issue 16) overrides it.
+     *
+     * @since 0.5
+     */
+    default CompletionStage<Long> createSessionIfRoom(SessionRecord session, long expiresAtMillis, long maxSessions) {
+        return sessionCount()
+                .thenCompose(count -> count >= maxSessions
+                        ? java.util.concurrent.CompletableFuture.completedFuture(-1L)
+                        : createSession(session, expiresAtMillis));
+    }
+
+    /**
+     * {@link #createSessionIfRoom} for a log of any number of partitions: completes with the heads
+     * of every partition, read in the same atomic step as the creation, or with {@code null} (and
+     * stores nothing) when the count is reached. The default (a single-partition log) calls {@link
+     * #createSessionIfRoom}.
      *
      * @since 0.7
      */
-    default CompletionStage<LogPosition> createSessionAt(SessionRecord session, long expiresAtMillis) {
-        return createSession(session, expiresAtMillis).thenApply(LogPosition::of);
+    default CompletionStage<@Nullable LogPosition> createSessionIfRoomAt(
+            SessionRecord session, long expiresAtMillis, long maxSessions) {
+        return createSessionIfRoom(session, expiresAtMillis, maxSessions)
+                .thenApply(position -> position < 0 ? null : LogPosition.of(position));
     }
 
     /** The session with that public id, or {@code null}. */

@@ -45,6 +45,23 @@ public interface SessionStoreContract<S extends LogStore & SessionStore> extends
     }
 
     @Test
+    default void createSessionIfRoomCreatesBelowTheLimitAndRefusesAtIt() {
+        long head = append("a");
+        long expires = System.currentTimeMillis() + 60_000;
+        String first = newId();
+        String second = newId();
+        assertThat(get(store().createSessionIfRoom(record(first), expires, 2))).isEqualTo(head);
+        assertThat(get(store().createSessionIfRoom(record(second), expires, 2))).isEqualTo(head);
+
+        String refused = newId();
+        assertThat(get(store().createSessionIfRoom(record(refused), expires, 2)))
+                .isEqualTo(-1L);
+        assertThat(get(store().findSession(refused))).isNull();
+        assertThat(get(store().sessionCount())).isEqualTo(2L);
+        assertThat(get(store().findSession(second))).isEqualTo(record(second).withCreatedPosition(head));
+    }
+
+    @Test
     default void findSessionReturnsTheRecordWithCreationPositionAndCursor() {
         long head = append("a");
         String id = newId();

@@ -90,6 +90,14 @@ public final class DemoServer implements Callable<Integer> {
             defaultValue = "${env:DRAIN_MILLIS:-2000}")
     long drainMillis = DRAIN_TIMEOUT.toMillis();
 
+    @Option(
+            names = "--warm-up",
+            description = "Sessions the server sets up in-process (against a throwaway in-memory server) before it"
+                    + " reports ready: GET /health/ready is 503 until then (env WARM_UP; default 2000; 0: none)."
+                    + " See docs/deploy.md.",
+            defaultValue = "${env:WARM_UP:-2000}")
+    int warmUp = EmbeddedServer.DEFAULT_WARM_UP_SESSIONS;
+
     /** A running demo: the socket server and its HTTP server. */
     public record Running(SocketServer server, EmbeddedServer http) implements AutoCloseable {
         public int port() {
@@ -138,7 +146,7 @@ public final class DemoServer implements Callable<Integer> {
      * /health/live}, {@code /health/ready} are always on (docs/operations.md).
      */
     public static Running start(ServerOptions options, String host, int port, int streamCompression) {
-        return start(options, host, port, streamCompression, null);
+        return start(options, host, port, streamCompression, null, 0);
     }
 
     /**
@@ -147,6 +155,25 @@ public final class DemoServer implements Callable<Integer> {
      */
     public static Running start(
             ServerOptions options, String host, int port, int streamCompression, @Nullable AdminOptions admin) {
+        return start(options, host, port, streamCompression, admin, 0);
+    }
+
+    /**
+     * As {@link #start(ServerOptions, String, int, int)}, with a warm-up of {@code warmUp} sessions
+     * ({@link EmbeddedServer.Builder#warmUp}; the other overloads start without one).
+     */
+    public static Running start(ServerOptions options, String host, int port, int streamCompression, int warmUp) {
+        return start(options, host, port, streamCompression, null, warmUp);
+    }
+
+    /** As {@link #start(ServerOptions, String, int, int, AdminOptions)}, with a warm-up of {@code warmUp} sessions. */
+    public static Running start(
+            ServerOptions options,
+            String host,
+            int port,
+            int streamCompression,
+            @Nullable AdminOptions admin,
+            int warmUp) {
         SocketServer server = SocketServer.create(options);
         SeedRooms.register(server);
         DemoPages.register(server);
@@ -162,6 +189,7 @@ public final class DemoServer implements Callable<Integer> {
                 .streamCompression(streamCompression)
                 .admin(admin)
                 .metrics(registry::scrape)
+                .warmUp(warmUp)
                 .start();
         return new Running(server, http);
     }
@@ -200,9 +228,11 @@ public final class DemoServer implements Callable<Integer> {
                 return 2;
             }
         }
-        Running running = start(options.build(), host, port, streamCompression, admin);
+        Running running = start(options.build(), host, port, streamCompression, admin, warmUp);
+        // "Ready" only once warm (issue 16): GET /health/ready answers 503 until the same moment.
+        running.http().awaitWarmUp(Duration.ofMinutes(5));
         System.out.printf(
-                "socket-serve demo on http://localhost:%d/  (pages: chat, lobby, dashboard, editor, rooms; endpoint: /socket; backend: %s)%n",
+                "socket-serve demo ready on http://localhost:%d/  (pages: chat, lobby, dashboard, editor, rooms; endpoint: /socket; backend: %s)%n",
                 running.port(), standalone ? "redis" : cluster ? "redis-cluster" : "in-memory");
         if (admin != null) {
             System.out.printf(

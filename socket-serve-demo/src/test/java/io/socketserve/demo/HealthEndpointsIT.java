@@ -58,6 +58,7 @@ class HealthEndpointsIT {
                 .host("127.0.0.1")
                 .port(0)
                 .healthChecks(healthChecks)
+                .warmUp(0) // readiness after a warm-up: WarmUpIT
                 .start();
     }
 

@@ -75,6 +75,11 @@ public final class EmbeddedServer implements AutoCloseable {
      * those).
      */
     public static final Duration CLOSE_GRACE = Duration.ofMillis(500);
+    /**
+     * {@value} — sessions the warm-up sets up in-process before the server reports ready ({@link
+     * Builder#warmUp}).
+     */
+    public static final int DEFAULT_WARM_UP_SESSIONS = 2000;
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -85,6 +90,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private final Drain drain = new Drain();
     private volatile @Nullable List<ChannelFuture> draining;
     private final @Nullable AdminRoutes admin;
+    private final java.util.concurrent.CountDownLatch warm = new java.util.concurrent.CountDownLatch(1);
 
     private EmbeddedServer(Builder b) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
@@ -116,7 +122,7 @@ public final class EmbeddedServer implements AutoCloseable {
                             drain,
                             b.healthChecks || b.metrics != null
                                     ? new io.socketserve.netty.internal.HealthRoutes(
-                                            b.server::health, drain::draining, b.healthChecks, b.metrics)
+                                            b.server::health, drain::draining, b.healthChecks, b.metrics, this::isWarm)
                                     : null,
                             admin));
             if (b.socketSendBufferBytes > 0) {
@@ -138,6 +144,62 @@ public final class EmbeddedServer implements AutoCloseable {
                 port,
                 b.server.options().basePath(),
                 epoll ? "epoll" : "nio");
+        if (b.warmUpSessions > 0) {
+            io.socketserve.netty.internal.WarmUp warmUp = new io.socketserve.netty.internal.WarmUp(
+                    boss, workers, channelType, b.server.options(), b.maxHeaderBytes);
+            Thread t = new Thread(() -> warmUp(warmUp, b.warmUpSessions), "socket-serve-warm-up");
+            t.setDaemon(true);
+            t.start();
+        } else {
+            warm.countDown();
+        }
+    }
+
+    private void warmUp(io.socketserve.netty.internal.WarmUp warmUp, int sessions) {
+        long t0 = System.nanoTime();
+        try {
+            int done = warmUp.run(sessions, () -> closed.get() || draining != null);
+            log.info(
+                    "socket-serve on port {} warmed up: {} sessions in {} ms; ready",
+                    port,
+                    done,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            // The warm-up only makes the first requests cheaper: the server works without it.
+            log.warn("socket-serve on port {}: warm-up failed, ready without it", port, e);
+        } finally {
+            warm.countDown();
+        }
+    }
+
+    /**
+     * Whether the warm-up ({@link Builder#warmUp}) has finished (or failed, or was off): until then
+     * {@code GET /health/ready} answers {@code 503}. Requests are served meanwhile, only slower.
+     *
+     * @since 0.5
+     */
+    public boolean isWarm() {
+        return warm.getCount() == 0;
+    }
+
+    /**
+     * Waits until {@link #isWarm()}, at most {@code timeout}; a process that announces "ready"
+     * itself (a log line, a service registry) calls this first.
+     *
+     * @return whether the warm-up finished within {@code timeout}
+     * @since 0.5
+     */
+    public boolean awaitWarmUp(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout == null");
+        try {
+            return warm.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Starts on {@code port} (0: any free port) with the client served and no static files. */
@@ -255,6 +317,7 @@ public final class EmbeddedServer implements AutoCloseable {
         private boolean healthChecks = true;
         private @Nullable AdminOptions admin;
         private java.util.function.@Nullable Supplier<String> metrics;
+        private int warmUpSessions = DEFAULT_WARM_UP_SESSIONS;
 
         private Builder(SocketServer server) {
             this.server = Objects.requireNonNull(server, "server == null");
@@ -397,6 +460,29 @@ public final class EmbeddedServer implements AutoCloseable {
                 throw new IllegalArgumentException("level must be 0..9: " + level);
             }
             this.streamCompressionLevel = level;
+            return this;
+        }
+
+        /**
+         * How many sessions the warm-up sets up before the server counts as ready (default {@link
+         * #DEFAULT_WARM_UP_SESSIONS}; 0: no warm-up, ready at once). A fresh JVM runs the request
+         * path interpreted at first: on a cold instance a reconnect storm costs several times the
+         * CPU per session that it costs once the JIT compiler has done its work (issue 16,
+         * docs/benchmarks.md). The warm-up runs after {@link #start()} returns, on a thread of its
+         * own: it connects, streams, joins a room, receives a broadcast and disconnects, over
+         * loopback HTTP, against a throwaway in-memory server on an ephemeral 127.0.0.1 port with
+         * the same pipeline and event loops — never against this server's {@link SocketServer}, its
+         * handlers or its backend, so it leaves no session and no key behind. Until it has finished,
+         * {@code GET /health/ready} answers {@code 503} ({@code "problem":"warming up"}); {@link
+         * EmbeddedServer#awaitWarmUp} waits for it.
+         *
+         * @since 0.5
+         */
+        public Builder warmUp(int sessions) {
+            if (sessions < 0) {
+                throw new IllegalArgumentException("sessions < 0: " + sessions);
+            }
+            this.warmUpSessions = sessions;
             return this;
         }
 

@@ -18,6 +18,7 @@ class ShutdownIT {
                 .host("127.0.0.1")
                 .port(0)
                 .ioThreads(1)
+                .warmUp(0)
                 .start();
     }
 

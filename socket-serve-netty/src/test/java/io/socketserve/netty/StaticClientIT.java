@@ -52,6 +52,7 @@ class StaticClientIT {
                         .host("127.0.0.1")
                         .port(0)
                         .serveClient(false)
+                        .warmUp(0)
                         .start()) {
             TestClient other = new TestClient(URI.create("http://127.0.0.1:" + http.port() + "/socket"));
 

@@ -195,6 +195,11 @@ public final class RedisBackend implements Backend {
     }
 
     @Override
+    public CompletionStage<Long> createSessionIfRoom(SessionRecord session, long expiresAtMillis, long maxSessions) {
+        return sessions.createSessionIfRoom(session, expiresAtMillis, maxSessions);
+    }
+
+    @Override
     public CompletionStage<@Nullable SessionRecord> findSession(String id) {
         return sessions.findSession(id);
     }

@@ -44,6 +44,12 @@ final class RedisSessions implements SessionStore {
 
     @Override
     public CompletionStage<Long> createSession(SessionRecord session, long expiresAtMillis) {
+        return createSessionIfRoom(session, expiresAtMillis, 0);
+    }
+
+    /** The count check runs in the creating script: one round trip per connect (issue 16). */
+    @Override
+    public CompletionStage<Long> createSessionIfRoom(SessionRecord session, long expiresAtMillis, long maxSessions) {
         List<byte[]> args = new ArrayList<>();
         args.add(bytes(session.id()));
         args.add(bytes(Long.toString(expiresAtMillis)));
@@ -51,11 +57,13 @@ final class RedisSessions implements SessionStore {
         args.add(bytes(session.secretHash()));
         args.add(bytes(session.namespace()));
         args.add(bytes(Long.toString(session.createdMillis())));
+        args.add(bytes(Long.toString(maxSessions)));
         session.attributes().forEach((k, v) -> {
             args.add(bytes(k));
             args.add(bytes(v));
         });
-        return calls.script(Script.CREATE_SESSION, r -> calls.seen((Long) r), args.toArray(byte[][]::new));
+        return calls.script(
+                Script.CREATE_SESSION, r -> (Long) r < 0 ? -1L : calls.seen((Long) r), args.toArray(byte[][]::new));
     }
 
     @Override

@@ -22,6 +22,25 @@ public interface ClientSession {
      */
     CompletionStage<Void> openStream(StreamListener listener);
 
+    /**
+     * Closes the connection that carries this session's POSTs, if it has one (its stream stays
+     * open): a client with thousands of sessions then holds one socket per session, not two.
+     */
+    void closeControl();
+
+    /**
+     * Closes the stream without resuming it (as a client whose server went away and that waits
+     * before coming back); {@link #resumeStream} opens it again.
+     */
+    void suspendStream();
+
+    /**
+     * Opens the stream again after {@link #suspendStream}, on a new connection, from the listener's
+     * {@link StreamListener#lastPosition()} ({@code Last-Event-ID}); completes once the server
+     * confirmed it ({@code connected}), before the replayed messages arrive.
+     */
+    CompletionStage<Void> resumeStream();
+
     /** Closes the session's connections (without telling the server: the session just goes idle). */
     void close();
 }

@@ -179,4 +179,86 @@ public final class Tables {
         }
         return b.toString();
     }
+
+    /** The cold and resume storms of issue 16, one row per run. */
+    public static String coldStorm(List<io.socketserve.bench.workload.ColdStorm.Result> results) {
+        StringBuilder b = new StringBuilder();
+        b.append("| scenario | backend | sessions | warm-up | start→ready ms | ready→all streaming ms |")
+                .append(" start→all ms | set-ups | failed | CPU/set-up ms | incl. start-up | Redis CPU/set-up ms |")
+                .append(" p50 / p99 ms | messages exp. / recv. / missing / dup. / stray | Redis round trips/set-up |\n")
+                .append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|--:|\n");
+        for (io.socketserve.bench.workload.ColdStorm.Result r : results) {
+            b.append("| ")
+                    .append(r.scenario())
+                    .append(" | ")
+                    .append(r.backend())
+                    .append(" | ")
+                    .append(r.sessions())
+                    .append(" | ")
+                    .append(r.warmUpSessions())
+                    .append(" | ")
+                    .append(r.startToReadyMs())
+                    .append(" | ")
+                    .append(r.readyToAllStreamingMs())
+                    .append(" | ")
+                    .append(r.startToAllStreamingMs())
+                    .append(" | ")
+                    .append(r.established())
+                    .append(" | ")
+                    .append(r.failures())
+                    .append(" | ")
+                    .append(r.cpuPerSetupMs())
+                    .append(" | ")
+                    .append(r.cpuPerSetupWithStartMs())
+                    .append(" | ")
+                    .append(r.redisCpuPerSetupMs())
+                    .append(" | ")
+                    .append(r.p50Ms())
+                    .append(" / ")
+                    .append(r.p99Ms())
+                    .append(" | ")
+                    .append(r.messagesExpected())
+                    .append(" / ")
+                    .append(r.messagesReceived())
+                    .append(" / ")
+                    .append(r.messagesMissing())
+                    .append(" / ")
+                    .append(r.messagesDuplicated())
+                    .append(" / ")
+                    .append(r.messagesUnexpected())
+                    .append(" | ")
+                    .append(r.redisRoundTripsPerSetup())
+                    .append(" |\n");
+        }
+        for (io.socketserve.bench.workload.ColdStorm.Result r : results) {
+            b.append("\n")
+                    .append(r.scenario())
+                    .append(", ")
+                    .append(r.backend())
+                    .append(": set-ups in each second after ready ")
+                    .append(r.setupsPerSecond())
+                    .append("; generator CPU ")
+                    .append(r.generatorCpuPercent())
+                    .append(" %; other processes ")
+                    .append(r.otherCpuPercent())
+                    .append(" % of a core; server CPU before ready ")
+                    .append(r.serverCpuStartMs())
+                    .append(" ms, during the storm ")
+                    .append(r.serverCpuStormMs())
+                    .append(" ms (")
+                    .append(Math.round(r.serverSystemCpuShare() * 100))
+                    .append(" % in the kernel; by thread, ms: ")
+                    .append(r.serverThreadsMs())
+                    .append(")");
+            if (!r.redisCommandsPerSetup().isEmpty()) {
+                b.append("; Redis commands per set-up (scripts' inner commands included) ")
+                        .append(r.redisCommandsPerSetup());
+            }
+            if (r.firstFailure() != null) {
+                b.append("; first failure: ").append(r.firstFailure());
+            }
+            b.append('\n');
+        }
+        return b.toString();
+    }
 }

@@ -12,7 +12,8 @@ import io.socketserve.redis.RedisBackend;
  * The server side of the scenarios, run in its own JVM so that its CPU, RSS and heap can be measured
  * apart from the generator's: a {@link SocketServer} (in-memory, or Redis with {@code --redis
  * <uri>}) behind an {@link EmbeddedServer} on 127.0.0.1, with two handlers — {@code join} ({@code
- * {"room":…}}) and {@code pub} (broadcasts its payload to {@code data.room} as event {@code m}).
+ * {"room":…}}) and {@code pub} (broadcasts its payload to {@code data.room} as event {@code m}). It prints {@code
+ * READY} once the server's warm-up ({@code --warm-up <sessions>}, 0: none) has finished.
  *
  * <p>With {@code --metrics}, the {@code socketserve.*} meters are bound to a Prometheus registry,
  * {@code GET /metrics} serves it, and the registry is scraped once a second inside the server (a
@@ -21,7 +22,7 @@ import io.socketserve.redis.RedisBackend;
  * count: they cannot be turned off).
  *
  * <pre>
- * java -cp socket-serve-bench.jar io.socketserve.bench.server.BenchServer [--port 0] [--redis redis://…] [--io-threads 0] [--metrics]
+ * java -cp socket-serve-bench.jar io.socketserve.bench.server.BenchServer [--port 0] [--redis redis://…] [--io-threads 0] [--metrics] [--warm-up 2000]
  * </pre>
  */
 public final class BenchServer {
@@ -33,12 +34,14 @@ public final class BenchServer {
         String redis = null;
         int ioThreads = 0;
         boolean metrics = false;
+        int warmUp = EmbeddedServer.DEFAULT_WARM_UP_SESSIONS;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--redis" -> redis = args[++i];
                 case "--io-threads" -> ioThreads = Integer.parseInt(args[++i]);
                 case "--metrics" -> metrics = true;
+                case "--warm-up" -> warmUp = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -51,7 +54,8 @@ public final class BenchServer {
                 .host("127.0.0.1")
                 .port(port)
                 .ioThreads(ioThreads)
-                .serveClient(false);
+                .serveClient(false)
+                .warmUp(warmUp);
         java.util.concurrent.ScheduledExecutorService scraper = null;
         if (metrics) {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -65,6 +69,10 @@ public final class BenchServer {
             scraper.scheduleAtFixedRate(registry::scrape, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
         }
         EmbeddedServer http = builder.start();
+        // READY only once warm, as a readiness probe would see it (GET /health/ready).
+        if (!http.awaitWarmUp(java.time.Duration.ofMinutes(2))) {
+            throw new IllegalStateException("warm-up did not finish within 2 minutes");
+        }
         java.util.concurrent.ScheduledExecutorService scrapes = scraper;
         Control.serve(http.port(), () -> {
             if (scrapes != null) {

@@ -18,6 +18,7 @@ public final class InProcessServer implements ServerHandle {
                 .host("127.0.0.1")
                 .port(0)
                 .serveClient(false)
+                .warmUp(0) // in the generator's JVM: measured separately
                 .start();
     }
 

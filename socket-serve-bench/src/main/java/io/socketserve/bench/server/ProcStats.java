@@ -81,6 +81,20 @@ public final class ProcStats {
         return out;
     }
 
+    /** {user, system} CPU time of the process in nanoseconds, or {-1, -1} if unreadable. */
+    public static long[] cpuSplitNanos(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return new long[] {
+                Long.parseLong(f[11]) * 1_000_000_000L / CLOCK_TICKS_PER_SECOND,
+                Long.parseLong(f[12]) * 1_000_000_000L / CLOCK_TICKS_PER_SECOND
+            };
+        } catch (IOException | RuntimeException e) {
+            return new long[] {-1, -1};
+        }
+    }
+
     /** This JVM's pid. */
     public static long self() {
         return ProcessHandle.current().pid();

@@ -71,6 +71,7 @@ public final class CompressionWorkload {
                     .host("127.0.0.1")
                     .port(0)
                     .serveClient(false)
+                    .warmUp(0) // in the generator's JVM: measured separately
                     .start();
             try {
                 return measure(server, URI.create("http://127.0.0.1:" + http.port() + "/socket"), messages);

@@ -136,7 +136,11 @@ class ChaosIT {
         });
         EmbeddedServer e;
         try {
-            e = EmbeddedServer.builder(server).host("127.0.0.1").port(ports[i]).start();
+            e = EmbeddedServer.builder(server)
+                    .host("127.0.0.1")
+                    .port(ports[i])
+                    .warmUp(0)
+                    .start();
         } catch (RuntimeException failed) {
             server.close();
             throw failed;

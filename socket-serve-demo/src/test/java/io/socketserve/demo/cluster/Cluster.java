@@ -72,8 +72,11 @@ final class Cluster implements AutoCloseable {
             options.accept(b);
             SocketServer server = SocketServer.create(b.build());
             handlers.accept(server);
-            EmbeddedServer http =
-                    EmbeddedServer.builder(server).host("127.0.0.1").port(0).start();
+            EmbeddedServer http = EmbeddedServer.builder(server)
+                    .host("127.0.0.1")
+                    .port(0)
+                    .warmUp(0)
+                    .start();
             nodes.add(new Node(server, http));
         }
     }

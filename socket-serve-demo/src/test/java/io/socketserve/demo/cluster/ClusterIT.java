@@ -254,10 +254,8 @@ class ClusterIT {
         // period (a sweep claims them): then nothing but the log and its bookkeeping (:logsz,
         // :logbytes, :lineage), the application's key/values and rate-limit buckets remains.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(RedisKeys.scan(cluster.redis))
-                .allMatch(k -> k.contains(":log")
-                        || k.endsWith(":lineage")
-                        || k.contains(":kv:")
-                        || k.contains(":rl:")));
+                .allMatch(
+                        k -> k.contains(":log") || k.endsWith(":lineage") || k.contains(":kv:") || k.contains(":rl:")));
     }
 
     @Test

@@ -49,8 +49,11 @@ class SharedRateLimitIT {
                 .connectionRateLimit(RATE, BURST)
                 .build());
         server.on("e", (socket, data, ack) -> handled.incrementAndGet());
-        EmbeddedServer http =
-                EmbeddedServer.builder(server).host("127.0.0.1").port(0).start();
+        EmbeddedServer http = EmbeddedServer.builder(server)
+                .host("127.0.0.1")
+                .port(0)
+                .warmUp(0)
+                .start();
         closeables.add(server);
         closeables.add(http);
         return URI.create("http://127.0.0.1:" + http.port() + "/socket");

@@ -19,7 +19,8 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>{@code /health/live}: {@code 200 {"status":"UP"}} while the server answers HTTP at all.
  *   <li>{@code /health/ready}: {@code 200} with {@code "status":"UP"} when the backend answers, the
- *       log reader keeps up ({@link ServerHealth#healthy()}) and the server is not draining;
+ *       log reader keeps up ({@link ServerHealth#healthy()}), the warm-up has finished ({@link
+ *       WarmUp}) and the server is not draining;
  *       otherwise {@code 503} with {@code "status":"DOWN"} and the {@code problem}. The body carries
  *       the details of {@link ServerHealth} either way.
  * </ul>
@@ -47,25 +48,29 @@ public final class HealthRoutes {
     private final BooleanSupplier draining;
     private final boolean healthChecks;
     private final @org.jspecify.annotations.Nullable Supplier<String> metrics;
+    private final BooleanSupplier warm;
 
     public HealthRoutes(Supplier<ServerHealth> health, BooleanSupplier draining) {
-        this(health, draining, true, null);
+        this(health, draining, true, null, () -> true);
     }
 
     /**
      * @param healthChecks whether to answer the health paths
      * @param metrics the Prometheus text of a meter registry ({@code registry::scrape}), or {@code
      *     null} for no {@code /metrics}
+     * @param warm whether the warm-up has finished: not ready until then (issue 16)
      */
     public HealthRoutes(
             Supplier<ServerHealth> health,
             BooleanSupplier draining,
             boolean healthChecks,
-            @org.jspecify.annotations.Nullable Supplier<String> metrics) {
+            @org.jspecify.annotations.Nullable Supplier<String> metrics,
+            BooleanSupplier warm) {
         this.health = health;
         this.draining = draining;
         this.healthChecks = healthChecks;
         this.metrics = metrics;
+        this.warm = warm;
     }
 
     static boolean isHealthPath(String path) {
@@ -99,13 +104,16 @@ public final class HealthRoutes {
     private TransportResponse ready() {
         ServerHealth h = health.get();
         boolean drainingNow = draining.getAsBoolean();
-        boolean up = h.healthy() && !drainingNow;
+        boolean warmNow = warm.getAsBoolean();
+        boolean up = h.healthy() && !drainingNow && warmNow;
         // Public words only: the backend's own failure (its address) stays in the server's log.
         String problem = drainingNow
                 ? "the server is shutting down"
                 : !h.backendReachable()
                         ? "the backend does not answer"
-                        : h.readerStalled() ? "the log reader has stopped making progress" : null;
+                        : h.readerStalled()
+                                ? "the log reader has stopped making progress"
+                                : !warmNow ? "warming up" : null;
         StringBuilder body = new StringBuilder(256)
                 .append("{\"status\":\"")
                 .append(up ? "UP" : "DOWN")
@@ -115,6 +123,8 @@ public final class HealthRoutes {
                 .append(h.readerStalled())
                 .append(",\"draining\":")
                 .append(drainingNow)
+                .append(",\"warm\":")
+                .append(warmNow)
                 .append(",\"logHead\":")
                 .append(h.logHead())
                 .append(",\"readerPosition\":")

@@ -137,6 +137,7 @@ public interface TransportFixture {
                     .host("127.0.0.1")
                     .port(0)
                     .ioThreads(2)
+                    .warmUp(0) // the suites measure behaviour, not a cold JIT (WarmUpIT covers it)
                     .requestTimeoutMillis(connections.requestTimeoutMillis())
                     .maxHeaderBytes(connections.maxHeaderBytes())
                     // Keep the kernel from absorbing megabytes for a client that does not read, so

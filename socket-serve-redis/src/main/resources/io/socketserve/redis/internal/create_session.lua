@@ -1,14 +1,19 @@
 -- ARGV[4] = id, [5] = expiresAt (ms), [6] = safety TTL (ms), [7] = secret hash, [8] = namespace,
--- [9] = created (ms), [10..] = attribute name, value pairs. Returns the creation position.
+-- [9] = created (ms), [10] = max sessions (0: no limit), [11..] = attribute name, value pairs.
+-- Returns the creation position, or -1 (nothing stored) when max sessions exist already.
 local id = ARGV[4]
 local s = P .. 's:' .. id
 if redis.call('EXISTS', s) == 1 then
   return redis.error_reply('ERR duplicate session id')
 end
+local max = tonumber(ARGV[10])
+if max > 0 and redis.call('ZCARD', EXP) >= max then
+  return -1
+end
 local ttl = tonumber(ARGV[6])
 local h = head()
 local fields = {'h', ARGV[7], 'ns', ARGV[8], 'cm', ARGV[9], 'cp', str(h), 'cu', str(h), 'v', str(h)}
-for i = 10, #ARGV, 2 do
+for i = 11, #ARGV, 2 do
   fields[#fields + 1] = 'a:' .. ARGV[i]
   fields[#fields + 1] = ARGV[i + 1]
 end

@@ -22,6 +22,7 @@ final class SseSession implements ClientSession, HttpConnection.StreamEnd {
     private volatile @Nullable HttpConnection stream;
     private volatile @Nullable StreamListener listener;
     private volatile boolean closed;
+    private volatile boolean suspended;
 
     SseSession(SseDriver driver, int instance, HttpConnection control, String credential, String id) {
         this.driver = driver;
@@ -90,7 +91,7 @@ final class SseSession implements ClientSession, HttpConnection.StreamEnd {
 
     @Override
     public void streamEnded(HttpConnection connection, boolean beforeOpen) {
-        if (closed || driver.closed() || connection != stream) {
+        if (closed || suspended || driver.closed() || connection != stream) {
             return;
         }
         StreamListener l = listener;
@@ -114,6 +115,37 @@ final class SseSession implements ClientSession, HttpConnection.StreamEnd {
                             SseDriver.getStream(driver.basePath() + "/sse", credential, l.lastPosition()), l, this);
                 })
                 .exceptionally(e -> null);
+    }
+
+    @Override
+    public void closeControl() {
+        HttpConnection c = control;
+        control = null;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    @Override
+    public void suspendStream() {
+        suspended = true;
+        HttpConnection s = stream;
+        if (s != null) {
+            s.close();
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> resumeStream() {
+        StreamListener l = listener;
+        if (l == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the stream was never opened"));
+        }
+        suspended = false;
+        return driver.open(instance).thenCompose(n -> {
+            stream = n;
+            return n.stream(SseDriver.getStream(driver.basePath() + "/sse", credential, l.lastPosition()), l, this);
+        });
     }
 
     @Override
