@@ -28,8 +28,10 @@ import org.jspecify.annotations.Nullable;
  * @param backendReachable whether the backend answered a read of the log's head within {@link
  *     ServerOptions#backendTimeout()}
  * @param logHead the position of the newest entry of the log; {@code -1} when the backend did not
- *     answer
- * @param readerPosition the position up to which this instance's reader has processed the log
+ *     answer. For a log of several partitions, the sum of the partitions' heads (and {@link
+ *     #problem()} names each)
+ * @param readerPosition the position up to which this instance's reader has processed the log; for
+ *     several partitions, the sum of the positions reached in each
  * @param lastReaderProgress when the reader last processed new entries or was found caught up with
  *     the head
  * @param readerStalled whether the backend answers but the reader has shown no progress for longer

@@ -2,6 +2,7 @@ package io.socketserve.internal;
 
 import io.socketserve.ServerOptions;
 import io.socketserve.spi.Backend;
+import io.socketserve.spi.LogPosition;
 import io.socketserve.spi.SessionRecord;
 import io.socketserve.transport.StreamSink;
 import io.socketserve.transport.TransportRequest;
@@ -33,6 +34,7 @@ final class Attacher {
     private final ConcurrentHashMap<String, CompletableFuture<TransportResponse>> pollChains =
             new ConcurrentHashMap<>();
     private final PendingCursors pendingCursors;
+    private final int partitions;
     private final EngineStats stats;
 
     Attacher(
@@ -53,14 +55,15 @@ final class Attacher {
         this.timer = timer;
         this.executor = executor;
         this.pendingCursors = new PendingCursors(options.sessionTimeout());
+        this.partitions = backend.partitions();
     }
 
-    /** What a poll asks for, validated before the session is looked up. */
-    record PollRequest(long after, long waitMillis) {}
+    /** What a poll asks for, validated before the session is looked up; {@code after} null: the cursor. */
+    record PollRequest(@Nullable LogPosition after, long waitMillis) {}
 
     PollRequest pollRequest(TransportRequest request) {
-        long after = position(request.query("after"), "after");
-        if (after < 0) {
+        LogPosition after = position(request.query("after"), "after");
+        if (after == null) {
             after = position(request.query("lastEventId"), "lastEventId");
         }
         return new PollRequest(after, waitMillis(request.query("wait")));
@@ -71,7 +74,7 @@ final class Attacher {
         stats.pollsOpen.incrementAndGet();
         CompletionStage<TransportResponse> answer;
         try {
-            if (poll.after() >= 0) {
+            if (poll.after() != null) {
                 PollTarget target =
                         new PollTarget(dispatcher, timer, backend, record, pendingCursors, poll.waitMillis(), stats);
                 answer = attach(record, poll.after(), target, false).thenCompose(ok -> target.response());
@@ -85,24 +88,26 @@ final class Attacher {
         return answer.whenComplete((r, e) -> stats.pollsOpen.decrementAndGet());
     }
 
-    /** The position a stream resumes from: {@code Last-Event-ID} or the {@code lastEventId} query; -1 if none. */
-    long streamPosition(TransportRequest request) {
+    /** The position a stream resumes from: {@code Last-Event-ID} or the {@code lastEventId} query; null if none. */
+    @Nullable
+    LogPosition streamPosition(TransportRequest request) {
         String header = request.header("Last-Event-ID");
-        long after = header != null ? position(header, "Last-Event-ID") : -1;
-        if (after < 0) {
+        LogPosition after = header != null ? position(header, "Last-Event-ID") : null;
+        if (after == null) {
             after = position(request.query("lastEventId"), "lastEventId");
         }
         return after;
     }
 
-    CompletionStage<@Nullable TransportResponse> stream(SessionRecord record, long after, StreamSink sink) {
+    CompletionStage<@Nullable TransportResponse> stream(
+            SessionRecord record, @Nullable LogPosition after, StreamSink sink) {
         // An attached stream keeps its session alive: push the expiry forward now (the heartbeat
         // refreshes it from here on), so a session reattaching just before its expiry is not swept.
         liveness.touch(record.id());
         StreamTarget target =
                 new StreamTarget(sink, options.maxStreamBufferBytes() / 2, stats, record.namespace(), record.id());
         stats.streamsOpen.incrementAndGet();
-        if (after >= 0) {
+        if (after != null) {
             stats.resumes.increment();
         }
         sink.onClose(() -> {
@@ -133,10 +138,10 @@ final class Attacher {
                                     404, "unknown_session", "no such session (disconnected or expired)");
                         }
                         // a cursor this instance answered up to but could not store counts (PendingCursors)
-                        SessionRecord from = current.withCursor(pendingCursors.cursor(sessionId, current.cursor()));
+                        SessionRecord from = current.withCursorAt(pendingCursors.cursor(sessionId, current.cursorAt()));
                         PollTarget target =
                                 new PollTarget(dispatcher, timer, backend, from, pendingCursors, wait, stats);
-                        return attach(from, -1, target, false).thenCompose(ok -> target.response());
+                        return attach(from, null, target, false).thenCompose(ok -> target.response());
                     })
                     .toCompletableFuture();
             return created[0];
@@ -147,21 +152,22 @@ final class Attacher {
     }
 
     private CompletionStage<Boolean> attach(
-            SessionRecord record, long after, Dispatcher.Target target, boolean stream) {
-        long from = Math.max(after >= 0 ? after : record.cursor(), record.createdPosition());
+            SessionRecord record, @Nullable LogPosition after, Dispatcher.Target target, boolean stream) {
+        LogPosition from = (after != null ? after : record.cursorAt()).max(record.createdAt());
         // A poll answers with everything committed before it arrived, so it waits for the head. A
         // client-given position is checked against the head at once (a position beyond the log is
         // a client error, not something to wait for). A plain stream needs neither: whatever this
         // instance has not processed yet arrives live.
-        boolean needHead = !stream || after >= 0;
-        CompletionStage<Long> head = needHead ? backend.head() : CompletableFuture.completedFuture(0L);
+        boolean needHead = !stream || after != null;
+        LogPosition zero = LogPosition.zero(partitions);
+        CompletionStage<LogPosition> head = needHead ? heads() : CompletableFuture.completedFuture(zero);
         return head.thenCompose(headPosition -> {
-            if (after > headPosition && needHead) {
+            if (after != null && needHead && !headPosition.covers(after)) {
                 throw ProtocolException.badRequest(
                         "invalid_last_event_id",
                         "position " + after + " is beyond the end of the log (" + headPosition + ")");
             }
-            long catchUpTo = stream ? 0 : headPosition;
+            LogPosition catchUpTo = stream ? zero : headPosition;
             return backend.membership(record.id()).thenCompose(snapshot -> {
                 if (!snapshot.exists()) {
                     throw new ProtocolException(404, "unknown_session", "no such session (disconnected or expired)");
@@ -182,15 +188,32 @@ final class Attacher {
         });
     }
 
-    /** A position parameter: -1 when absent. */
-    private static long position(@Nullable String value, String name) {
+    /** The heads of the log: {@code head()} for one partition (as before partitions), else every head. */
+    private CompletionStage<LogPosition> heads() {
+        return partitions == 1 ? backend.head().thenApply(LogPosition::of) : backend.heads();
+    }
+
+    /**
+     * A position parameter, in the text form of {@link LogPosition} for this log's partition count;
+     * null when absent.
+     */
+    private @Nullable LogPosition position(@Nullable String value, String name) {
         if (value == null || value.isEmpty()) {
-            return -1;
+            return null;
         }
-        if (value.length() > 18 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (value.length() > 16_384) {
             throw ProtocolException.badRequest("invalid_last_event_id", "'" + name + "' must be a log position");
         }
-        return Long.parseLong(value);
+        try {
+            return LogPosition.parse(value, partitions);
+        } catch (IllegalArgumentException e) {
+            throw ProtocolException.badRequest(
+                    "invalid_last_event_id",
+                    partitions == 1
+                            ? "'" + name + "' must be a log position"
+                            : "'" + name + "' must be a log position over " + partitions + " partitions: "
+                                    + e.getMessage());
+        }
     }
 
     private long waitMillis(@Nullable String value) {

@@ -22,6 +22,7 @@ import io.socketserve.SocketServer;
 import io.socketserve.TypedEventHandler;
 import io.socketserve.UserOfflineListener;
 import io.socketserve.spi.Backend;
+import io.socketserve.spi.LogPosition;
 import io.socketserve.spi.LogRetention;
 import io.socketserve.spi.LogSubscription;
 import io.socketserve.spi.SessionRecord;
@@ -68,7 +69,7 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
     private final AtomicBoolean closed = new AtomicBoolean();
     private final EngineStats stats;
 
-    private DefaultSocketServer(ServerOptions options, Backend backend, long head) {
+    private DefaultSocketServer(ServerOptions options, Backend backend, LogPosition head) {
         this.options = options;
         this.backend = backend;
         Json json = new Json(options.maxJsonDepth(), options.jsonMapper());
@@ -85,7 +86,7 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
         new SecureRandom().nextBytes(instance);
         String instanceId = HexFormat.of().formatHex(instance);
         this.stats = new EngineStats(instanceId, backendKind(backend));
-        stats.head(head);
+        stats.head(ReaderWatch.sum(head));
         AckRegistry acks = new AckRegistry(instanceId, timer, execution.executor, stats);
         this.dispatcher = new Dispatcher(
                 backend,
@@ -94,7 +95,9 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
                 options.recoveryMaxBytes(),
                 options.recoveryMaxAge().toMillis(),
                 head);
-        this.subscription = backend.subscribe(head, dispatcher);
+        this.subscription = head.partitions() == 1
+                ? backend.subscribe(head.single(), dispatcher)
+                : backend.subscribe(head.toArray(), dispatcher);
         this.readerWatch = new ReaderWatch(
                 backend, dispatcher, health, options.readerStallTimeout(), options.backendTimeout(), stats);
         this.namespaces = new Namespaces();
@@ -144,7 +147,7 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
                 stats);
         stats.gauges(
                 dispatcher::localRooms,
-                dispatcher::processedPosition,
+                () -> ReaderWatch.sum(dispatcher.processedPosition()),
                 dispatcher::lastProgressMillis,
                 () -> Math.max(0, options.maxConcurrentHandlers() - execution.permits.availablePermits()),
                 dispatcher::queuedBytes);
@@ -162,13 +165,20 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
     public static DefaultSocketServer start(ServerOptions options) {
         Objects.requireNonNull(options, "options == null");
         Backend backend = options.newBackend();
-        long head;
+        LogPosition head;
         try {
             Blocking.await(
                     backend.start(new LogRetention(
                             options.recoveryMaxMessages(), options.recoveryMaxBytes(), options.recoveryMaxAge())),
                     options.backendTimeout());
-            head = Blocking.await(backend.head(), options.backendTimeout());
+            int partitions = backend.partitions();
+            if (partitions < 1 || partitions > io.socketserve.spi.Partitions.MAX) {
+                throw new IllegalArgumentException("the backend's log has " + partitions
+                        + " partitions; socket-serve supports 1.." + io.socketserve.spi.Partitions.MAX);
+            }
+            head = partitions == 1
+                    ? LogPosition.of(Blocking.await(backend.head(), options.backendTimeout()))
+                    : Blocking.await(backend.heads(), options.backendTimeout());
         } catch (RuntimeException e) {
             backend.close();
             throw new IllegalStateException("socket-serve cannot start its backend: " + e.getMessage(), e);
@@ -453,8 +463,10 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
             java.util.concurrent.CompletableFuture.allOf(ends.toArray(java.util.concurrent.CompletableFuture[]::new))
                     .get(left, TimeUnit.NANOSECONDS);
             // Let the disconnect frames reach the attached clients before their streams close.
-            long head = Blocking.await(backend.head(), SHUTDOWN_GRACE);
-            while (dispatcher.processedPosition() < head && System.nanoTime() < deadline) {
+            LogPosition head = backend.partitions() == 1
+                    ? LogPosition.of(Blocking.await(backend.head(), SHUTDOWN_GRACE))
+                    : Blocking.await(backend.heads(), SHUTDOWN_GRACE);
+            while (!dispatcher.processedPosition().covers(head) && System.nanoTime() < deadline) {
                 java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
             }
         } catch (InterruptedException e) {

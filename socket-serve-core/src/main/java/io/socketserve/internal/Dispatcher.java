@@ -3,6 +3,7 @@ package io.socketserve.internal;
 import io.socketserve.internal.RecentLog.Positioned;
 import io.socketserve.spi.Backend;
 import io.socketserve.spi.LogListener;
+import io.socketserve.spi.LogPosition;
 import io.socketserve.spi.LogRecord;
 import io.socketserve.spi.LogSlice;
 import io.socketserve.spi.MembershipChange;
@@ -78,7 +79,7 @@ final class Dispatcher implements LogListener {
          *
          * @return whether to stay attached for live delivery
          */
-        default boolean replayed(long position) {
+        default boolean replayed(LogPosition position) {
             return true;
         }
 
@@ -101,11 +102,11 @@ final class Dispatcher implements LogListener {
     /** What an attach request asks for. */
     record AttachRequest(
             SessionRecord session,
-            long after,
+            LogPosition after,
             MembershipSnapshot snapshot,
             Target target,
             boolean install,
-            long catchUpTo,
+            LogPosition catchUpTo,
             long deadlineMillis,
             CompletableFuture<Boolean> result) {}
 
@@ -151,9 +152,13 @@ final class Dispatcher implements LogListener {
     private final Map<String, Attachment> attached = new HashMap<>();
     private final Map<String, Set<Attachment>> roomIndex = new HashMap<>();
     private final List<PendingAttach> parked = new ArrayList<>();
-    private final List<Consumer<Long>> afterBatch = new ArrayList<>();
-    private long processed;
-    private volatile long processedVolatile;
+    private final List<Consumer<LogPosition>> afterBatch = new ArrayList<>();
+    /** The number of partitions of the log; every position here has one component per partition. */
+    private final int partitions;
+    /** Per partition, the last position processed (issue 15: a vector; one component for one partition). */
+    private final long[] processed;
+
+    private volatile LogPosition processedVolatile;
     /** When the reader last showed progress (epoch ms); written by the dispatcher thread once running. */
     private volatile long progressMillis = System.currentTimeMillis();
     /** A {@link #confirmCaughtUp} task is queued: a stuck thread does not collect one per probe. */
@@ -176,10 +181,22 @@ final class Dispatcher implements LogListener {
             long recentMaxBytes,
             long recentMaxAgeMillis,
             long startPosition) {
+        this(backend, host, recentCapacity, recentMaxBytes, recentMaxAgeMillis, LogPosition.of(startPosition));
+    }
+
+    /** A dispatcher of a log with {@code startPosition.partitions()} partitions, starting after it. */
+    Dispatcher(
+            Backend backend,
+            Host host,
+            int recentCapacity,
+            long recentMaxBytes,
+            long recentMaxAgeMillis,
+            LogPosition startPosition) {
         this.backend = backend;
         this.host = host;
-        this.recent = new RecentLog(recentCapacity, recentMaxBytes, recentMaxAgeMillis, startPosition);
-        this.processed = startPosition;
+        this.partitions = startPosition.partitions();
+        this.recent = new RecentLog(recentCapacity, recentMaxBytes, recentMaxAgeMillis, startPosition.toArray());
+        this.processed = startPosition.toArray();
         this.processedVolatile = startPosition;
         this.loop = new DispatchLoop("socket-serve-dispatcher");
     }
@@ -226,8 +243,8 @@ final class Dispatcher implements LogListener {
         return roomIndex.size();
     }
 
-    /** The last position processed (any thread; may lag slightly). */
-    long processedPosition() {
+    /** The last position processed, per partition (any thread; may lag slightly). */
+    LogPosition processedPosition() {
         return processedVolatile;
     }
 
@@ -245,13 +262,13 @@ final class Dispatcher implements LogListener {
      * been processed: an idle reader that is up to date is not stalled. Runs on the dispatcher thread;
      * dropped while an earlier call still waits for it.
      */
-    void confirmCaughtUp(long head) {
+    void confirmCaughtUp(LogPosition head) {
         if (!confirmQueued.compareAndSet(false, true)) {
             return;
         }
         post(() -> {
             confirmQueued.set(false);
-            if (processed >= head) {
+            if (covers(processed, head.toArray())) { // a stall in any partition is a stall
                 progressMillis = System.currentTimeMillis();
             }
         });
@@ -371,21 +388,49 @@ final class Dispatcher implements LogListener {
 
     @Override
     public void onGap(long afterPosition, long oldestPosition) {
+        onGap(0, afterPosition, oldestPosition);
+    }
+
+    /**
+     * A gap in one partition: every local stream is closed (its clients resume and are told what
+     * they missed, per partition), and that partition's recent entries are forgotten.
+     */
+    @Override
+    public void onGap(int partition, long afterPosition, long oldestPosition) {
         post(() -> {
-            log.warn(
-                    "log entries {}..{} were trimmed before this instance read them; "
-                            + "closing local streams so that clients resume",
-                    afterPosition + 1,
-                    oldestPosition - 1);
+            if (partitions == 1) {
+                log.warn(
+                        "log entries {}..{} were trimmed before this instance read them; "
+                                + "closing local streams so that clients resume",
+                        afterPosition + 1,
+                        oldestPosition - 1);
+            } else {
+                log.warn(
+                        "log entries {}..{} of partition {} were trimmed before this instance read them; "
+                                + "closing local streams so that clients resume",
+                        afterPosition + 1,
+                        oldestPosition - 1,
+                        partition);
+            }
             for (Attachment a : new ArrayList<>(attached.values())) {
                 detach(a);
                 a.target.close(null);
             }
-            processed = Math.max(processed, oldestPosition - 1);
-            processedVolatile = processed;
+            processed[partition] = Math.max(processed[partition], oldestPosition - 1);
+            processedVolatile = LogPosition.of(processed);
             progressMillis = System.currentTimeMillis();
-            recent.reset(processed);
+            recent.reset(partition, processed[partition]);
         });
+    }
+
+    /** Whether {@code a} is at or past {@code b} in every partition. */
+    private static boolean covers(long[] a, long[] b) {
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] < b[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -411,11 +456,16 @@ final class Dispatcher implements LogListener {
     }
 
     private void process(List<LogRecord> records) {
-        long before = processed;
+        boolean moved = false;
         long now = System.currentTimeMillis();
         for (LogRecord record : records) {
+            int partition = record.partition();
+            if (partition < 0 || partition >= partitions) {
+                log.error("skipping a log record of partition {}: the log has {}", partition, partitions);
+                continue;
+            }
             long p = record.position();
-            if (p <= processed) {
+            if (p <= processed[partition]) {
                 continue; // redelivered after a resubscribe
             }
             LogEntry entry;
@@ -423,15 +473,19 @@ final class Dispatcher implements LogListener {
                 entry = EntryCodec.decode(record.entry());
             } catch (IllegalArgumentException e) {
                 log.error("skipping undecodable log entry at {}", p, e);
-                processed = p;
+                processed[partition] = p;
+                moved = true;
                 continue;
             }
-            recent.add(p, entry, record.entry().length, now);
-            processed = p;
+            recent.add(partition, p, entry, record.entry().length, now);
+            processed[partition] = p;
+            moved = true;
             apply(p, entry);
         }
-        processedVolatile = processed;
-        if (processed > before) {
+        if (moved) {
+            processedVolatile = LogPosition.of(processed);
+        }
+        if (moved) {
             progressMillis = System.currentTimeMillis();
         }
         runAfterBatch();
@@ -446,10 +500,11 @@ final class Dispatcher implements LogListener {
 
     private void runAfterBatch() {
         if (!afterBatch.isEmpty()) {
-            List<Consumer<Long>> run = new ArrayList<>(afterBatch);
+            List<Consumer<LogPosition>> run = new ArrayList<>(afterBatch);
             afterBatch.clear();
-            for (Consumer<Long> c : run) {
-                c.accept(processed);
+            LogPosition at = LogPosition.of(processed);
+            for (Consumer<LogPosition> c : run) {
+                c.accept(at);
             }
         }
     }
@@ -510,7 +565,7 @@ final class Dispatcher implements LogListener {
             case SESSION -> {
                 Attachment a = attached.get(m.targets().get(0));
                 if (a != null && a.namespace.equals(m.namespace())) {
-                    send(a, Frame.of(position, m.frame()), m.isVolatile());
+                    send(a, liveFrame(position, m.frame()), m.isVolatile());
                 }
             }
             case ROOMS -> {
@@ -521,18 +576,18 @@ final class Dispatcher implements LogListener {
                     if (members == null) {
                         // Every socket's public id is a room of its own (server.to(socketId)).
                         if (self != null && !excluded(self, m)) {
-                            send(self, Frame.of(position, m.frame()), m.isVolatile());
+                            send(self, liveFrame(position, m.frame()), m.isVolatile());
                         }
                         return;
                     }
                     if (self != null && !members.contains(self) && !excluded(self, m)) {
-                        frame = Frame.of(position, m.frame());
+                        frame = liveFrame(position, m.frame());
                         send(self, frame, m.isVolatile());
                     }
                     for (Attachment a : members.toArray(new Attachment[0])) {
                         if (!excluded(a, m)) {
                             if (frame == null) {
-                                frame = Frame.of(position, m.frame());
+                                frame = liveFrame(position, m.frame());
                             }
                             send(a, frame, m.isVolatile());
                         }
@@ -543,7 +598,7 @@ final class Dispatcher implements LogListener {
                         Attachment self = socketRoom(room, m.namespace());
                         if (self != null && seen.add(self) && !excluded(self, m)) {
                             if (frame == null) {
-                                frame = Frame.of(position, m.frame());
+                                frame = liveFrame(position, m.frame());
                             }
                             send(self, frame, m.isVolatile());
                         }
@@ -554,7 +609,7 @@ final class Dispatcher implements LogListener {
                         for (Attachment a : members.toArray(new Attachment[0])) {
                             if (seen.add(a) && !excluded(a, m)) {
                                 if (frame == null) {
-                                    frame = Frame.of(position, m.frame());
+                                    frame = liveFrame(position, m.frame());
                                 }
                                 send(a, frame, m.isVolatile());
                             }
@@ -566,13 +621,25 @@ final class Dispatcher implements LogListener {
                 for (Attachment a : attached.values().toArray(new Attachment[0])) {
                     if (a.namespace.equals(m.namespace()) && !excluded(a, m)) {
                         if (frame == null) {
-                            frame = Frame.of(position, m.frame());
+                            frame = liveFrame(position, m.frame());
                         }
                         send(a, frame, m.isVolatile());
                     }
                 }
             }
         }
+    }
+
+    /**
+     * The frame of a live message processed at {@code position} of its partition: its id is the
+     * position for one partition (as before partitions), else the processed vector, the same for every
+     * recipient, so the frame is still built once.
+     */
+    private Frame liveFrame(long position, byte[] json) {
+        if (partitions == 1 || position == Frame.NO_POSITION) {
+            return Frame.of(position, json);
+        }
+        return Frame.of(LogPosition.of(processed).encode(), json);
     }
 
     /**
@@ -643,7 +710,7 @@ final class Dispatcher implements LogListener {
     }
 
     /** Runs {@code action} on the dispatcher thread right after the batch being processed. */
-    void afterCurrentBatch(Consumer<Long> action) {
+    void afterCurrentBatch(Consumer<LogPosition> action) {
         afterBatch.add(action);
     }
 
@@ -664,12 +731,14 @@ final class Dispatcher implements LogListener {
     private static final class PendingAttach {
         final AttachRequest request;
         final List<Positioned> prefix = new ArrayList<>();
-        long covered; // prefix covers (request.after, covered]
-        long trimmedOldest = -1; // set when entries after `after` were no longer in the backend
+        final long[] covered; // per partition, prefix covers (request.after, covered]
+        final long[] trimmedOldest; // per partition, set when entries after `after` were no longer in the backend
 
         PendingAttach(AttachRequest request) {
             this.request = request;
-            this.covered = request.after();
+            this.covered = request.after().toArray();
+            this.trimmedOldest = new long[covered.length];
+            java.util.Arrays.fill(trimmedOldest, -1);
         }
     }
 
@@ -680,12 +749,12 @@ final class Dispatcher implements LogListener {
 
     private void runAttach(PendingAttach pa) {
         AttachRequest r = pa.request;
-        long need = Math.max(Math.max(r.snapshot().version(), r.after()), r.catchUpTo());
-        if (processed < need) {
+        long[] need = r.snapshot().at().max(r.after()).max(r.catchUpTo()).toArray();
+        if (!covers(processed, need)) {
             if (System.currentTimeMillis() > r.deadlineMillis()) {
                 r.result()
                         .completeExceptionally(
-                                r.after() > processed
+                                !covers(processed, r.after().toArray())
                                         ? ProtocolException.badRequest(
                                                 "invalid_last_event_id", "position " + r.after() + " is beyond the log")
                                         : new ProtocolException(
@@ -695,19 +764,24 @@ final class Dispatcher implements LogListener {
             }
             return;
         }
-        if (!recent.covers(pa.covered)) {
-            long upTo = recent.floor();
-            readRange(pa.covered, upTo)
+        for (int p = 0; p < partitions; p++) {
+            if (pa.covered[p] >= recent.floor(p)) {
+                continue;
+            }
+            // this partition's entries before the recent ones: read them from the backend first
+            int partition = p;
+            long upTo = recent.floor(p);
+            readRange(partition, pa.covered[p], upTo)
                     .whenComplete((slice, error) -> post(() -> {
                         if (error != null) {
                             r.result().completeExceptionally(error);
                             return;
                         }
-                        if (pa.trimmedOldest < 0 && slice.oldest > pa.covered + 1) {
-                            pa.trimmedOldest = slice.oldest;
+                        if (pa.trimmedOldest[partition] < 0 && slice.oldest > pa.covered[partition] + 1) {
+                            pa.trimmedOldest[partition] = slice.oldest;
                         }
                         pa.prefix.addAll(slice.entries);
-                        pa.covered = Math.max(upTo, pa.covered);
+                        pa.covered[partition] = Math.max(upTo, pa.covered[partition]);
                         runAttach(pa);
                     }));
             return;
@@ -720,13 +794,14 @@ final class Dispatcher implements LogListener {
     private void replayAndInstall(PendingAttach pa, List<Positioned> range) {
         AttachRequest r = pa.request;
         String sid = r.session().id();
-        long version = r.snapshot().version();
+        LogPosition version = r.snapshot().at();
 
         // Rooms at position `after`: the snapshot rolled back over this session's changes in (after, v].
+        // Per partition: a room's membership changes only in the room's own partition.
         Set<String> rooms = new HashSet<>(r.snapshot().rooms());
         for (int i = range.size() - 1; i >= 0; i--) {
             Positioned e = range.get(i);
-            if (e.position() > version) {
+            if (e.position() > version.get(e.partition())) {
                 continue;
             }
             if (e.entry() instanceof LogEntry.Join j && j.session().equals(sid)) {
@@ -750,32 +825,52 @@ final class Dispatcher implements LogListener {
 
         // First pass, no frames built: the last message this session should have had that is older
         // than the recovery window by age. Everything up to it is reported as missed, not replayed.
+        // Per partition: everything skipped that the session should have had is reported as missed.
         long ageCutoff = System.currentTimeMillis() - host.recoveryMaxAgeMillis();
         Set<String> scan = new HashSet<>(rooms);
         int start = 0;
-        long missedAfter = pa.trimmedOldest > 0 ? r.after() : -1;
-        long missedOldest = pa.trimmedOldest;
+        long[] missedOldest = pa.trimmedOldest.clone(); // per partition; > 0: report
+        List<Positioned> shouldHave = partitions == 1 ? List.of() : new ArrayList<>();
+        List<Integer> shouldHaveAt = partitions == 1 ? List.of() : new ArrayList<>();
         for (int i = 0; i < range.size(); i++) {
             LogEntry entry = range.get(i).entry();
             applyMembership(entry, sid, scan);
             if (entry instanceof LogEntry.Message m
-                    && m.time() < ageCutoff
+                    && (partitions > 1 || m.time() < ageCutoff)
                     && !m.isVolatile()
                     && replayable(m, sid, r.session().namespace(), scan)) {
-                start = i + 1;
-                rooms = new HashSet<>(scan);
-                missedAfter = r.after();
-                missedOldest = range.get(i).position() + 1;
+                if (partitions > 1) {
+                    shouldHave.add(range.get(i));
+                    shouldHaveAt.add(i);
+                }
+                if (m.time() < ageCutoff) {
+                    start = i + 1;
+                    rooms = new HashSet<>(scan);
+                    if (partitions == 1) {
+                        missedOldest[0] = range.get(i).position() + 1;
+                    }
+                }
             }
+        }
+        // (several partitions: the skipped prefix may hold other partitions' younger entries too)
+        for (int k = 0; k < shouldHave.size() && shouldHaveAt.get(k) < start; k++) {
+            Positioned e = shouldHave.get(k);
+            missedOldest[e.partition()] = Math.max(missedOldest[e.partition()], e.position() + 1);
         }
 
         Target target = r.target();
         target.open(sid);
-        if (missedAfter >= 0) {
-            host.onMissedSent();
-            target.send(Frame.control(Frames.missedJson(missedAfter, missedOldest), 0));
+        for (int p = 0; p < partitions; p++) {
+            if (missedOldest[p] > 0) {
+                host.onMissedSent();
+                target.send(Frame.control(Frames.missedJson(r.after().get(p), missedOldest[p], p, partitions), 0));
+            }
         }
-        long resumeFrom = start == 0 ? r.after() : range.get(start - 1).position();
+        long[] resumeFrom = r.after().toArray();
+        for (int i = 0; i < start; i++) {
+            Positioned e = range.get(i);
+            resumeFrom[e.partition()] = Math.max(resumeFrom[e.partition()], e.position());
+        }
         Replay replay = new Replay(r, rooms, range.subList(start, range.size()), resumeFrom);
         Replay earlier = replaying.put(sid, replay);
         if (earlier != null) {
@@ -815,12 +910,12 @@ final class Dispatcher implements LogListener {
         final Set<String> rooms;
         List<Positioned> pending;
         int index;
-        long position; // the last entry the replay has passed
+        long[] position; // per partition, the last entry the replay has passed
         boolean cancelled;
         long lastBuffered = -1;
         long lastProgressNanos = System.nanoTime();
 
-        Replay(AttachRequest request, Set<String> rooms, List<Positioned> pending, long position) {
+        Replay(AttachRequest request, Set<String> rooms, List<Positioned> pending, long[] position) {
             this.request = request;
             this.rooms = rooms;
             this.pending = pending;
@@ -842,7 +937,7 @@ final class Dispatcher implements LogListener {
         String ns = r.session().namespace();
         while (true) {
             if (replay.index == replay.pending.size()) {
-                if (replay.position >= processed) {
+                if (covers(replay.position, processed)) {
                     break; // caught up
                 }
                 if (!recent.covers(replay.position)) {
@@ -853,14 +948,14 @@ final class Dispatcher implements LogListener {
                 replay.pending = recent.after(replay.position);
                 replay.index = 0;
                 if (replay.pending.isEmpty()) {
-                    replay.position = processed; // only undecodable entries were left
+                    replay.position = processed.clone(); // only undecodable entries were left
                     break;
                 }
                 continue;
             }
             long buffered = target.bufferedBytes();
             if (buffered >= target.bufferBudget()) {
-                if (!target.replayed(replay.position)) {
+                if (!target.replayed(LogPosition.of(replay.position))) {
                     endReplay(replay, null); // a poll that is full answers now
                     return;
                 }
@@ -880,7 +975,7 @@ final class Dispatcher implements LogListener {
             }
             replay.lastProgressNanos = System.nanoTime();
             Positioned e = replay.pending.get(replay.index++);
-            replay.position = e.position();
+            replay.position[e.partition()] = e.position();
             LogEntry entry = e.entry();
             applyMembership(entry, sid, replay.rooms);
             if (entry instanceof LogEntry.Disconnect d && d.session().equals(sid)) {
@@ -893,20 +988,24 @@ final class Dispatcher implements LogListener {
             }
             if (entry instanceof LogEntry.Message m && !m.isVolatile() && replayable(m, sid, ns, replay.rooms)) {
                 host.onReplayed();
-                if (!target.send(Frame.of(e.position(), m.frame()))) {
+                Frame frame = partitions == 1
+                        ? Frame.of(e.position(), m.frame())
+                        : Frame.of(LogPosition.of(replay.position).encode(), m.frame());
+                if (!target.send(frame)) {
                     endReplay(replay, null);
                     return;
                 }
             } else if (entry instanceof LogEntry.Lost l) {
                 host.onMissedSent();
-                if (!target.send(Frame.control(Frames.missedJson(l.after(), l.oldest()), 0))) {
+                if (!target.send(
+                        Frame.control(Frames.missedJson(l.after(), l.oldest(), e.partition(), partitions), 0))) {
                     endReplay(replay, null);
                     return;
                 }
             }
         }
         replaying.remove(sid, replay);
-        if (target.replayed(processed) && r.install()) {
+        if (target.replayed(LogPosition.of(processed)) && r.install()) {
             Attachment previous = attached.get(sid);
             if (previous != null) {
                 detach(previous);
@@ -981,23 +1080,29 @@ final class Dispatcher implements LogListener {
      */
     private record Slice(List<Positioned> entries, long oldest) {}
 
-    private CompletionStage<Slice> readRange(long after, long upTo) {
+    private CompletionStage<Slice> readRange(int partition, long after, long upTo) {
         CompletableFuture<Slice> result = new CompletableFuture<>();
         List<Positioned> acc = new ArrayList<>();
-        readChunk(after, upTo, after + 1, acc, -1, result);
+        readChunk(partition, after, upTo, after + 1, acc, -1, result);
         return result;
     }
 
     /** @param expected the next position the range should hold (holes before it are already marked) */
     private void readChunk(
-            long after, long upTo, long expected, List<Positioned> acc, long oldest, CompletableFuture<Slice> result) {
+            int partition,
+            long after,
+            long upTo,
+            long expected,
+            List<Positioned> acc,
+            long oldest,
+            CompletableFuture<Slice> result) {
         if (after >= upTo) {
-            markLost(acc, expected, upTo);
+            markLost(acc, partition, expected, upTo);
             result.complete(new Slice(acc, oldest < 0 ? after + 1 : oldest));
             return;
         }
         int max = (int) Math.min(READ_CHUNK, upTo - after);
-        backend.read(after, max).whenComplete((LogSlice slice, Throwable error) -> {
+        backend.read(partition, after, max).whenComplete((LogSlice slice, Throwable error) -> {
             if (error != null) {
                 result.completeExceptionally(error);
                 return;
@@ -1011,11 +1116,11 @@ final class Dispatcher implements LogListener {
                     break;
                 }
                 if (rec.position() > next) {
-                    markLost(acc, next, rec.position() - 1);
+                    markLost(acc, partition, next, rec.position() - 1);
                 }
                 next = rec.position() + 1;
                 try {
-                    acc.add(new Positioned(rec.position(), EntryCodec.decode(rec.entry())));
+                    acc.add(new Positioned(partition, rec.position(), EntryCodec.decode(rec.entry())));
                 } catch (IllegalArgumentException e) {
                     log.error("skipping undecodable log entry at {}", rec.position(), e);
                 }
@@ -1023,22 +1128,24 @@ final class Dispatcher implements LogListener {
             }
             if (slice.records().isEmpty() || last >= upTo || last == after) {
                 // up to upTo, the dispatcher has read positions the store no longer has
-                markLost(acc, next, upTo);
+                markLost(acc, partition, next, upTo);
                 result.complete(new Slice(acc, first));
             } else {
-                readChunk(last, upTo, next, acc, first, result);
+                readChunk(partition, last, upTo, next, acc, first, result);
             }
         });
     }
 
     /** Adds a {@link LogEntry.Lost} marker for the positions {@code from..to}, if any. */
-    private static void markLost(List<Positioned> acc, long from, long to) {
+    private static void markLost(List<Positioned> acc, int partition, long from, long to) {
         if (from <= to) {
             log.warn(
-                    "log positions {}..{} are missing from the store: clients that resume across them are told",
+                    "log positions {}..{} (partition {}) are missing from the store: clients that resume across them"
+                            + " are told",
                     from,
-                    to);
-            acc.add(new Positioned(to, new LogEntry.Lost(System.currentTimeMillis(), from - 1, to + 1)));
+                    to,
+                    partition);
+            acc.add(new Positioned(partition, to, new LogEntry.Lost(System.currentTimeMillis(), from - 1, to + 1)));
         }
     }
 

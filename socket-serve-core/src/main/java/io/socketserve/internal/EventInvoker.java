@@ -388,7 +388,9 @@ final class EventInvoker {
         InvocationContext.Append a = appends.get(from);
         CompletionStage<Long> made;
         try {
-            made = services.backend.appendOnce(sid, seq, a.n(), a.entry());
+            made = a.partition() == 0
+                    ? services.backend.appendOnce(sid, seq, a.n(), a.entry())
+                    : services.backend.appendOnce(a.partition(), sid, seq, a.n(), a.entry());
         } catch (RuntimeException e) {
             made = CompletableFuture.failedFuture(e);
         }

@@ -58,6 +58,33 @@ final class Frames {
                 .getBytes(StandardCharsets.US_ASCII);
     }
 
+    /**
+     * The {@code __missed} frame of one partition of a partitioned log: {@code
+     * {"event":"__missed","data":{"after":…,"oldest":…,"partition":…}}}; for a single-partition log
+     * exactly {@link #missedJson(long, long)}.
+     */
+    static byte[] missedJson(long after, long oldest, int partition, int partitions) {
+        if (partitions == 1) {
+            return missedJson(after, oldest);
+        }
+        return ("{\"event\":\"__missed\",\"data\":{\"after\":" + after + ",\"oldest\":" + oldest + ",\"partition\":"
+                        + partition + "}}")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * A position as a JSON value: a number for a single-partition log (as before partitions), else
+     * its text form as a string.
+     */
+    static String positionJson(io.socketserve.spi.LogPosition position) {
+        return position.partitions() == 1 ? Long.toString(position.single()) : "\"" + position.encode() + "\"";
+    }
+
+    /** A message frame at {@code position} (its text form as the SSE id). */
+    static Frame at(io.socketserve.spi.LogPosition position, byte[] json) {
+        return position.partitions() == 1 ? Frame.of(position.single(), json) : Frame.of(position.encode(), json);
+    }
+
     static Frame disconnect(String reason) {
         byte[] json = ("{\"event\":\"__disconnect\",\"data\":{\"reason\":" + JsonStrings.quote(reason) + "}}")
                 .getBytes(StandardCharsets.UTF_8);

@@ -97,7 +97,8 @@ final class History {
         }
         Walk walk = new Walk(roomKey, limit, events, System.currentTimeMillis() - maxAgeMillis);
         CompletableFuture<List<RoomMessage>> result = new CompletableFuture<>();
-        backend.head().whenComplete((head, error) -> {
+        int partition = io.socketserve.spi.Partitions.of(roomKey, backend.partitions());
+        (partition == 0 ? backend.head() : backend.head(partition)).whenComplete((head, error) -> {
             if (error != null) {
                 result.completeExceptionally(error);
             } else {
@@ -126,7 +127,8 @@ final class History {
             result.complete(out);
             return;
         }
-        backend.readBefore(before, n)
+        int partition = io.socketserve.spi.Partitions.of(walk.room, backend.partitions());
+        (partition == 0 ? backend.readBefore(before, n) : backend.readBefore(partition, before, n))
                 .thenAcceptAsync(
                         slice -> {
                             List<LogRecord> records = slice.records();

@@ -59,15 +59,15 @@ final class InvocationContext {
     }
 
     /** A log append of an event with a sequence number: what it takes to make it again. */
-    record Append(int n, byte[] entry) {}
+    record Append(int n, int partition, byte[] entry) {}
 
     private final List<Append> made = new ArrayList<>();
     private volatile @org.jspecify.annotations.Nullable TransportResponseHolder deferred;
 
     /** Records an append of this event (any thread), so that it can be made again ({@link #made}). */
-    void recordAppend(int n, byte[] entry) {
+    void recordAppend(int n, int partition, byte[] entry) {
         synchronized (made) {
-            made.add(new Append(n, entry));
+            made.add(new Append(n, partition, entry));
         }
     }
 

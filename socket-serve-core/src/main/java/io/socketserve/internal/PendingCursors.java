@@ -1,5 +1,6 @@
 package io.socketserve.internal;
 
+import io.socketserve.spi.LogPosition;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -17,7 +18,7 @@ final class PendingCursors {
 
     private static final Logger log = LoggerFactory.getLogger(PendingCursors.class);
 
-    private record Pending(long position, long sinceMillis) {}
+    private record Pending(LogPosition position, long sinceMillis) {}
 
     private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
     private final RateLimitedWarning warning = new RateLimitedWarning(log, Duration.ofSeconds(10));
@@ -28,29 +29,46 @@ final class PendingCursors {
     }
 
     /** The cursor a poll without {@code after} starts from: the later of the stored and the remembered. */
-    long cursor(String sessionId, long stored) {
+    LogPosition cursor(String sessionId, LogPosition stored) {
         Pending p = pending.get(sessionId);
-        return p == null ? stored : Math.max(stored, p.position());
+        return p == null ? stored : stored.max(p.position());
     }
 
     /** A poll's cursor was stored. */
-    void stored(String sessionId, long position) {
-        pending.computeIfPresent(sessionId, (id, p) -> p.position() <= position ? null : p);
+    void stored(String sessionId, LogPosition position) {
+        pending.computeIfPresent(sessionId, (id, p) -> position.covers(p.position()) ? null : p);
     }
 
     /** A poll answered up to {@code position} but the backend did not store the cursor. */
-    void failed(String sessionId, long position, Throwable error) {
+    void failed(String sessionId, LogPosition position, Throwable error) {
         long now = System.currentTimeMillis();
         pending.values().removeIf(p -> now - p.sinceMillis() > keepMillis);
         pending.merge(
                 sessionId,
                 new Pending(position, now),
-                (old, update) -> old.position() >= update.position() ? old : update);
+                (old, update) -> old.position().max(update.position()) == old.position()
+                        ? old
+                        : new Pending(old.position().max(update.position()), update.sinceMillis()));
         warning.warn(
                 "{}: the poll cursor could not be stored; this instance starts the session's next poll"
                         + " after it and stores it again then",
                 "poll of session " + sessionId + " up to " + position,
                 Blocking.unwrap(error));
+    }
+
+    /** {@link #cursor(String, LogPosition)} of a single-partition log. */
+    long cursor(String sessionId, long stored) {
+        return cursor(sessionId, LogPosition.of(stored)).single();
+    }
+
+    /** {@link #stored(String, LogPosition)} of a single-partition log. */
+    void stored(String sessionId, long position) {
+        stored(sessionId, LogPosition.of(position));
+    }
+
+    /** {@link #failed(String, LogPosition, Throwable)} of a single-partition log. */
+    void failed(String sessionId, long position, Throwable error) {
+        failed(sessionId, LogPosition.of(position), error);
     }
 
     int size() {

@@ -1,5 +1,6 @@
 package io.socketserve.internal;
 
+import io.socketserve.spi.LogPosition;
 import io.socketserve.spi.SessionRecord;
 import io.socketserve.transport.Frame;
 import io.socketserve.transport.TransportResponse;
@@ -8,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -107,7 +109,7 @@ final class PollTarget implements Dispatcher.Target {
     }
 
     @Override
-    public boolean replayed(long position) {
+    public boolean replayed(LogPosition position) {
         if (!frames.isEmpty() || waitMillis <= 0) {
             finish(position);
             return false;
@@ -120,7 +122,7 @@ final class PollTarget implements Dispatcher.Target {
         return true;
     }
 
-    private void finish(long position) {
+    private void finish(LogPosition position) {
         if (done) {
             return;
         }
@@ -143,13 +145,16 @@ final class PollTarget implements Dispatcher.Target {
                 throw new java.io.UncheckedIOException(impossible);
             }
         }
-        out.writeBytes(("],\"position\":" + position + "}").getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(("],\"position\":" + Frames.positionJson(position) + "}").getBytes(StandardCharsets.US_ASCII));
         TransportResponse body = TransportResponse.json(200, out.toByteArray());
         // The cursor moves before the answer leaves, so the next cursor-based poll starts after it.
         // If the backend cannot store it, the answer still goes out (it says its position, which a
         // client that polls with `after` resumes from) and this instance remembers the cursor for
         // the session's next poll (docs/protocol.md, polling).
-        backend.setCursor(session.id(), position).whenComplete((v, e) -> {
+        CompletionStage<Void> stored = position.partitions() == 1
+                ? backend.setCursor(session.id(), position.single())
+                : backend.setCursor(session.id(), position);
+        stored.whenComplete((v, e) -> {
             if (e == null) {
                 pendingCursors.stored(session.id(), position);
             } else {

@@ -7,6 +7,7 @@ import io.socketserve.ServerOptions;
 import io.socketserve.SocketServeException;
 import io.socketserve.spi.Backend;
 import io.socketserve.spi.BackendUnavailableException;
+import io.socketserve.spi.LogPosition;
 import io.socketserve.spi.SessionRecord;
 import io.socketserve.transport.JsonStrings;
 import io.socketserve.transport.SocketEndpoint;
@@ -292,16 +293,19 @@ final class Protocol implements SocketEndpoint {
                     SessionRecord fresh = new SessionRecord(
                             id.publicId(), id.secretHash(), namespace, now, 0, 0, storedAttributes(handshake, request));
                     // Count and create in one step where the backend can (one Redis round trip, issue 16).
-                    return backend.createSessionIfRoom(
-                                    fresh, now + options.sessionTimeout().toMillis(), options.maxSessions())
-                            .thenApply(position -> {
-                                if (position < 0) {
-                                    throw new ProtocolException(
-                                            503, "too_many_sessions", "the server holds its maximum of sessions");
-                                }
-                                liveness.created(id.publicId(), now);
-                                return new Admitted(id, fresh.withCreatedPosition(position));
-                            });
+                    long expires = now + options.sessionTimeout().toMillis();
+                    CompletionStage<@Nullable LogPosition> created = backend.partitions() == 1
+                            ? backend.createSessionIfRoom(fresh, expires, options.maxSessions())
+                                    .thenApply(p -> p < 0 ? null : LogPosition.of(p))
+                            : backend.createSessionIfRoomAt(fresh, expires, options.maxSessions());
+                    return created.thenApply(position -> {
+                        if (position == null) {
+                            throw new ProtocolException(
+                                    503, "too_many_sessions", "the server holds its maximum of sessions");
+                        }
+                        liveness.created(id.publicId(), now);
+                        return new Admitted(id, fresh.withCreatedAt(position));
+                    });
                 }))
                 .thenCompose(admitted -> runConnectionListeners(admitted.record(), handlers)
                         .thenApply(x -> {
@@ -406,7 +410,7 @@ final class Protocol implements SocketEndpoint {
     private TransportResponse connected(Credentials.Identity id, SessionRecord record) {
         String body = "{\"sessionId\":" + JsonStrings.quote(id.credential())
                 + ",\"id\":" + JsonStrings.quote(id.publicId())
-                + ",\"position\":" + record.createdPosition()
+                + ",\"position\":" + Frames.positionJson(record.createdAt())
                 + ",\"protocol\":1"
                 + ",\"pingInterval\":" + options.keepaliveInterval().toMillis()
                 + ",\"sessionTimeout\":" + options.sessionTimeout().toMillis() + "}";
@@ -496,7 +500,7 @@ final class Protocol implements SocketEndpoint {
                 throw new ProtocolException(503, "unavailable", "the server is shutting down");
             }
             CompletionStage<SessionRecord> auth = authenticate(request, null);
-            long after = attacher.streamPosition(request);
+            io.socketserve.spi.LogPosition after = attacher.streamPosition(request);
             stage = auth.thenCompose(record -> attacher.stream(record, after, sink));
         } catch (RuntimeException e) {
             stage = CompletableFuture.failedFuture(e);

@@ -2,6 +2,7 @@ package io.socketserve.internal;
 
 import io.socketserve.SocketServeException;
 import io.socketserve.spi.Backend;
+import io.socketserve.spi.Partitions;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
@@ -72,22 +73,39 @@ final class Publisher {
             return backend.publishVolatile(EntryCodec.encode(entry));
         }
         byte[] encoded = charged(EntryCodec.encode(entry), context);
-        return track(append(encoded, context).thenApply(p -> null), context);
+        return track(append(partition(message), encoded, context).thenApply(p -> null), context);
+    }
+
+    /**
+     * The partition of a message ({@link Partitions}): its first room's for a room message, its
+     * session's for a message to one session, its namespace's for a whole-namespace broadcast.
+     */
+    private int partition(OutboundMessage message) {
+        int partitions = backend.partitions();
+        if (partitions == 1) {
+            return 0;
+        }
+        return switch (message.type()) {
+            case SESSION, ROOMS -> Partitions.of(message.targets().get(0), partitions);
+            case ALL -> Partitions.of(message.namespace(), partitions);
+        };
     }
 
     /**
      * Appends an entry made by an invocation. For an event with a sequence number, each of its appends
      * is numbered and appended once, however often the event runs.
      */
-    private CompletionStage<Long> append(byte[] entry, @Nullable InvocationContext context) {
+    private CompletionStage<Long> append(int partition, byte[] entry, @Nullable InvocationContext context) {
         long start = System.nanoTime();
         CompletionStage<Long> appended;
         if (context != null && context.seq() > 0) {
             int n = context.nextAppend();
-            context.recordAppend(n, entry);
-            appended = backend.appendOnce(context.sessionId(), context.seq(), n, entry);
+            context.recordAppend(n, partition, entry);
+            appended = partition == 0
+                    ? backend.appendOnce(context.sessionId(), context.seq(), n, entry)
+                    : backend.appendOnce(partition, context.sessionId(), context.seq(), n, entry);
         } else {
-            appended = backend.append(entry);
+            appended = partition == 0 ? backend.append(entry) : backend.append(partition, entry);
         }
         return timed(appended, start);
     }
@@ -119,14 +137,24 @@ final class Publisher {
                 false,
                 Frames.ack(messageId, data, error));
         byte[] encoded = charged(EntryCodec.encode(m), context);
-        return track(append(encoded, context).thenApply(p -> null), context);
+        return track(
+                append(Partitions.of(sessionId, backend.partitions()), encoded, context)
+                        .thenApply(p -> null),
+                context);
     }
 
-    /** Routes a client's answer to a server→client acknowledgement to the instance waiting for it. */
+    /**
+     * Routes a client's answer to a server→client acknowledgement to the instance waiting for it.
+     * Every instance reads every partition, so any would do; it goes to the answering session's
+     * partition (the waiting registry keys requests by that session).
+     */
     CompletionStage<Void> publishAckReply(String sessionId, String messageId, @Nullable Object answer) {
         LogEntry.AckReply reply =
                 new LogEntry.AckReply(System.currentTimeMillis(), sessionId, messageId, json.write(answer));
-        return timed(backend.append(EntryCodec.encode(reply)), System.nanoTime())
+        int partition = Partitions.of(sessionId, backend.partitions());
+        byte[] encoded = EntryCodec.encode(reply);
+        long start = System.nanoTime();
+        return timed(partition == 0 ? backend.append(encoded) : backend.append(partition, encoded), start)
                 .thenApply(p -> null);
     }
 

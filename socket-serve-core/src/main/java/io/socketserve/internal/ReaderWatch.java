@@ -2,6 +2,7 @@ package io.socketserve.internal;
 
 import io.socketserve.ServerHealth;
 import io.socketserve.spi.Backend;
+import io.socketserve.spi.LogPosition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ExecutionException;
@@ -56,13 +57,13 @@ final class ReaderWatch {
     }
 
     private void probe() {
-        backend.head().whenComplete((head, error) -> {
+        heads().whenComplete((head, error) -> {
             if (error != null) {
                 log.debug("reader probe could not read the log head: {}", error.toString());
                 health.trouble();
                 stats.backendErrors.increment();
             } else {
-                stats.head(head);
+                stats.head(sum(head));
                 dispatcher.confirmCaughtUp(head);
             }
         });
@@ -70,11 +71,12 @@ final class ReaderWatch {
 
     /** The health now; blocks up to the backend timeout for one read of the log's head. */
     ServerHealth check() {
-        long position = dispatcher.processedPosition();
+        LogPosition at = dispatcher.processedPosition();
+        long position = sum(at);
         Instant progress = Instant.ofEpochMilli(dispatcher.lastProgressMillis());
-        long head;
+        LogPosition heads;
         try {
-            head = backend.head().toCompletableFuture().get(backendTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            heads = heads().toCompletableFuture().get(backendTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return unreachable(position, progress, "interrupted while reading the log head");
@@ -86,6 +88,7 @@ final class ReaderWatch {
         } catch (ExecutionException | RuntimeException e) {
             return unreachable(position, progress, "the backend is unreachable: " + Blocking.unwrap(e));
         }
+        long head = sum(heads);
         stats.head(head);
         long now = System.currentTimeMillis();
         long quietMillis = now - Math.max(progress.toEpochMilli(), health.lastTroubleMillis());
@@ -99,13 +102,30 @@ final class ReaderWatch {
                 progress,
                 true,
                 "the log reader is stalled: no progress for " + quietMillis + " ms (readerStallTimeout " + stallMillis
-                        + " ms); it is at position " + position + ", the log head at " + head);
+                        + " ms); it is at position " + at + ", the log head at " + heads);
+    }
+
+    /** The heads: {@code head()} for one partition (as before partitions), else every partition's. */
+    private java.util.concurrent.CompletionStage<LogPosition> heads() {
+        return backend.partitions() == 1 ? backend.head().thenApply(LogPosition::of) : backend.heads();
+    }
+
+    /**
+     * A position as one number, for health and stats: itself for one partition, else the sum of its
+     * components (entries across all partitions).
+     */
+    static long sum(LogPosition p) {
+        long sum = 0;
+        for (int i = 0; i < p.partitions(); i++) {
+            sum += p.get(i);
+        }
+        return sum;
     }
 
     /** The health of a closed server: its backend is closed. */
     ServerHealth closed() {
         return unreachable(
-                dispatcher.processedPosition(),
+                sum(dispatcher.processedPosition()),
                 Instant.ofEpochMilli(dispatcher.lastProgressMillis()),
                 "the server is closed");
     }

@@ -13,8 +13,14 @@ import java.util.List;
  */
 final class RecentLog {
 
-    /** An entry with its position. */
-    record Positioned(long position, LogEntry entry) {}
+    /** An entry with its partition and its position in that partition. */
+    record Positioned(int partition, long position, LogEntry entry) {
+
+        /** An entry of a single-partition log. */
+        Positioned(long position, LogEntry entry) {
+            this(0, position, entry);
+        }
+    }
 
     private final Positioned[] ring;
     private final int[] sizes;
@@ -24,28 +30,41 @@ final class RecentLog {
     private int start; // index of the oldest
     private int size;
     private long bytes; // sum of the sizes kept
-    private long floor; // entries in (floor, newest] are all here
+    private final long[] floors; // per partition: entries in (floor, newest] are all here
 
     RecentLog(int capacity, long floor) {
         this(capacity, Long.MAX_VALUE, Long.MAX_VALUE, floor);
     }
 
     RecentLog(int capacity, long maxBytes, long maxAgeMillis, long floor) {
+        this(capacity, maxBytes, maxAgeMillis, new long[] {floor});
+    }
+
+    /** A recent log of a partitioned log: {@code floors} has one position per partition. */
+    RecentLog(int capacity, long maxBytes, long maxAgeMillis, long[] floors) {
         this.ring = new Positioned[capacity];
         this.sizes = new int[capacity];
         this.addedAt = new long[capacity];
         this.maxBytes = maxBytes;
         this.maxAgeMillis = maxAgeMillis;
-        this.floor = floor;
+        this.floors = floors.clone();
     }
 
-    /** Adds the newest entry, {@code bytes} long encoded, then drops what is past a bound. */
+    /** Adds the newest entry of a single-partition log. */
     void add(long position, LogEntry entry, int entryBytes, long nowMillis) {
+        add(0, position, entry, entryBytes, nowMillis);
+    }
+
+    /**
+     * Adds the newest entry (of its partition; partitions interleave in processing order), {@code
+     * bytes} long encoded, then drops what is past a bound.
+     */
+    void add(int partition, long position, LogEntry entry, int entryBytes, long nowMillis) {
         if (size == ring.length) {
             dropOldest();
         }
         int slot = (start + size) % ring.length;
-        ring[slot] = new Positioned(position, entry);
+        ring[slot] = new Positioned(partition, position, entry);
         sizes[slot] = entryBytes;
         addedAt[slot] = nowMillis;
         size++;
@@ -57,7 +76,7 @@ final class RecentLog {
     }
 
     private void dropOldest() {
-        floor = ring[start].position();
+        floors[ring[start].partition()] = ring[start].position();
         bytes -= sizes[start];
         ring[start] = null;
         start = (start + 1) % ring.length;
@@ -74,26 +93,92 @@ final class RecentLog {
         return size;
     }
 
-    /** Forgets everything; entries after {@code floor} will be added again. */
+    /** Forgets everything; entries after {@code floor} will be added again (single partition). */
     void reset(long newFloor) {
-        java.util.Arrays.fill(ring, null);
-        start = 0;
-        size = 0;
-        bytes = 0;
-        floor = newFloor;
+        reset(0, newFloor);
     }
 
-    /** Whether every entry after {@code position} (up to the newest) is here. */
+    /**
+     * Forgets {@code partition}'s entries; entries of it after {@code newFloor} will be added again.
+     * With one partition the ring is simply emptied.
+     */
+    void reset(int partition, long newFloor) {
+        if (floors.length == 1) {
+            java.util.Arrays.fill(ring, null);
+            start = 0;
+            size = 0;
+            bytes = 0;
+        } else {
+            // keep the other partitions' entries, in order
+            List<Positioned> kept = new ArrayList<>(size);
+            List<Integer> keptSizes = new ArrayList<>(size);
+            List<Long> keptAt = new ArrayList<>(size);
+            for (int i = 0; i < size; i++) {
+                int slot = (start + i) % ring.length;
+                if (ring[slot].partition() != partition) {
+                    kept.add(ring[slot]);
+                    keptSizes.add(sizes[slot]);
+                    keptAt.add(addedAt[slot]);
+                }
+            }
+            java.util.Arrays.fill(ring, null);
+            start = 0;
+            size = kept.size();
+            bytes = 0;
+            for (int i = 0; i < size; i++) {
+                ring[i] = kept.get(i);
+                sizes[i] = keptSizes.get(i);
+                addedAt[i] = keptAt.get(i);
+                bytes += sizes[i];
+            }
+        }
+        floors[partition] = newFloor;
+    }
+
+    /** Whether every entry after {@code position} (up to the newest) is here (single partition). */
     boolean covers(long position) {
-        return position >= floor;
+        return position >= floors[0];
     }
 
-    /** The position before the oldest entry kept. */
+    /** Whether every entry after {@code position}, in every partition, is here. */
+    boolean covers(long[] position) {
+        for (int p = 0; p < floors.length; p++) {
+            if (position[p] < floors[p]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The position before the oldest entry kept (partition 0). */
     long floor() {
-        return floor;
+        return floors[0];
     }
 
-    /** Entries with a position greater than {@code position}, oldest first. */
+    /** The position before the oldest entry of {@code partition} kept. */
+    long floor(int partition) {
+        return floors[partition];
+    }
+
+    /**
+     * Entries with a position greater than {@code position}'s component of their partition, in
+     * processing order. O(log n) for one partition, O(n) for more.
+     */
+    List<Positioned> after(long[] position) {
+        if (position.length == 1) {
+            return after(position[0]);
+        }
+        List<Positioned> out = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            Positioned e = ring[(start + i) % ring.length];
+            if (e.position() > position[e.partition()]) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /** Entries with a position greater than {@code position}, oldest first (single partition). */
     List<Positioned> after(long position) {
         // binary search for the first entry > position
         int lo = 0;

@@ -3,6 +3,7 @@ package io.socketserve.memory;
 import io.socketserve.spi.Backend;
 import io.socketserve.spi.JoinResult;
 import io.socketserve.spi.LogListener;
+import io.socketserve.spi.LogPosition;
 import io.socketserve.spi.LogRetention;
 import io.socketserve.spi.LogSlice;
 import io.socketserve.spi.LogSubscription;
@@ -61,9 +62,23 @@ public final class InMemoryBackend implements Backend {
 
     /** Creates an empty backend; {@link #start} sizes the log. */
     public InMemoryBackend() {
+        this(1);
+    }
+
+    /**
+     * Creates an empty backend whose log has {@code partitions} partitions (issue 15; see {@link
+     * io.socketserve.spi.LogStore#partitions()}): rooms are spread over them by {@link
+     * io.socketserve.spi.Partitions#of}, and a client's position has one component per partition.
+     * One partition (the default) is the classic single totally ordered log. Every partition keeps
+     * the retention given to {@link #start} on its own.
+     *
+     * @param partitions 1 to {@link io.socketserve.spi.Partitions#MAX}
+     * @since 0.7
+     */
+    public InMemoryBackend(int partitions) {
         ReentrantLock lock = new ReentrantLock();
         RoomIndex rooms = new RoomIndex();
-        log = new InMemoryLog(lock);
+        log = new InMemoryLog(lock, partitions);
         sessions = new InMemorySessions(lock, log, rooms);
         membership = new InMemoryMembership(lock, log, sessions, rooms);
         batches = new InMemoryBatches(lock, log, sessions, rooms);
@@ -120,6 +135,41 @@ public final class InMemoryBackend implements Backend {
     }
 
     @Override
+    public int partitions() {
+        return log.partitions();
+    }
+
+    @Override
+    public CompletionStage<Long> append(int partition, byte[] entry) {
+        return log.append(partition, entry);
+    }
+
+    @Override
+    public CompletionStage<LogSlice> read(int partition, long afterPosition, int max) {
+        return log.read(partition, afterPosition, max);
+    }
+
+    @Override
+    public CompletionStage<Long> head(int partition) {
+        return log.head(partition);
+    }
+
+    @Override
+    public CompletionStage<LogPosition> heads() {
+        return log.heads();
+    }
+
+    @Override
+    public CompletionStage<LogSlice> readBefore(int partition, long beforePosition, int max) {
+        return log.readBefore(partition, beforePosition, max);
+    }
+
+    @Override
+    public LogSubscription subscribe(long[] afterPositions, LogListener listener) {
+        return log.subscribe(afterPositions, listener);
+    }
+
+    @Override
     public LogSubscription subscribe(long afterPosition, LogListener listener) {
         return log.subscribe(afterPosition, listener);
     }
@@ -142,6 +192,12 @@ public final class InMemoryBackend implements Backend {
     }
 
     @Override
+    public CompletionStage<@Nullable LogPosition> createSessionIfRoomAt(
+            SessionRecord session, long expiresAtMillis, long maxSessions) {
+        return sessions.createSessionIfRoomAt(session, expiresAtMillis, maxSessions);
+    }
+
+    @Override
     public CompletionStage<@Nullable SessionRecord> findSession(String id) {
         return sessions.findSession(id);
     }
@@ -158,6 +214,11 @@ public final class InMemoryBackend implements Backend {
 
     @Override
     public CompletionStage<Void> setCursor(String id, long position) {
+        return sessions.setCursor(id, position);
+    }
+
+    @Override
+    public CompletionStage<Void> setCursor(String id, LogPosition position) {
         return sessions.setCursor(id, position);
     }
 
@@ -366,5 +427,10 @@ public final class InMemoryBackend implements Backend {
     @Override
     public CompletionStage<Long> appendOnce(String sessionId, long seq, int n, byte[] entry) {
         return events.appendOnce(sessionId, seq, n, entry);
+    }
+
+    @Override
+    public CompletionStage<Long> appendOnce(int partition, String sessionId, long seq, int n, byte[] entry) {
+        return events.appendOnce(partition, sessionId, seq, n, entry);
     }
 }

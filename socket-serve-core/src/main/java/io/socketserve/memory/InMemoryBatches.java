@@ -140,7 +140,10 @@ final class InMemoryBatches {
             }
             long position = 0;
             if (!changes.isEmpty()) {
-                position = log.appendLocked(BatchEntries.membership(entryPrefix, changes));
+                // one entry per partition the changes touch (a room's changes go to the room's partition)
+                for (List<MembershipChange> part : byPartition(changes, c -> c.room())) {
+                    position = log.appendLocked(part.get(0).room(), BatchEntries.membership(entryPrefix, part));
+                }
                 for (SessionEntry s : changed) {
                     s.membershipVersion = position;
                 }
@@ -164,7 +167,11 @@ final class InMemoryBatches {
             for (String id : selected.ids()) {
                 removed.add(Objects.requireNonNull(sessions.removeLocked(id)));
             }
-            long position = log.appendLocked(BatchEntries.removal(entryPrefix, selected.ids(), reason));
+            long position = 0;
+            // one entry per partition the sessions fall into (a session's entries go to its partition)
+            for (List<String> part : byPartition(selected.ids(), id -> id)) {
+                position = log.appendLocked(part.get(0), BatchEntries.removal(entryPrefix, part, reason));
+            }
             List<RemovedSession> out = new ArrayList<>(removed.size());
             for (SessionEntry s : removed) {
                 out.add(new RemovedSession(s.record, s.rooms, s.data, position));
@@ -173,6 +180,21 @@ final class InMemoryBatches {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The items grouped by the partition of their key, in first-seen order, each group in order. */
+    private <T> java.util.Collection<List<T>> byPartition(List<T> items, java.util.function.Function<T, String> key) {
+        int partitions = log.partitions();
+        if (partitions == 1) {
+            return List.of(items);
+        }
+        java.util.Map<Integer, List<T>> groups = new java.util.LinkedHashMap<>();
+        for (T item : items) {
+            groups.computeIfAbsent(
+                            io.socketserve.spi.Partitions.of(key.apply(item), partitions), p -> new ArrayList<>())
+                    .add(item);
+        }
+        return groups.values();
     }
 
     private static <T> CompletionStage<T> done(T value) {

@@ -113,6 +113,15 @@ final class InMemoryEvents implements EventLedger {
 
     @Override
     public CompletionStage<Long> appendOnce(String sessionId, long seq, int n, byte[] entry) {
+        return appendOnce(0, sessionId, seq, n, entry);
+    }
+
+    /**
+     * The ledger remembers each append's position in its own partition: a repeat of append {@code n}
+     * goes to the same partition (the engine routes the same entry the same way).
+     */
+    @Override
+    public CompletionStage<Long> appendOnce(int partition, String sessionId, long seq, int n, byte[] entry) {
         Objects.requireNonNull(entry, "entry == null");
         if (n < 1) {
             throw new IllegalArgumentException("n < 1: " + n);
@@ -123,13 +132,13 @@ final class InMemoryEvents implements EventLedger {
             Ledger ledger = session == null ? null : session.events;
             if (ledger == null || !ledger.slots.containsKey(seq)) {
                 // no ledger for this event (session gone, or out of the window): a plain append
-                return CompletableFuture.completedFuture(log.appendLocked(entry));
+                return CompletableFuture.completedFuture(log.appendLocked(partition, entry));
             }
             List<Long> positions = ledger.appends.computeIfAbsent(seq, s -> new ArrayList<>(2));
             if (n <= positions.size() && positions.get(n - 1) > 0) {
                 return CompletableFuture.completedFuture(positions.get(n - 1));
             }
-            long position = log.appendLocked(entry);
+            long position = log.appendLocked(partition, entry);
             while (positions.size() < n) {
                 positions.add(0L); // 0: not appended (yet)
             }

@@ -1,6 +1,7 @@
 package io.socketserve.memory;
 
 import io.socketserve.spi.LogListener;
+import io.socketserve.spi.LogPosition;
 import io.socketserve.spi.LogRecord;
 import io.socketserve.spi.LogRetention;
 import io.socketserve.spi.LogSlice;
@@ -16,9 +17,9 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The {@link LogStore} of {@link InMemoryBackend}: a ring buffer of {@code maxEntries} records
- * behind the backend's one lock, trimmed further by bytes and age ({@link LogRetention}), and one
- * daemon thread per subscriber.
+ * The {@link LogStore} of {@link InMemoryBackend}: per partition a ring buffer of {@code maxEntries}
+ * records, trimmed further by bytes and age ({@link LogRetention}, each partition on its own), all
+ * behind the backend's one lock, and one daemon thread per subscriber that reads every partition.
  *
  * <p>The other parts append under the same lock ({@link #appendLocked}), which is what makes a
  * membership change or a removal and its entry one atomic step.
@@ -28,92 +29,167 @@ final class InMemoryLog implements LogStore {
     private final ReentrantLock lock;
     private final Condition appended;
     private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
-
-    private LogRecord[] ring = new LogRecord[1024];
-    private long[] appendedAt = new long[1024]; // when each record was appended (epoch ms), same slots
-    private long head; // position of the newest record; records are at positions head-size+1..head
-    private int size;
-    private long bytes; // sum of the kept records' entry lengths
-    private long maxBytes = Long.MAX_VALUE;
-    private long maxAgeMillis = Long.MAX_VALUE;
+    private final Ring[] rings;
     private boolean closed;
 
-    InMemoryLog(ReentrantLock lock) {
+    InMemoryLog(ReentrantLock lock, int partitions) {
         this.lock = lock;
         this.appended = lock.newCondition();
+        this.rings = new Ring[io.socketserve.spi.Partitions.check(partitions)];
+        for (int p = 0; p < rings.length; p++) {
+            rings[p] = new Ring(p);
+        }
     }
 
-    /** Sizes the ring and sets the bounds; fails if anything was appended already. */
+    /** One partition: a ring of records at positions head-size+1..head. */
+    private static final class Ring {
+        final int partition;
+        LogRecord[] ring = new LogRecord[1024];
+        long[] appendedAt = new long[1024]; // when each record was appended (epoch ms), same slots
+        long head; // position of the newest record
+        int size;
+        long bytes; // sum of the kept records' entry lengths
+        long maxBytes = Long.MAX_VALUE;
+        long maxAgeMillis = Long.MAX_VALUE;
+
+        Ring(int partition) {
+            this.partition = partition;
+        }
+
+        long oldest() {
+            return head - size + 1;
+        }
+
+        long append(byte[] entry) {
+            long position = ++head;
+            int slot = (int) (position % ring.length);
+            if (size == ring.length) {
+                bytes -= ring[slot].entry().length; // the oldest, overwritten
+                size--;
+            }
+            long now = System.currentTimeMillis();
+            ring[slot] = new LogRecord(partition, position, entry);
+            appendedAt[slot] = now;
+            size++;
+            bytes += entry.length;
+            long cutoff = maxAgeMillis == Long.MAX_VALUE ? Long.MIN_VALUE : now - maxAgeMillis;
+            while (size > 1) {
+                int oldest = (int) (oldest() % ring.length);
+                if (bytes <= maxBytes && appendedAt[oldest] >= cutoff) {
+                    break;
+                }
+                bytes -= ring[oldest].entry().length;
+                ring[oldest] = null; // let the bytes go now, not when the slot is reused
+                size--;
+            }
+            return position;
+        }
+
+        List<LogRecord> read(long afterPosition, int max) {
+            long from = Math.max(afterPosition + 1, oldest());
+            long to = Math.min(head, from + max - 1);
+            if (to < from) {
+                return List.of();
+            }
+            List<LogRecord> out = new ArrayList<>((int) (to - from + 1));
+            for (long p = from; p <= to; p++) {
+                out.add(ring[(int) (p % ring.length)]);
+            }
+            return out;
+        }
+
+        LogSlice readBefore(long beforePosition, int max) {
+            long to = beforePosition <= 1 ? 0 : Math.min(head, beforePosition - 1);
+            long from = Math.max(oldest(), to - max + 1);
+            List<LogRecord> out = new ArrayList<>((int) Math.max(0, to - from + 1));
+            for (long p = from; p <= to; p++) {
+                out.add(ring[(int) (p % ring.length)]);
+            }
+            return new LogSlice(out, oldest(), head);
+        }
+    }
+
+    @Override
+    public int partitions() {
+        return rings.length;
+    }
+
+    /** Sizes the rings and sets the bounds (each partition gets them all); fails if anything was appended already. */
     void start(LogRetention retention) {
         lock.lock();
         try {
-            if (size > 0) {
-                throw new IllegalStateException("already started");
+            for (Ring r : rings) {
+                if (r.size > 0) {
+                    throw new IllegalStateException("already started");
+                }
             }
-            ring = new LogRecord[retention.maxEntries()];
-            appendedAt = new long[retention.maxEntries()];
-            maxBytes = retention.maxBytes();
-            maxAgeMillis = retention.maxAgeMillis();
+            for (Ring r : rings) {
+                r.ring = new LogRecord[retention.maxEntries()];
+                r.appendedAt = new long[retention.maxEntries()];
+                r.maxBytes = retention.maxBytes();
+                r.maxAgeMillis = retention.maxAgeMillis();
+            }
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Appends under the lock; the caller holds it. Trims the oldest records past any bound (count,
-     * bytes, age), never the one just appended.
+     * Appends to {@code partition} under the lock; the caller holds it. Trims the oldest records of
+     * that partition past any bound (count, bytes, age), never the one just appended.
      */
-    long appendLocked(byte[] entry) {
-        long position = ++head;
-        int slot = (int) (position % ring.length);
-        if (size == ring.length) {
-            bytes -= ring[slot].entry().length; // the oldest, overwritten
-            size--;
-        }
-        long now = System.currentTimeMillis();
-        ring[slot] = new LogRecord(position, entry);
-        appendedAt[slot] = now;
-        size++;
-        bytes += entry.length;
-        long cutoff = maxAgeMillis == Long.MAX_VALUE ? Long.MIN_VALUE : now - maxAgeMillis;
-        while (size > 1) {
-            int oldest = (int) (oldestLocked() % ring.length);
-            if (bytes <= maxBytes && appendedAt[oldest] >= cutoff) {
-                break;
-            }
-            bytes -= ring[oldest].entry().length;
-            ring[oldest] = null; // let the bytes go now, not when the slot is reused
-            size--;
-        }
+    long appendLocked(int partition, byte[] entry) {
+        long position = ring(partition).append(entry);
         appended.signalAll();
         return position;
     }
 
-    /** The bytes of entries kept (what the byte bound counts); for tests. */
+    /** Appends to the partition of {@code key} ({@link io.socketserve.spi.Partitions}); the caller holds the lock. */
+    long appendLocked(String key, byte[] entry) {
+        return appendLocked(io.socketserve.spi.Partitions.of(key, rings.length), entry);
+    }
+
+    /** The bytes of entries kept in all partitions (what the byte bounds count); for tests. */
     long retainedBytes() {
         lock.lock();
         try {
-            return bytes;
+            long sum = 0;
+            for (Ring r : rings) {
+                sum += r.bytes;
+            }
+            return sum;
         } finally {
             lock.unlock();
         }
     }
 
-    /** The head; the caller holds the lock. */
-    long headLocked() {
-        return head;
+    /** The heads of all partitions; the caller holds the lock. */
+    LogPosition headsLocked() {
+        long[] heads = new long[rings.length];
+        for (int p = 0; p < heads.length; p++) {
+            heads[p] = rings[p].head;
+        }
+        return LogPosition.of(heads);
     }
 
-    private long oldestLocked() {
-        return head - size + 1;
+    private Ring ring(int partition) {
+        if (partition < 0 || partition >= rings.length) {
+            throw new IllegalArgumentException("no partition " + partition + " (the log has " + rings.length + ")");
+        }
+        return rings[partition];
     }
 
     @Override
     public CompletionStage<Long> append(byte[] entry) {
+        return append(0, entry);
+    }
+
+    @Override
+    public CompletionStage<Long> append(int partition, byte[] entry) {
         Objects.requireNonNull(entry, "entry == null");
         lock.lock();
         try {
-            return done(appendLocked(entry));
+            return done(appendLocked(partition, entry));
         } finally {
             lock.unlock();
         }
@@ -121,42 +197,34 @@ final class InMemoryLog implements LogStore {
 
     @Override
     public CompletionStage<LogSlice> read(long afterPosition, int max) {
+        return read(0, afterPosition, max);
+    }
+
+    @Override
+    public CompletionStage<LogSlice> read(int partition, long afterPosition, int max) {
         lock.lock();
         try {
-            return done(new LogSlice(readLocked(afterPosition, max), oldestLocked(), head));
+            Ring r = ring(partition);
+            return done(new LogSlice(r.read(afterPosition, max), r.oldest(), r.head));
         } finally {
             lock.unlock();
         }
     }
 
-    private List<LogRecord> readLocked(long afterPosition, int max) {
-        long from = Math.max(afterPosition + 1, oldestLocked());
-        long to = Math.min(head, from + max - 1);
-        if (to < from) {
-            return List.of();
-        }
-        List<LogRecord> out = new ArrayList<>((int) (to - from + 1));
-        for (long p = from; p <= to; p++) {
-            out.add(ring[(int) (p % ring.length)]);
-        }
-        return out;
-    }
-
     /** A reverse walk of the ring: O(max), the records are contiguous. */
     @Override
     public CompletionStage<LogSlice> readBefore(long beforePosition, int max) {
+        return readBefore(0, beforePosition, max);
+    }
+
+    @Override
+    public CompletionStage<LogSlice> readBefore(int partition, long beforePosition, int max) {
         if (max < 1) {
             throw new IllegalArgumentException("max < 1: " + max);
         }
         lock.lock();
         try {
-            long to = beforePosition <= 1 ? 0 : Math.min(head, beforePosition - 1);
-            long from = Math.max(oldestLocked(), to - max + 1);
-            List<LogRecord> out = new ArrayList<>((int) Math.max(0, to - from + 1));
-            for (long p = from; p <= to; p++) {
-                out.add(ring[(int) (p % ring.length)]);
-            }
-            return done(new LogSlice(out, oldestLocked(), head));
+            return done(ring(partition).readBefore(beforePosition, max));
         } finally {
             lock.unlock();
         }
@@ -164,9 +232,24 @@ final class InMemoryLog implements LogStore {
 
     @Override
     public CompletionStage<Long> head() {
+        return head(0);
+    }
+
+    @Override
+    public CompletionStage<Long> head(int partition) {
         lock.lock();
         try {
-            return done(head);
+            return done(ring(partition).head);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public CompletionStage<LogPosition> heads() {
+        lock.lock();
+        try {
+            return done(headsLocked());
         } finally {
             lock.unlock();
         }
@@ -174,7 +257,22 @@ final class InMemoryLog implements LogStore {
 
     @Override
     public LogSubscription subscribe(long afterPosition, LogListener listener) {
-        Subscription s = new Subscription(afterPosition, listener);
+        long[] after = new long[rings.length];
+        after[0] = afterPosition;
+        if (rings.length > 1) {
+            throw new IllegalStateException(
+                    "this log has " + rings.length + " partitions: subscribe with a position for each");
+        }
+        return subscribe(after, listener);
+    }
+
+    @Override
+    public LogSubscription subscribe(long[] afterPositions, LogListener listener) {
+        if (afterPositions.length != rings.length) {
+            throw new IllegalArgumentException(
+                    afterPositions.length + " positions for " + rings.length + " partitions");
+        }
+        Subscription s = new Subscription(afterPositions.clone(), listener);
         subscriptions.add(s);
         s.thread.start();
         return s;
@@ -207,60 +305,77 @@ final class InMemoryLog implements LogStore {
         return CompletableFuture.completedFuture(value);
     }
 
-    /** Feeds one listener from a daemon thread, in order, in batches. */
+    /** Feeds one listener from a daemon thread: each partition in order, in batches, partitions in turn. */
     private final class Subscription implements LogSubscription {
         private static final int BATCH = 1024;
         private final LogListener listener;
         private final Thread thread;
         private final Object delivery = new Object();
         private volatile boolean stopped;
-        private long position;
+        private final long[] positions;
 
-        Subscription(long afterPosition, LogListener listener) {
-            this.position = afterPosition;
+        Subscription(long[] afterPositions, LogListener listener) {
+            this.positions = afterPositions;
             this.listener = listener;
             this.thread = new Thread(this::run, "socket-serve-memory-log");
             this.thread.setDaemon(true);
         }
 
+        private boolean behind() {
+            for (int p = 0; p < rings.length; p++) {
+                if (rings[p].head > positions[p]) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         private void run() {
             while (!stopped) {
-                List<LogRecord> batch;
-                long gapOldest = -1;
+                List<List<LogRecord>> batches = new ArrayList<>(rings.length);
+                long[] gapOldest = new long[rings.length];
                 lock.lock();
                 try {
-                    while (!stopped && !closed && head <= position) {
+                    while (!stopped && !closed && !behind()) {
                         appended.awaitUninterruptibly();
                     }
                     if (stopped || closed) {
                         return;
                     }
-                    if (position + 1 < oldestLocked()) {
-                        gapOldest = oldestLocked();
+                    for (int p = 0; p < rings.length; p++) {
+                        Ring r = rings[p];
+                        gapOldest[p] = positions[p] + 1 < r.oldest() ? r.oldest() : -1;
+                        batches.add(r.head > positions[p] ? r.read(positions[p], BATCH) : List.of());
                     }
-                    batch = readLocked(position, BATCH);
                 } finally {
                     lock.unlock();
                 }
-                try {
-                    // Delivery happens under a lock close() also takes, so that no listener call
-                    // starts after close() has returned.
-                    synchronized (delivery) {
-                        if (stopped) {
-                            return;
+                for (int p = 0; p < rings.length; p++) {
+                    List<LogRecord> batch = batches.get(p);
+                    try {
+                        // Delivery happens under a lock close() also takes, so that no listener call
+                        // starts after close() has returned.
+                        synchronized (delivery) {
+                            if (stopped) {
+                                return;
+                            }
+                            if (gapOldest[p] > 0) {
+                                if (rings.length == 1) {
+                                    listener.onGap(positions[p], gapOldest[p]);
+                                } else {
+                                    listener.onGap(p, positions[p], gapOldest[p]);
+                                }
+                            }
+                            if (!batch.isEmpty()) {
+                                positions[p] = batch.get(batch.size() - 1).position();
+                                listener.onRecords(batch);
+                            }
                         }
-                        if (gapOldest > 0) {
-                            listener.onGap(position, gapOldest);
-                        }
-                        if (!batch.isEmpty()) {
-                            position = batch.get(batch.size() - 1).position();
-                            listener.onRecords(batch);
-                        }
+                    } catch (RuntimeException e) {
+                        // A listener bug must not stop delivery to it; the engine's listener only enqueues.
+                        Thread t = Thread.currentThread();
+                        t.getUncaughtExceptionHandler().uncaughtException(t, e);
                     }
-                } catch (RuntimeException e) {
-                    // A listener bug must not stop delivery to it; the engine's listener only enqueues.
-                    Thread t = Thread.currentThread();
-                    t.getUncaughtExceptionHandler().uncaughtException(t, e);
                 }
             }
         }

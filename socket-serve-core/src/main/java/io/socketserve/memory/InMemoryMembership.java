@@ -43,7 +43,7 @@ final class InMemoryMembership implements MembershipStore {
             }
             s.rooms.add(room);
             rooms.add(room, id);
-            long position = log.appendLocked(entry);
+            long position = log.appendLocked(room, entry);
             s.membershipVersion = position;
             return done(JoinResult.changed(position));
         } finally {
@@ -63,7 +63,7 @@ final class InMemoryMembership implements MembershipStore {
                 return done(JoinResult.of(JoinResult.Status.UNCHANGED));
             }
             rooms.remove(room, id);
-            long position = log.appendLocked(entry);
+            long position = log.appendLocked(room, entry);
             s.membershipVersion = position;
             return done(JoinResult.changed(position));
         } finally {
@@ -76,11 +76,15 @@ final class InMemoryMembership implements MembershipStore {
         lock.lock();
         try {
             SessionEntry s = sessions.getLocked(id);
+            if (s == null) {
+                return done(MembershipSnapshot.missing());
+            }
+            if (log.partitions() > 1) {
+                // every change of the session so far is in the rooms: the heads are a correct version
+                return done(new MembershipSnapshot(true, s.rooms, log.headsLocked()));
+            }
             return done(
-                    s == null
-                            ? MembershipSnapshot.missing()
-                            : new MembershipSnapshot(
-                                    true, s.rooms, Math.max(s.membershipVersion, s.record.createdPosition())));
+                    new MembershipSnapshot(true, s.rooms, Math.max(s.membershipVersion, s.record.createdPosition())));
         } finally {
             lock.unlock();
         }

@@ -78,14 +78,15 @@ final class InMemoryPresence implements PresenceStore {
             UserInRoom u = users.get(user);
             if (u == null) {
                 users.put(user, new UserInRoom(state, 1));
-                return done(PresenceResult.appended(PresenceResult.Status.JOINED, log.appendLocked(joinEntry)));
+                return done(PresenceResult.appended(PresenceResult.Status.JOINED, log.appendLocked(room, joinEntry)));
             }
             if (!counted) {
                 u.sessions++;
             }
             if (updateEntry != null && !u.state.equals(state)) {
                 u.state = state;
-                return done(PresenceResult.appended(PresenceResult.Status.UPDATED, log.appendLocked(updateEntry)));
+                return done(
+                        PresenceResult.appended(PresenceResult.Status.UPDATED, log.appendLocked(room, updateEntry)));
             }
             return done(PresenceResult.of(PresenceResult.Status.UNCHANGED));
         } finally {
@@ -135,7 +136,7 @@ final class InMemoryPresence implements PresenceStore {
                 UserInRoom u = users.get(t.user);
                 if (u == null) {
                     users.put(t.user, new UserInRoom(room.getValue(), 1));
-                    last = log.appendLocked(joinEntries.get(room.getKey()));
+                    last = log.appendLocked(room.getKey(), joinEntries.get(room.getKey()));
                 } else {
                     u.sessions++;
                 }
@@ -169,7 +170,7 @@ final class InMemoryPresence implements PresenceStore {
                 return done(PresenceResult.of(PresenceResult.Status.UNCHANGED));
             }
             u.state = state;
-            return done(PresenceResult.appended(PresenceResult.Status.UPDATED, log.appendLocked(updateEntry)));
+            return done(PresenceResult.appended(PresenceResult.Status.UPDATED, log.appendLocked(room, updateEntry)));
         } finally {
             lock.unlock();
         }
@@ -187,7 +188,7 @@ final class InMemoryPresence implements PresenceStore {
                 return done(PresenceResult.of(PresenceResult.Status.NOT_TRACKED));
             }
             if (t.liveUntil != 0 && leaveRoomLocked(room, t.user)) {
-                return done(PresenceResult.appended(PresenceResult.Status.LEFT, log.appendLocked(leaveEntry)));
+                return done(PresenceResult.appended(PresenceResult.Status.LEFT, log.appendLocked(room, leaveEntry)));
             }
             return done(PresenceResult.of(PresenceResult.Status.UNCHANGED));
         } finally {
@@ -274,7 +275,7 @@ final class InMemoryPresence implements PresenceStore {
             if (wasLive) {
                 for (String room : t.rooms.keySet()) {
                     if (leaveRoomLocked(room, t.user)) {
-                        last = log.appendLocked(leaveEntries.get(room));
+                        last = log.appendLocked(room, leaveEntries.get(room));
                     }
                 }
                 setLiveUntilLocked(id, t, 0);

@@ -1,5 +1,6 @@
 package io.socketserve.memory;
 
+import io.socketserve.spi.LogPosition;
 import io.socketserve.spi.RemovedSession;
 import io.socketserve.spi.SessionRecord;
 import io.socketserve.spi.SessionStore;
@@ -52,13 +53,18 @@ final class InMemorySessions implements SessionStore {
 
     @Override
     public CompletionStage<Long> createSession(SessionRecord session, long expiresAtMillis) {
+        return createSessionAt(session, expiresAtMillis).thenApply(head -> head.get(0));
+    }
+
+    /** Creates the session; completes with the heads of every partition, read under the same lock. */
+    CompletionStage<LogPosition> createSessionAt(SessionRecord session, long expiresAtMillis) {
         lock.lock();
         try {
             if (sessions.containsKey(session.id())) {
                 return CompletableFuture.failedFuture(new IllegalStateException("duplicate session id"));
             }
-            long head = log.headLocked();
-            SessionRecord created = session.withCreatedPosition(head);
+            LogPosition head = log.headsLocked();
+            SessionRecord created = session.withCreatedAt(head);
             sessions.put(session.id(), new SessionEntry(created));
             expiry.set(session.id(), expiresAtMillis);
             namespaces
@@ -77,6 +83,19 @@ final class InMemorySessions implements SessionStore {
             return sessions.size() >= maxSessions
                     ? done(-1L)
                     : createSession(session, expiresAtMillis); // the lock is reentrant
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public CompletionStage<@Nullable LogPosition> createSessionIfRoomAt(
+            SessionRecord session, long expiresAtMillis, long maxSessions) {
+        lock.lock();
+        try {
+            return sessions.size() >= maxSessions
+                    ? done(null)
+                    : createSessionAt(session, expiresAtMillis); // the lock is reentrant
         } finally {
             lock.unlock();
         }
@@ -120,11 +139,16 @@ final class InMemorySessions implements SessionStore {
 
     @Override
     public CompletionStage<Void> setCursor(String id, long position) {
+        return setCursor(id, LogPosition.of(position));
+    }
+
+    @Override
+    public CompletionStage<Void> setCursor(String id, LogPosition position) {
         lock.lock();
         try {
             SessionEntry s = sessions.get(id);
             if (s != null) {
-                s.record = s.record.withCursor(position);
+                s.record = s.record.withCursorAt(position);
             }
             return done(null);
         } finally {
@@ -140,7 +164,7 @@ final class InMemorySessions implements SessionStore {
             if (s == null) {
                 return done(null);
             }
-            long position = log.appendLocked(entry);
+            long position = log.appendLocked(id, entry);
             return done(new RemovedSession(s.record, s.rooms, s.data, position));
         } finally {
             lock.unlock();

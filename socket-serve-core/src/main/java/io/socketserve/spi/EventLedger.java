@@ -71,4 +71,19 @@ public interface EventLedger {
      *     same appends in the same order
      */
     CompletionStage<Long> appendOnce(String sessionId, long seq, int n, byte[] entry);
+
+    /**
+     * {@link #appendOnce(String, long, int, byte[])} into one partition of a partitioned log (the
+     * position is that partition's). The default (a single-partition log) calls the method without
+     * a partition for partition 0.
+     *
+     * @throws IllegalArgumentException for another partition of a single-partition log
+     * @since 0.7
+     */
+    default CompletionStage<Long> appendOnce(int partition, String sessionId, long seq, int n, byte[] entry) {
+        if (partition != 0) {
+            throw new IllegalArgumentException("no partition " + partition + " (the log has 1)");
+        }
+        return appendOnce(sessionId, seq, n, entry);
+    }
 }

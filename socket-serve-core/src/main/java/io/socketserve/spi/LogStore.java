@@ -28,6 +28,19 @@ import java.util.concurrent.CompletionStage;
  * subscriber the trimming overtook gets {@link LogListener#onGap}. Beside the log,
  * {@link #publishVolatile} hands entries to every subscriber without storing them.
  *
+ * <h2>Partitions</h2>
+ *
+ * <p>A store may split the log into {@link #partitions()} partitions (issue 15), fixed for a
+ * deployment. Each partition is a log as described above, with its own positions (contiguous, from
+ * 1), retention and gaps; there is no order across partitions. Which partition an entry goes to is
+ * decided by {@link Partitions#of}, by the engine for the entries it appends and by the store for
+ * the entries the other parts append (a {@code Join} goes to its room's partition, a removal to its
+ * session's). A store with one partition (the default) implements only the methods without a
+ * partition argument; the partition-aware methods delegate to them. A store with more partitions
+ * implements the partition-aware methods; its methods without a partition argument act on
+ * partition 0, except {@link #subscribe(long, LogListener)}, which it may reject (a subscriber of a
+ * partitioned log names a position per partition: {@link #subscribe(long[], LogListener)}).
+ *
  * <h2>Atomicity</h2>
  *
  * <p>Every append takes one position, and positions strictly increase across <em>every</em> kind of
@@ -57,6 +70,108 @@ import java.util.concurrent.CompletionStage;
  * @since 0.2
  */
 public interface LogStore {
+
+    /**
+     * The number of partitions of the log, 1 to {@link Partitions#MAX}; fixed for the life of the
+     * store (and of a deployment: the stored data depends on it).
+     *
+     * @since 0.7
+     */
+    default int partitions() {
+        return 1;
+    }
+
+    /**
+     * Appends one entry to {@code partition}; completes with its position in that partition. The
+     * default (a single-partition store) appends with {@link #append(byte[])}.
+     *
+     * @throws IllegalArgumentException if the store has no such partition
+     * @since 0.7
+     */
+    default CompletionStage<Long> append(int partition, byte[] entry) {
+        checkPartition(partition);
+        return append(entry);
+    }
+
+    /**
+     * {@link #read(long, int)} of one partition; the slice's positions are that partition's.
+     *
+     * @since 0.7
+     */
+    default CompletionStage<LogSlice> read(int partition, long afterPosition, int max) {
+        checkPartition(partition);
+        return read(afterPosition, max);
+    }
+
+    /**
+     * The position of the newest entry of {@code partition} (0 if it is empty).
+     *
+     * @since 0.7
+     */
+    default CompletionStage<Long> head(int partition) {
+        checkPartition(partition);
+        return head();
+    }
+
+    /**
+     * {@link #readBefore(long, int)} of one partition.
+     *
+     * @since 0.7
+     */
+    default CompletionStage<LogSlice> readBefore(int partition, long beforePosition, int max) {
+        checkPartition(partition);
+        return readBefore(beforePosition, max);
+    }
+
+    /**
+     * The heads of every partition, as one position. The default reads {@link #head(int)} of each;
+     * a store that can read them in one step overrides it.
+     *
+     * @since 0.7
+     */
+    default CompletionStage<LogPosition> heads() {
+        int n = partitions();
+        if (n == 1) {
+            return head(0).thenApply(LogPosition::of);
+        }
+        long[] heads = new long[n];
+        CompletableFuture<?>[] all = new CompletableFuture<?>[n];
+        for (int p = 0; p < n; p++) {
+            int partition = p;
+            all[p] = head(p).thenAccept(h -> heads[partition] = h).toCompletableFuture();
+        }
+        return CompletableFuture.allOf(all).thenApply(v -> LogPosition.of(heads));
+    }
+
+    /**
+     * Streams every partition: the entries of partition {@code p} after {@code afterPositions[p]},
+     * and every later append, to {@code listener}, serially, each partition in order (partitions
+     * interleaved in any way). Gaps are reported per partition ({@link LogListener#onGap(int, long,
+     * long)}). The default (a single-partition store) calls {@link #subscribe(long, LogListener)}.
+     *
+     * @param afterPositions one position per partition
+     * @since 0.7
+     */
+    default LogSubscription subscribe(long[] afterPositions, LogListener listener) {
+        if (afterPositions.length != partitions()) {
+            throw new IllegalArgumentException(
+                    afterPositions.length + " positions for " + partitions() + " partitions");
+        }
+        if (partitions() != 1) {
+            throw new UnsupportedOperationException("a partitioned store must implement subscribe(long[], …)");
+        }
+        return subscribe(afterPositions[0], listener);
+    }
+
+    /** Fails unless {@code partition} is one of this store's; for the defaults of a single-partition store. */
+    private void checkPartition(int partition) {
+        if (partition < 0 || partition >= partitions()) {
+            throw new IllegalArgumentException("no partition " + partition + " (the log has " + partitions() + ")");
+        }
+        if (partitions() != 1) {
+            throw new UnsupportedOperationException("a partitioned store must implement the partition-aware methods");
+        }
+    }
 
     /** Appends one entry; completes with its position. */
     CompletionStage<Long> append(byte[] entry);

@@ -77,6 +77,20 @@ public interface SessionStore {
                         : createSession(session, expiresAtMillis));
     }
 
+    /**
+     * {@link #createSessionIfRoom} for a log of any number of partitions: completes with the heads
+     * of every partition, read in the same atomic step as the creation, or with {@code null} (and
+     * stores nothing) when the count is reached. The default (a single-partition log) calls {@link
+     * #createSessionIfRoom}.
+     *
+     * @since 0.7
+     */
+    default CompletionStage<@Nullable LogPosition> createSessionIfRoomAt(
+            SessionRecord session, long expiresAtMillis, long maxSessions) {
+        return createSessionIfRoom(session, expiresAtMillis, maxSessions)
+                .thenApply(position -> position < 0 ? null : LogPosition.of(position));
+    }
+
     /** The session with that public id, or {@code null}. */
     CompletionStage<@Nullable SessionRecord> findSession(String id);
 
@@ -88,6 +102,16 @@ public interface SessionStore {
 
     /** Records the position up to which a polling session has been served. */
     CompletionStage<Void> setCursor(String id, long position);
+
+    /**
+     * {@link #setCursor(String, long)} for a log of any number of partitions. The default (a
+     * single-partition log) calls {@link #setCursor(String, long)} with the single component.
+     *
+     * @since 0.7
+     */
+    default CompletionStage<Void> setCursor(String id, LogPosition position) {
+        return setCursor(id, position.single());
+    }
 
     /**
      * Atomically deletes the session, its data and its memberships, and appends {@code entry}.

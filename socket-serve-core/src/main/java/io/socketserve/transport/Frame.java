@@ -37,6 +37,20 @@ public final class Frame {
         return new Frame(position, json, concat(id, json));
     }
 
+    /**
+     * A frame at a position of a partitioned log, written with {@code id: } and the position's text
+     * form ({@code io.socketserve.spi.LogPosition#encode()}); {@link #position()} is {@link
+     * #NO_POSITION}, the id is {@link #id()}.
+     *
+     * @since 0.7
+     */
+    public static Frame of(String id, byte[] json) {
+        if (id.indexOf('\n') >= 0 || id.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException("an id has no line break");
+        }
+        return new Frame(NO_POSITION, json, concat(("id: " + id + "\n").getBytes(StandardCharsets.US_ASCII), json));
+    }
+
     /** A frame without position, preceded by a {@code retry:} field when {@code retryMillis > 0}. */
     public static Frame control(byte[] json, long retryMillis) {
         byte[] prefix =

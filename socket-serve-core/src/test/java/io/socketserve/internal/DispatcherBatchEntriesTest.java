@@ -161,7 +161,14 @@ class DispatcherBatchEntriesTest {
         Client client = new Client();
         CompletableFuture<Boolean> attached = new CompletableFuture<>();
         dispatcher.attach(new Dispatcher.AttachRequest(
-                record, after, snapshot, client, true, 0, System.currentTimeMillis() + 5_000, attached));
+                record,
+                io.socketserve.spi.LogPosition.of(after),
+                snapshot,
+                client,
+                true,
+                io.socketserve.spi.LogPosition.of(0),
+                System.currentTimeMillis() + 5_000,
+                attached));
         get(attached);
         return client;
     }

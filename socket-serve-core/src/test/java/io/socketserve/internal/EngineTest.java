@@ -230,7 +230,7 @@ class EngineTest {
         long head = engine.backend().head().toCompletableFuture().get();
         org.awaitility.Awaitility.await()
                 .atMost(java.time.Duration.ofSeconds(10))
-                .until(() -> engine.dispatcher().processedPosition() >= head);
+                .until(() -> engine.dispatcher().processedPosition().single() >= head);
         RecordingSink second = open(a, last);
         JsonNode missed = second.assertEvent("__missed").json();
         assertThat(missed.path("data").path("after").asLong()).isEqualTo(last);

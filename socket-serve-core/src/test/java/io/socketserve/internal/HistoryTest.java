@@ -305,7 +305,9 @@ class HistoryTest {
         Backend down = (Backend) Proxy.newProxyInstance(
                 Backend.class.getClassLoader(),
                 new Class<?>[] {Backend.class},
-                (proxy, method, args) -> CompletableFuture.failedFuture(new BackendUnavailableException("down")));
+                (proxy, method, args) -> method.getName().equals("partitions")
+                        ? (Object) 1 // a plain int answer, not a stage
+                        : CompletableFuture.failedFuture(new BackendUnavailableException("down")));
         History history = new History(down, new ObjectMapper(), Runnable::run, 1_000, 60_000, 5_000);
         CompletionStage<List<RoomMessage>> stage = history.read("r", 10, Set.of());
         assertThatThrownBy(() -> stage.toCompletableFuture().join())

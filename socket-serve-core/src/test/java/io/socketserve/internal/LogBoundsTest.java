@@ -99,7 +99,7 @@ class LogBoundsTest {
         long head = engine().backend().head().toCompletableFuture().get();
         Awaitility.await()
                 .atMost(Duration.ofSeconds(10))
-                .until(() -> engine().dispatcher().processedPosition() >= head);
+                .until(() -> engine().dispatcher().processedPosition().single() >= head);
     }
 
     /** A victim's position before the flood; the flood; what each log retained; the resume. */

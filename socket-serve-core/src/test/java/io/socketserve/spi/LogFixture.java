@@ -32,6 +32,17 @@ public interface LogFixture<S extends LogStore> extends PartContract<S> {
 
     /** Subscribes {@code listener} to the log of {@code log}; closed after the test. */
     default LogSubscription subscribe(LogStore log, long after, LogListener listener) {
+        if (log.partitions() == 1) {
+            return closeAfterTest(log.subscribe(after, listener));
+        }
+        // a partitioned log: partition 0 from `after`, the others from their start
+        long[] positions = new long[log.partitions()];
+        positions[0] = after;
+        return closeAfterTest(log.subscribe(positions, listener));
+    }
+
+    /** Subscribes {@code listener} to every partition of {@code log}; closed after the test. */
+    default LogSubscription subscribe(LogStore log, long[] after, LogListener listener) {
         return closeAfterTest(log.subscribe(after, listener));
     }
 
@@ -56,9 +67,29 @@ public interface LogFixture<S extends LogStore> extends PartContract<S> {
             inFlight.decrementAndGet();
         }
 
+        /** Gaps of every partition: {partition, after, oldest}. */
+        final List<long[]> partitionGaps = new CopyOnWriteArrayList<>();
+
         @Override
         public void onGap(long afterPosition, long oldestPosition) {
             gaps.add(new long[] {afterPosition, oldestPosition});
+        }
+
+        @Override
+        public void onGap(int partition, long afterPosition, long oldestPosition) {
+            partitionGaps.add(new long[] {partition, afterPosition, oldestPosition});
+            LogListener.super.onGap(partition, afterPosition, oldestPosition);
+        }
+
+        /** The records of one partition, in delivery order. */
+        List<LogRecord> of(int partition) {
+            List<LogRecord> out = new ArrayList<>();
+            records.forEach(r -> {
+                if (r.partition() == partition) {
+                    out.add(r);
+                }
+            });
+            return out;
         }
 
         List<Long> positions() {

@@ -394,6 +394,147 @@ public interface LogStoreContract<S extends LogStore> extends LogFixture<S> {
         assertThat(texts(slice.records())).containsExactly("mine", "from other");
     }
 
+    // ----------------------------------------------------------------------------- partitions
+
+    @Test
+    default void thePartitionCountIsBetweenOneAndTheMaximum() {
+        assertThat(store().partitions()).isBetween(1, Partitions.MAX);
+    }
+
+    /** Each partition is a log of its own: its positions start at 1 and are contiguous. */
+    @Test
+    default void eachPartitionTakesContiguousPositionsOfItsOwn() {
+        int n = store().partitions();
+        long[] heads = get(store().heads()).toArray();
+        List<List<Long>> positions = new ArrayList<>();
+        for (int p = 0; p < n; p++) {
+            positions.add(new ArrayList<>());
+        }
+        for (int i = 0; i < 10 * n; i++) {
+            int p = (i * 7) % n;
+            positions.get(p).add(get(store().append(p, bytes("p" + p + "-" + i))));
+        }
+        for (int p = 0; p < n; p++) {
+            List<Long> expected = new ArrayList<>();
+            for (int k = 1; k <= positions.get(p).size(); k++) {
+                expected.add(heads[p] + k);
+            }
+            assertThat(positions.get(p)).as("partition %d", p).isEqualTo(expected);
+            assertThat(get(store().head(p)))
+                    .isEqualTo(heads[p] + positions.get(p).size());
+        }
+        assertThat(get(store().heads()).toArray())
+                .containsExactly(
+                        positions.stream().mapToLong(l -> l.get(l.size() - 1)).toArray());
+    }
+
+    @Test
+    default void aReadOfAPartitionReturnsItsEntriesOnlyInOrderWithTheirPartition() {
+        int n = store().partitions();
+        int last = n - 1;
+        long before = get(store().head(last));
+        get(store().append(last, bytes("x1")));
+        if (n > 1) {
+            get(store().append(0, bytes("elsewhere")));
+        }
+        get(store().append(last, bytes("x2")));
+        LogSlice slice = get(store().read(last, before, 10));
+        assertThat(texts(slice.records())).containsExactly("x1", "x2");
+        assertThat(slice.records()).extracting(LogRecord::partition).containsOnly(last);
+        assertThat(slice.head()).isEqualTo(before + 2);
+        LogSlice back = get(store().readBefore(last, before + 3, 10));
+        assertThat(texts(back.records())).endsWith("x1", "x2");
+    }
+
+    @Test
+    default void aPartitionTheLogDoesNotHaveIsRejected() {
+        int n = store().partitions();
+        // thrown at once or failing the stage: either way an IllegalArgumentException
+        assertThat(innermost(org.assertj.core.api.Assertions.catchThrowable(() -> get(store().append(n, bytes("x"))))))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(innermost(org.assertj.core.api.Assertions.catchThrowable(() -> get(store().head(-1)))))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static Throwable innermost(Throwable t) {
+        assertThat(t).isNotNull();
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** A subscription over every partition: each partition in order, exactly once, from its own position. */
+    @Test
+    default void aSubscriptionDeliversEveryPartitionEachInOrderFromItsOwnPosition() throws Exception {
+        int n = store().partitions();
+        for (int p = 0; p < n; p++) {
+            get(store().append(p, bytes("before-" + p)));
+        }
+        long[] from = get(store().heads()).toArray();
+        Recorder rec = new Recorder();
+        subscribe(store(), from, rec);
+        List<Long> appended = Collections.synchronizedList(new ArrayList<>());
+        race(4, () -> {
+            for (int i = 0; i < 25 * n; i++) {
+                int p = i % n;
+                get(store().append(p, bytes("p" + p)));
+            }
+            return null;
+        });
+        await().atMost(OPERATION_TIMEOUT).until(() -> rec.records.size() >= 100 * n);
+        assertThat(rec.overlapped).isFalse();
+        for (int p = 0; p < n; p++) {
+            List<LogRecord> mine = rec.of(p);
+            List<Long> expected = new ArrayList<>();
+            for (int k = 1; k <= 100; k++) {
+                expected.add(from[p] + k);
+            }
+            assertThat(mine)
+                    .extracting(LogRecord::position)
+                    .as("partition %d", p)
+                    .isEqualTo(expected);
+            assertThat(texts(mine)).containsOnly("p" + p);
+        }
+        assertThat(rec.records).hasSize(100 * n);
+    }
+
+    /** Trimming is per partition, and so is the gap a subscriber behind it is told about. */
+    @Test
+    default void aSubscriberIsToldOfTheGapOfThePartitionThatWasTrimmed() {
+        int n = store().partitions();
+        S small = started(16);
+        int busy = n - 1;
+        long first = get(small.append(busy, bytes("first")));
+        for (int i = 0; i < 100; i++) {
+            get(small.append(busy, bytes("m" + i)));
+        }
+        if (n > 1) {
+            get(small.append(0, bytes("quiet")));
+        }
+        long oldest = get(small.read(busy, 0, 1)).oldestPosition();
+        assertThat(oldest).isGreaterThan(first);
+        long[] after = new long[n];
+        after[busy] = first - 1;
+        Recorder rec = new Recorder();
+        subscribe(small, after, rec);
+        // a single-partition store reports through onGap(long, long), a partitioned one per partition
+        List<long[]> gaps = n == 1 ? rec.gaps : rec.partitionGaps;
+        await().atMost(OPERATION_TIMEOUT)
+                .until(() -> !gaps.isEmpty() && rec.of(busy).size() >= 16);
+        assertThat(gaps).hasSize(1);
+        if (n == 1) {
+            assertThat(gaps.get(0)).containsExactly(first - 1, oldest);
+        } else {
+            assertThat(gaps.get(0)).containsExactly(busy, first - 1, oldest);
+        }
+        if (n > 1) {
+            await().atMost(OPERATION_TIMEOUT).until(() -> rec.of(0).size() == 1);
+            assertThat(texts(rec.of(0))).containsExactly("quiet");
+        }
+        assertThat(texts(rec.of(busy))).endsWith("m98", "m99").doesNotContain("first");
+    }
+
     // ------------------------------------------------------------------------------ subscribe
 
     @Test
