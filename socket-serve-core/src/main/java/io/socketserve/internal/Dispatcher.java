@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
@@ -145,7 +146,7 @@ final class Dispatcher implements LogListener {
         }
     }
 
-    private final DispatchLoop loop;
+    private final ExecutorService loop;
     private final Backend backend;
     private final Host host;
     private final RecentLog recent;
@@ -198,7 +199,11 @@ final class Dispatcher implements LogListener {
         this.recent = new RecentLog(recentCapacity, recentMaxBytes, recentMaxAgeMillis, startPosition.toArray());
         this.processed = startPosition.toArray();
         this.processedVolatile = startPosition;
-        this.loop = new DispatchLoop("socket-serve-dispatcher");
+        this.loop = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "socket-serve-dispatcher");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Runs a task on the dispatcher thread. */
@@ -276,34 +281,26 @@ final class Dispatcher implements LogListener {
 
     /** Stops the thread after the tasks already queued (such as {@link #closeAll}) have run. */
     void shutdown() {
-        loop.shutdown(2, java.util.concurrent.TimeUnit.SECONDS);
+        loop.shutdown();
+        try {
+            if (!loop.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS)) {
+                loop.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            loop.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 
     // ------------------------------------------------------------------------------- log listener
 
-    /**
-     * Takes a batch from a reader. When the dispatcher is idle (nothing queued, nothing running) the
-     * batch is processed right here on the reader's thread: one thread hand-off less per broadcast
-     * (issue 16), and the reader fetches its next batch only after this one is delivered. Otherwise
-     * the batch is queued behind what is waiting, within the bounds of {@link #awaitRoom}.
-     */
     @Override
     public void onRecords(List<LogRecord> records) {
-        if (loop.tryRunInline(() -> process(records))) {
-            return;
-        }
         long bytes = 0;
         for (LogRecord r : records) {
             bytes += r.entry().length;
         }
-        if (loop.inLoop()) {
-            // appended from a dispatcher task and handed over on this thread (the in-memory log):
-            // waiting for room here would wait for this very thread
-            synchronized (pendingLock) {
-                pendingBytes += bytes;
-                pendingBatches++;
-            }
-        } else if (!awaitRoom(bytes)) {
+        if (!awaitRoom(bytes)) {
             return; // the reader was interrupted: its subscription is closing
         }
         long taken = bytes;
