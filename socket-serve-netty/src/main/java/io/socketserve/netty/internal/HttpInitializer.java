@@ -34,73 +34,12 @@ public final class HttpInitializer extends ChannelInitializer<SocketChannel> {
     private final @org.jspecify.annotations.Nullable HealthRoutes health;
     private final @org.jspecify.annotations.Nullable AdminRoutes admin;
 
-    /** With {@code streamCompressionLevel} 1..9 to gzip streams for clients that accept it, 0 not. */
-    public HttpInitializer(
-            SocketEndpoint endpoint,
-            ServerOptions options,
-            StaticResources statics,
-            int maxHeaderBytes,
-            int requestTimeoutMillis,
-            ChannelGroup connections,
-            int streamCompressionLevel) {
-        this(
-                endpoint,
-                options,
-                statics,
-                maxHeaderBytes,
-                requestTimeoutMillis,
-                connections,
-                streamCompressionLevel,
-                new Drain());
-    }
-
-    /** With the graceful-shutdown state the connections share. */
-    public HttpInitializer(
-            SocketEndpoint endpoint,
-            ServerOptions options,
-            StaticResources statics,
-            int maxHeaderBytes,
-            int requestTimeoutMillis,
-            ChannelGroup connections,
-            int streamCompressionLevel,
-            Drain drain) {
-        this(
-                endpoint,
-                options,
-                statics,
-                maxHeaderBytes,
-                requestTimeoutMillis,
-                connections,
-                streamCompressionLevel,
-                drain,
-                null);
-    }
-
-    /** With {@code /health/live} and {@code /health/ready} answered by {@code health} (null: not served). */
-    public HttpInitializer(
-            SocketEndpoint endpoint,
-            ServerOptions options,
-            StaticResources statics,
-            int maxHeaderBytes,
-            int requestTimeoutMillis,
-            ChannelGroup connections,
-            int streamCompressionLevel,
-            Drain drain,
-            @org.jspecify.annotations.Nullable HealthRoutes health) {
-        this(
-                endpoint,
-                options,
-                statics,
-                maxHeaderBytes,
-                requestTimeoutMillis,
-                connections,
-                streamCompressionLevel,
-                drain,
-                health,
-                null);
-    }
-
-    /** With the admin page under {@code /admin} answered by {@code admin} (null: not served, 404). */
+    /**
+     * @param drain the graceful-shutdown state the connections share
+     * @param health answers {@code /health/live}, {@code /health/ready} and {@code /metrics} (null:
+     *     not served)
+     * @param admin answers the admin page under {@code /admin} (null: not served, 404)
+     */
     public HttpInitializer(
             SocketEndpoint endpoint,
             ServerOptions options,

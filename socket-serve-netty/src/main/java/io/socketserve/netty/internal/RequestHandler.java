@@ -98,39 +98,6 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             StaticResources statics,
             LoopWriter writer,
             int requestTimeoutMillis,
-            int streamCompressionLevel) {
-        this(endpoint, options, statics, writer, requestTimeoutMillis, streamCompressionLevel, new Drain());
-    }
-
-    RequestHandler(
-            SocketEndpoint endpoint,
-            ServerOptions options,
-            StaticResources statics,
-            LoopWriter writer,
-            int requestTimeoutMillis,
-            int streamCompressionLevel,
-            Drain drain) {
-        this(endpoint, options, statics, writer, requestTimeoutMillis, streamCompressionLevel, drain, null);
-    }
-
-    RequestHandler(
-            SocketEndpoint endpoint,
-            ServerOptions options,
-            StaticResources statics,
-            LoopWriter writer,
-            int requestTimeoutMillis,
-            int streamCompressionLevel,
-            Drain drain,
-            @Nullable HealthRoutes health) {
-        this(endpoint, options, statics, writer, requestTimeoutMillis, streamCompressionLevel, drain, health, null);
-    }
-
-    RequestHandler(
-            SocketEndpoint endpoint,
-            ServerOptions options,
-            StaticResources statics,
-            LoopWriter writer,
-            int requestTimeoutMillis,
             int streamCompressionLevel,
             Drain drain,
             @Nullable HealthRoutes health,

@@ -108,6 +108,7 @@ public final class WarmUp {
                             connections,
                             0,
                             new Drain(),
+                            null,
                             null))
                     .bind(InetAddress.getLoopbackAddress(), 0)
                     .sync()

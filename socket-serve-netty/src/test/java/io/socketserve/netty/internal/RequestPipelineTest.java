@@ -48,7 +48,10 @@ class RequestPipelineTest {
                                 new io.socketserve.transport.StaticResources(null, true),
                                 new LoopWriter(ch.eventLoop()),
                                 30_000,
-                                0));
+                                0,
+                                new Drain(),
+                                null,
+                                null));
         return ch;
     }
 

@@ -79,7 +79,16 @@ class UnservedRequestIT {
         SocketEndpoint endpoint = SocketEndpoint.of(server);
         ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         HttpInitializer init = new HttpInitializer(
-                endpoint, options, new StaticResources(null, true), 16 * 1024, 30_000, connections, 0);
+                endpoint,
+                options,
+                new StaticResources(null, true),
+                16 * 1024,
+                30_000,
+                connections,
+                0,
+                new Drain(),
+                null,
+                null);
         group = new NioEventLoopGroup(1);
         listener = new ServerBootstrap()
                 .group(group)
