@@ -40,7 +40,7 @@ public final class Frame {
     /**
      * A frame at a position of a partitioned log, written with {@code id: } and the position's text
      * form ({@code io.socketserve.spi.LogPosition#encode()}); {@link #position()} is {@link
-     * #NO_POSITION}, the id is {@link #id()}.
+     * #NO_POSITION}; the id is only in the frame's bytes.
      *
      * @since 0.7
      */
