@@ -48,13 +48,16 @@ final class StreamTarget implements Dispatcher.Target {
 
     @Override
     public boolean send(Frame frame) {
+        // read before the send: a sink that refuses a frame for overflow closes its connection,
+        // and the close may be reported (closed()) before this thread gets here again
+        boolean wasOpen = state.get() != CLOSED;
         if (sink.send(frame)) {
             stats.deliveries.increment();
             stats.bytesWritten.add(frame.sseLength());
             return true;
         }
-        if (state.get() != CLOSED) {
-            // still open before this call: the client did not read and its buffer overflowed
+        if (wasOpen) {
+            // open before this call: the client did not read and its buffer overflowed
             stats.slowClientCut(namespace, sessionId);
         }
         return false;
