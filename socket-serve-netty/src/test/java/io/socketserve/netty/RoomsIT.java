@@ -326,6 +326,10 @@ class RoomsIT {
         TestClient detached = ts.connectedClient();
         attached.emit("join", "r");
         detached.emit("join", "r");
+        // A join reaches the dispatcher through the log, a volatile emit straight away: wait until
+        // the attached member's join has been applied (a message appended after it has arrived).
+        ts.server().to(attached.id()).emit("joined", null).toCompletableFuture().join();
+        attached.assertEvent("joined");
 
         ts.server().to("r").volatileEmit("cursor", 1).toCompletableFuture().join();
         ts.server().to("r").emit("kept", 2).toCompletableFuture().join();
