@@ -240,18 +240,25 @@ class RedisBackendFaultIT {
 
     @Test
     void closeStopsTheSubscriptionThreads() {
+        // only this backend's threads: another test's backend may still be closing its own
+        java.util.Set<Thread> others = subscriptionThreads();
         RedisBackend b = started();
         subscribe(b, new Recorder());
         subscribe(b, new Recorder());
-        await().atMost(FAST).until(() -> subscriptionThreads() >= 2);
+        java.util.Set<Thread> ours = new java.util.HashSet<>();
+        await().atMost(FAST).until(() -> {
+            ours.addAll(subscriptionThreads());
+            ours.removeAll(others);
+            return ours.size() >= 2;
+        });
         b.close();
-        await().atMost(FAST).until(() -> subscriptionThreads() == 0);
+        await().atMost(FAST).until(() -> ours.stream().noneMatch(Thread::isAlive));
     }
 
-    private static long subscriptionThreads() {
+    private static java.util.Set<Thread> subscriptionThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("socket-serve-redis-log-"))
-                .count();
+                .collect(java.util.stream.Collectors.toSet());
     }
 
     private LogSubscription subscribe(Backend b, Recorder rec) {
