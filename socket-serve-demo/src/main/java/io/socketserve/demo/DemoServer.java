@@ -229,16 +229,7 @@ public final class DemoServer implements Callable<Integer> {
             }
         }
         Running running = start(options.build(), host, port, streamCompression, admin, warmUp);
-        // "Ready" only once warm (issue 16): GET /health/ready answers 503 until the same moment.
-        running.http().awaitWarmUp(Duration.ofMinutes(5));
-        System.out.printf(
-                "socket-serve demo ready on http://localhost:%d/  (pages: chat, lobby, dashboard, editor, rooms; endpoint: /socket; backend: %s)%n",
-                running.port(), standalone ? "redis" : cluster ? "redis-cluster" : "in-memory");
-        if (admin != null) {
-            System.out.printf(
-                    "admin page on http://localhost:%d/admin (user %s, %s)%n",
-                    running.port(), admin.user(), admin.readOnly() ? "read-only" : "actions enabled");
-        }
+        // The port takes requests from here on, warm-up or not: SIGTERM drains from here on too.
         CountDownLatch stop = new CountDownLatch(1);
         Duration budget = Duration.ofMillis(Math.max(0, drainMillis));
         Runtime.getRuntime()
@@ -256,6 +247,16 @@ public final class DemoServer implements Callable<Integer> {
                             stop.countDown();
                         },
                         "socket-serve-shutdown"));
+        // "Ready" only once warm (issue 16): GET /health/ready answers 503 until the same moment.
+        running.http().awaitWarmUp(Duration.ofMinutes(5));
+        System.out.printf(
+                "socket-serve demo ready on http://localhost:%d/  (pages: chat, lobby, dashboard, editor, rooms; endpoint: /socket; backend: %s)%n",
+                running.port(), standalone ? "redis" : cluster ? "redis-cluster" : "in-memory");
+        if (admin != null) {
+            System.out.printf(
+                    "admin page on http://localhost:%d/admin (user %s, %s)%n",
+                    running.port(), admin.user(), admin.readOnly() ? "read-only" : "actions enabled");
+        }
         stop.await();
         return 0;
     }
