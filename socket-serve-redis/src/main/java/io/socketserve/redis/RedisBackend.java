@@ -4,6 +4,7 @@ import io.socketserve.spi.Backend;
 import io.socketserve.spi.BackendUnavailableException;
 import io.socketserve.spi.JoinResult;
 import io.socketserve.spi.LogListener;
+import io.socketserve.spi.LogPosition;
 import io.socketserve.spi.LogRetention;
 import io.socketserve.spi.LogSlice;
 import io.socketserve.spi.LogSubscription;
@@ -151,7 +152,7 @@ public final class RedisBackend implements Backend {
      */
     @Override
     public CompletionStage<Void> start(LogRetention retention) {
-        return calls.start(retention);
+        return calls.start(retention).thenCompose(v -> calls.checkPartitions());
     }
 
     // ------------------------------------------------------------------------------------------ log
@@ -180,6 +181,43 @@ public final class RedisBackend implements Backend {
     @Override
     public LogSubscription subscribe(long afterPosition, LogListener listener) {
         return log.subscribe(afterPosition, listener);
+    }
+
+    /** {@link RedisBackendOptions#partitions()}. */
+    @Override
+    public int partitions() {
+        return log.partitions();
+    }
+
+    @Override
+    public CompletionStage<Long> append(int partition, byte[] entry) {
+        return log.append(partition, entry);
+    }
+
+    @Override
+    public CompletionStage<LogSlice> read(int partition, long afterPosition, int max) {
+        return log.read(partition, afterPosition, max);
+    }
+
+    @Override
+    public CompletionStage<LogSlice> readBefore(int partition, long beforePosition, int max) {
+        return log.readBefore(partition, beforePosition, max);
+    }
+
+    @Override
+    public CompletionStage<Long> head(int partition) {
+        return log.head(partition);
+    }
+
+    @Override
+    public CompletionStage<LogPosition> heads() {
+        return log.heads();
+    }
+
+    /** One reader per partition: see {@link RedisLog#subscribe(long[], LogListener)}. */
+    @Override
+    public LogSubscription subscribe(long[] afterPositions, LogListener listener) {
+        return log.subscribe(afterPositions, listener);
     }
 
     @Override

@@ -67,6 +67,7 @@ public final class RedisBackendOptions {
     private final String uri;
     private final List<String> clusterNodes;
     private final String keyPrefix;
+    private final int partitions;
     private final Duration commandTimeout;
     private final Duration connectTimeout;
     private final int maxPendingCommands;
@@ -75,6 +76,7 @@ public final class RedisBackendOptions {
         this.uri = b.uri;
         this.clusterNodes = b.clusterNodes;
         this.keyPrefix = b.keyPrefix;
+        this.partitions = b.partitions;
         this.commandTimeout = b.commandTimeout;
         this.connectTimeout = b.connectTimeout;
         this.maxPendingCommands = b.maxPendingCommands;
@@ -104,6 +106,7 @@ public final class RedisBackendOptions {
         b.uri = uri;
         b.clusterNodes = clusterNodes;
         return b.keyPrefix(keyPrefix)
+                .partitions(partitions)
                 .commandTimeout(commandTimeout)
                 .connectTimeout(connectTimeout)
                 .maxPendingCommands(maxPendingCommands);
@@ -143,6 +146,11 @@ public final class RedisBackendOptions {
 
     public String keyPrefix() {
         return keyPrefix;
+    }
+
+    /** The number of partitions of the log ({@link Builder#partitions(int)}). */
+    public int partitions() {
+        return partitions;
     }
 
     public Duration commandTimeout() {
@@ -207,7 +215,7 @@ public final class RedisBackendOptions {
     @Override
     public String toString() {
         return "RedisBackendOptions{" + (isCluster() ? "clusterNodes=" : "uri=") + redactedUri() + ", keyPrefix="
-                + keyPrefix + ", commandTimeout="
+                + keyPrefix + ", partitions=" + partitions + ", commandTimeout="
                 + commandTimeout + ", connectTimeout=" + connectTimeout + ", maxPendingCommands="
                 + maxPendingCommands + "}";
     }
@@ -223,6 +231,7 @@ public final class RedisBackendOptions {
         private boolean uriSet;
         private List<String> clusterNodes = List.of();
         private String keyPrefix = DEFAULT_KEY_PREFIX;
+        private int partitions = 1;
         private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private int maxPendingCommands = DEFAULT_MAX_PENDING_COMMANDS;
@@ -325,6 +334,23 @@ public final class RedisBackendOptions {
                 throw new IllegalArgumentException("keyPrefix must be non-empty and free of braces: " + keyPrefix);
             }
             this.keyPrefix = keyPrefix;
+            return this;
+        }
+
+        /**
+         * The number of partitions of the log (default 1), fixed for the life of a deployment: every
+         * instance must use the same number, and the data written with one number cannot be read
+         * with another ({@link RedisBackend#start} fails naming both). Each partition has its own hash
+         * tag, chosen so that partitions spread evenly over a Redis Cluster's slot ranges: on a
+         * cluster of N masters, use a multiple of N (for example 4 × N) so that every master carries
+         * the same share. On a single Redis, more than one partition only costs (one reader
+         * connection per partition per instance). {@code docs/scaling.md} has the guarantees.
+         *
+         * @throws IllegalArgumentException if {@code partitions} is not in 1..{@link
+         *     io.socketserve.spi.Partitions#MAX}
+         */
+        public Builder partitions(int partitions) {
+            this.partitions = io.socketserve.spi.Partitions.check(partitions);
             return this;
         }
 

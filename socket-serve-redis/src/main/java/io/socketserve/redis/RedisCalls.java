@@ -56,6 +56,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
@@ -109,7 +110,8 @@ final class RedisCalls {
     private final RedisBackendOptions options;
     private final Keys keys;
     private final String where;
-    private final AtomicLong floor = new AtomicLong();
+    /** Per partition, the highest position seen: the floor that keeps positions increasing after data loss. */
+    private final AtomicLongArray floors;
     /** Every open channel of the client (closed ones leave by themselves). */
     private final ChannelGroup channels = new DefaultChannelGroup("socket-serve-redis", GlobalEventExecutor.INSTANCE);
 
@@ -146,7 +148,8 @@ final class RedisCalls {
 
     RedisCalls(RedisBackendOptions options) {
         this.options = options;
-        this.keys = new Keys(options.keyPrefix());
+        this.keys = new Keys(options.keyPrefix(), options.partitions());
+        this.floors = new AtomicLongArray(options.partitions());
         this.where = options.redactedUri();
     }
 
@@ -232,6 +235,33 @@ final class RedisCalls {
                     }
                 });
         return result;
+    }
+
+    /**
+     * Records the partition count beside the data ({@code {prefix}:meta}) if none is recorded, and
+     * fails {@link RedisBackend#start} (closing the connection) when another one is: data written
+     * with one count cannot be read with another.
+     */
+    CompletionStage<Void> checkPartitions() {
+        byte[] meta = keys.meta();
+        byte[] field = bytes("partitions");
+        String mine = Integer.toString(keys.partitions());
+        return call(() -> commands().hsetnx(meta, field, bytes(mine)), r -> r)
+                .thenCompose(set -> call(() -> commands().hget(meta, field), r -> r))
+                .thenCompose(stored -> {
+                    String theirs = stored == null ? mine : new String(stored, StandardCharsets.UTF_8);
+                    if (theirs.equals(mine)) {
+                        return CompletableFuture.<Void>completedFuture(null);
+                    }
+                    Runnable release = close();
+                    if (release != null) {
+                        CompletableFuture.runAsync(release);
+                    }
+                    return CompletableFuture.<Void>failedFuture(new IllegalStateException("The data under key prefix '"
+                            + options.keyPrefix() + "' was written with " + theirs
+                            + " log partitions; this backend has " + mine
+                            + ". Every instance must use the same partitions(…), or another keyPrefix."));
+                });
     }
 
     /** {@link #start} on a Redis Cluster: the command connection routes each command to its slot's master. */
@@ -330,34 +360,37 @@ final class RedisCalls {
      * restarted when the head runs ahead of it without anything arriving.
      */
     StreamSubscription newSubscription(
-            byte[] logKey, long afterPosition, LogListener listener, LongConsumer seen, Runnable onClose) {
+            int p, long afterPosition, LogListener listener, LongConsumer seen, Runnable onClose) {
+        byte[] logKey = keys.log(p);
         AbstractRedisClient c = running();
         if (c instanceof RedisClusterClient cluster) {
             RedisURI template = options.clusterRedisUris().get(0);
             template.setTimeout(options.commandTimeout());
             ClientResources r = Objects.requireNonNull(resources);
             return new StreamSubscription(
-                    new ClusterReaderConnector(cluster, Objects.requireNonNull(readerClient), template, logKey),
-                    new StreamSubscription.Watchdog(
-                            this::newestPosition, r.eventExecutorGroup(), CLUSTER_READER_WATCHDOG),
-                    options.commandTimeout(),
-                    logKey,
-                    afterPosition,
-                    listener,
-                    seen,
-                    onClose,
-                    where);
+                            new ClusterReaderConnector(cluster, Objects.requireNonNull(readerClient), template, logKey),
+                            new StreamSubscription.Watchdog(
+                                    () -> newestPosition(p), r.eventExecutorGroup(), CLUSTER_READER_WATCHDOG),
+                            options.commandTimeout(),
+                            logKey,
+                            afterPosition,
+                            listener,
+                            seen,
+                            onClose,
+                            where)
+                    .inPartition(p);
         }
         return new StreamSubscription(
-                (RedisClient) c,
-                options.redisUri(),
-                options.commandTimeout(),
-                logKey,
-                afterPosition,
-                listener,
-                seen,
-                onClose,
-                where);
+                        (RedisClient) c,
+                        options.redisUri(),
+                        options.commandTimeout(),
+                        logKey,
+                        afterPosition,
+                        listener,
+                        seen,
+                        onClose,
+                        where)
+                .inPartition(p);
     }
 
     /** The volatile channel of a subscription (on a cluster: moved to another node if its node dies). */
@@ -416,20 +449,34 @@ final class RedisCalls {
      * there is no stream. One {@code XREVRANGE … COUNT 1}.
      */
     CompletionStage<Long> newestPosition() {
+        return newestPosition(0);
+    }
+
+    /** {@link #newestPosition()} of partition {@code p}. */
+    CompletionStage<Long> newestPosition(int p) {
         return call(
                 () -> commands()
-                        .xrevrange(keys.log(), io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(1)),
+                        .xrevrange(keys.log(p), io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(1)),
                 newest -> newest.isEmpty() ? 0L : Replies.position(newest.get(0).getId()));
     }
 
-    /** Runs a prelude script: KEYS[1] the log (for routing), ARGV prefix, floor, retention, args… */
+    /** Runs a prelude script on partition 0 (the only one of a single-partition log). */
     <R, T> CompletionStage<T> script(Script script, Function<R, T> decode, byte[]... args) {
+        return script(script, 0, decode, args);
+    }
+
+    /**
+     * Runs a prelude script on partition {@code p}: KEYS[1] the partition's log (for routing), ARGV
+     * the partition's prefix, its floor, the retention, then {@code args}. The script may touch only
+     * that partition's keys, and appends to that partition's log.
+     */
+    <R, T> CompletionStage<T> script(Script script, int p, Function<R, T> decode, byte[]... args) {
         byte[][] argv = new byte[args.length + 3][];
-        argv[0] = keys.prefix();
-        argv[1] = bytes(Long.toString(floor.get()));
+        argv[0] = keys.prefix(p);
+        argv[1] = bytes(Long.toString(floors.get(p)));
         argv[2] = retention;
         System.arraycopy(args, 0, argv, 3, args.length);
-        return call(() -> scripts().<R>run(script, new byte[][] {keys.log()}, argv), decode);
+        return call(() -> scripts().<R>run(script, new byte[][] {keys.log(p)}, argv), decode);
     }
 
     /**
@@ -633,7 +680,12 @@ final class RedisCalls {
 
     /** Remembers the highest position seen, the floor that keeps positions increasing after data loss. */
     long seen(long position) {
-        floor.accumulateAndGet(position, Math::max);
+        return seen(0, position);
+    }
+
+    /** {@link #seen(long)} for partition {@code p}. */
+    long seen(int p, long position) {
+        floors.accumulateAndGet(p, position, Math::max);
         return position;
     }
 

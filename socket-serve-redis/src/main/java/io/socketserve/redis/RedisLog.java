@@ -8,6 +8,7 @@ import io.socketserve.redis.internal.Scripts.Script;
 import io.socketserve.redis.internal.StreamSubscription;
 import io.socketserve.redis.internal.VolatileChannel;
 import io.socketserve.spi.LogListener;
+import io.socketserve.spi.LogPosition;
 import io.socketserve.spi.LogRecord;
 import io.socketserve.spi.LogSlice;
 import io.socketserve.spi.LogStore;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -39,26 +41,44 @@ final class RedisLog implements LogStore {
     }
 
     @Override
+    public int partitions() {
+        return keys.partitions();
+    }
+
+    @Override
     public CompletionStage<Long> append(byte[] entry) {
+        return append(0, entry);
+    }
+
+    @Override
+    public CompletionStage<Long> append(int partition, byte[] entry) {
         Objects.requireNonNull(entry, "entry == null");
-        return calls.script(Script.APPEND, r -> calls.seen((Long) r), entry);
+        checkPartition(partition);
+        return calls.script(Script.APPEND, partition, r -> calls.seen(partition, (Long) r), entry);
     }
 
     @Override
     public CompletionStage<LogSlice> read(long afterPosition, int max) {
+        return read(0, afterPosition, max);
+    }
+
+    @Override
+    public CompletionStage<LogSlice> read(int partition, long afterPosition, int max) {
         if (max < 1) {
             throw new IllegalArgumentException("max < 1: " + max);
         }
+        checkPartition(partition);
         return calls.script(
                 Script.READ,
+                partition,
                 r -> {
                     List<Object> reply = Replies.list(r);
                     List<LogRecord> records = new ArrayList<>((reply.size() - 2) / 2);
                     for (int i = 2; i + 1 < reply.size(); i += 2) {
                         records.add(new LogRecord(
-                                Replies.position(Replies.string(reply.get(i))), (byte[]) reply.get(i + 1)));
+                                partition, Replies.position(Replies.string(reply.get(i))), (byte[]) reply.get(i + 1)));
                     }
-                    long head = calls.seen(Replies.number(reply.get(0)));
+                    long head = calls.seen(partition, Replies.number(reply.get(0)));
                     return new LogSlice(records, Replies.number(reply.get(1)), head);
                 },
                 bytes(Long.toString(Math.max(0, afterPosition))),
@@ -68,19 +88,26 @@ final class RedisLog implements LogStore {
     /** One {@code XREVRANGE … COUNT max} (in the script that also reads head and oldest). */
     @Override
     public CompletionStage<LogSlice> readBefore(long beforePosition, int max) {
+        return readBefore(0, beforePosition, max);
+    }
+
+    @Override
+    public CompletionStage<LogSlice> readBefore(int partition, long beforePosition, int max) {
         if (max < 1) {
             throw new IllegalArgumentException("max < 1: " + max);
         }
+        checkPartition(partition);
         return calls.script(
                 Script.READ_BEFORE,
+                partition,
                 r -> {
                     List<Object> reply = Replies.list(r);
                     List<LogRecord> records = new ArrayList<>((reply.size() - 2) / 2);
                     for (int i = reply.size() - 2; i >= 2; i -= 2) { // newest first: reverse into log order
                         records.add(new LogRecord(
-                                Replies.position(Replies.string(reply.get(i))), (byte[]) reply.get(i + 1)));
+                                partition, Replies.position(Replies.string(reply.get(i))), (byte[]) reply.get(i + 1)));
                     }
-                    long head = calls.seen(Replies.number(reply.get(0)));
+                    long head = calls.seen(partition, Replies.number(reply.get(0)));
                     return new LogSlice(records, Replies.number(reply.get(1)), head);
                 },
                 // positions are far below 2^53, so Lua's numbers hold them exactly
@@ -90,24 +117,118 @@ final class RedisLog implements LogStore {
 
     @Override
     public CompletionStage<Long> head() {
-        return calls.newestPosition().thenApply(calls::seen);
+        return head(0);
+    }
+
+    @Override
+    public CompletionStage<Long> head(int partition) {
+        checkPartition(partition);
+        return calls.newestPosition(partition).thenApply(h -> calls.seen(partition, h));
+    }
+
+    /** Every partition's head, read in parallel (one {@code XREVRANGE … COUNT 1} each). */
+    @Override
+    public CompletionStage<LogPosition> heads() {
+        int n = partitions();
+        if (n == 1) {
+            return head(0).thenApply(LogPosition::of);
+        }
+        long[] heads = new long[n];
+        CompletableFuture<?>[] all = new CompletableFuture<?>[n];
+        for (int p = 0; p < n; p++) {
+            int partition = p;
+            all[p] = head(p).thenAccept(h -> heads[partition] = h).toCompletableFuture();
+        }
+        return CompletableFuture.allOf(all).thenApply(v -> LogPosition.of(heads));
     }
 
     @Override
     public LogSubscription subscribe(long afterPosition, LogListener listener) {
+        if (partitions() != 1) {
+            throw new UnsupportedOperationException(
+                    "the log has " + partitions() + " partitions: subscribe with a position per partition");
+        }
+        return subscribe(new long[] {afterPosition}, listener);
+    }
+
+    /**
+     * One reader per partition (its own connection and thread, on a cluster to that partition's
+     * master), delivering to {@code listener} one call at a time; the volatile channel is shared.
+     * The listener hears the store unavailable as soon as one partition's reader is, and available
+     * again once all of them are.
+     */
+    @Override
+    public LogSubscription subscribe(long[] afterPositions, LogListener listener) {
         Objects.requireNonNull(listener, "listener == null");
-        StreamSubscription[] self = new StreamSubscription[1];
-        self[0] = calls.newSubscription(
-                keys.log(), afterPosition, listener, calls::seen, () -> subscriptions.remove(self[0]));
-        subscriptions.add(self[0]);
-        VolatileChannel volatiles = calls.openVolatile(keys.volatileChannel(), listener);
+        if (afterPositions.length != partitions()) {
+            throw new IllegalArgumentException(
+                    afterPositions.length + " positions for " + partitions() + " partitions");
+        }
+        LogListener serial = afterPositions.length == 1 ? listener : new SerialListener(listener);
+        List<StreamSubscription> streams = new ArrayList<>(afterPositions.length);
+        for (int p = 0; p < afterPositions.length; p++) {
+            int partition = p;
+            StreamSubscription[] self = new StreamSubscription[1];
+            self[0] = calls.newSubscription(
+                    p,
+                    afterPositions[p],
+                    serial,
+                    position -> calls.seen(partition, position),
+                    () -> subscriptions.remove(self[0]));
+            subscriptions.add(self[0]);
+            streams.add(self[0]);
+        }
+        VolatileChannel volatiles = calls.openVolatile(keys.volatileChannel(), serial);
         volatileChannels.add(volatiles);
-        LogSubscription stream = self[0].start();
+        streams.forEach(StreamSubscription::start);
         return () -> {
             volatileChannels.remove(volatiles);
             volatiles.close();
-            stream.close();
+            streams.forEach(StreamSubscription::close);
         };
+    }
+
+    private void checkPartition(int partition) {
+        if (partition < 0 || partition >= partitions()) {
+            throw new IllegalArgumentException("no partition " + partition + " (the log has " + partitions() + ")");
+        }
+    }
+
+    /**
+     * The listener of a many-partition subscription: the readers of the partitions call it from their
+     * own threads, one call at a time here; availability is reported as the worst of theirs.
+     */
+    private static final class SerialListener implements LogListener {
+        private final LogListener listener;
+        private int unavailable;
+
+        SerialListener(LogListener listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        public synchronized void onRecords(List<LogRecord> records) {
+            listener.onRecords(records);
+        }
+
+        @Override
+        public synchronized void onGap(int partition, long afterPosition, long oldestPosition) {
+            listener.onGap(partition, afterPosition, oldestPosition);
+        }
+
+        @Override
+        public synchronized void onVolatile(byte[] entry) {
+            listener.onVolatile(entry);
+        }
+
+        @Override
+        public synchronized void onAvailability(boolean available) {
+            // each reader reports a change of its own state once: false, then true
+            unavailable += available ? -1 : 1;
+            if (available ? unavailable == 0 : unavailable == 1) {
+                listener.onAvailability(available);
+            }
+        }
     }
 
     @Override

@@ -125,6 +125,7 @@ public final class StreamSubscription implements LogSubscription {
     private volatile long lastProgressNanos = System.nanoTime();
     private volatile long aheadSinceNanos;
     private volatile @Nullable ScheduledFuture<?> watching;
+    private int partition;
     private int redirects;
     private long position;
     private boolean available = true;
@@ -188,6 +189,12 @@ public final class StreamSubscription implements LogSubscription {
                 return false;
             }
         };
+    }
+
+    /** The partition whose log this reads (default 0): the records and gaps it reports carry it. Before {@link #start}. */
+    public StreamSubscription inPartition(int p) {
+        this.partition = p;
+        return this;
     }
 
     public StreamSubscription start() {
@@ -317,7 +324,7 @@ public final class StreamSubscription implements LogSubscription {
         for (StreamMessage<byte[], byte[]> m : batch) {
             byte[] entry = m.getBody().values().iterator().next();
             size += entry.length;
-            records.add(new LogRecord(Replies.position(m.getId()), entry));
+            records.add(new LogRecord(partition, Replies.position(m.getId()), entry));
         }
         long average = Math.max(1, size / records.size());
         count = (int) Math.max(1, Math.min(BATCH, BATCH_BYTES / average));
@@ -329,7 +336,8 @@ public final class StreamSubscription implements LogSubscription {
         lastProgressNanos = System.nanoTime();
         seen.accept(last);
         if (first > after + 1) {
-            deliver(() -> listener.onGap(after, first));
+            int p = partition;
+            deliver(() -> listener.onGap(p, after, first));
         }
         deliver(() -> listener.onRecords(records));
     }
