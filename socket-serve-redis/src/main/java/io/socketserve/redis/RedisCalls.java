@@ -238,30 +238,42 @@ final class RedisCalls {
     }
 
     /**
-     * Records the partition count beside the data ({@code {prefix}:meta}) if none is recorded, and
-     * fails {@link RedisBackend#start} (closing the connection) when another one is: data written
-     * with one count cannot be read with another.
+     * Fails {@link RedisBackend#start} (closing the connection) when the data under the key prefix
+     * was written with another partition count: data written with one count cannot be read with
+     * another. A partitioned log records its count beside the data ({@code {prefix}:meta}); a
+     * single-partition one records nothing (its keys stay exactly as before partitions), and is
+     * recognised by its log, {@code {prefix}:log}.
      */
     CompletionStage<Void> checkPartitions() {
         byte[] meta = keys.meta();
         byte[] field = bytes("partitions");
         String mine = Integer.toString(keys.partitions());
-        return call(() -> commands().hsetnx(meta, field, bytes(mine)), r -> r)
-                .thenCompose(set -> call(() -> commands().hget(meta, field), r -> r))
-                .thenCompose(stored -> {
-                    String theirs = stored == null ? mine : new String(stored, StandardCharsets.UTF_8);
-                    if (theirs.equals(mine)) {
-                        return CompletableFuture.<Void>completedFuture(null);
-                    }
-                    Runnable release = close();
-                    if (release != null) {
-                        CompletableFuture.runAsync(release);
-                    }
-                    return CompletableFuture.<Void>failedFuture(new IllegalStateException("The data under key prefix '"
-                            + options.keyPrefix() + "' was written with " + theirs
-                            + " log partitions; this backend has " + mine
-                            + ". Every instance must use the same partitions(…), or another keyPrefix."));
-                });
+        CompletionStage<String> theirs;
+        if (keys.partitions() == 1) {
+            theirs = call(
+                    () -> commands().hget(meta, field), r -> r == null ? mine : new String(r, StandardCharsets.UTF_8));
+        } else {
+            byte[] singleLog = bytes("{" + options.keyPrefix() + "}:log");
+            theirs = call(() -> commands().exists(singleLog), n -> n)
+                    .thenCompose(single -> single > 0
+                            ? CompletableFuture.completedFuture("1")
+                            : call(() -> commands().hsetnx(meta, field, bytes(mine)), r -> r)
+                                    .thenCompose(set -> call(
+                                            () -> commands().hget(meta, field),
+                                            r -> r == null ? mine : new String(r, StandardCharsets.UTF_8))));
+        }
+        return theirs.thenCompose(stored -> {
+            if (stored.equals(mine)) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            Runnable release = close();
+            if (release != null) {
+                CompletableFuture.runAsync(release);
+            }
+            return CompletableFuture.<Void>failedFuture(new IllegalStateException("The data under key prefix '"
+                    + options.keyPrefix() + "' was written with " + stored + " log partition(s); this backend has "
+                    + mine + ". Every instance must use the same partitions(…), or another keyPrefix."));
+        });
     }
 
     /** {@link #start} on a Redis Cluster: the command connection routes each command to its slot's master. */

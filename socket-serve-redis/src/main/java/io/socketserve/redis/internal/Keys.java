@@ -31,7 +31,7 @@ import java.nio.charset.StandardCharsets;
  * {p}:r:&lt;room&gt;     set     the room's members (gone when empty)
  * {p}:kv:&lt;key&gt;     string  application key/value
  * {p}:rl:&lt;key&gt;     hash    rate-limit token bucket (expires once it would be full again)
- * {prefix}:meta    hash    the partition count the data was written with (checked at start)
+ * {prefix}:meta    hash    a partitioned log's partition count (checked at start; none with one partition)
  * </pre>
  */
 public final class Keys {
