@@ -6,6 +6,7 @@ import io.socketserve.netty.EmbeddedServer;
 import io.socketserve.netty.testing.TestClient;
 import io.socketserve.redis.RedisBackend;
 import io.socketserve.redis.RedisBackendOptions;
+import io.socketserve.redis.testing.RedisClusterProcesses;
 import io.socketserve.redis.testing.RedisServerProcess;
 import java.net.URI;
 import java.time.Duration;
@@ -43,32 +44,60 @@ final class Cluster implements AutoCloseable {
         }
     }
 
+    /** The standalone Redis this cluster owns, or null (a Redis Cluster, or a Redis owned elsewhere). */
     final RedisServerProcess redis;
+    /** The Redis Cluster the instances use (owned by the test class), or null. */
+    final RedisClusterProcesses redisCluster;
+
     final List<Node> nodes = new ArrayList<>();
 
     Cluster(int size, Consumer<ServerOptions.Builder> options, Consumer<SocketServer> handlers) {
-        this(new RedisServerProcess().start(), null, size, options, handlers);
+        this(new RedisServerProcess().start(), null, null, 1, size, options, handlers);
     }
 
     /** Instances on a Redis this cluster does not own (e.g. behind a {@code TcpForwarder}). */
     Cluster(String redisUri, int size, Consumer<ServerOptions.Builder> options, Consumer<SocketServer> handlers) {
-        this(null, redisUri, size, options, handlers);
+        this(null, redisUri, null, 1, size, options, handlers);
     }
+
+    /**
+     * Instances on a Redis Cluster (owned by the caller), with a log of {@code partitions}
+     * partitions under a key prefix of their own.
+     */
+    Cluster(
+            RedisClusterProcesses redisCluster,
+            int partitions,
+            int size,
+            Consumer<ServerOptions.Builder> options,
+            Consumer<SocketServer> handlers) {
+        this(null, null, redisCluster, partitions, size, options, handlers);
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger PREFIXES =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     private Cluster(
             RedisServerProcess redis,
             String redisUri,
+            RedisClusterProcesses redisCluster,
+            int partitions,
             int size,
             Consumer<ServerOptions.Builder> options,
             Consumer<SocketServer> handlers) {
         this.redis = redis;
+        this.redisCluster = redisCluster;
         String uri = redis != null ? redis.uri() : redisUri;
+        String prefix = "c" + PREFIXES.incrementAndGet();
         for (int i = 0; i < size; i++) {
-            ServerOptions.Builder b = ServerOptions.builder()
-                    .backend(new RedisBackend(RedisBackendOptions.builder()
-                            .uri(uri)
-                            .commandTimeout(Duration.ofMillis(800))
-                            .build()));
+            RedisBackendOptions.Builder backendOptions = RedisBackendOptions.builder()
+                    .commandTimeout(Duration.ofMillis(800))
+                    .partitions(partitions);
+            if (redisCluster != null) {
+                backendOptions.clusterNodes(redisCluster.seedUris()).keyPrefix(prefix);
+            } else {
+                backendOptions.uri(uri);
+            }
+            ServerOptions.Builder b = ServerOptions.builder().backend(new RedisBackend(backendOptions.build()));
             options.accept(b);
             SocketServer server = SocketServer.create(b.build());
             handlers.accept(server);
@@ -78,6 +107,39 @@ final class Cluster implements AutoCloseable {
                     .warmUp(0)
                     .start();
             nodes.add(new Node(server, http));
+        }
+    }
+
+    /** Every key in the Redis (every master's, on a Redis Cluster). */
+    List<String> keys() {
+        if (redisCluster == null) {
+            return RedisKeys.scan(redis);
+        }
+        List<String> keys = new ArrayList<>();
+        for (int port : redisCluster.masterPorts()) {
+            keys.addAll(RedisKeys.scan("redis://127.0.0.1:" + port));
+        }
+        return keys;
+    }
+
+    /** The fewest Redis commands (over all masters) any of {@code tries} runs of {@code action} cost. */
+    long fewestCommandsDuring(int tries, java.util.function.IntConsumer action) {
+        List<String> uris = redisCluster == null
+                ? List.of(redis.uri())
+                : redisCluster.masterPorts().stream()
+                        .map(p -> "redis://127.0.0.1:" + p)
+                        .toList();
+        return RedisKeys.fewestCommandsDuring(uris, tries, action);
+    }
+
+    /** {@code CLIENT PAUSE millis ALL} on the Redis (every master). */
+    void pauseRedis(int millis) {
+        if (redisCluster == null) {
+            redis.tryCommand("CLIENT PAUSE " + millis + " ALL");
+        } else {
+            for (int port : redisCluster.masterPorts()) {
+                redisCluster.tryCommand(port, "CLIENT", "PAUSE", Integer.toString(millis), "ALL");
+            }
         }
     }
 

@@ -14,7 +14,11 @@ final class RedisKeys {
     private RedisKeys() {}
 
     static List<String> scan(RedisServerProcess redis) {
-        RedisClient client = RedisClient.create(redis.uri());
+        return scan(redis.uri());
+    }
+
+    static List<String> scan(String uri) {
+        RedisClient client = RedisClient.create(uri);
         try (StatefulRedisConnection<String, String> c = client.connect()) {
             List<String> keys = new ArrayList<>();
             ScanIterator.scan(c.sync(), ScanArgs.Builder.limit(1000)).forEachRemaining(keys::add);
@@ -30,14 +34,32 @@ final class RedisKeys {
      * ZRANGEBYSCORE) and the INFO calls themselves.
      */
     static long commandsDuring(RedisServerProcess redis, Runnable action) {
-        RedisClient client = RedisClient.create(redis.uri());
-        try (StatefulRedisConnection<String, String> c = client.connect()) {
-            long before = total(c.sync().info("commandstats"));
+        return commandsDuring(List.of(redis.uri()), action);
+    }
+
+    /** {@link #commandsDuring(RedisServerProcess, Runnable)} summed over several Redis servers. */
+    static long commandsDuring(List<String> uris, Runnable action) {
+        List<RedisClient> clients = new ArrayList<>();
+        List<StatefulRedisConnection<String, String>> connections = new ArrayList<>();
+        try {
+            for (String uri : uris) {
+                RedisClient client = RedisClient.create(uri);
+                clients.add(client);
+                connections.add(client.connect());
+            }
+            long before = 0;
+            for (StatefulRedisConnection<String, String> c : connections) {
+                before += total(c.sync().info("commandstats"));
+            }
             action.run();
-            long after = total(c.sync().info("commandstats"));
+            long after = 0;
+            for (StatefulRedisConnection<String, String> c : connections) {
+                after += total(c.sync().info("commandstats"));
+            }
             return after - before;
         } finally {
-            client.shutdown();
+            connections.forEach(StatefulRedisConnection::close);
+            clients.forEach(RedisClient::shutdown);
         }
     }
 
@@ -47,10 +69,15 @@ final class RedisKeys {
      * over a few windows is what the action itself costs, even on a busy machine.
      */
     static long fewestCommandsDuring(RedisServerProcess redis, int tries, java.util.function.IntConsumer action) {
+        return fewestCommandsDuring(List.of(redis.uri()), tries, action);
+    }
+
+    /** {@link #fewestCommandsDuring(RedisServerProcess, int, java.util.function.IntConsumer)} over several servers. */
+    static long fewestCommandsDuring(List<String> uris, int tries, java.util.function.IntConsumer action) {
         long fewest = Long.MAX_VALUE;
         for (int i = 0; i < tries; i++) {
             int n = i;
-            fewest = Math.min(fewest, commandsDuring(redis, () -> action.accept(n)));
+            fewest = Math.min(fewest, commandsDuring(uris, () -> action.accept(n)));
         }
         return fewest;
     }

@@ -6,11 +6,18 @@ import org.jspecify.annotations.Nullable;
 /**
  * One Server-Sent Events frame (or one polled message) as a {@link TestClient} received it.
  *
- * @param id the frame's SSE {@code id:} (its log position), or {@code null} when it had none
+ * @param id the frame's SSE {@code id:} (its log position), or {@code null} when it had none or it is
+ *     not a number (a position over several partitions: see {@code rawId})
  * @param json the frame's JSON object
  * @param stream which stream of the client delivered it (1 for the first, 0 for polls)
+ * @param rawId the frame's SSE {@code id:} as sent, or {@code null} when it had none
  */
-public record ReceivedFrame(@Nullable Long id, JsonNode json, int stream) {
+public record ReceivedFrame(@Nullable Long id, JsonNode json, int stream, @Nullable String rawId) {
+
+    /** A frame whose id is a number (or absent). */
+    public ReceivedFrame(@Nullable Long id, JsonNode json, int stream) {
+        this(id, json, stream, id == null ? null : Long.toString(id));
+    }
 
     /** The {@code event} field. */
     public String event() {

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Parses a Server-Sent Events body (WHATWG HTML §9.2.6) line by line: {@code id:} and {@code data:}
@@ -31,7 +32,7 @@ final class SseParser {
     /** Reads until the stream ends or fails; returns the last {@code id:} seen in a dispatched frame. */
     static void parse(InputStream body, int stream, Listener listener) throws IOException {
         StringBuilder data = new StringBuilder();
-        Long id = null;
+        String id = null;
         boolean hasData = false;
         String line;
         while ((line = readUtf8Line(body)) != null) {
@@ -39,7 +40,7 @@ final class SseParser {
             if (line.isEmpty()) {
                 if (hasData) {
                     JsonNode json = MAPPER.readTree(data.toString());
-                    listener.frame(new ReceivedFrame(id, json, stream));
+                    listener.frame(new ReceivedFrame(number(id), json, stream, id));
                 }
                 data.setLength(0);
                 hasData = false;
@@ -61,11 +62,19 @@ final class SseParser {
                         data.append(value);
                         hasData = true;
                     }
-                    case "id" -> id = Long.parseLong(value);
+                    case "id" -> id = value;
                     default -> {} // retry, event: not used by the protocol's frames
                 }
             }
         }
+    }
+
+    /** The id as a number, or null when absent or not a number (a position over several partitions). */
+    private static @Nullable Long number(@Nullable String id) {
+        if (id == null || id.isEmpty() || !id.chars().allMatch(c -> c >= '0' && c <= '9') || id.length() > 18) {
+            return null;
+        }
+        return Long.parseLong(id);
     }
 
     /** A LF-terminated line (CR before it dropped), or {@code null} at the end; partial last lines are dropped. */

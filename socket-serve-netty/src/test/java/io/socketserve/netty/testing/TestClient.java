@@ -61,6 +61,8 @@ public final class TestClient implements AutoCloseable {
     private final AtomicInteger keepalives = new AtomicInteger();
     private final AtomicInteger streams = new AtomicInteger();
     private final AtomicLong lastEventId = new AtomicLong(-1);
+    private final java.util.concurrent.atomic.AtomicReference<@Nullable String> lastEventIdText =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private final Map<String, Function<JsonNode, @Nullable Object>> answers = new ConcurrentHashMap<>();
     private final List<Integer> statuses = new CopyOnWriteArrayList<>();
     private boolean headerCredential;
@@ -210,6 +212,11 @@ public final class TestClient implements AutoCloseable {
         return openStream(Map.of(), Map.of("Last-Event-ID", Long.toString(lastEventId)));
     }
 
+    /** Opens the SSE stream resuming with {@code Last-Event-ID} as text (a position over several partitions too). */
+    public ReceivedFrame openStream(String lastEventId) {
+        return openStream(Map.of(), Map.of("Last-Event-ID", lastEventId));
+    }
+
     /** Opens the SSE stream resuming with the {@code lastEventId} query parameter. */
     public ReceivedFrame openStreamWithQuery(long lastEventId) {
         return openStream(Map.of("lastEventId", Long.toString(lastEventId)), Map.of());
@@ -262,6 +269,9 @@ public final class TestClient implements AutoCloseable {
             public void frame(ReceivedFrame frame) {
                 if (frame.id() != null) {
                     lastEventId.set(frame.id());
+                }
+                if (frame.rawId() != null) {
+                    lastEventIdText.set(frame.rawId());
                 }
                 Function<JsonNode, @Nullable Object> answer = answers.get(frame.event());
                 if (answer != null && frame.requiresAck() && frame.messageId() != null) {
@@ -318,6 +328,11 @@ public final class TestClient implements AutoCloseable {
         return lastEventId.get();
     }
 
+    /** The SSE id of the last frame received that had one, as sent (a position over several partitions too), or null. */
+    public @Nullable String lastEventIdText() {
+        return lastEventIdText.get();
+    }
+
     /** Keepalive comments received so far. */
     public int keepalives() {
         return keepalives.get();
@@ -339,7 +354,11 @@ public final class TestClient implements AutoCloseable {
     // ------------------------------------------------------------------------------------ polling
 
     /** One answer to a poll. */
-    public record PollResult(HttpResult http, List<ReceivedFrame> messages, long position) {
+    public record PollResult(HttpResult http, List<ReceivedFrame> messages, long position, String positionText) {
+
+        public PollResult(HttpResult http, List<ReceivedFrame> messages, long position) {
+            this(http, messages, position, Long.toString(position));
+        }
 
         /** The events of the messages, in order. */
         public List<String> events() {
@@ -354,13 +373,18 @@ public final class TestClient implements AutoCloseable {
 
     /** Polls after {@code after} (unless negative), waiting up to {@code waitMillis} (if positive). */
     public PollResult poll(long after, long waitMillis) {
+        return poll(after < 0 ? null : Long.toString(after), waitMillis);
+    }
+
+    /** Polls after the position {@code after} in its text form (any partition count; none: the server cursor). */
+    public PollResult poll(@Nullable String after, long waitMillis) {
         Map<String, String> q = new LinkedHashMap<>();
         if (!headerCredential) {
             q.put("sessionId", credential());
         }
         q.put("transport", "polling");
-        if (after >= 0) {
-            q.put("after", Long.toString(after));
+        if (after != null) {
+            q.put("after", after);
         }
         if (waitMillis > 0) {
             q.put("wait", Long.toString(waitMillis));
@@ -374,7 +398,12 @@ public final class TestClient implements AutoCloseable {
         for (JsonNode m : r.json().path("messages")) {
             messages.add(new ReceivedFrame(null, m, 0));
         }
-        return new PollResult(r, messages, r.json().path("position").asLong(-1));
+        JsonNode position = r.json().path("position");
+        return new PollResult(
+                r,
+                messages,
+                position.isNumber() ? position.asLong() : -1,
+                position.isMissingNode() ? null : position.asText());
     }
 
     // ---------------------------------------------------------------------------------- recording
