@@ -74,9 +74,19 @@ public record SocketServeProperties(
     /**
      * The Redis backend.
      *
-     * @param url the Redis URI, e.g. {@code redis://localhost:6379} or {@code rediss://…}
+     * @param url the Redis URI, e.g. {@code redis://localhost:6379}, {@code rediss://…}, or {@code
+     *     redis-sentinel://s1:26379,s2:26379#mymaster}; ignored when {@code clusterNodes} is set
+     * @param clusterNodes seed nodes of a Redis Cluster ({@code redis://host:port} each); empty for
+     *     one Redis or Sentinel
+     * @param keyPrefix what every key starts with (default {@code ss})
+     * @param partitions the number of partitions of the log (default 1), the same on every
+     *     instance; on a Redis Cluster of N masters a multiple of N (see docs/scaling.md)
      */
-    public record Redis(@DefaultValue("redis://localhost:6379") String url) {}
+    public record Redis(
+            @DefaultValue("redis://localhost:6379") String url,
+            @DefaultValue List<String> clusterNodes,
+            @DefaultValue("ss") String keyPrefix,
+            @DefaultValue("1") int partitions) {}
 
     /**
      * Cross-origin access.

@@ -17,7 +17,7 @@ public final class Backends {
                     throw new IllegalStateException(
                             "socketserve.backend=redis needs io.socketserve:socket-serve-redis on the class path");
                 }
-                return RedisBackends.create(properties.redis().url());
+                return RedisBackends.create(properties.redis());
             case MEMORY:
             default:
                 return new InMemoryBackend();
@@ -26,8 +26,16 @@ public final class Backends {
 
     /** Separate so that the Redis classes are loaded only when asked for. */
     private static final class RedisBackends {
-        static Backend create(String url) {
-            return io.socketserve.redis.RedisBackend.create(url);
+        static Backend create(SocketServeProperties.Redis redis) {
+            io.socketserve.redis.RedisBackendOptions.Builder b = io.socketserve.redis.RedisBackendOptions.builder()
+                    .keyPrefix(redis.keyPrefix())
+                    .partitions(redis.partitions());
+            if (redis.clusterNodes().isEmpty()) {
+                b.uri(redis.url());
+            } else {
+                b.clusterNodes(redis.clusterNodes());
+            }
+            return new io.socketserve.redis.RedisBackend(b.build());
         }
     }
 }
