@@ -50,6 +50,8 @@ final class Cluster implements AutoCloseable {
     final RedisClusterProcesses redisCluster;
 
     final List<Node> nodes = new ArrayList<>();
+    /** The key prefix of the instances on a Redis Cluster (the default one on a standalone Redis). */
+    final String keyPrefix;
 
     Cluster(int size, Consumer<ServerOptions.Builder> options, Consumer<SocketServer> handlers) {
         this(new RedisServerProcess().start(), null, null, 1, size, options, handlers);
@@ -88,6 +90,7 @@ final class Cluster implements AutoCloseable {
         this.redisCluster = redisCluster;
         String uri = redis != null ? redis.uri() : redisUri;
         String prefix = "c" + PREFIXES.incrementAndGet();
+        this.keyPrefix = redisCluster != null ? prefix : RedisBackendOptions.DEFAULT_KEY_PREFIX;
         for (int i = 0; i < size; i++) {
             RedisBackendOptions.Builder backendOptions = RedisBackendOptions.builder()
                     .commandTimeout(Duration.ofMillis(800))
