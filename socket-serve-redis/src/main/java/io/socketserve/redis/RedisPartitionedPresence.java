@@ -172,9 +172,9 @@ final class RedisPartitionedPresence {
                     long ttl = Replies.number(reply.get(2));
                     Map<String, String> tracked = Replies.pairs(Replies.list(reply.get(3)));
                     Map<Integer, List<byte[]>> groups = new TreeMap<>();
-                    tracked.forEach((room, state) -> groups.computeIfAbsent(
-                                    keys.roomPartition(room), p -> new ArrayList<>())
-                            .addAll(List.of(bytes(room), bytes(state), joinEntries.get(room), NONE)));
+                    tracked.forEach(
+                            (room, state) -> groups.computeIfAbsent(keys.roomPartition(room), p -> new ArrayList<>())
+                                    .addAll(List.of(bytes(room), bytes(state), joinEntries.get(room), NONE)));
                     // user and room sides first, the session becomes live last: if a step fails, the
                     // session is tracked and not live, so the next refresh reports it lapsed and the
                     // engine revives it again (every step adds idempotently)
@@ -231,12 +231,12 @@ final class RedisPartitionedPresence {
                     // counted in a room it does not track
                     return rooms(REMOVE, Map.of(keys.roomPartition(room), List.of(bytes(room), leaveEntry)), bytes(id))
                             .thenCompose(results -> calls.script(
-                                            Script.PRESENCE_SESSION_LEAVE,
-                                            s,
-                                            (Object r) -> results.get(0),
-                                            COMMIT,
-                                            bytes(id),
-                                            bytes(room)));
+                                    Script.PRESENCE_SESSION_LEAVE,
+                                    s,
+                                    (Object r) -> results.get(0),
+                                    COMMIT,
+                                    bytes(id),
+                                    bytes(room)));
                 });
     }
 
@@ -253,9 +253,9 @@ final class RedisPartitionedPresence {
                     String user = Replies.string(reply.get(1));
                     boolean wasLive = Replies.number(reply.get(2)) == 1;
                     Map<Integer, List<byte[]>> groups = new TreeMap<>();
-                    leaveEntries.forEach((room, entry) -> groups.computeIfAbsent(
-                                    keys.roomPartition(room), p -> new ArrayList<>())
-                            .addAll(List.of(bytes(room), entry)));
+                    leaveEntries.forEach(
+                            (room, entry) -> groups.computeIfAbsent(keys.roomPartition(room), p -> new ArrayList<>())
+                                    .addAll(List.of(bytes(room), entry)));
                     // room and user sides first (idempotent removals), the session stops being live
                     // last: if a step fails, the session is still listed live with its lapsed deadline
                     // (or has ended), and the next sweep (or the engine's drop) runs the drop again

@@ -199,7 +199,9 @@ final class RedisPresence implements PresenceStore {
         // never blocks Redis for long.
         Map<Integer, List<String>> byPartition = new TreeMap<>();
         for (String id : ids) {
-            byPartition.computeIfAbsent(keys.sessionPartition(id), p -> new ArrayList<>()).add(id);
+            byPartition
+                    .computeIfAbsent(keys.sessionPartition(id), p -> new ArrayList<>())
+                    .add(id);
         }
         byte[] until = bytes(Long.toString(liveUntilMillis));
         List<CompletableFuture<List<String>>> chunks = new ArrayList<>();
@@ -229,7 +231,9 @@ final class RedisPresence implements PresenceStore {
         List<CompletableFuture<List<String>>> reads = new ArrayList<>();
         for (int p = 0; p < keys.partitions(); p++) {
             byte[] live = keys.presenceLive(p);
-            reads.add(calls.call(() -> calls.commands().zrangebyscore(live, range, Limit.create(0, max)), Replies::stringList)
+            reads.add(calls.call(
+                            () -> calls.commands().zrangebyscore(live, range, Limit.create(0, max)),
+                            Replies::stringList)
                     .toCompletableFuture());
         }
         if (reads.size() == 1) {
