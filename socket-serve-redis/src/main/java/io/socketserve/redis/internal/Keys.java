@@ -221,6 +221,27 @@ public final class Keys {
         return presenceOffline(0);
     }
 
+    /** The partition of a presence user's keys (with more than one partition). */
+    public int userPartition(String user) {
+        return Partitions.of(user, partitions);
+    }
+
+    /**
+     * With more than one partition, the set of a user's live presence sessions, in the user's
+     * partition (with one, {@code {prefix}:pul} counts them per user).
+     */
+    public byte[] presenceUserSessions(String user) {
+        return key(userPartition(user), "pus:" + user);
+    }
+
+    /**
+     * With more than one partition, the hash live session id → user of the sessions counted in a
+     * room's presence, in the room's partition.
+     */
+    public byte[] presenceRoomSessions(String room) {
+        return key(roomPartition(room), "prm:" + room);
+    }
+
     /** The pub/sub channel of volatile entries (one for every partition). */
     public byte[] volatileChannel() {
         return key(0, "volatile");

@@ -240,3 +240,14 @@ local function same_rooms(rooms, given, n)
   end
   return true
 end
+
+-- Presence over several partitions (RedisPresence): the room names in ARGV[first..], as a set, and
+-- their count (compared with the tracked rooms by same_rooms).
+local function room_set(first)
+  local given, n = {}, 0
+  for i = first, #ARGV do
+    given[ARGV[i]] = true
+    n = n + 1
+  end
+  return given, n
+end
