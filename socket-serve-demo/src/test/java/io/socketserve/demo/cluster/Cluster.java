@@ -62,6 +62,16 @@ final class Cluster implements AutoCloseable {
         this(null, redisUri, null, 1, size, options, handlers);
     }
 
+    /** Instances on a Redis this cluster does not own (e.g. Sentinel-managed), with a log of {@code partitions} partitions. */
+    Cluster(
+            String redisUri,
+            int partitions,
+            int size,
+            Consumer<ServerOptions.Builder> options,
+            Consumer<SocketServer> handlers) {
+        this(null, redisUri, null, partitions, size, options, handlers);
+    }
+
     /**
      * Instances on a Redis Cluster (owned by the caller), with a log of {@code partitions}
      * partitions under a key prefix of their own.
