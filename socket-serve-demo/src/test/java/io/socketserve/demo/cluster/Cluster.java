@@ -62,6 +62,12 @@ final class Cluster implements AutoCloseable {
         this(null, redisUri, null, 1, size, options, handlers);
     }
 
+    /** Instances on a standalone Redis this cluster starts and owns, with a log of {@code partitions} partitions. */
+    static Cluster standalone(
+            int partitions, int size, Consumer<ServerOptions.Builder> options, Consumer<SocketServer> handlers) {
+        return new Cluster(new RedisServerProcess().start(), null, null, partitions, size, options, handlers);
+    }
+
     /** Instances on a Redis this cluster does not own (e.g. Sentinel-managed), with a log of {@code partitions} partitions. */
     Cluster(
             String redisUri,
