@@ -240,3 +240,45 @@ local function same_rooms(rooms, given, n)
   end
   return true
 end
+
+-- Positions of a partitioned log as a session hash stores them (cp, cu, v): LogPosition's text form,
+-- one base-36 component per partition joined by '.', partition 0 first. Components stay far below
+-- 2^53 (epoch * 10^9 + sequence), so Lua's numbers hold them exactly.
+local B36 = '0123456789abcdefghijklmnopqrstuvwxyz'
+
+-- The components of a position's text as a table indexed 1..count (missing or unreadable ones 0).
+local function vector_parse(text, count)
+  local out, k = {}, 0
+  if text then
+    for c in string.gmatch(text, '[^.]+') do
+      k = k + 1
+      out[k] = tonumber(c, 36) or 0
+    end
+  end
+  if k ~= count then
+    out = {}
+  end
+  for i = 1, count do
+    out[i] = out[i] or 0
+  end
+  return out
+end
+
+-- The text of a table of components (see vector_parse).
+local function vector_encode(v)
+  local parts = {}
+  for i, n in ipairs(v) do
+    if n == 0 then
+      parts[i] = '0'
+    else
+      local s = ''
+      while n > 0 do
+        local d = n % 36
+        s = string.sub(B36, d + 1, d + 1) .. s
+        n = math.floor(n / 36)
+      end
+      parts[i] = s
+    end
+  end
+  return table.concat(parts, '.')
+end
