@@ -46,21 +46,26 @@ import org.slf4j.LoggerFactory;
  *       select_local.lua}). At most {@link Selection#max()} are kept.</td></tr>
  *   <tr><td>{@link #joinSelected}</td><td>selection; (3) session side: the rooms into {@code sr:}
  *       with the room limit ({@code join_sessions.lua}); (4) room side: the ids into {@code r:} and
- *       ONE entry per room partition ({@code join_rooms.lua}); (5) each changed session's version
- *       {@code v} moved to those entries ({@code settle_sessions.lua}).</td></tr>
+ *       ONE entry per room partition ({@code join_rooms.lua}); (5) session side: that the sessions
+ *       still exist ({@code settle_sessions.lua}).</td></tr>
  *   <tr><td>{@link #leaveSelected}</td><td>selection; (3) room side: the ids out of {@code r:} and
  *       ONE entry per room partition ({@code leave_rooms.lua}); (4) session side: the rooms out of
- *       {@code sr:}, the version moved ({@code settle_sessions.lua}).</td></tr>
+ *       {@code sr:} ({@code settle_sessions.lua}).</td></tr>
  *   <tr><td>{@link #removeSelected}</td><td>selection; (3) session side: each session that still
  *       exists removed and ONE removal entry per session partition ({@code remove_sessions.lua});
  *       (4) room side: the removed ids out of their rooms' {@code r:} ({@code
  *       unlink_rooms.lua}).</td></tr>
  * </table>
  *
- * <p>The order keeps {@code sr:<id>} a superset of the rooms whose {@code r:} holds the session
- * (joins go session side first, leaves room side first), the rule the single-session join and leave
- * follow too; and a step acts only on what the step before changed, so that a join and a leave of the
- * same session and room running at once end as if one ran before the other. Entries are split like
+ * <p>The steps are those of the single-session {@code join} and {@code leave} ({@code
+ * RedisMembership}), for many sessions at once, and keep the same rules: {@code sr:<id>} is a superset
+ * of the rooms whose {@code r:} holds the session (joins go session side first, leaves room side
+ * first), every change of {@code sr:<id>} counts up the record's {@code sv} (what {@code membership}
+ * watches), and a join passes every room in {@code sr:<id>} to the room side, added now or there
+ * already (an earlier join may have failed between its steps: a repeated join repairs it; the room side
+ * adds only what is missing, so a member is left alone). Membership versions: on a partitioned log
+ * {@code membership} takes the partitions' heads, not {@code v}, which these steps leave alone.
+ * Entries are split like
  * {@code InMemoryBatches}'s: a membership batch goes to each room partition its changes touch (the
  * changes of that partition's rooms), a removal batch to each session partition. The result's position
  * is the last entry appended; a removed session carries its own partition's position.
@@ -74,11 +79,14 @@ import org.slf4j.LoggerFactory;
  *   <li>A session removed (by another caller) between steps 3 and 4 of a join is added to the room
  *       after its removal cleaned the room: step 5 finds it gone and takes it out again ({@code
  *       unlink_rooms.lua}); meanwhile the room lists a dead id, which selections skip.
+ *   <li>A join and a leave of the same session and room running at once (from two instances) can
+ *       interleave so that {@code r:} has the session while {@code sr:} does not (the known race of
+ *       the single-session operations): a member that removal does not see, until the room's key
+ *       expires. The engine issues one socket's joins and leaves in order.
  *   <li>A step that fails in some partitions: the others go on to the end, then the operation fails
  *       with the first error. Sessions of the failed partitions are unchanged, and calling again
- *       completes them; but a join whose room side failed leaves the room in {@code sr:} without the
- *       session in {@code r:} (the superset holds: the session is listed in a room it does not
- *       receive, until it leaves it or ends), and a repeated join does not repair that. A removal
+ *       completes them; a join whose room side failed leaves the room in {@code sr:} only (the
+ *       superset holds) until a repeated join adds the room side. A removal
  *       never fails once a session was removed: it reports what it removed, {@link
  *       RemovalBatchResult#truncated()} set when a partition failed (the caller removes the rest in
  *       another round), and failures of the room side are logged (the dead ids stay in the rooms'
@@ -302,25 +310,23 @@ final class RedisPartitionedBatches {
         });
     }
 
-    /** The changes the room side made, the last position appended, and the sessions found gone. */
+    /** The changes the room side made, the last position appended, and those of sessions found gone. */
     private record Settled(List<MembershipChange> changes, long position, List<MembershipChange> missing) {}
 
     /**
      * The last step of a join or leave: of {@code candidates} (in order), the changes the room side
-     * ({@code roomSide}: {position, {id, room…}} per partition) made; each changed session's version
-     * moved to its entries, and for a leave its rooms taken out of {@code sr:}. A failure here is
+     * ({@code roomSide}: {position, {id, room…}} per partition) made; on the sessions' partitions, for
+     * a leave the rooms taken out of {@code sr:}, for both the sessions found gone. A failure here is
      * logged, not returned: the room side has taken effect (the entries are in the log), and what is
-     * left undone (a version behind, a room still in {@code sr:}) keeps {@code sr:} a superset.
+     * left undone (a room still in {@code sr:}) keeps {@code sr:} a superset.
      */
     private CompletionStage<Settled> settle(boolean leave, List<MembershipChange> candidates, Step<List<Object>> roomSide) {
-        Map<Integer, Long> positions = new LinkedHashMap<>();
         Set<MembershipChange> made = new HashSet<>();
         long last = 0;
         for (Map.Entry<Integer, List<Object>> e : roomSide.replies().entrySet()) {
             long n = Replies.number(e.getValue().get(0));
             if (n > 0) {
                 calls.seen(e.getKey(), n);
-                positions.put(e.getKey(), n);
                 last = n;
             }
             List<String> pairs = stringReplies(e.getValue().get(1));
@@ -338,21 +344,13 @@ final class RedisPartitionedBatches {
         if (changes.isEmpty()) {
             return CompletableFuture.completedFuture(new Settled(changes, position, List.of()));
         }
-        List<Integer> order = new ArrayList<>(positions.keySet());
         Map<Integer, List<MembershipChange>> bySession = byPartition(changes, c -> keys.sessionPartition(c.session()));
         return all(bySession.keySet(), p -> {
                     List<byte[]> args = new ArrayList<>();
-                    args.add(bytes(Integer.toString(keys.partitions())));
                     args.add(bytes(leave ? "l" : "j"));
-                    args.add(bytes(Integer.toString(order.size())));
-                    for (int q : order) {
-                        args.add(bytes(Integer.toString(q)));
-                        args.add(bytes(Long.toString(positions.get(q))));
-                    }
                     for (MembershipChange c : bySession.get(p)) {
                         args.add(bytes(c.session()));
                         args.add(bytes(c.room()));
-                        args.add(bytes(Integer.toString(order.indexOf(keys.roomPartition(c.room())) + 1)));
                     }
                     return calls.script(
                             Script.SETTLE_SESSIONS, p, RedisCalls::stringReplies, args.toArray(byte[][]::new));
@@ -360,7 +358,7 @@ final class RedisPartitionedBatches {
                 .thenApply(step -> {
                     if (step.failure() != null) {
                         log.warn(
-                                "Redis at {}: a batched {} took effect, but some sessions' versions were not moved: {}",
+                                "Redis at {}: a batched {} took effect, but its last step failed in some partitions: {}",
                                 calls.where(),
                                 leave ? "leave" : "join",
                                 step.failure().toString());
@@ -377,7 +375,7 @@ final class RedisPartitionedBatches {
                 });
     }
 
-    /** Takes sessions that were removed during a join out of the rooms it added them to. */
+    /** Takes the sessions that were removed during a join out of the rooms it added them to. */
     private CompletionStage<Void> unlinkMissing(Settled settled) {
         List<String[]> pairs = new ArrayList<>();
         for (MembershipChange c : settled.missing()) {

@@ -1,40 +1,19 @@
--- Partitioned log, the last step of joinSelected and leaveSelected, in one session partition: moves
--- each changed session's membership version (v, a position of every partition) to the entries that
--- list its changes; for a leave, also takes the rooms out of sr:<id> (the room side went first).
--- ARGV[4] = partition count, [5] = 'j' (join) or 'l' (leave), [6] = K, then K (partition, position)
--- pairs, then (id, room, k) triples: the change of id in room is in the entry at the k-th (1-based)
--- of those positions. Returns the ids whose session is gone (removed meanwhile).
-local count, leave, npos = tonumber(ARGV[4]), ARGV[5] == 'l', tonumber(ARGV[6])
-local positions = {}
-for k = 1, npos do
-  positions[k] = {tonumber(ARGV[5 + 2 * k]) + 1, tonumber(ARGV[6 + 2 * k])}
-end
-local order, touched = {}, {}
-for i = 7 + 2 * npos, #ARGV, 3 do
-  local id, room, k = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
-  if leave then
-    redis.call('SREM', P .. 'sr:' .. id, room)
-  end
-  if not touched[id] then
-    touched[id] = {}
-    order[#order + 1] = id
-  end
-  touched[id][k] = true
-end
-local missing = {}
-for _, id in ipairs(order) do
+-- Partitioned log, the last step of joinSelected and leaveSelected, in one session partition, for
+-- the (id, room) pairs in ARGV[5..] whose room side changed. ARGV[4] = 'l' (leave): takes each room
+-- out of sr:<id> (the room side went first), counting up the record's 'sv' (see join_session.lua);
+-- 'j' (join): only looks. Returns the ids whose session is gone (removed meanwhile: a join then takes
+-- them out of the rooms again, as the removal could not see them there).
+local leave = ARGV[4] == 'l'
+local missing, seen = {}, {}
+for i = 5, #ARGV, 2 do
+  local id, room = ARGV[i], ARGV[i + 1]
   local s = P .. 's:' .. id
-  local v = redis.call('HGET', s, 'v')
-  if v then
-    local vector = vector_parse(v, count)
-    for k in pairs(touched[id]) do
-      local q, n = positions[k][1], positions[k][2]
-      if n > vector[q] then
-        vector[q] = n
-      end
-    end
-    redis.call('HSET', s, 'v', vector_encode(vector))
-  else
+  local exists = redis.call('EXISTS', s) == 1
+  if leave and redis.call('SREM', P .. 'sr:' .. id, room) == 1 and exists then
+    redis.call('HINCRBY', s, 'sv', 1)
+  end
+  if not exists and not seen[id] then
+    seen[id] = true
     missing[#missing + 1] = id
   end
 end
