@@ -77,6 +77,17 @@ public final class Scripts implements RedisConnectionStateListener {
         CLAIM_EVENT("claim_event", true, ScriptOutputType.MULTI),
         SETTLE_EVENT("settle_event", true, ScriptOutputType.INTEGER),
         APPEND_ONCE("append_once", true, ScriptOutputType.INTEGER),
+        // a partitioned log (RedisBackendOptions.partitions > 1): sessions, membership, event ledger
+        TOUCH_SESSIONS_SPLIT("touch_sessions", true, ScriptOutputType.MULTI),
+        TOUCH_ROOMS("touch_rooms", true, ScriptOutputType.INTEGER),
+        REMOVE_MEMBERS("remove_members", true, ScriptOutputType.INTEGER),
+        JOIN_SESSION("join_session", true, ScriptOutputType.MULTI),
+        JOIN_ROOM("join_room", true, ScriptOutputType.MULTI),
+        LEAVE_ROOM("leave_room", true, ScriptOutputType.MULTI),
+        LEAVE_SESSION("leave_session", true, ScriptOutputType.INTEGER),
+        SESSION_ROOMS("session_rooms", true, ScriptOutputType.MULTI),
+        PARTITION_VIEW("partition_view", true, ScriptOutputType.MULTI),
+        APPEND_ONCE_AT("append_once_at", true, ScriptOutputType.INTEGER),
         KV_CAS("kv_cas", false, ScriptOutputType.INTEGER),
         RATE_LIMIT("rate_limit", false, ScriptOutputType.INTEGER);
 
