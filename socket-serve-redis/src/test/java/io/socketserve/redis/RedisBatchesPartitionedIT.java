@@ -364,6 +364,48 @@ class RedisBatchesPartitionedIT {
                 .isEmpty();
     }
 
+    @Test
+    void batchesAndSingleSessionOperationsSeeTheSameMemberships() {
+        List<String> rooms = roomsInDistinctPartitions("mix", 2);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            String id = "mix-" + i;
+            get(backend.createSession(
+                    new io.socketserve.spi.SessionRecord(id, "h", "/", 1, LogPosition.zero(P), LogPosition.zero(P), Map.of()),
+                    System.currentTimeMillis() + 60_000));
+            ids.add(id);
+        }
+        assertThat(get(backend.join(ids.get(0), rooms.get(0), 10, new byte[] {'j'})).status())
+                .isEqualTo(io.socketserve.spi.JoinResult.Status.CHANGED);
+
+        MembershipBatchResult joined = get(backend.joinSelected(Selection.all("/", 1000), rooms, 10, PREFIX));
+        assertThat(joined.changes()).hasSize(ids.size() * 2 - 1);
+        for (String id : ids) {
+            assertThat(get(backend.membership(id)).rooms()).containsExactlyInAnyOrderElementsOf(rooms);
+        }
+        assertThat(get(backend.leave(ids.get(1), rooms.get(1), new byte[] {'l'})).status())
+                .isEqualTo(io.socketserve.spi.JoinResult.Status.CHANGED);
+        assertThat(get(backend.roomMembers(rooms.get(1)))).hasSize(ids.size() - 1).doesNotContain(ids.get(1));
+
+        MembershipBatchResult left = get(backend.leaveSelected(
+                Selection.rooms("/", List.of(rooms.get(1)), 1000), List.of(rooms.get(0)), PREFIX));
+        assertThat(left.changes()).hasSize(ids.size() - 1);
+        assertThat(get(backend.membership(ids.get(1))).rooms()).containsExactly(rooms.get(0));
+        assertThat(get(backend.membership(ids.get(2))).rooms()).containsExactly(rooms.get(1));
+
+        assertThat(get(backend.removeSession(ids.get(3), new byte[] {'x'}))).isNotNull();
+        RemovalBatchResult removed = get(backend.removeSelected(Selection.all("/", 1000), PREFIX, "bye"));
+        assertThat(removed.removed())
+                .extracting(x -> x.session().id())
+                .containsExactlyInAnyOrderElementsOf(
+                        ids.stream().filter(id -> !id.equals(ids.get(3))).toList());
+        assertThat(removed.removed()).allSatisfy(x -> assertThat(x.session().createdAt().partitions()).isEqualTo(P));
+        for (String room : rooms) {
+            assertThat(get(backend.roomMembers(room))).isEmpty();
+        }
+        assertThat(get(backend.sessionCount())).isZero();
+    }
+
     // ----------------------------------------------------------------------------------- removals
 
     @Test
