@@ -261,17 +261,13 @@ final class RedisPartitionedBatches {
                                     for (String[] t : pending) {
                                         ordered.add(new MembershipChange(t[0], t[1], true));
                                     }
-                                    return settle(false, ordered, roomSide)
-                                            .thenCompose(result -> unlinkMissing(result)
-                                                    .thenApply(v -> {
-                                                        failIfAny(sessionSide);
-                                                        failIfAny(roomSide);
-                                                        return new MembershipBatchResult(
-                                                                result.changes(),
-                                                                skipped,
-                                                                result.position(),
-                                                                sel.truncated());
-                                                    }));
+                                    return settle(false, ordered, roomSide).thenCompose(result -> unlinkMissing(result)
+                                            .thenApply(v -> {
+                                                failIfAny(sessionSide);
+                                                failIfAny(roomSide);
+                                                return new MembershipBatchResult(
+                                                        result.changes(), skipped, result.position(), sel.truncated());
+                                            }));
                                 });
                     });
         });
@@ -287,7 +283,8 @@ final class RedisPartitionedBatches {
             Map<Integer, List<String>> byRoom = byPartition(distinct, keys::roomPartition);
             return all(byRoom.keySet(), q -> {
                         List<String> roomsOfQ = byRoom.get(q);
-                        List<byte[]> args = new ArrayList<>(2 + roomsOfQ.size() + sel.ids().size());
+                        List<byte[]> args =
+                                new ArrayList<>(2 + roomsOfQ.size() + sel.ids().size());
                         args.add(entryPrefix);
                         args.add(bytes(Integer.toString(roomsOfQ.size())));
                         roomsOfQ.forEach(room -> args.add(bytes(room)));
@@ -320,7 +317,8 @@ final class RedisPartitionedBatches {
      * logged, not returned: the room side has taken effect (the entries are in the log), and what is
      * left undone (a room still in {@code sr:}) keeps {@code sr:} a superset.
      */
-    private CompletionStage<Settled> settle(boolean leave, List<MembershipChange> candidates, Step<List<Object>> roomSide) {
+    private CompletionStage<Settled> settle(
+            boolean leave, List<MembershipChange> candidates, Step<List<Object>> roomSide) {
         Set<MembershipChange> made = new HashSet<>();
         long last = 0;
         for (Map.Entry<Integer, List<Object>> e : roomSide.replies().entrySet()) {
@@ -477,8 +475,7 @@ final class RedisPartitionedBatches {
      * Runs {@code call} for each partition at once; completes when all have answered, with each
      * one's reply and the first failure (never exceptionally).
      */
-    private <T> CompletionStage<Step<T>> all(
-            Iterable<Integer> partitions, Function<Integer, CompletionStage<T>> call) {
+    private <T> CompletionStage<Step<T>> all(Iterable<Integer> partitions, Function<Integer, CompletionStage<T>> call) {
         Map<Integer, CompletableFuture<T>> futures = new LinkedHashMap<>();
         for (int p : partitions) {
             CompletableFuture<T> f;
@@ -496,9 +493,8 @@ final class RedisPartitionedBatches {
                     for (Map.Entry<Integer, CompletableFuture<T>> f : futures.entrySet()) {
                         if (f.getValue().isCompletedExceptionally()) {
                             if (failure == null) {
-                                failure = f.getValue()
-                                        .handle((x, error) -> error)
-                                        .join();
+                                failure =
+                                        f.getValue().handle((x, error) -> error).join();
                             }
                         } else {
                             replies.put(f.getKey(), f.getValue().join());

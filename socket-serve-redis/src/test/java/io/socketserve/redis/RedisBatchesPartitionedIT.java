@@ -175,7 +175,8 @@ class RedisBatchesPartitionedIT {
     private static List<MembershipChange> changes(JsonNode body) {
         List<MembershipChange> out = new ArrayList<>();
         for (JsonNode c : body.get("c")) {
-            out.add(new MembershipChange(c.get(0).asText(), c.get(1).asText(), c.get(2).asBoolean()));
+            out.add(new MembershipChange(
+                    c.get(0).asText(), c.get(1).asText(), c.get(2).asBoolean()));
         }
         return out;
     }
@@ -183,7 +184,8 @@ class RedisBatchesPartitionedIT {
     /** Each session's changes among {@code changes} come in the order of {@code rooms}. */
     private static void assertRoomOrder(List<MembershipChange> changes, List<String> rooms) {
         Map<String, List<String>> bySession = new LinkedHashMap<>();
-        changes.forEach(c -> bySession.computeIfAbsent(c.session(), id -> new ArrayList<>()).add(c.room()));
+        changes.forEach(c ->
+                bySession.computeIfAbsent(c.session(), id -> new ArrayList<>()).add(c.room()));
         bySession.forEach((id, its) -> assertThat(its)
                 .as("rooms of %s in order", id)
                 .isEqualTo(rooms.stream().filter(its::contains).toList()));
@@ -263,8 +265,9 @@ class RedisBatchesPartitionedIT {
         Map<Integer, List<JsonNode>> entries = entries();
         for (int p = 0; p < P; p++) {
             int partition = p;
-            List<String> roomsHere =
-                    rooms.stream().filter(x -> keys.roomPartition(x) == partition).toList();
+            List<String> roomsHere = rooms.stream()
+                    .filter(x -> keys.roomPartition(x) == partition)
+                    .toList();
             if (roomsHere.isEmpty()) {
                 assertThat(entries.get(p)).as("entries of partition %d", p).isEmpty();
                 continue;
@@ -346,9 +349,8 @@ class RedisBatchesPartitionedIT {
             int q = keys.roomPartition(room);
             assertThat(entries.get(q)).hasSize(1);
             assertThat(changes(entries.get(q).get(0)))
-                    .containsExactlyInAnyOrderElementsOf(expected.stream()
-                            .filter(c -> c.room().equals(room))
-                            .toList());
+                    .containsExactlyInAnyOrderElementsOf(
+                            expected.stream().filter(c -> c.room().equals(room)).toList());
         }
         assertThat(entries.get(keys.roomPartition(rooms.get(0)))).isEmpty();
         assertThat(get(backend.roomMembers(rooms.get(1)))).containsExactly(stays);
@@ -371,11 +373,13 @@ class RedisBatchesPartitionedIT {
         for (int i = 0; i < 8; i++) {
             String id = "mix-" + i;
             get(backend.createSession(
-                    new io.socketserve.spi.SessionRecord(id, "h", "/", 1, LogPosition.zero(P), LogPosition.zero(P), Map.of()),
+                    new io.socketserve.spi.SessionRecord(
+                            id, "h", "/", 1, LogPosition.zero(P), LogPosition.zero(P), Map.of()),
                     System.currentTimeMillis() + 60_000));
             ids.add(id);
         }
-        assertThat(get(backend.join(ids.get(0), rooms.get(0), 10, new byte[] {'j'})).status())
+        assertThat(get(backend.join(ids.get(0), rooms.get(0), 10, new byte[] {'j'}))
+                        .status())
                 .isEqualTo(io.socketserve.spi.JoinResult.Status.CHANGED);
 
         MembershipBatchResult joined = get(backend.joinSelected(Selection.all("/", 1000), rooms, 10, PREFIX));
@@ -383,9 +387,12 @@ class RedisBatchesPartitionedIT {
         for (String id : ids) {
             assertThat(get(backend.membership(id)).rooms()).containsExactlyInAnyOrderElementsOf(rooms);
         }
-        assertThat(get(backend.leave(ids.get(1), rooms.get(1), new byte[] {'l'})).status())
+        assertThat(get(backend.leave(ids.get(1), rooms.get(1), new byte[] {'l'}))
+                        .status())
                 .isEqualTo(io.socketserve.spi.JoinResult.Status.CHANGED);
-        assertThat(get(backend.roomMembers(rooms.get(1)))).hasSize(ids.size() - 1).doesNotContain(ids.get(1));
+        assertThat(get(backend.roomMembers(rooms.get(1))))
+                .hasSize(ids.size() - 1)
+                .doesNotContain(ids.get(1));
 
         MembershipBatchResult left = get(backend.leaveSelected(
                 Selection.rooms("/", List.of(rooms.get(1)), 1000), List.of(rooms.get(0)), PREFIX));
@@ -399,11 +406,52 @@ class RedisBatchesPartitionedIT {
                 .extracting(x -> x.session().id())
                 .containsExactlyInAnyOrderElementsOf(
                         ids.stream().filter(id -> !id.equals(ids.get(3))).toList());
-        assertThat(removed.removed()).allSatisfy(x -> assertThat(x.session().createdAt().partitions()).isEqualTo(P));
+        assertThat(removed.removed())
+                .allSatisfy(
+                        x -> assertThat(x.session().createdAt().partitions()).isEqualTo(P));
         for (String room : rooms) {
             assertThat(get(backend.roomMembers(room))).isEmpty();
         }
         assertThat(get(backend.sessionCount())).isZero();
+    }
+
+    /** Scripts run on every master since {@link #resetStats}: EVALSHA and EVAL calls. */
+    private long scriptCalls() {
+        long calls = 0;
+        for (int port : cluster.masterPorts()) {
+            String info = (String) cluster.command(port, "INFO", "commandstats");
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("cmdstat_(?:evalsha|eval):calls=(\\d+)")
+                    .matcher(info);
+            while (m.find()) {
+                calls += Long.parseLong(m.group(1));
+            }
+        }
+        return calls;
+    }
+
+    private void resetStats() {
+        cluster.masterPorts().forEach(port -> cluster.command(port, "CONFIG", "RESETSTAT"));
+    }
+
+    @Test
+    void aBatchRunsOneScriptPerStepAndPartitionWhateverTheNumberOfSessions() {
+        List<String> rooms = roomsInDistinctPartitions("cost", 2);
+        long[] calls = new long[2];
+        int[] sizes = {24, 96};
+        for (int i = 0; i < 2; i++) {
+            List<String> ids = sessions("cost" + i, sizes[i], "src" + i);
+            assertThat(ids.stream().map(keys::sessionPartition).distinct()).hasSize(P);
+            resetStats();
+            MembershipBatchResult r =
+                    get(backend.joinSelected(Selection.rooms("/", List.of("src" + i), 1000), rooms, 10, PREFIX));
+            assertThat(r.changes()).hasSize(2 * sizes[i]);
+            calls[i] = scriptCalls();
+            get(backend.removeSelected(Selection.all("/", 1000), PREFIX, "bye"));
+        }
+        // per step, one script per partition it touches: the room read (1), the selection (P), the
+        // session side (P), the room side (partitions of the two rooms), the last check (P)
+        assertThat(calls[1]).isEqualTo(calls[0]);
+        assertThat(calls[0]).isLessThanOrEqualTo(1 + 3L * P + 2);
     }
 
     // ----------------------------------------------------------------------------------- removals
