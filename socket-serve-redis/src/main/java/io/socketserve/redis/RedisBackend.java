@@ -238,6 +238,12 @@ public final class RedisBackend implements Backend {
     }
 
     @Override
+    public CompletionStage<@Nullable LogPosition> createSessionIfRoomAt(
+            SessionRecord session, long expiresAtMillis, long maxSessions) {
+        return sessions.createSessionIfRoomAt(session, expiresAtMillis, maxSessions);
+    }
+
+    @Override
     public CompletionStage<@Nullable SessionRecord> findSession(String id) {
         return sessions.findSession(id);
     }
@@ -254,6 +260,11 @@ public final class RedisBackend implements Backend {
 
     @Override
     public CompletionStage<Void> setCursor(String id, long position) {
+        return sessions.setCursor(id, position);
+    }
+
+    @Override
+    public CompletionStage<Void> setCursor(String id, LogPosition position) {
         return sessions.setCursor(id, position);
     }
 
@@ -468,5 +479,10 @@ public final class RedisBackend implements Backend {
     @Override
     public CompletionStage<Long> appendOnce(String sessionId, long seq, int n, byte[] entry) {
         return events.appendOnce(sessionId, seq, n, entry);
+    }
+
+    @Override
+    public CompletionStage<Long> appendOnce(int partition, String sessionId, long seq, int n, byte[] entry) {
+        return events.appendOnce(partition, sessionId, seq, n, entry);
     }
 }

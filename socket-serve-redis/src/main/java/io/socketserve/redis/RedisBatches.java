@@ -4,6 +4,7 @@ import static io.socketserve.redis.RedisCalls.TOUCH_CHUNK;
 import static io.socketserve.redis.RedisCalls.bytes;
 import static io.socketserve.redis.RedisCalls.stringReplies;
 
+import io.socketserve.redis.internal.Keys;
 import io.socketserve.redis.internal.Replies;
 import io.socketserve.redis.internal.Scripts.Script;
 import io.socketserve.spi.BatchOperations;
@@ -15,11 +16,15 @@ import io.socketserve.spi.Selection;
 import io.socketserve.spi.SessionSnapshot;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link BatchOperations} of {@link RedisBackend}: each one script over the selection ({@code
@@ -27,16 +32,28 @@ import java.util.concurrent.CompletionStage;
  * script per {@value RedisCalls#TOUCH_CHUNK} ids, all sent at once. Not a {@link BatchOperations}
  * itself (that interface includes the session and membership parts): the backend delegates these
  * five methods here.
+ *
+ * <p>On a partitioned log (more than one partition, Redis Cluster) a session's keys and a room's
+ * keys may be in different slots, so no one script can do a batch: {@link RedisPartitionedBatches}
+ * runs each operation in steps, one script per partition it touches; {@link #sessionSnapshots} groups
+ * the ids by their partition.
  */
 final class RedisBatches {
 
     private final RedisCalls calls;
+    private final Keys keys;
+    private final @Nullable RedisPartitionedBatches partitioned;
 
     RedisBatches(RedisCalls calls) {
         this.calls = calls;
+        this.keys = calls.keys();
+        this.partitioned = keys.partitions() > 1 ? new RedisPartitionedBatches(calls) : null;
     }
 
     CompletionStage<List<String>> selectSessions(Selection selection) {
+        if (partitioned != null) {
+            return partitioned.select(selection).thenApply(RedisPartitionedBatches.Selected::ids);
+        }
         List<byte[]> args = selectionArgs(selection);
         return calls.script(
                 Script.SELECT_SESSIONS, r -> stringReplies(Replies.list(r).get(1)), args.toArray(byte[][]::new));
@@ -48,20 +65,41 @@ final class RedisBatches {
             return CompletableFuture.completedFuture(List.of());
         }
         // In chunks, like touchSessions: one script never blocks Redis for long. All chunks are
-        // written at once (one flush of the connection), so this is still one round trip.
-        List<CompletableFuture<List<SessionSnapshot>>> chunks = new ArrayList<>();
-        for (int from = 0; from < all.size(); from += TOUCH_CHUNK) {
-            List<String> chunk = all.subList(from, Math.min(all.size(), from + TOUCH_CHUNK));
-            byte[][] args = new byte[chunk.size()][];
-            for (int i = 0; i < args.length; i++) {
-                args[i] = bytes(chunk.get(i));
-            }
-            chunks.add(calls.script(Script.SESSION_SNAPSHOTS, RedisBatches::snapshots, args)
-                    .toCompletableFuture());
+        // written at once (one flush of the connection), so this is still one round trip. On a
+        // partitioned log each chunk holds ids of one partition, its script runs there.
+        Map<Integer, List<String>> byPartition = new LinkedHashMap<>();
+        for (String id : all) {
+            byPartition
+                    .computeIfAbsent(keys.sessionPartition(id), p -> new ArrayList<>())
+                    .add(id);
         }
+        List<CompletableFuture<List<SessionSnapshot>>> chunks = new ArrayList<>();
+        byPartition.forEach((p, group) -> {
+            for (int from = 0; from < group.size(); from += TOUCH_CHUNK) {
+                List<String> chunk = group.subList(from, Math.min(group.size(), from + TOUCH_CHUNK));
+                byte[][] args = new byte[chunk.size()][];
+                for (int i = 0; i < args.length; i++) {
+                    args[i] = bytes(chunk.get(i));
+                }
+                chunks.add(calls.script(Script.SESSION_SNAPSHOTS, p, RedisBatches::snapshots, args)
+                        .toCompletableFuture());
+            }
+        });
         return CompletableFuture.allOf(chunks.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<SessionSnapshot> out = new ArrayList<>();
             chunks.forEach(c -> out.addAll(c.join()));
+            if (byPartition.size() > 1) {
+                // back into the order of the ids
+                Map<String, SessionSnapshot> byId = new HashMap<>();
+                out.forEach(sn -> byId.put(sn.session().id(), sn));
+                out.clear();
+                for (String id : all) {
+                    SessionSnapshot sn = byId.get(id);
+                    if (sn != null) {
+                        out.add(sn);
+                    }
+                }
+            }
             return out;
         });
     }
@@ -82,6 +120,9 @@ final class RedisBatches {
     CompletionStage<MembershipBatchResult> joinSelected(
             Selection selection, List<String> rooms, int maxRooms, byte[] entryPrefix) {
         Objects.requireNonNull(entryPrefix, "entryPrefix == null");
+        if (partitioned != null) {
+            return partitioned.joinSelected(selection, rooms, maxRooms, entryPrefix);
+        }
         List<byte[]> args = selectionArgs(selection);
         args.add(bytes(Integer.toString(maxRooms)));
         args.add(entryPrefix);
@@ -91,6 +132,9 @@ final class RedisBatches {
 
     CompletionStage<MembershipBatchResult> leaveSelected(Selection selection, List<String> rooms, byte[] entryPrefix) {
         Objects.requireNonNull(entryPrefix, "entryPrefix == null");
+        if (partitioned != null) {
+            return partitioned.leaveSelected(selection, rooms, entryPrefix);
+        }
         List<byte[]> args = selectionArgs(selection);
         args.add(entryPrefix);
         rooms.forEach(room -> args.add(bytes(room)));
@@ -115,6 +159,9 @@ final class RedisBatches {
     CompletionStage<RemovalBatchResult> removeSelected(Selection selection, byte[] entryPrefix, String reason) {
         Objects.requireNonNull(entryPrefix, "entryPrefix == null");
         Objects.requireNonNull(reason, "reason == null");
+        if (partitioned != null) {
+            return partitioned.removeSelected(selection, entryPrefix, reason);
+        }
         List<byte[]> args = selectionArgs(selection);
         args.add(entryPrefix);
         args.add(bytes(reason));

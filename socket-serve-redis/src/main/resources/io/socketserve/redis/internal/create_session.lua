@@ -1,6 +1,10 @@
 -- ARGV[4] = id, [5] = expiresAt (ms), [6] = safety TTL (ms), [7] = secret hash, [8] = namespace,
--- [9] = created (ms), [10] = max sessions (0: no limit), [11..] = attribute name, value pairs.
--- Returns the creation position, or -1 (nothing stored) when max sessions exist already.
+-- [9] = created (ms), [10] = max sessions (0: no limit), [11] = '1' in a partitioned log, else '0',
+-- [12] / [13] = with '1': the text of the creation position before / after this partition's
+-- component (LogPosition.encode: base 36, '.' between components), [14..] = attribute name, value
+-- pairs. Returns this partition's head (the creation position of a single-partition log), or -1
+-- (nothing stored) when max sessions exist already (in this partition, with a partitioned log: the
+-- caller subtracted the other partitions' counts).
 local id = ARGV[4]
 local s = P .. 's:' .. id
 if redis.call('EXISTS', s) == 1 then
@@ -12,8 +16,18 @@ if max > 0 and redis.call('ZCARD', EXP) >= max then
 end
 local ttl = tonumber(ARGV[6])
 local h = head()
-local fields = {'h', ARGV[7], 'ns', ARGV[8], 'cm', ARGV[9], 'cp', str(h), 'cu', str(h), 'v', str(h)}
-for i = 11, #ARGV, 2 do
+local at = str(h)
+if ARGV[11] == '1' then
+  local digits, text, n = '0123456789abcdefghijklmnopqrstuvwxyz', '', h
+  repeat
+    local d = n % 36
+    text = string.sub(digits, d + 1, d + 1) .. text
+    n = (n - d) / 36
+  until n == 0
+  at = ARGV[12] .. text .. ARGV[13]
+end
+local fields = {'h', ARGV[7], 'ns', ARGV[8], 'cm', ARGV[9], 'cp', at, 'cu', at, 'v', at}
+for i = 14, #ARGV, 2 do
   fields[#fields + 1] = 'a:' .. ARGV[i]
   fields[#fields + 1] = ARGV[i + 1]
 end

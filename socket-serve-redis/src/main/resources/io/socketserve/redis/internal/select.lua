@@ -122,3 +122,63 @@ local function distinct_rooms(first)
   end
   return rooms
 end
+
+-- A partitioned log (more than one partition; see RedisPartitionedBatches.java) evaluates a
+-- selection in steps: the rooms' members are read in the rooms' partitions (select_rooms.lua), then
+-- each session partition keeps the candidates that are sessions of the namespace (select_local.lua).
+-- Such a local selection travels in ARGV from index i: namespace, max, 'a' (every session of the
+-- namespace in this partition) or 'c' (the candidates given), #except ids, #candidates, then the
+-- except ids and the candidates.
+local function read_local(i)
+  local sel = {ns = ARGV[i], max = tonumber(ARGV[i + 1]), everyone = ARGV[i + 2] == 'a', except = {}, ids = {}}
+  local ne, nc = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
+  i = i + 5
+  for _ = 1, ne do
+    sel.except[ARGV[i]] = true
+    i = i + 1
+  end
+  for k = 1, nc do
+    sel.ids[k] = ARGV[i]
+    i = i + 1
+  end
+  return sel, i
+end
+
+-- The ids of a local selection, at most sel.max of them, and 1 when more matched (else 0). Per
+-- candidate one HGET; ids in the namespace index whose session is gone are dropped from it.
+local function select_local(sel)
+  local index = P .. 'ns:' .. sel.ns
+  local seen, out, truncated = {}, {}, 0
+  local function consider(id)
+    if seen[id] or sel.except[id] then
+      return true
+    end
+    seen[id] = true
+    local ns = redis.call('HGET', P .. 's:' .. id, 'ns')
+    if not ns then
+      if sel.everyone then
+        redis.call('SREM', index, id)
+      end
+      return true
+    end
+    if ns ~= sel.ns then
+      return true
+    end
+    if #out == sel.max then
+      truncated = 1
+      return false
+    end
+    out[#out + 1] = id
+    return true
+  end
+  if sel.everyone then
+    each_member(index, consider)
+  else
+    for _, id in ipairs(sel.ids) do
+      if consider(id) == false then
+        break
+      end
+    end
+  end
+  return out, truncated
+end
