@@ -152,7 +152,9 @@ public final class RedisBackend implements Backend {
      */
     @Override
     public CompletionStage<Void> start(LogRetention retention) {
-        return calls.start(retention).thenCompose(v -> calls.checkPartitions());
+        return calls.start(retention)
+                .thenCompose(v -> calls.checkPartitions())
+                .thenCompose(v -> calls.reachPartitions());
     }
 
     // ------------------------------------------------------------------------------------------ log

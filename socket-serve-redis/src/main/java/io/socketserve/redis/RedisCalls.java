@@ -276,6 +276,40 @@ final class RedisCalls {
         });
     }
 
+    /**
+     * On a Redis Cluster with several partitions, reads every partition's head until each answers
+     * (at most the connect timeout): the cluster client connects to a master on its first command for
+     * it, and rejects commands while that connection is being made, so without this the first
+     * operations after start (an instance's first heads, its first attach) would fail as unavailable.
+     */
+    CompletionStage<Void> reachPartitions() {
+        if (!options.isCluster() || keys.partitions() == 1) {
+            return CompletableFuture.completedFuture(null);
+        }
+        long deadline = System.nanoTime() + options.connectTimeout().toNanos();
+        CompletableFuture<?>[] all = new CompletableFuture<?>[keys.partitions()];
+        for (int p = 0; p < all.length; p++) {
+            all[p] = reach(p, deadline);
+        }
+        return CompletableFuture.allOf(all);
+    }
+
+    private CompletableFuture<Long> reach(int p, long deadline) {
+        return newestPosition(p)
+                .toCompletableFuture()
+                .handle((head, error) -> {
+                    if (error == null || System.nanoTime() - deadline > 0) {
+                        return error == null
+                                ? CompletableFuture.completedFuture(head)
+                                : CompletableFuture.<Long>failedFuture(error);
+                    }
+                    return CompletableFuture.supplyAsync(
+                                    () -> null, CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS))
+                            .thenCompose(v -> reach(p, deadline));
+                })
+                .thenCompose(f -> f);
+    }
+
     /** {@link #start} on a Redis Cluster: the command connection routes each command to its slot's master. */
     private CompletionStage<Void> startCluster(ClientResources r) {
         RedisClusterClient c = RedisClusterClient.create(r, options.clusterRedisUris());

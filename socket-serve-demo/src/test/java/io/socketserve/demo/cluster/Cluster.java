@@ -129,14 +129,18 @@ final class Cluster implements AutoCloseable {
         }
     }
 
-    /** Every key in the Redis (every master's, on a Redis Cluster). */
+    /** Every key in the Redis; on a Redis Cluster (shared by a test class), every master's keys under this cluster's prefix. */
     List<String> keys() {
         if (redisCluster == null) {
             return RedisKeys.scan(redis);
         }
         List<String> keys = new ArrayList<>();
         for (int port : redisCluster.masterPorts()) {
-            keys.addAll(RedisKeys.scan("redis://127.0.0.1:" + port));
+            for (String key : RedisKeys.scan("redis://127.0.0.1:" + port)) {
+                if (key.startsWith("{" + keyPrefix + "}") || key.startsWith("{" + keyPrefix + ".")) {
+                    keys.add(key);
+                }
+            }
         }
         return keys;
     }
