@@ -406,6 +406,9 @@ public interface BatchOperationsContract<S extends LogStore & BatchOperations> e
         MembershipBatchResult r = get(store().joinSelected(Selection.all("/", ALL), List.of("x"), 10, PREFIX));
         assertThat(r.changes()).containsExactly(new MembershipChange(a, "x", true));
         LogPosition aCreated = get(store().findSession(a)).createdAt();
+        assertThat(aCreated.partitions())
+                .as("components of the creation position")
+                .isEqualTo(store().partitions());
         assertMembershipAt(get(store().membership(a)), aCreated.with(partitionOf("x"), r.position()));
         assertMembershipAt(get(store().membership(b)), bVersion);
     }

@@ -91,6 +91,10 @@ public interface LogFixture<S extends LogStore> extends PartContract<S> {
      * read are a correct version too).
      */
     default void assertMembershipAt(MembershipSnapshot snapshot, LogPosition tightest) {
+        assertThat(snapshot.exists()).as("the session exists").isTrue();
+        assertThat(snapshot.at().partitions())
+                .as("components of the membership position %s", snapshot.at())
+                .isEqualTo(store().partitions());
         if (store().partitions() == 1) {
             assertThat(snapshot.version()).as("membership version").isEqualTo(tightest.single());
             return;

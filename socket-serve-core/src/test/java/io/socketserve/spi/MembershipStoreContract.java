@@ -26,7 +26,12 @@ public interface MembershipStoreContract<S extends LogStore & SessionStore & Mem
 
     /** The creation position of session {@code id}. */
     private LogPosition createdAt(String id) {
-        return get(store().findSession(id)).createdAt();
+        SessionRecord record = get(store().findSession(id));
+        assertThat(record).as("session %s", id).isNotNull();
+        assertThat(record.createdAt().partitions())
+                .as("components of the creation position of %s", id)
+                .isEqualTo(store().partitions());
+        return record.createdAt();
     }
 
     /** {@code at} moved to the change {@code result} made to {@code room} (in the room's partition). */
