@@ -55,23 +55,40 @@ public interface BatchOperationsContract<S extends LogStore & BatchOperations> e
         assertThat(get(store().join(id, room, 100, bytes("j"))).status()).isEqualTo(JoinResult.Status.CHANGED);
     }
 
-    /** The JSON bodies of the entries appended after {@code after}, each checked to start with PREFIX. */
-    private List<JsonNode> bodiesAfter(long after) {
+    /**
+     * The JSON bodies of the entries appended after {@code after} (partition by partition, each in
+     * log order), each checked to start with PREFIX and to be in the partition its content routes to:
+     * a membership entry's changes are of rooms of its partition, a removal entry's sessions are of
+     * its partition ({@link Partitions}).
+     */
+    private List<JsonNode> bodiesAfter(LogPosition after) {
         List<JsonNode> out = new ArrayList<>();
-        for (LogRecord r : get(store().read(after, 10_000)).records()) {
+        for (LogRecord r : recordsAfter(after)) {
             byte[] e = r.entry();
             assertThat(Arrays.copyOf(e, Math.min(e.length, PREFIX.length))).isEqualTo(PREFIX);
+            JsonNode body;
             try {
-                out.add(JSON.readTree(Arrays.copyOfRange(e, PREFIX.length, e.length)));
+                body = JSON.readTree(Arrays.copyOfRange(e, PREFIX.length, e.length));
             } catch (java.io.IOException ex) {
                 throw new AssertionError("not JSON after the prefix: " + text(e), ex);
             }
+            if (body.has("c")) {
+                body.get("c").forEach(c -> assertThat(partitionOf(c.get(1).asText()))
+                        .as("partition of the entry changing room %s", c.get(1))
+                        .isEqualTo(r.partition()));
+            }
+            if (body.has("s")) {
+                body.get("s").forEach(id -> assertThat(partitionOf(id.asText()))
+                        .as("partition of the entry removing %s", id)
+                        .isEqualTo(r.partition()));
+            }
+            out.add(body);
         }
         return out;
     }
 
-    /** The membership changes the entries appended after {@code after} list, in log order. */
-    private List<MembershipChange> changesAfter(long after) {
+    /** The membership changes the entries appended after {@code after} list, partition by partition, in log order. */
+    private List<MembershipChange> changesAfter(LogPosition after) {
         List<MembershipChange> out = new ArrayList<>();
         for (JsonNode body : bodiesAfter(after)) {
             for (JsonNode c : body.get("c")) {
@@ -83,12 +100,44 @@ public interface BatchOperationsContract<S extends LogStore & BatchOperations> e
         return out;
     }
 
-    private void assertAppendedOneEntryIfBatched(long before, long position) {
-        if (batchesAppendOneEntry()) {
-            assertThat(get(store().read(before, 100)).records()).hasSize(1);
-            assertThat(position).isEqualTo(before + 1);
+    /**
+     * With one partition: one entry appended after {@code before}, at {@code position}, the head (when
+     * batched). With more: one entry in each partition of {@code routingKeys} (the changed rooms, the
+     * removed sessions) and none elsewhere, {@code position} the position of one of them (when
+     * batched); entries in those partitions only (when not).
+     */
+    private void assertAppendedOneEntryIfBatched(LogPosition before, long position, List<String> routingKeys) {
+        if (store().partitions() == 1) {
+            if (batchesAppendOneEntry()) {
+                assertThat(get(store().read(before.single(), 100)).records()).hasSize(1);
+                assertThat(position).isEqualTo(before.single() + 1);
+            }
+            assertThat(get(store().head())).isEqualTo(position);
+            return;
         }
-        assertThat(get(store().head())).isEqualTo(position);
+        java.util.Set<Integer> touched = new java.util.TreeSet<>();
+        routingKeys.forEach(k -> touched.add(partitionOf(k)));
+        LogPosition heads = heads();
+        java.util.Set<Long> entryPositions = new java.util.HashSet<>();
+        for (int p = 0; p < store().partitions(); p++) {
+            long appended = heads.get(p) - before.get(p);
+            if (!touched.contains(p)) {
+                assertThat(appended).as("entries appended to partition %d", p).isZero();
+            } else if (batchesAppendOneEntry()) {
+                assertThat(appended).as("entries appended to partition %d", p).isEqualTo(1);
+                entryPositions.add(heads.get(p));
+            }
+        }
+        if (batchesAppendOneEntry()) {
+            assertThat(entryPositions).as("the result's position").contains(position);
+        }
+    }
+
+    /** The rooms of the changes of a membership batch (where its entries go). */
+    private static List<String> rooms(List<MembershipChange> changes) {
+        List<String> out = new ArrayList<>();
+        changes.forEach(c -> out.add(c.room()));
+        return out;
     }
 
     @Test
@@ -252,7 +301,7 @@ public interface BatchOperationsContract<S extends LogStore & BatchOperations> e
         String outsider = createSession();
         join(a, "r");
         join(b, "r");
-        long before = get(store().head());
+        LogPosition before = heads();
         MembershipBatchResult result = get(store().joinSelected(in("/", "r"), List.of("x", "y"), 10, PREFIX));
         assertThat(result.changes())
                 .containsExactlyInAnyOrder(
@@ -262,7 +311,7 @@ public interface BatchOperationsContract<S extends LogStore & BatchOperations> e
                         new MembershipChange(b, "y", true));
         assertThat(result.skippedAtLimit()).isEmpty();
         assertThat(result.truncated()).isFalse();
-        assertAppendedOneEntryIfBatched(before, result.position());
+        assertAppendedOneEntryIfBatched(before, result.position(), rooms(result.changes()));
         assertThat(changesAfter(before)).containsExactlyInAnyOrderElementsOf(result.changes());
         assertThat(get(store().roomMembers("x"))).containsExactlyInAnyOrder(a, b);
         assertThat(get(store().roomSize("y"))).isEqualTo(2);
@@ -273,24 +322,34 @@ public interface BatchOperationsContract<S extends LogStore & BatchOperations> e
     @Test
     default void joinSelectedListsEachSessionsChangesInRoomOrder() {
         String a = createSession();
-        long before = get(store().head());
+        LogPosition before = heads();
         get(store().joinSelected(in("/", a), List.of("z", "a", "m"), 10, PREFIX));
-        assertThat(changesAfter(before))
-                .containsExactly(
-                        new MembershipChange(a, "z", true),
-                        new MembershipChange(a, "a", true),
-                        new MembershipChange(a, "m", true));
+        List<MembershipChange> expected = List.of(
+                new MembershipChange(a, "z", true),
+                new MembershipChange(a, "a", true),
+                new MembershipChange(a, "m", true));
+        List<MembershipChange> changes = changesAfter(before);
+        assertThat(changes).containsExactlyInAnyOrderElementsOf(expected);
+        // in room order within each partition (with one partition: in room order)
+        for (int p = 0; p < store().partitions(); p++) {
+            int partition = p;
+            assertThat(changes.stream().filter(c -> partitionOf(c.room()) == partition))
+                    .as("changes in partition %d", p)
+                    .containsExactlyElementsOf(expected.stream()
+                            .filter(c -> partitionOf(c.room()) == partition)
+                            .toList());
+        }
     }
 
     @Test
     default void joinSelectedOfMembersChangesNothingAndAppendsNothing() {
         String a = createSession();
         join(a, "x");
-        long head = get(store().head());
+        LogPosition heads = heads();
         MembershipBatchResult again = get(store().joinSelected(in("/", a), List.of("x"), 10, PREFIX));
         assertThat(again.changes()).isEmpty();
         assertThat(again.position()).isZero();
-        assertThat(get(store().head())).isEqualTo(head);
+        assertThat(heads()).isEqualTo(heads);
     }
 
     @Test
@@ -298,21 +357,22 @@ public interface BatchOperationsContract<S extends LogStore & BatchOperations> e
         String a = createSession();
         MembershipBatchResult first = get(store().joinSelected(in("/", a), List.of("x", "x"), 10, PREFIX));
         assertThat(first.changes()).containsExactly(new MembershipChange(a, "x", true));
-        long head = get(store().head());
+        LogPosition heads = heads();
         assertThat(get(store().joinSelected(in("/", a), List.of("x"), 10, PREFIX))
                         .changes())
                 .isEmpty();
-        assertThat(get(store().head())).isEqualTo(head);
+        assertThat(heads()).isEqualTo(heads);
         assertThat(get(store().roomSize("x"))).isEqualTo(1);
     }
 
     @Test
     default void joinSelectedOfAnEmptySelectionAppendsNothing() {
-        long head = append("a");
+        append("a");
+        LogPosition heads = heads();
         MembershipBatchResult r = get(store().joinSelected(in("/", "nowhere"), List.of("x"), 10, PREFIX));
         assertThat(r.changes()).isEmpty();
         assertThat(r.position()).isZero();
-        assertThat(get(store().head())).isEqualTo(head);
+        assertThat(heads()).isEqualTo(heads);
     }
 
     @Test
@@ -342,10 +402,15 @@ public interface BatchOperationsContract<S extends LogStore & BatchOperations> e
         String a = createSession();
         String b = createSession();
         join(b, "x");
-        long bVersion = get(store().membership(b)).version();
+        LogPosition bVersion = get(store().membership(b)).at();
         MembershipBatchResult r = get(store().joinSelected(Selection.all("/", ALL), List.of("x"), 10, PREFIX));
-        assertThat(get(store().membership(a)).version()).isEqualTo(r.position());
-        assertThat(get(store().membership(b)).version()).isEqualTo(bVersion);
+        assertThat(r.changes()).containsExactly(new MembershipChange(a, "x", true));
+        LogPosition aCreated = get(store().findSession(a)).createdAt();
+        assertThat(aCreated.partitions())
+                .as("components of the creation position")
+                .isEqualTo(store().partitions());
+        assertMembershipAt(get(store().membership(a)), aCreated.with(partitionOf("x"), r.position()));
+        assertMembershipAt(get(store().membership(b)), bVersion);
     }
 
     @Test
@@ -379,7 +444,8 @@ public interface BatchOperationsContract<S extends LogStore & BatchOperations> e
         join(b, "x");
         join(b, "y");
         join(c, "y");
-        long before = get(store().head());
+        LogPosition before = heads();
+        LogPosition bVersionBefore = get(store().membership(b)).at();
         MembershipBatchResult r = get(store().leaveSelected(in("/", "x"), List.of("x", "y"), PREFIX));
         assertThat(r.changes())
                 .containsExactlyInAnyOrder(
@@ -387,27 +453,36 @@ public interface BatchOperationsContract<S extends LogStore & BatchOperations> e
                         new MembershipChange(b, "x", false),
                         new MembershipChange(b, "y", false));
         assertThat(r.skippedAtLimit()).isEmpty();
-        assertAppendedOneEntryIfBatched(before, r.position());
+        assertAppendedOneEntryIfBatched(before, r.position(), rooms(r.changes()));
         assertThat(changesAfter(before)).containsExactlyInAnyOrderElementsOf(r.changes());
         assertThat(get(store().roomMembers("x"))).isEmpty();
         assertThat(get(store().roomSize("x"))).isZero();
         assertThat(get(store().roomMembers("y"))).containsExactly(c);
-        long version = get(store().membership(b)).version();
-        if (batchesAppendOneEntry()) {
-            assertThat(version).isEqualTo(r.position());
+        MembershipSnapshot version = get(store().membership(b));
+        if (store().partitions() == 1 && !batchesAppendOneEntry()) {
+            assertThat(version.version()).isGreaterThan(before.single()).isLessThanOrEqualTo(r.position());
+        } else if (batchesAppendOneEntry()) {
+            // b's changes are in the one entry of each of x's and y's partitions: their heads now
+            LogPosition heads = heads();
+            assertMembershipAt(
+                    version,
+                    bVersionBefore
+                            .with(partitionOf("x"), heads.get(partitionOf("x")))
+                            .with(partitionOf("y"), heads.get(partitionOf("y"))));
         } else {
-            assertThat(version).isGreaterThan(before).isLessThanOrEqualTo(r.position());
+            assertMembershipAt(version, bVersionBefore);
         }
     }
 
     @Test
     default void leaveSelectedOfNonMembersChangesNothingAndAppendsNothing() {
         String a = createSession();
-        long head = append("a");
+        append("a");
+        LogPosition heads = heads();
         MembershipBatchResult r = get(store().leaveSelected(in("/", a), List.of("x"), PREFIX));
         assertThat(r.changes()).isEmpty();
         assertThat(r.position()).isZero();
-        assertThat(get(store().head())).isEqualTo(head);
+        assertThat(heads()).isEqualTo(heads);
     }
 
     @Test
@@ -415,11 +490,11 @@ public interface BatchOperationsContract<S extends LogStore & BatchOperations> e
         String ns = "/ns \"q\" \\ ü";
         String id = createSessionIn(ns);
         String room = key(ns, "room/with \"quotes\", \\ and ü\t");
-        long before = get(store().head());
+        LogPosition before = heads();
         get(store().joinSelected(in(ns, key(ns, id)), List.of(room), 10, PREFIX));
         assertThat(changesAfter(before)).containsExactly(new MembershipChange(id, room, true));
         assertThat(get(store().roomMembers(room))).containsExactly(id);
-        long mid = get(store().head());
+        LogPosition mid = heads();
         get(store().removeSelected(in(ns, room), PREFIX, "server \"namespace\" disconnect"));
         JsonNode body = bodiesAfter(mid).get(0);
         assertThat(body.get("r").asText()).isEqualTo("server \"namespace\" disconnect");
@@ -437,7 +512,7 @@ public interface BatchOperationsContract<S extends LogStore & BatchOperations> e
         join(stays, "other");
         get(store().putData(a, "k", "1"));
         SessionRecord aRecord = get(store().findSession(a));
-        long before = get(store().head());
+        LogPosition before = heads();
         RemovalBatchResult r = get(store().removeSelected(in("/", "r"), PREFIX, "server disconnect"));
         assertThat(r.truncated()).isFalse();
         assertThat(r.removed()).extracting(x -> x.session().id()).containsExactlyInAnyOrder(a, b);
@@ -448,8 +523,14 @@ public interface BatchOperationsContract<S extends LogStore & BatchOperations> e
         assertThat(ra.session()).isEqualTo(aRecord);
         assertThat(ra.rooms()).containsExactly("r");
         assertThat(ra.data()).isEqualTo(Map.of("k", "1"));
-        assertThat(r.removed()).allSatisfy(x -> assertThat(x.position()).isLessThanOrEqualTo(r.position()));
-        assertAppendedOneEntryIfBatched(before, r.position());
+        if (store().partitions() == 1) {
+            assertThat(r.removed()).allSatisfy(x -> assertThat(x.position()).isLessThanOrEqualTo(r.position()));
+        } else {
+            // the entry naming each session is in the session's partition (checked by bodiesAfter);
+            // which partition's position RemovedSession.position is is not specified for a batch
+            assertThat(r.removed()).allSatisfy(x -> assertThat(x.position()).isPositive());
+        }
+        assertAppendedOneEntryIfBatched(before, r.position(), List.of(a, b));
         List<String> named = new ArrayList<>();
         for (JsonNode body : bodiesAfter(before)) {
             assertThat(body.get("r").asText()).isEqualTo("server disconnect");
@@ -470,11 +551,11 @@ public interface BatchOperationsContract<S extends LogStore & BatchOperations> e
     default void removeSelectedOfNothingAppendsNothing() {
         String a = createSession();
         get(store().removeSelected(in("/", a), PREFIX, "bye"));
-        long head = get(store().head());
+        LogPosition heads = heads();
         RemovalBatchResult again = get(store().removeSelected(in("/", a), PREFIX, "bye"));
         assertThat(again.removed()).isEmpty();
         assertThat(again.position()).isZero();
-        assertThat(get(store().head())).isEqualTo(head);
+        assertThat(heads()).isEqualTo(heads);
     }
 
     @Test

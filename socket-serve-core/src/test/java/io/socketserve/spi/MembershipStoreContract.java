@@ -6,6 +6,7 @@ import static io.socketserve.spi.ContractSupport.race;
 import static io.socketserve.spi.ContractSupport.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,23 +24,44 @@ import org.junit.jupiter.api.Test;
 public interface MembershipStoreContract<S extends LogStore & SessionStore & MembershipStore>
         extends SessionFixture<S> {
 
+    /** The creation position of session {@code id}. */
+    private LogPosition createdAt(String id) {
+        SessionRecord record = get(store().findSession(id));
+        assertThat(record).as("session %s", id).isNotNull();
+        assertThat(record.createdAt().partitions())
+                .as("components of the creation position of %s", id)
+                .isEqualTo(store().partitions());
+        return record.createdAt();
+    }
+
+    /** {@code at} moved to the change {@code result} made to {@code room} (in the room's partition). */
+    private LogPosition changedAt(LogPosition at, String room, JoinResult result) {
+        int p = partitionOf(room);
+        return at.with(p, Math.max(at.get(p), result.position()));
+    }
+
     // ------------------------------------------------------------------------------- membership
 
     @Test
     default void joinFollowedByAppendFromOneThreadIsAppendedInThatOrder() {
         String id = createSession();
         CompletionStage<JoinResult> join = store().join(id, "r", 10, bytes("join"));
-        CompletionStage<Long> append = store().append(bytes("msg"));
+        // a message to the room goes to the room's partition, as its join does
+        CompletionStage<Long> append = appendTo(partitionOf("r"), bytes("msg"));
         assertThat(get(append)).isGreaterThan(get(join).position());
     }
 
     @Test
     default void joinAddsTheMemberAndAppendsItsEntry() {
         String id = createSession();
+        LogPosition before = heads();
         JoinResult result = get(store().join(id, "r", 10, bytes("joined")));
         assertThat(result.status()).isEqualTo(JoinResult.Status.CHANGED);
-        assertThat(result.position()).isEqualTo(get(store().head()));
-        assertThat(texts(get(store().read(result.position() - 1, 1)).records())).containsExactly("joined");
+        // to the room's partition (Partitions: a room's Join/Leave)
+        int p = partitionOf("r");
+        assertThat(result.position()).isEqualTo(head(p));
+        assertThat(textAt(p, result.position())).isEqualTo("joined");
+        assertThat(heads()).isEqualTo(before.with(p, result.position()));
         assertThat(get(store().roomMembers("r"))).containsExactly(id);
         assertThat(get(store().membership(id)).rooms()).containsExactly("r");
     }
@@ -48,10 +70,10 @@ public interface MembershipStoreContract<S extends LogStore & SessionStore & Mem
     default void joinOfAMemberIsUnchangedAndAppendsNothing() {
         String id = createSession();
         get(store().join(id, "r", 10, bytes("j")));
-        long head = get(store().head());
+        LogPosition heads = heads();
         assertThat(get(store().join(id, "r", 10, bytes("again"))))
                 .isEqualTo(JoinResult.of(JoinResult.Status.UNCHANGED));
-        assertThat(get(store().head())).isEqualTo(head);
+        assertThat(heads()).isEqualTo(heads);
     }
 
     @Test
@@ -59,10 +81,10 @@ public interface MembershipStoreContract<S extends LogStore & SessionStore & Mem
         String id = createSession();
         get(store().join(id, "r1", 2, bytes("j")));
         get(store().join(id, "r2", 2, bytes("j")));
-        long head = get(store().head());
+        LogPosition heads = heads();
         assertThat(get(store().join(id, "r3", 2, bytes("j"))))
                 .isEqualTo(JoinResult.of(JoinResult.Status.LIMIT_REACHED));
-        assertThat(get(store().head())).isEqualTo(head);
+        assertThat(heads()).isEqualTo(heads);
         assertThat(get(store().roomMembers("r3"))).isEmpty();
         assertThat(get(store().membership(id)).rooms()).containsExactlyInAnyOrder("r1", "r2");
     }
@@ -84,10 +106,11 @@ public interface MembershipStoreContract<S extends LogStore & SessionStore & Mem
 
     @Test
     default void joinOfAnUnknownSessionIsNoSessionAndAppendsNothing() {
-        long head = append("a");
+        append("a");
+        LogPosition heads = heads();
         assertThat(get(store().join("nobody", "r", 10, bytes("j"))))
                 .isEqualTo(JoinResult.of(JoinResult.Status.NO_SESSION));
-        assertThat(get(store().head())).isEqualTo(head);
+        assertThat(heads()).isEqualTo(heads);
         assertThat(get(store().roomMembers("r"))).isEmpty();
     }
 
@@ -95,19 +118,23 @@ public interface MembershipStoreContract<S extends LogStore & SessionStore & Mem
     default void leaveRemovesTheMemberAndAppendsItsEntry() {
         String id = createSession();
         get(store().join(id, "r", 10, bytes("j")));
+        LogPosition before = heads();
         JoinResult result = get(store().leave(id, "r", bytes("left")));
         assertThat(result.status()).isEqualTo(JoinResult.Status.CHANGED);
-        assertThat(result.position()).isEqualTo(get(store().head()));
-        assertThat(texts(get(store().read(result.position() - 1, 1)).records())).containsExactly("left");
+        int p = partitionOf("r");
+        assertThat(result.position()).isEqualTo(head(p));
+        assertThat(textAt(p, result.position())).isEqualTo("left");
+        assertThat(heads()).isEqualTo(before.with(p, result.position()));
         assertThat(get(store().membership(id)).rooms()).isEmpty();
     }
 
     @Test
     default void leaveOfANonMemberIsUnchangedAndAppendsNothing() {
         String id = createSession();
-        long head = append("a");
+        append("a");
+        LogPosition heads = heads();
         assertThat(get(store().leave(id, "r", bytes("l")))).isEqualTo(JoinResult.of(JoinResult.Status.UNCHANGED));
-        assertThat(get(store().head())).isEqualTo(head);
+        assertThat(heads()).isEqualTo(heads);
     }
 
     @Test
@@ -143,26 +170,27 @@ public interface MembershipStoreContract<S extends LogStore & SessionStore & Mem
         MembershipSnapshot snapshot = get(store().membership(id));
         assertThat(snapshot.exists()).isTrue();
         assertThat(snapshot.rooms()).isEmpty();
-        assertThat(snapshot.version()).isEqualTo(get(store().findSession(id)).createdPosition());
+        // nothing was appended since the creation: the creation position is the only correct one
+        assertThat(snapshot.at()).isEqualTo(get(store().findSession(id)).createdAt());
     }
 
     @Test
     default void membershipVersionIsThePositionOfTheLastJoin() {
         String id = createSession();
-        get(store().join(id, "r1", 10, bytes("j")));
+        JoinResult first = get(store().join(id, "r1", 10, bytes("j")));
         JoinResult last = get(store().join(id, "r2", 10, bytes("j")));
         append("unrelated");
         MembershipSnapshot snapshot = get(store().membership(id));
-        assertThat(snapshot.version()).isEqualTo(last.position());
+        assertMembershipAt(snapshot, changedAt(changedAt(createdAt(id), "r1", first), "r2", last));
         assertThat(snapshot.rooms()).containsExactlyInAnyOrder("r1", "r2");
     }
 
     @Test
     default void membershipVersionIsThePositionOfTheLastLeave() {
         String id = createSession();
-        get(store().join(id, "r", 10, bytes("j")));
+        JoinResult joined = get(store().join(id, "r", 10, bytes("j")));
         JoinResult left = get(store().leave(id, "r", bytes("l")));
-        assertThat(get(store().membership(id)).version()).isEqualTo(left.position());
+        assertMembershipAt(get(store().membership(id)), changedAt(changedAt(createdAt(id), "r", joined), "r", left));
     }
 
     @Test
@@ -172,7 +200,7 @@ public interface MembershipStoreContract<S extends LogStore & SessionStore & Mem
         JoinResult joined = get(store().join(id, "r", 10, bytes("j")));
         get(store().join(id, "r", 10, bytes("again")));
         get(store().join(other, "r", 10, bytes("j")));
-        assertThat(get(store().membership(id)).version()).isEqualTo(joined.position());
+        assertMembershipAt(get(store().membership(id)), changedAt(createdAt(id), "r", joined));
     }
 
     @Test
@@ -217,12 +245,29 @@ public interface MembershipStoreContract<S extends LogStore & SessionStore & Mem
     @Test
     default void positionsStayStrictlyIncreasingAcrossAllKindsOfAppend() {
         String id = createSession();
-        long a = append("a");
-        long j = get(store().join(id, "r", 10, bytes("j"))).position();
-        long l = get(store().leave(id, "r", bytes("l"))).position();
-        long r = get(store().removeSession(id, bytes("bye"))).position();
-        long b = append("b");
-        assertThat(List.of(a, j, l, r, b)).isSorted().doesNotHaveDuplicates();
+        // {partition, position} of each append, in the order they were made
+        List<long[]> appends = new ArrayList<>();
+        appends.add(new long[] {0, append("a")});
+        appends.add(new long[] {
+            partitionOf("r"), get(store().join(id, "r", 10, bytes("j"))).position()
+        });
+        appends.add(new long[] {
+            partitionOf("r"), get(store().leave(id, "r", bytes("l"))).position()
+        });
+        appends.add(new long[] {
+            partitionOf(id), get(store().removeSession(id, bytes("bye"))).position()
+        });
+        appends.add(new long[] {0, append("b")});
+        // positions strictly increase within each partition (there is no order across partitions)
+        for (int p = 0; p < store().partitions(); p++) {
+            List<Long> positions = new ArrayList<>();
+            for (long[] a : appends) {
+                if (a[0] == p) {
+                    positions.add(a[1]);
+                }
+            }
+            assertThat(positions).as("partition %d", p).isSorted().doesNotHaveDuplicates();
+        }
     }
 
     @Test
@@ -291,7 +336,7 @@ public interface MembershipStoreContract<S extends LogStore & SessionStore & Mem
             return get(b.removeSession(id, bytes("bye")));
         });
         assertThat(results.stream().filter(r -> r != null)).hasSize(1);
-        assertThat(texts(get(store().read(0, 100)).records())).containsOnlyOnce("bye");
+        assertThat(allTexts()).containsOnlyOnce("bye");
     }
 
     @Test

@@ -43,8 +43,9 @@ public interface PresenceStoreContract<S extends LogStore & SessionStore & Prese
         return out;
     }
 
+    /** Every entry of the log: partition by partition, each in log order (a room's entries are in its partition). */
     private List<String> logTexts() {
-        return texts(get(store().read(0, 10_000)).records());
+        return allTexts();
     }
 
     private static Map<String, byte[]> entries(String prefix, SessionPresence sp) {
@@ -58,7 +59,9 @@ public interface PresenceStoreContract<S extends LogStore & SessionStore & Prese
         String id = createSession();
         PresenceResult r = enter(store(), id, "lobby", "ann", "{\"s\":1}");
         assertThat(r.status()).isEqualTo(PresenceResult.Status.JOINED);
-        assertThat(r.position()).isEqualTo(get(store().head()));
+        // to the room's partition (Partitions: a room's presence entries)
+        assertThat(r.position()).isEqualTo(head(partitionOf("lobby")));
+        assertThat(textAt(partitionOf("lobby"), r.position())).isEqualTo("join:lobby:ann");
         assertThat(logTexts()).containsExactly("join:lobby:ann");
         assertThat(members(store(), "lobby")).containsOnlyKeys("ann");
         assertThat(members(store(), "lobby").get("ann")).isEqualTo(new PresenceMember("ann", "{\"s\":1}", 1));

@@ -5,9 +5,9 @@ import static io.socketserve.spi.ContractSupport.get;
 import static io.socketserve.spi.ContractSupport.newId;
 import static io.socketserve.spi.ContractSupport.race;
 import static io.socketserve.spi.ContractSupport.record;
-import static io.socketserve.spi.ContractSupport.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -20,6 +20,26 @@ import org.junit.jupiter.api.Test;
  * @param <S> the type under test
  */
 public interface SessionStoreContract<S extends LogStore & SessionStore> extends SessionFixture<S> {
+
+    /**
+     * Sets the cursor: with one partition through {@link SessionStore#setCursor(String, long)}, as
+     * the tests did before partitions, else through {@link SessionStore#setCursor(String,
+     * LogPosition)}.
+     */
+    private void setCursor(String id, LogPosition position) {
+        if (store().partitions() == 1) {
+            get(store().setCursor(id, position.single()));
+        } else {
+            get(store().setCursor(id, position));
+        }
+    }
+
+    /** A position of the store's partition count with every component {@code n}. */
+    private LogPosition position(long n) {
+        long[] components = new long[store().partitions()];
+        Arrays.fill(components, n);
+        return LogPosition.of(components);
+    }
 
     // ------------------------------------------------------------------------------- sessions
 
@@ -39,14 +59,16 @@ public interface SessionStoreContract<S extends LogStore & SessionStore> extends
 
     @Test
     default void createSessionAppendsNothing() {
-        long head = append("a");
+        append("a");
+        LogPosition heads = heads();
         createSession();
-        assertThat(get(store().head())).isEqualTo(head);
+        assertThat(heads()).isEqualTo(heads);
     }
 
     @Test
     default void createSessionIfRoomCreatesBelowTheLimitAndRefusesAtIt() {
         long head = append("a");
+        LogPosition heads = heads();
         long expires = System.currentTimeMillis() + 60_000;
         String first = newId();
         String second = newId();
@@ -58,15 +80,38 @@ public interface SessionStoreContract<S extends LogStore & SessionStore> extends
                 .isEqualTo(-1L);
         assertThat(get(store().findSession(refused))).isNull();
         assertThat(get(store().sessionCount())).isEqualTo(2L);
-        assertThat(get(store().findSession(second))).isEqualTo(record(second).withCreatedPosition(head));
+        assertThat(get(store().findSession(second))).isEqualTo(record(second).withCreatedAt(heads));
+    }
+
+    @Test
+    default void createSessionIfRoomAtReturnsTheHeadsOfEveryPartition() {
+        // a different number of entries in each partition, so that no component stands for another
+        for (int p = 0; p < store().partitions(); p++) {
+            for (int i = 0; i <= p; i++) {
+                get(appendTo(p, bytes("p" + p + "-" + i)));
+            }
+        }
+        LogPosition heads = heads();
+        long expires = System.currentTimeMillis() + 60_000;
+        String id = newId();
+        assertThat(get(store().createSessionIfRoomAt(record(id), expires, 2))).isEqualTo(heads);
+        assertThat(get(store().findSession(id))).isEqualTo(record(id).withCreatedAt(heads));
+        createSession();
+        String refused = newId();
+        assertThat(get(store().createSessionIfRoomAt(record(refused), expires, 2)))
+                .isNull();
+        assertThat(get(store().findSession(refused))).isNull();
+        assertThat(get(store().sessionCount())).isEqualTo(2L);
+        assertThat(heads()).isEqualTo(heads);
     }
 
     @Test
     default void findSessionReturnsTheRecordWithCreationPositionAndCursor() {
-        long head = append("a");
+        append("a");
+        LogPosition heads = heads();
         String id = newId();
         get(store().createSession(record(id), System.currentTimeMillis() + 60_000));
-        assertThat(get(store().findSession(id))).isEqualTo(record(id).withCreatedPosition(head));
+        assertThat(get(store().findSession(id))).isEqualTo(record(id).withCreatedAt(heads));
     }
 
     @Test
@@ -167,22 +212,24 @@ public interface SessionStoreContract<S extends LogStore & SessionStore> extends
     @Test
     default void setCursorRecordsThePosition() {
         String id = createSession();
-        long p = append("a");
-        get(store().setCursor(id, p));
-        assertThat(get(store().findSession(id)).cursor()).isEqualTo(p);
+        append("a");
+        LogPosition p = heads();
+        setCursor(id, p);
+        assertThat(get(store().findSession(id)).cursorAt()).isEqualTo(p);
     }
 
     @Test
     default void setCursorKeepsTheRestOfTheRecord() {
         String id = createSession();
         SessionRecord before = get(store().findSession(id));
-        get(store().setCursor(id, 99));
-        assertThat(get(store().findSession(id))).isEqualTo(before.withCursor(99));
+        LogPosition p = position(99);
+        setCursor(id, p);
+        assertThat(get(store().findSession(id))).isEqualTo(before.withCursorAt(p));
     }
 
     @Test
     default void setCursorOfAnUnknownIdIsIgnored() {
-        get(store().setCursor("nobody", 5));
+        setCursor("nobody", position(5));
         assertThat(get(store().findSession("nobody"))).isNull();
         assertThat(get(store().sessionCount())).isZero();
     }
@@ -192,11 +239,13 @@ public interface SessionStoreContract<S extends LogStore & SessionStore> extends
     @Test
     default void removeSessionAppendsItsEntry() {
         String id = createSession();
+        LogPosition before = heads();
         RemovedSession removed = get(store().removeSession(id, bytes("bye")));
-        assertThat(get(store().head())).isEqualTo(removed.position());
-        LogRecord last = get(store().read(removed.position() - 1, 1)).records().get(0);
-        assertThat(last.position()).isEqualTo(removed.position());
-        assertThat(text(last.entry())).isEqualTo("bye");
+        // to the session's partition (Partitions: what targets one session)
+        int p = partitionOf(id);
+        assertThat(head(p)).isEqualTo(removed.position());
+        assertThat(textAt(p, removed.position())).isEqualTo("bye");
+        assertThat(heads()).isEqualTo(before.with(p, removed.position()));
     }
 
     @Test
@@ -217,18 +266,19 @@ public interface SessionStoreContract<S extends LogStore & SessionStore> extends
 
     @Test
     default void removeSessionOfAnUnknownIdReturnsNullAndAppendsNothing() {
-        long head = append("a");
+        append("a");
+        LogPosition heads = heads();
         assertThat(get(store().removeSession("nobody", bytes("bye")))).isNull();
-        assertThat(get(store().head())).isEqualTo(head);
+        assertThat(heads()).isEqualTo(heads);
     }
 
     @Test
     default void removeSessionSucceedsOnlyOnce() {
         String id = createSession();
         assertThat(get(store().removeSession(id, bytes("bye")))).isNotNull();
-        long head = get(store().head());
+        LogPosition heads = heads();
         assertThat(get(store().removeSession(id, bytes("bye again")))).isNull();
-        assertThat(get(store().head())).isEqualTo(head);
+        assertThat(heads()).isEqualTo(heads);
     }
 
     // --------------------------------------------------------------------------- session data
