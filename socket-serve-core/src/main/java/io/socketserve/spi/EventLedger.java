@@ -75,7 +75,10 @@ public interface EventLedger {
     /**
      * {@link #appendOnce(String, long, int, byte[])} into one partition of a partitioned log (the
      * position is that partition's). The default (a single-partition log) calls the method without
-     * a partition for partition 0.
+     * a partition for partition 0. Into a partition other than the session's, a store that cannot
+     * read the ledger there may keep its own record of the event's appends, and then also
+     * deduplicates the appends of an event the ledger no longer holds (such an event is {@code
+     * STALE} to {@link #claimEvent} and does not run again, so the engine never tells the two apart).
      *
      * @throws IllegalArgumentException for another partition of a single-partition log
      * @since 0.7

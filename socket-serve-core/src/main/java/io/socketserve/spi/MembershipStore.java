@@ -26,7 +26,11 @@ import java.util.concurrent.CompletionStage;
  * <h2>What the engine relies on</h2>
  *
  * <ul>
- *   <li>A {@code join} followed by a broadcast from the same thread is appended in that order.
+ *   <li>A {@code join} followed by a broadcast from the same thread is appended in that order. A
+ *       store with several partitions may take a join in two steps (the session's partition, then
+ *       the room's); it keeps the order for a broadcast issued once the join has completed, which
+ *       is what the engine does ({@code socket.join} returns after the join; {@code joinAsync}
+ *       completes after it).
  *   <li>The version says at which log position the rooms read with it were true: an attaching
  *       stream or poll rolls them back over the session's own membership entries to its resume
  *       position, and replays from there ({@code Dispatcher}).
