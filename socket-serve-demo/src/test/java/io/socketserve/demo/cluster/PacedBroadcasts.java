@@ -144,6 +144,11 @@ final class PacedBroadcasts {
         }
     }
 
+    private boolean resumeEndedThen(boolean value) {
+        resumeEnded();
+        return value;
+    }
+
     /** What one listener received, per room, and the partitions it was told it missed entries of. */
     record Received(Map<String, List<Integer>> byRoom, Set<Integer> missedPartitions) {}
 
@@ -161,20 +166,53 @@ final class PacedBroadcasts {
         return new Received(byRoom, missed);
     }
 
+    /**
+     * Resumes the stream of every listener whose stream the server ended, with its last id, as the
+     * browser's {@code EventSource} does: an instance closes its local streams when it sees entries
+     * of a partition lost (a new epoch after a failover), so that their clients resume and are told
+     * {@code __missed}.
+     */
+    void resumeEnded() {
+        for (TestClient listener : listeners) {
+            if (!listener.streamOpen()) {
+                String last = listener.lastEventIdText();
+                try {
+                    HttpResult r =
+                            listener.tryOpenStream(Map.of(), last == null ? Map.of() : Map.of("Last-Event-ID", last));
+                    resumes.incrementAndGet();
+                    if (r.status() != 200) {
+                        failedResumes.add(r.toString());
+                    }
+                } catch (RuntimeException e) {
+                    failedResumes.add(e.toString()); // an instance that cannot answer yet: tried again
+                }
+            }
+        }
+    }
+
+    /** How many times a listener's stream was resumed after the server ended it. */
+    final AtomicInteger resumes = new AtomicInteger();
+
+    /** Resumes that were refused or failed (tried again later). */
+    final List<String> failedResumes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     /** Waits until every listener has received at least {@code messages} messages in all. */
     void awaitDelivered(int messages) {
-        await().atMost(Duration.ofSeconds(20)).until(() -> listeners.stream()
-                .allMatch(s -> received(s).byRoom().values().stream()
-                                .mapToInt(List::size)
-                                .sum()
-                        >= messages));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> resumeEndedThen(true)
+                        && listeners.stream()
+                                .allMatch(s -> received(s).byRoom().values().stream()
+                                                .mapToInt(List::size)
+                                                .sum()
+                                        >= messages));
     }
 
     /** Waits until every listener got a message of {@code room} numbered {@code from} or later. */
     void awaitDeliveryOf(String room, int from, Duration timeout) {
-        await().atMost(timeout).until(() -> listeners.stream()
-                .allMatch(s -> received(s).byRoom().getOrDefault(room, List.of()).stream()
-                        .anyMatch(n -> n >= from)));
+        await().atMost(timeout)
+                .until(() -> resumeEndedThen(true)
+                        && listeners.stream().allMatch(s -> received(s).byRoom().getOrDefault(room, List.of()).stream()
+                                .anyMatch(n -> n >= from)));
     }
 
     /**
@@ -184,6 +222,7 @@ final class PacedBroadcasts {
      */
     void assertExactlyOnceInOrder(Sender sender, boolean missedAllowed) {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            resumeEnded();
             for (TestClient stream : listeners) {
                 Received got = received(stream);
                 for (String room : rooms) {
