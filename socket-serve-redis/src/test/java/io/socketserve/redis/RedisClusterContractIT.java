@@ -14,8 +14,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The whole backend contract against {@link RedisBackend} with a log of {@value #PARTITIONS}
- * partitions on a real Redis Cluster of 3 masters (issue 15): every script may touch the keys of one
- * partition only, and the cluster refuses one that touches another slot's key. One cluster for the
+ * partitions on a real Redis Cluster of 3 masters (issue 15): every script touches the keys of one
+ * partition only (Redis 7.0 refuses a key of another node's slot, "non local key"; another slot on
+ * the same node it allows, so the contract's results are what catch a key in the wrong partition).
+ * This is also the contract run on a cluster for one partition's code paths: the same scripts run
+ * at P = 1 (RedisBackendContractIT) with every key in one slot. One cluster for the
  * class; each test has its own key prefix (so its own partition tags) and the masters are flushed
  * after each test.
  */

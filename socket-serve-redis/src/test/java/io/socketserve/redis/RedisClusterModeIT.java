@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.socketserve.redis.testing.RedisClusterProcesses;
-import io.socketserve.spi.Backend;
-import io.socketserve.spi.BackendContractTest;
 import io.socketserve.spi.LogListener;
 import io.socketserve.spi.LogRecord;
 import io.socketserve.spi.LogSubscription;
@@ -53,24 +51,6 @@ class RedisClusterModeIT {
                 .clusterNodes(cluster.seedUris().subList(0, 2))
                 .keyPrefix(prefix)
                 .build());
-    }
-
-    /** The contract of every part, against a cluster-backed backend; each test has its own prefix (so its own slot). */
-    @Nested
-    @Order(1)
-    class Contract extends BackendContractTest {
-
-        private final String prefix = "cc" + PREFIXES.incrementAndGet();
-
-        @Override
-        protected Backend newBackend() {
-            return backend(prefix);
-        }
-
-        @Override
-        protected void cleanUp() {
-            cluster.flushAll();
-        }
     }
 
     /** Appends every ~5 ms on one backend, subscribed on another, and records what happens. */
