@@ -100,9 +100,14 @@ final class RedisModes implements Callable<Integer> {
     int publishers = 64;
 
     @Option(
+            names = "--server-warm-up",
+            description = "warm-up sessions of each server before it is ready, -1: the server's default")
+    int serverWarmUp = -1;
+
+    @Option(
             names = "--quick",
-            description = "a smoke run: 100 x 10 and 500 x 2 rooms, one 3-second step at 200 msg/s, no"
-                    + " waiting for a quiet machine, no repeats")
+            description = "a smoke run: 100 x 10 and 500 x 2 rooms, one 3-second step at 200 msg/s, servers"
+                    + " without warm-up, no waiting for a quiet machine, no repeats")
     boolean quick;
 
     @Override
@@ -113,6 +118,7 @@ final class RedisModes implements Callable<Integer> {
             seconds = 3;
             warmup = 1;
             publishers = 16;
+            serverWarmUp = 0;
             common.quietWait = 0;
             common.retries = 0;
         }
@@ -130,7 +136,11 @@ final class RedisModes implements Callable<Integer> {
                 rows.addAll(run(mode, Integer.parseInt(rm[0].trim()), Integer.parseInt(rm[1].trim())));
             }
         }
-        String md = table(rows) + "\n" + capacity(rows);
+        String md = table(rows)
+                + "\n"
+                + capacity(rows)
+                + "\n"
+                + Tables.redisBreakdown(rows.stream().map(Row::step).toList());
         Tables.writeJson(common.out.resolve("redis-modes.json"), rows);
         Tables.writeText(common.out.resolve("redis-modes.md"), md);
         System.out.println(md);
@@ -154,7 +164,8 @@ final class RedisModes implements Callable<Integer> {
         RedisTopology topology = RedisTopology.start(mode, masters, logs);
         ProcessServers servers;
         try {
-            servers = ProcessServers.socketServe(common.serverFlags(name), 3, topology, p, common.serverIoThreads, logs);
+            servers = ProcessServers.socketServe(
+                    common.serverFlags(name), 3, topology, p, common.serverIoThreads, serverWarmUp, logs);
         } catch (IOException | RuntimeException e) {
             topology.close();
             throw e;

@@ -33,16 +33,26 @@ public final class ProcessServers implements ServerHandle {
 
     /**
      * {@code instances} socket-serve JVMs on {@code topology}, their log in {@code partitions}
-     * partitions; closing them closes the topology too.
+     * partitions, each warmed up with {@code warmUpSessions} sessions before it is ready (-1: the
+     * server's default); closing them closes the topology too.
      */
     public static ProcessServers socketServe(
-            List<String> jvmFlags, int instances, RedisTopology topology, int partitions, int ioThreads, Path logDir)
+            List<String> jvmFlags,
+            int instances,
+            RedisTopology topology,
+            int partitions,
+            int ioThreads,
+            int warmUpSessions,
+            Path logDir)
             throws IOException {
         List<ServerProcess> list = new ArrayList<>();
         try {
             for (int i = 0; i < instances; i++) {
                 List<String> args = new ArrayList<>(List.of("--io-threads", Integer.toString(ioThreads)));
                 args.addAll(topology.serverArgs(partitions));
+                if (warmUpSessions >= 0) {
+                    args.addAll(List.of("--warm-up", Integer.toString(warmUpSessions)));
+                }
                 list.add(ServerProcess.start(
                         jvmFlags,
                         BenchServer.class,
@@ -182,7 +192,7 @@ public final class ProcessServers implements ServerHandle {
         return out;
     }
 
-    /** The Redis deployment started with {@link #socketServe(List, int, RedisTopology, int, int, Path)}, if any. */
+    /** The Redis deployment started with {@link #socketServe(List, int, RedisTopology, int, int, int, Path)}, if any. */
     public @Nullable RedisTopology topology() {
         return topology;
     }

@@ -106,7 +106,9 @@ public final class RedisTopology implements AutoCloseable {
     private static RedisTopology sentinel(Path logDir) throws IOException {
         List<RedisProcess> started = new ArrayList<>();
         try {
-            RedisProcess master = RedisProcess.start(logDir.resolve("redis-sentinel-master.log"));
+            RedisProcess master = RedisProcess.start(
+                    logDir.resolve("redis-sentinel-master.log"),
+                    List.of("--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0"));
             started.add(master);
             RedisProcess replica = RedisProcess.start(
                     logDir.resolve("redis-sentinel-replica.log"),
