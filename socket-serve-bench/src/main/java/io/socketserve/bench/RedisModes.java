@@ -36,7 +36,8 @@ import picocli.CommandLine.Option;
  * commands per broadcast (the sum over the masters of {@code INFO stats total_commands_processed}),
  * Redis CPU per broadcast on each master ({@code INFO cpu used_cpu_sys + used_cpu_user}) and each
  * instance's CPU per broadcast ({@code /proc}), every figure with its background rate (measured for
- * two seconds before the step: heartbeats, blocked reads timing out, Sentinel pings) subtracted.
+ * ten seconds before the step: heartbeats, blocked reads timing out, Sentinel pings) subtracted,
+ * over windows of whole heartbeat periods ({@link BroadcastWorkload#counterPeriod}).
  *
  * <pre>
  * java -jar socket-serve-bench.jar redis-modes                      # 1,000 × 10 and 10,000 × 2
@@ -52,6 +53,9 @@ import picocli.CommandLine.Option;
         description = "Many rooms on standalone Redis, a Redis Cluster and Sentinel: Redis commands and CPU"
                 + " per broadcast, and an instance's CPU per log entry that has no local recipient.")
 final class RedisModes implements Callable<Integer> {
+
+    /** The servers' session heartbeat period (refreshes every attached session: {@code Liveness}). */
+    static final java.time.Duration HEARTBEAT = java.time.Duration.ofSeconds(10);
 
     /** A master at this share of one core is taken as full, for the capacity estimate. */
     static final double MASTER_BUDGET = 0.8;
@@ -203,6 +207,7 @@ final class RedisModes implements Callable<Integer> {
                             common.maxOtherCpu,
                             common.retries))
                     .placement(0, 1)
+                    .counterPeriod(HEARTBEAT)
                     .run(driver, servers, commands, counters);
             Tables.writeJson(common.out.resolve(name + ".json"), steps);
             List<Row> rows = new ArrayList<>();

@@ -84,6 +84,7 @@ public final class BroadcastWorkload {
     private volatile @Nullable Step current;
     private int subscribersOn = -1;
     private int publishersOn = -1;
+    private long counterPeriodNanos;
 
     public BroadcastWorkload(Config config) {
         this.config = Objects.requireNonNull(config, "config == null");
@@ -96,6 +97,19 @@ public final class BroadcastWorkload {
     public BroadcastWorkload placement(int subscribersOn, int publishersOn) {
         this.subscribersOn = subscribersOn;
         this.publishersOn = publishersOn;
+        return this;
+    }
+
+    /**
+     * Measures Redis commands and the other counters over windows that last a whole number of {@code
+     * period}s: the background window before the step lasts one period (instead of two seconds), and
+     * the step's window is stretched to the next multiple after the step drained. With the period of
+     * a periodic cost — the session heartbeat, every 10 s, refreshes every attached session: with
+     * 20,000 subscribers more commands than 10 s of broadcasts — each window holds as many of them
+     * as its length predicts, instead of one more or one less.
+     */
+    public BroadcastWorkload counterPeriod(java.time.Duration period) {
+        this.counterPeriodNanos = period.toNanos();
         return this;
     }
 
@@ -279,7 +293,7 @@ public final class BroadcastWorkload {
             Map<String, Long> before = redisCommands == null ? Map.of() : redisCommands.get();
             Map<String, Long> countersBefore = counters == null ? Map.of() : counters.get();
             long t = System.nanoTime();
-            sleepNanos(TimeUnit.SECONDS.toNanos(2));
+            sleepNanos(counterPeriodNanos > 0 ? counterPeriodNanos : TimeUnit.SECONDS.toNanos(2));
             redis0 = redisCommands == null ? Map.of() : redisCommands.get();
             counters0 = counters == null ? Map.of() : counters.get();
             long elapsed = System.nanoTime() - t;
@@ -321,6 +335,11 @@ public final class BroadcastWorkload {
             sleepNanos(TimeUnit.MILLISECONDS.toNanos(50));
         }
         sleepNanos(TimeUnit.MILLISECONDS.toNanos(200)); // late duplicates would show up here
+        if (counterPeriodNanos > 0 && (redisCommands != null || counters != null)) {
+            long elapsed = System.nanoTime() - redisT0;
+            long periods = (elapsed + counterPeriodNanos - 1) / counterPeriodNanos;
+            sleepNanos(Math.max(0, redisT0 + periods * counterPeriodNanos - System.nanoTime()));
+        }
         Long redisPerBroadcast = null;
         Map<String, Double> redisBreakdown = null;
         Map<String, Double> countersPerBroadcast = null;
