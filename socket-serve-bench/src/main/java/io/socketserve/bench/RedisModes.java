@@ -63,10 +63,7 @@ final class RedisModes implements Callable<Integer> {
     @Mixin
     BenchMain.Common common = new BenchMain.Common();
 
-    @Option(
-            names = "--modes",
-            split = ",",
-            description = "standalone, cluster, sentinel (default: ${DEFAULT-VALUE})")
+    @Option(names = "--modes", split = ",", description = "standalone, cluster, sentinel (default: ${DEFAULT-VALUE})")
     List<RedisTopology.Kind> modes = List.of(RedisTopology.Kind.values());
 
     @Option(names = "--partitions", description = "log partitions on the cluster (default: ${DEFAULT-VALUE})")
@@ -77,18 +74,13 @@ final class RedisModes implements Callable<Integer> {
             description = "log partitions on standalone Redis (default: ${DEFAULT-VALUE})")
     int standalonePartitions = 1;
 
-    @Option(
-            names = "--sentinel-partitions",
-            description = "log partitions behind Sentinel (default: ${DEFAULT-VALUE})")
+    @Option(names = "--sentinel-partitions", description = "log partitions behind Sentinel (default: ${DEFAULT-VALUE})")
     int sentinelPartitions = 1;
 
     @Option(names = "--masters", description = "masters of the cluster (default: ${DEFAULT-VALUE})")
     int masters = 3;
 
-    @Option(
-            names = "--shapes",
-            split = ",",
-            description = "rooms x members per room (default: ${DEFAULT-VALUE})")
+    @Option(names = "--shapes", split = ",", description = "rooms x members per room (default: ${DEFAULT-VALUE})")
     List<String> shapes = List.of("1000x10", "10000x2");
 
     @Option(names = "--rates", split = ",", description = "broadcasts/s over all rooms (default: ${DEFAULT-VALUE})")
@@ -148,7 +140,8 @@ final class RedisModes implements Callable<Integer> {
         Tables.writeJson(common.out.resolve("redis-modes.json"), rows);
         Tables.writeText(common.out.resolve("redis-modes.md"), md);
         System.out.println(md);
-        boolean clean = rows.stream().allMatch(r -> r.step().lost() == 0 && r.step().duplicates() == 0);
+        boolean clean =
+                rows.stream().allMatch(r -> r.step().lost() == 0 && r.step().duplicates() == 0);
         return clean ? 0 : 1;
     }
 
@@ -251,7 +244,9 @@ final class RedisModes implements Callable<Integer> {
         }
 
         double redisCpuMicros() {
-            return redisCpuMicrosPerMaster.stream().mapToDouble(Double::doubleValue).sum();
+            return redisCpuMicrosPerMaster.stream()
+                    .mapToDouble(Double::doubleValue)
+                    .sum();
         }
     }
 
@@ -311,7 +306,9 @@ final class RedisModes implements Callable<Integer> {
                     r.mode(),
                     r.partitions(),
                     r.step().rooms(),
-                    r.step().rooms() == 0 ? 0 : r.step().subscribers() / r.step().rooms(),
+                    r.step().rooms() == 0
+                            ? 0
+                            : r.step().subscribers() / r.step().rooms(),
                     r.step().rate(),
                     us,
                     mastersFor(100_000, us),

@@ -21,10 +21,8 @@ final class RedisSupport {
      *     id), or {@code partitions} is out of range
      */
     static Backend backend(String url, int partitions) {
-        return new RedisBackend(RedisBackendOptions.builder()
-                .uri(url)
-                .partitions(partitions)
-                .build());
+        return new RedisBackend(
+                RedisBackendOptions.builder().uri(url).partitions(partitions).build());
     }
 
     /** A Redis Cluster backend on comma-separated seed node URLs, its log in {@code partitions} partitions. */

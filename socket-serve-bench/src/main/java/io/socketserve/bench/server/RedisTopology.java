@@ -59,24 +59,26 @@ public final class RedisTopology implements AutoCloseable {
         List<RedisProcess> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
-                nodes.add(RedisProcess.start(logDir.resolve("redis-cluster-" + i + ".log"), port -> List.of(
-                        "redis-server",
-                        "--port",
-                        Integer.toString(port),
-                        "--bind",
-                        "127.0.0.1",
-                        "--cluster-enabled",
-                        "yes",
-                        "--cluster-config-file",
-                        "nodes-" + port + ".conf",
-                        "--cluster-node-timeout",
-                        "5000",
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no",
-                        "--maxclients",
-                        "1000")));
+                nodes.add(RedisProcess.start(
+                        logDir.resolve("redis-cluster-" + i + ".log"),
+                        port -> List.of(
+                                "redis-server",
+                                "--port",
+                                Integer.toString(port),
+                                "--bind",
+                                "127.0.0.1",
+                                "--cluster-enabled",
+                                "yes",
+                                "--cluster-config-file",
+                                "nodes-" + port + ".conf",
+                                "--cluster-node-timeout",
+                                "5000",
+                                "--save",
+                                "",
+                                "--appendonly",
+                                "no",
+                                "--maxclients",
+                                "1000")));
             }
             List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
             nodes.forEach(p -> create.add("127.0.0.1:" + p.port()));

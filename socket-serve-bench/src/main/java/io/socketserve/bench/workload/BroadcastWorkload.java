@@ -243,7 +243,9 @@ public final class BroadcastWorkload {
         // Fresh publishing sessions for every step: sessions that only POST expire when a step waits
         // longer than the session timeout for a quiet machine.
         Ramp.Outcome<ClientSession> pubs = Ramp.run(
-                        config.publishers(), config.publishers(), i -> driver.connect(instance(publishersOn, i, driver)))
+                        config.publishers(),
+                        config.publishers(),
+                        i -> driver.connect(instance(publishersOn, i, driver)))
                 .get(1, TimeUnit.MINUTES);
         List<ClientSession> pubSessions =
                 pubs.results().stream().filter(Objects::nonNull).toList();
@@ -345,11 +347,12 @@ public final class BroadcastWorkload {
         Map<String, Double> countersPerBroadcast = null;
         long acked = step.acked();
         if (redisCommands != null && acked > 0) {
-            redisBreakdown =
-                    perBroadcast(redis0, redisCommands.get(), redisBackgroundPerNano, System.nanoTime() - redisT0, acked);
+            redisBreakdown = perBroadcast(
+                    redis0, redisCommands.get(), redisBackgroundPerNano, System.nanoTime() - redisT0, acked);
             redisBreakdown.values().removeIf(v -> Math.abs(v) < 0.01);
-            redisPerBroadcast = Math.round(
-                    redisBreakdown.values().stream().mapToDouble(Double::doubleValue).sum());
+            redisPerBroadcast = Math.round(redisBreakdown.values().stream()
+                    .mapToDouble(Double::doubleValue)
+                    .sum());
         }
         if (counters != null && acked > 0) {
             countersPerBroadcast = perBroadcast(
