@@ -42,6 +42,7 @@ import picocli.CommandLine.Option;
         subcommands = {
             BenchMain.FanOut.class,
             BenchMain.Rooms.class,
+            RedisModes.class,
             BenchMain.Storm.class,
             BenchMain.ColdStormCommand.class,
             BenchMain.Idle.class,

@@ -58,6 +58,15 @@ public final class DemoServer implements Callable<Integer> {
     @Nullable
     String redisCluster;
 
+    @Option(
+            names = "--redis-partitions",
+            paramLabel = "N",
+            description = "Partitions of the Redis log (env REDIS_PARTITIONS; default 1), with --redis or"
+                    + " --redis-cluster: fixed for the life of the data (every instance must use the same N);"
+                    + " on a Redis Cluster, a few per master (e.g. 12 on 3 masters) spread the log over them.",
+            defaultValue = "${env:REDIS_PARTITIONS:-1}")
+    int redisPartitions = 1;
+
     @CommandLine.Spec
     CommandLine.Model.@Nullable CommandSpec spec;
 
@@ -204,11 +213,19 @@ public final class DemoServer implements Callable<Integer> {
                     java.util.Objects.requireNonNull(spec).commandLine(),
                     "--redis (REDIS_URL) and --redis-cluster (REDIS_CLUSTER_URLS) are both set: use one of them");
         }
+        if (redisPartitions < 1 || redisPartitions > io.socketserve.spi.Partitions.MAX) {
+            System.err.println("Invalid --redis-partitions / REDIS_PARTITIONS: must be 1.."
+                    + io.socketserve.spi.Partitions.MAX + ", got " + redisPartitions);
+            return 2;
+        }
+        if (redisPartitions > 1 && !standalone && !cluster) {
+            System.err.println("--redis-partitions / REDIS_PARTITIONS is ignored without --redis or --redis-cluster");
+        }
         try {
             if (standalone) {
-                options.backend(RedisSupport.backend(redis));
+                options.backend(RedisSupport.backend(redis, redisPartitions));
             } else if (cluster) {
-                options.backend(RedisSupport.clusterBackend(redisCluster));
+                options.backend(RedisSupport.clusterBackend(redisCluster, redisPartitions));
             }
         } catch (IllegalArgumentException e) { // the message never holds the password
             System.err.println(

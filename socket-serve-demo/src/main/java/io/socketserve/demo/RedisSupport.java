@@ -1,6 +1,7 @@
 package io.socketserve.demo;
 
 import io.socketserve.redis.RedisBackend;
+import io.socketserve.redis.RedisBackendOptions;
 import io.socketserve.spi.Backend;
 
 /**
@@ -13,16 +14,25 @@ final class RedisSupport {
 
     private RedisSupport() {}
 
-    /** @throws IllegalArgumentException if the URL is not one of those (a Sentinel URL without master id) */
-    static Backend backend(String url) {
-        return RedisBackend.create(url);
+    /**
+     * A backend on {@code url} whose log has {@code partitions} partitions.
+     *
+     * @throws IllegalArgumentException if the URL is not one of those (a Sentinel URL without master
+     *     id), or {@code partitions} is out of range
+     */
+    static Backend backend(String url, int partitions) {
+        return new RedisBackend(
+                RedisBackendOptions.builder().uri(url).partitions(partitions).build());
     }
 
-    /** A Redis Cluster backend on comma-separated seed node URLs. */
-    static Backend clusterBackend(String urls) {
-        return RedisBackend.createCluster(java.util.Arrays.stream(urls.split(","))
-                .map(String::trim)
-                .filter(u -> !u.isEmpty())
-                .toArray(String[]::new));
+    /** A Redis Cluster backend on comma-separated seed node URLs, its log in {@code partitions} partitions. */
+    static Backend clusterBackend(String urls, int partitions) {
+        return new RedisBackend(RedisBackendOptions.builder()
+                .clusterNodes(java.util.Arrays.stream(urls.split(","))
+                        .map(String::trim)
+                        .filter(u -> !u.isEmpty())
+                        .toList())
+                .partitions(partitions)
+                .build());
     }
 }

@@ -7,11 +7,14 @@ import io.socketserve.SocketServer;
 import io.socketserve.micrometer.SocketServeMetrics;
 import io.socketserve.netty.EmbeddedServer;
 import io.socketserve.redis.RedisBackend;
+import io.socketserve.redis.RedisBackendOptions;
+import java.util.List;
 
 /**
  * The server side of the scenarios, run in its own JVM so that its CPU, RSS and heap can be measured
  * apart from the generator's: a {@link SocketServer} (in-memory, or Redis with {@code --redis
- * <uri>}) behind an {@link EmbeddedServer} on 127.0.0.1, with two handlers — {@code join} ({@code
+ * <uri>} — standalone or {@code redis-sentinel://…} — or {@code --redis-cluster <uri>,<uri>…}, its
+ * log in {@code --redis-partitions <n>} partitions, default 1) behind an {@link EmbeddedServer} on 127.0.0.1, with two handlers — {@code join} ({@code
  * {"room":…}}) and {@code pub} (broadcasts its payload to {@code data.room} as event {@code m}). It prints {@code
  * READY} once the server's warm-up ({@code --warm-up <sessions>}, 0: none) has finished.
  *
@@ -22,7 +25,8 @@ import io.socketserve.redis.RedisBackend;
  * count: they cannot be turned off).
  *
  * <pre>
- * java -cp socket-serve-bench.jar io.socketserve.bench.server.BenchServer [--port 0] [--redis redis://…] [--io-threads 0] [--metrics] [--warm-up 2000]
+ * java -cp socket-serve-bench.jar io.socketserve.bench.server.BenchServer [--port 0] [--redis redis://…]
+ *     [--redis-cluster redis://…,redis://…] [--redis-partitions 1] [--io-threads 0] [--metrics] [--warm-up 2000]
  * </pre>
  */
 public final class BenchServer {
@@ -32,6 +36,8 @@ public final class BenchServer {
     public static void main(String[] args) throws Exception {
         int port = 0;
         String redis = null;
+        String redisCluster = null;
+        int partitions = 1;
         int ioThreads = 0;
         boolean metrics = false;
         int warmUp = EmbeddedServer.DEFAULT_WARM_UP_SESSIONS;
@@ -39,6 +45,8 @@ public final class BenchServer {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--redis" -> redis = args[++i];
+                case "--redis-cluster" -> redisCluster = args[++i];
+                case "--redis-partitions" -> partitions = Integer.parseInt(args[++i]);
                 case "--io-threads" -> ioThreads = Integer.parseInt(args[++i]);
                 case "--metrics" -> metrics = true;
                 case "--warm-up" -> warmUp = Integer.parseInt(args[++i]);
@@ -46,8 +54,19 @@ public final class BenchServer {
             }
         }
         ServerOptions.Builder options = options();
+        if (redis != null && redisCluster != null) {
+            throw new IllegalArgumentException("--redis and --redis-cluster: use one of them");
+        }
         if (redis != null) {
-            options.backend(RedisBackend.create(redis));
+            options.backend(new RedisBackend(RedisBackendOptions.builder()
+                    .uri(redis)
+                    .partitions(partitions)
+                    .build()));
+        } else if (redisCluster != null) {
+            options.backend(new RedisBackend(RedisBackendOptions.builder()
+                    .clusterNodes(List.of(redisCluster.split(",")))
+                    .partitions(partitions)
+                    .build()));
         }
         SocketServer server = create(options.build());
         EmbeddedServer.Builder builder = EmbeddedServer.builder(server)

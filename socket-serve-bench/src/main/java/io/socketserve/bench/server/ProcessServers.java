@@ -14,11 +14,57 @@ public final class ProcessServers implements ServerHandle {
     private final String label;
     private final List<ServerProcess> processes;
     private final @Nullable RedisProcess redis;
+    private final @Nullable RedisTopology topology;
 
     private ProcessServers(String label, List<ServerProcess> processes, @Nullable RedisProcess redis) {
+        this(label, processes, redis, null);
+    }
+
+    private ProcessServers(
+            String label,
+            List<ServerProcess> processes,
+            @Nullable RedisProcess redis,
+            @Nullable RedisTopology topology) {
         this.label = label;
         this.processes = processes;
         this.redis = redis;
+        this.topology = topology;
+    }
+
+    /**
+     * {@code instances} socket-serve JVMs on {@code topology}, their log in {@code partitions}
+     * partitions, each warmed up with {@code warmUpSessions} sessions before it is ready (-1: the
+     * server's default); closing them closes the topology too.
+     */
+    public static ProcessServers socketServe(
+            List<String> jvmFlags,
+            int instances,
+            RedisTopology topology,
+            int partitions,
+            int ioThreads,
+            int warmUpSessions,
+            Path logDir)
+            throws IOException {
+        List<ServerProcess> list = new ArrayList<>();
+        try {
+            for (int i = 0; i < instances; i++) {
+                List<String> args = new ArrayList<>(List.of("--io-threads", Integer.toString(ioThreads)));
+                args.addAll(topology.serverArgs(partitions));
+                if (warmUpSessions >= 0) {
+                    args.addAll(List.of("--warm-up", Integer.toString(warmUpSessions)));
+                }
+                list.add(ServerProcess.start(
+                        jvmFlags,
+                        BenchServer.class,
+                        args,
+                        logDir.resolve("server-" + topology.kind() + "-p" + partitions + "-" + i + ".log")));
+            }
+        } catch (IOException | RuntimeException e) {
+            list.forEach(ServerProcess::close);
+            throw e;
+        }
+        String label = "Redis " + topology.label() + ", P=" + partitions + ", " + instances + " instances";
+        return new ProcessServers(label, list, null, topology);
     }
 
     /** {@code instances} socket-serve JVMs: in-memory when 1 and {@code redis} is null. */
@@ -112,6 +158,9 @@ public final class ProcessServers implements ServerHandle {
         if (redis != null) {
             sum += ProcStats.cpuNanos(redis.pid());
         }
+        if (topology != null) {
+            sum += topology.cpuNanos();
+        }
         return sum;
     }
 
@@ -143,6 +192,16 @@ public final class ProcessServers implements ServerHandle {
         return out;
     }
 
+    /** The Redis deployment started with {@link #socketServe(List, int, RedisTopology, int, int, int, Path)}, if any. */
+    public @Nullable RedisTopology topology() {
+        return topology;
+    }
+
+    /** Pid of instance {@code i} (0-based, in {@link #endpoints()} order). */
+    public long pid(int i) {
+        return processes.get(i).pid();
+    }
+
     /** Pid of the first instance (for JFR, jcmd). */
     public long firstPid() {
         return processes.get(0).pid();
@@ -153,6 +212,9 @@ public final class ProcessServers implements ServerHandle {
         processes.forEach(ServerProcess::close);
         if (redis != null) {
             redis.close();
+        }
+        if (topology != null) {
+            topology.close();
         }
     }
 }

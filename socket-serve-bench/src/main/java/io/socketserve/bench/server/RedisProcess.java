@@ -9,11 +9,16 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** A {@code redis-server} of our own on a free loopback port, without persistence. */
+/**
+ * A {@code redis-server} of our own on a free loopback port, without persistence (or, with {@link
+ * #start(Path, java.util.function.IntFunction)}, any Redis process: a cluster node, a Sentinel).
+ */
 public final class RedisProcess implements AutoCloseable {
 
     private final Process process;
@@ -25,23 +30,43 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     public static RedisProcess start(Path log) throws IOException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        return start(log, List.of());
+    }
+
+    /**
+     * A {@code redis-server} on a free loopback port with {@code extraArgs} after ours (for example
+     * {@code --cluster-enabled yes}); its working directory is {@code log}'s directory.
+     */
+    public static RedisProcess start(Path log, List<String> extraArgs) throws IOException {
+        return start(log, port -> {
+            List<String> cmd = new ArrayList<>(List.of(
+                    "redis-server",
+                    "--port",
+                    Integer.toString(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--maxclients",
+                    "1000"));
+            cmd.addAll(extraArgs);
+            return cmd;
+        });
+    }
+
+    /**
+     * A process started with the command {@code command} builds for a free loopback port (for
+     * example a Sentinel: {@code redis-server sentinel.conf --sentinel --port …}), answering {@code
+     * PING} within 10 seconds.
+     */
+    public static RedisProcess start(Path log, java.util.function.IntFunction<List<String>> command)
+            throws IOException {
+        int port = freePort();
         java.nio.file.Files.createDirectories(log.toAbsolutePath().getParent());
-        Process p = new ProcessBuilder(
-                        "redis-server",
-                        "--port",
-                        Integer.toString(port),
-                        "--bind",
-                        "127.0.0.1",
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no",
-                        "--maxclients",
-                        "1000")
+        Process p = new ProcessBuilder(command.apply(port))
+                .directory(log.toAbsolutePath().getParent().toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
@@ -53,9 +78,9 @@ public final class RedisProcess implements AutoCloseable {
                     return r;
                 }
             } catch (IOException e) {
-                if (System.nanoTime() > deadline) {
+                if (System.nanoTime() > deadline || !p.isAlive()) {
                     p.destroyForcibly();
-                    throw new IOException("redis-server did not start on port " + port, e);
+                    throw new IOException("redis-server did not start on port " + port + " (see " + log + ")", e);
                 }
                 try {
                     Thread.sleep(50);
@@ -65,6 +90,57 @@ public final class RedisProcess implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * A free loopback port whose cluster bus port (+10,000) is free too, so that it also suits a
+     * cluster node.
+     */
+    static int freePort() throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            int port;
+            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = s.getLocalPort();
+            }
+            if (port + 10_000 > 65_535) {
+                continue;
+            }
+            ServerSocket bus = null;
+            try {
+                bus = new ServerSocket(port + 10_000, 1, java.net.InetAddress.getLoopbackAddress());
+                return port;
+            } catch (IOException busy) {
+                if (attempt > 50) {
+                    throw busy;
+                }
+            } finally {
+                if (bus != null) {
+                    bus.close();
+                }
+            }
+        }
+    }
+
+    /** The port it listens on (127.0.0.1). */
+    public int port() {
+        return port;
+    }
+
+    /** {@code INFO <section>} as field → value ({@code total_commands_processed → 1234}). */
+    public Map<String, String> info(String section) throws IOException {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String line : command("INFO " + section).split("\r?\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && !line.startsWith("#")) {
+                out.put(line.substring(0, colon), line.substring(colon + 1).trim());
+            }
+        }
+        return out;
+    }
+
+    /** Whether the process still runs. */
+    public boolean alive() {
+        return process.isAlive();
     }
 
     public String uri() {

@@ -82,9 +82,39 @@ public final class BroadcastWorkload {
 
     private final Config config;
     private volatile @Nullable Step current;
+    private int subscribersOn = -1;
+    private int publishersOn = -1;
+    private long counterPeriodNanos;
 
     public BroadcastWorkload(Config config) {
         this.config = Objects.requireNonNull(config, "config == null");
+    }
+
+    /**
+     * Puts every subscriber on instance {@code subscribersOn} and every publisher on instance {@code
+     * publishersOn} (indexes into the driver's endpoints; -1: spread round-robin, the default).
+     */
+    public BroadcastWorkload placement(int subscribersOn, int publishersOn) {
+        this.subscribersOn = subscribersOn;
+        this.publishersOn = publishersOn;
+        return this;
+    }
+
+    /**
+     * Measures Redis commands and the other counters over windows that last a whole number of {@code
+     * period}s: the background window before the step lasts one period (instead of two seconds), and
+     * the step's window is stretched to the next multiple after the step drained. With the period of
+     * a periodic cost — the session heartbeat, every 10 s, refreshes every attached session: with
+     * 20,000 subscribers more commands than 10 s of broadcasts — each window holds as many of them
+     * as its length predicts, instead of one more or one less.
+     */
+    public BroadcastWorkload counterPeriod(java.time.Duration period) {
+        this.counterPeriodNanos = period.toNanos();
+        return this;
+    }
+
+    private int instance(int placement, int i, ProtocolDriver driver) {
+        return placement >= 0 ? placement : i % driver.instances();
     }
 
     /**
@@ -95,6 +125,24 @@ public final class BroadcastWorkload {
     public List<StepResult> run(
             ProtocolDriver driver, ServerHandle server, @Nullable Supplier<Map<String, Long>> redisCommands)
             throws Exception {
+        return run(driver, server, redisCommands, null);
+    }
+
+    /**
+     * Runs every step.
+     *
+     * @param redisCommands total Redis commands so far by command, or {@code null} without Redis
+     * @param counters any other monotonic counters (Redis CPU, an instance's CPU…), or {@code null}:
+     *     each step reports each one's growth per acknowledged broadcast, its background rate
+     *     (measured for two seconds before the step) subtracted, in {@link
+     *     StepResult#countersPerBroadcast()}
+     */
+    public List<StepResult> run(
+            ProtocolDriver driver,
+            ServerHandle server,
+            @Nullable Supplier<Map<String, Long>> redisCommands,
+            @Nullable Supplier<Map<String, Long>> counters)
+            throws Exception {
         int subscribers = config.rooms() * config.membersPerRoom();
         int[] members = new int[config.rooms()];
         List<Subscriber> subs = new ArrayList<>(subscribers);
@@ -104,7 +152,7 @@ public final class BroadcastWorkload {
         long setupStart = System.nanoTime();
         Ramp.Outcome<ClientSession> opened = Ramp.run(subscribers, config.setupConcurrency(), i -> {
                     Subscriber s = subs.get(i);
-                    return driver.connect(i % driver.instances()).thenCompose(session -> session.emit(
+                    return driver.connect(instance(subscribersOn, i, driver)).thenCompose(session -> session.emit(
                                     "join", ("{\"room\":\"r" + s.room + "\"}").getBytes(StandardCharsets.US_ASCII))
                             .thenCompose(v -> session.openStream(s))
                             .thenApply(v -> session));
@@ -134,7 +182,7 @@ public final class BroadcastWorkload {
             if (config.warmupSeconds() > 0) {
                 int rate = config.rates().stream().min(Integer::compare).orElse(100);
                 Step warm = new Step(seq, config.rooms());
-                StepResult r = step(warm, rate, config.warmupSeconds(), driver, server, members, null);
+                StepResult r = step(warm, rate, config.warmupSeconds(), driver, server, members, null, null);
                 seq += warm.sent;
                 log.info(
                         "{}: warm-up at {} msg/s: {} deliveries, p99 {} ms",
@@ -153,7 +201,7 @@ public final class BroadcastWorkload {
                         Quiet.await(Math.min(25, config.maxOtherCpu()), 300);
                     }
                     Step step = new Step(seq, config.rooms());
-                    r = step(step, rate, config.seconds(), driver, server, members, redisCommands);
+                    r = step(step, rate, config.seconds(), driver, server, members, redisCommands, counters);
                     seq += step.sent;
                     if (r.otherCpu() <= config.maxOtherCpu()) {
                         break;
@@ -189,12 +237,15 @@ public final class BroadcastWorkload {
             ProtocolDriver driver,
             ServerHandle server,
             int[] members,
-            @Nullable Supplier<Map<String, Long>> redisCommands)
+            @Nullable Supplier<Map<String, Long>> redisCommands,
+            @Nullable Supplier<Map<String, Long>> counters)
             throws Exception {
         // Fresh publishing sessions for every step: sessions that only POST expire when a step waits
         // longer than the session timeout for a quiet machine.
         Ramp.Outcome<ClientSession> pubs = Ramp.run(
-                        config.publishers(), config.publishers(), i -> driver.connect(i % driver.instances()))
+                        config.publishers(),
+                        config.publishers(),
+                        i -> driver.connect(instance(publishersOn, i, driver)))
                 .get(1, TimeUnit.MINUTES);
         List<ClientSession> pubSessions =
                 pubs.results().stream().filter(Objects::nonNull).toList();
@@ -211,7 +262,8 @@ public final class BroadcastWorkload {
                     driver,
                     server,
                     members,
-                    redisCommands);
+                    redisCommands,
+                    counters);
         } finally {
             pubSessions.forEach(ClientSession::close);
         }
@@ -226,7 +278,8 @@ public final class BroadcastWorkload {
             ProtocolDriver driver,
             ServerHandle server,
             int[] members,
-            @Nullable Supplier<Map<String, Long>> redisCommands) {
+            @Nullable Supplier<Map<String, Long>> redisCommands,
+            @Nullable Supplier<Map<String, Long>> counters) {
         DriverStats ds = driver.stats();
         long cut0 = ds.streamsClosedByServer();
         long resumes0 = ds.resumes();
@@ -235,16 +288,19 @@ public final class BroadcastWorkload {
         // timing out) are measured for two seconds first and subtracted, command by command.
         Map<String, Long> redis0 = Map.of();
         Map<String, Double> redisBackgroundPerNano = new TreeMap<>();
+        Map<String, Long> counters0 = Map.of();
+        Map<String, Double> countersBackgroundPerNano = new TreeMap<>();
         long redisT0 = System.nanoTime();
-        if (redisCommands != null) {
-            Map<String, Long> before = redisCommands.get();
-            sleepNanos(TimeUnit.SECONDS.toNanos(2));
-            redis0 = redisCommands.get();
-            long elapsed = System.nanoTime() - redisT0;
-            for (Map.Entry<String, Long> e : redis0.entrySet()) {
-                redisBackgroundPerNano.put(
-                        e.getKey(), (e.getValue() - before.getOrDefault(e.getKey(), 0L)) / (double) elapsed);
-            }
+        if (redisCommands != null || counters != null) {
+            Map<String, Long> before = redisCommands == null ? Map.of() : redisCommands.get();
+            Map<String, Long> countersBefore = counters == null ? Map.of() : counters.get();
+            long t = System.nanoTime();
+            sleepNanos(counterPeriodNanos > 0 ? counterPeriodNanos : TimeUnit.SECONDS.toNanos(2));
+            redis0 = redisCommands == null ? Map.of() : redisCommands.get();
+            counters0 = counters == null ? Map.of() : counters.get();
+            long elapsed = System.nanoTime() - t;
+            rates(before, redis0, elapsed, redisBackgroundPerNano);
+            rates(countersBefore, counters0, elapsed, countersBackgroundPerNano);
             redisT0 = System.nanoTime();
         }
         current = step;
@@ -281,25 +337,26 @@ public final class BroadcastWorkload {
             sleepNanos(TimeUnit.MILLISECONDS.toNanos(50));
         }
         sleepNanos(TimeUnit.MILLISECONDS.toNanos(200)); // late duplicates would show up here
+        if (counterPeriodNanos > 0 && (redisCommands != null || counters != null)) {
+            long elapsed = System.nanoTime() - redisT0;
+            long periods = (elapsed + counterPeriodNanos - 1) / counterPeriodNanos;
+            sleepNanos(Math.max(0, redisT0 + periods * counterPeriodNanos - System.nanoTime()));
+        }
         Long redisPerBroadcast = null;
         Map<String, Double> redisBreakdown = null;
+        Map<String, Double> countersPerBroadcast = null;
         long acked = step.acked();
         if (redisCommands != null && acked > 0) {
-            Map<String, Long> now1 = redisCommands.get();
-            double elapsed = System.nanoTime() - redisT0;
-            redisBreakdown = new TreeMap<>();
-            double total = 0;
-            for (Map.Entry<String, Long> e : now1.entrySet()) {
-                double delta = e.getValue()
-                        - redis0.getOrDefault(e.getKey(), 0L)
-                        - redisBackgroundPerNano.getOrDefault(e.getKey(), 0.0) * elapsed;
-                double per = Math.round(delta / acked * 100) / 100.0;
-                if (Math.abs(per) >= 0.01) {
-                    redisBreakdown.put(e.getKey(), per);
-                    total += per;
-                }
-            }
-            redisPerBroadcast = Math.round(total);
+            redisBreakdown = perBroadcast(
+                    redis0, redisCommands.get(), redisBackgroundPerNano, System.nanoTime() - redisT0, acked);
+            redisBreakdown.values().removeIf(v -> Math.abs(v) < 0.01);
+            redisPerBroadcast = Math.round(redisBreakdown.values().stream()
+                    .mapToDouble(Double::doubleValue)
+                    .sum());
+        }
+        if (counters != null && acked > 0) {
+            countersPerBroadcast = perBroadcast(
+                    counters0, counters.get(), countersBackgroundPerNano, System.nanoTime() - redisT0, acked);
         }
         if (sent.maxBacklog() > publisherCount) {
             log.warn(
@@ -356,7 +413,35 @@ public final class BroadcastWorkload {
                 sent.maxBacklog(),
                 redisPerBroadcast,
                 redisBreakdown,
+                countersPerBroadcast,
                 h);
+    }
+
+    /** Each counter's growth from {@code from} to {@code to} per nanosecond of {@code elapsed}, into {@code out}. */
+    private static void rates(Map<String, Long> from, Map<String, Long> to, long elapsed, Map<String, Double> out) {
+        for (Map.Entry<String, Long> e : to.entrySet()) {
+            out.put(e.getKey(), (e.getValue() - from.getOrDefault(e.getKey(), 0L)) / (double) elapsed);
+        }
+    }
+
+    /**
+     * Each counter's growth from {@code start} to {@code end} over {@code elapsed} nanoseconds, its
+     * background rate subtracted, per broadcast; rounded to hundredths.
+     */
+    static Map<String, Double> perBroadcast(
+            Map<String, Long> start,
+            Map<String, Long> end,
+            Map<String, Double> backgroundPerNano,
+            double elapsed,
+            long broadcasts) {
+        Map<String, Double> out = new TreeMap<>();
+        for (Map.Entry<String, Long> e : end.entrySet()) {
+            double delta = e.getValue()
+                    - start.getOrDefault(e.getKey(), 0L)
+                    - backgroundPerNano.getOrDefault(e.getKey(), 0.0) * elapsed;
+            out.put(e.getKey(), Math.round(delta / broadcasts * 100) / 100.0);
+        }
+        return out;
     }
 
     static void sleepNanos(long nanos) {

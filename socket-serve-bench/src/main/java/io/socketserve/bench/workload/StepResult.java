@@ -7,6 +7,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The measurements of one publishing step of a broadcast scenario. Latencies in milliseconds, CPU in
  * % of one core (this machine has {@code nproc} cores: 200 % is everything on 2 cores).
+ * {@code countersPerBroadcast} holds, when the scenario measures them, other counters' growth per
+ * acknowledged broadcast, their background rate subtracted (Redis CPU µs and commands per master, an
+ * instance's CPU µs: see {@code BenchMain}'s {@code redis-modes}).
  */
 public record StepResult(
         String scenario,
@@ -42,6 +45,7 @@ public record StepResult(
         long maxPublishBacklog,
         @Nullable Long redisCommandsPerBroadcast,
         java.util.@Nullable Map<String, Double> redisCommandsPerBroadcastByCommand,
+        java.util.@Nullable Map<String, Double> countersPerBroadcast,
         @JsonIgnore @Nullable Histogram histogram) {
 
     static double ms(Histogram h, double percentile) {

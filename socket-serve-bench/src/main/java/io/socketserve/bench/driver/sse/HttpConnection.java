@@ -43,6 +43,9 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements Respo
     private final boolean delayedAcks;
     private final ResponseParser parser = new ResponseParser(this);
     private final SseParser sse = new SseParser(this);
+    // The last partitioned-log position (SSE id: text) received on this stream, for Last-Event-ID.
+    private byte[] lastVector = new byte[32];
+    private final int[] lastVectorLength = {-1};
     private @Nullable Channel channel;
     private @Nullable CompletableFuture<Response> pending;
     private @Nullable CompletableFuture<Void> pendingStream;
@@ -251,6 +254,11 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements Respo
             return;
         }
         if (id >= 0) {
+            int had = lastVectorLength[0];
+            lastVector = sse.vectorId(lastVector, lastVectorLength);
+            if (lastVectorLength[0] < 0) {
+                lastVectorLength[0] = had;
+            }
             l.onMessage(id, data, length);
             return;
         }
@@ -265,6 +273,16 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements Respo
             stats.missedNotice();
         }
         // __disconnect: the server closes the stream right after; StreamEnd decides what to do.
+    }
+
+    /**
+     * The text of the last partitioned-log position ({@code id:} of a frame) this stream received, or
+     * null if it received none (or only single-partition positions, which the listener keeps).
+     */
+    @org.jspecify.annotations.Nullable
+    String lastVectorId() {
+        int n = lastVectorLength[0];
+        return n < 0 ? null : new String(lastVector, 0, n, StandardCharsets.US_ASCII);
     }
 
     @Override

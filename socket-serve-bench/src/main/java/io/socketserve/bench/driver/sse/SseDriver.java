@@ -226,6 +226,11 @@ public final class SseDriver implements ProtocolDriver {
     }
 
     static ByteBuf getStream(String path, String credential, long lastEventId) {
+        return getStream(path, credential, lastEventId >= 0 ? Long.toString(lastEventId) : null);
+    }
+
+    /** A stream request resuming after {@code lastEventId} (a position's text form), or from now if null. */
+    static ByteBuf getStream(String path, String credential, @org.jspecify.annotations.Nullable String lastEventId) {
         StringBuilder head = new StringBuilder(160)
                 .append("GET ")
                 .append(path)
@@ -233,7 +238,7 @@ public final class SseDriver implements ProtocolDriver {
                 .append("X-Socket-Serve-Session: ")
                 .append(credential)
                 .append("\r\n");
-        if (lastEventId >= 0) {
+        if (lastEventId != null) {
             head.append("Last-Event-ID: ").append(lastEventId).append("\r\n");
         }
         head.append("\r\n");

@@ -12,7 +12,12 @@ final class SseParser {
 
     /** Receives events. */
     interface Handler {
-        /** One event: {@code id} is -1 when the event had no {@code id:} field. */
+        /**
+         * One event: {@code id} is -1 when the event had no {@code id:} field. A partitioned log's
+         * position ({@code "1z.0.a3"}: base-36 components joined by {@code '.'}) arrives as the sum of
+         * its components, which grows with every frame of one stream (each frame's position is at or
+         * past the previous one in every component); its text is then {@link SseParser#vectorId}.
+         */
         void onEvent(long id, byte[] data, int length);
 
         /** A comment line ({@code : keepalive}). */
@@ -32,6 +37,9 @@ final class SseParser {
     private int dataLength;
     private boolean hasData;
     private long id = -1;
+    private byte[] idText = new byte[32];
+    private int idTextLength;
+    private boolean vector;
 
     SseParser(Handler handler) {
         this.handler = handler;
@@ -76,6 +84,7 @@ final class SseParser {
             hasData = false;
             dataLength = 0;
             id = -1;
+            vector = false;
             return;
         }
         if (line[0] == ':') {
@@ -88,7 +97,9 @@ final class SseParser {
             appendData(line, from, n - from);
             hasData = true;
         } else if (startsWith(line, n, ID)) {
-            id = parseLong(line, 3 + (n > 3 && line[3] == ' ' ? 1 : 0), n);
+            int from = 3 + (n > 3 && line[3] == ' ' ? 1 : 0);
+            id = parseLong(line, from, n);
+            vector = id < 0 && from < n && parseVector(line, from, n);
         }
         // retry:, event: and unknown fields are ignored (the server writes no event: field)
     }
@@ -110,6 +121,55 @@ final class SseParser {
                 return false;
             }
         }
+        return true;
+    }
+
+    /**
+     * The text of the current event's {@code id:} if it is a partitioned log's position, else null;
+     * valid during {@link Handler#onEvent} only, copied into {@code into} (grown if needed).
+     */
+    byte[] vectorId(byte[] into, int[] length) {
+        if (!vector) {
+            length[0] = -1;
+            return into;
+        }
+        byte[] out = into.length >= idTextLength ? into : new byte[idTextLength];
+        System.arraycopy(idText, 0, out, 0, idTextLength);
+        length[0] = idTextLength;
+        return out;
+    }
+
+    /** Parses base-36 components joined by '.', sets {@link #id} to their sum and keeps the text. */
+    private boolean parseVector(byte[] b, int from, int to) {
+        long sum = 0;
+        long component = 0;
+        int digits = 0;
+        for (int i = from; i <= to; i++) {
+            int c = i == to ? '.' : b[i];
+            if (c == '.') {
+                if (digits == 0) {
+                    return false;
+                }
+                sum += component;
+                component = 0;
+                digits = 0;
+            } else if (c >= '0' && c <= '9') {
+                component = component * 36 + (c - '0');
+                digits++;
+            } else if (c >= 'a' && c <= 'z') {
+                component = component * 36 + (c - 'a' + 10);
+                digits++;
+            } else {
+                return false;
+            }
+        }
+        int n = to - from;
+        if (idText.length < n) {
+            idText = new byte[Math.max(n, idText.length * 2)];
+        }
+        System.arraycopy(b, from, idText, 0, n);
+        idTextLength = n;
+        id = sum;
         return true;
     }
 

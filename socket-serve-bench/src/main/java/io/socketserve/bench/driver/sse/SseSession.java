@@ -23,6 +23,8 @@ final class SseSession implements ClientSession, HttpConnection.StreamEnd {
     private volatile @Nullable StreamListener listener;
     private volatile boolean closed;
     private volatile boolean suspended;
+    // With a partitioned log the listener's long position is only an order key: resume with the text.
+    private volatile @Nullable String lastVectorId;
 
     SseSession(SseDriver driver, int instance, HttpConnection control, String credential, String id) {
         this.driver = driver;
@@ -99,6 +101,7 @@ final class SseSession implements ClientSession, HttpConnection.StreamEnd {
             return;
         }
         driver.stats().streamClosedByServer();
+        remember(connection);
         // Resume from the last position seen, as a browser EventSource does with Last-Event-ID.
         connection.channel().eventLoop().schedule(() -> resume(l), RESUME_DELAY_MILLIS, TimeUnit.MILLISECONDS);
     }
@@ -111,8 +114,7 @@ final class SseSession implements ClientSession, HttpConnection.StreamEnd {
                 .thenCompose(n -> {
                     stream = n;
                     driver.stats().resumed();
-                    return n.stream(
-                            SseDriver.getStream(driver.basePath() + "/sse", credential, l.lastPosition()), l, this);
+                    return n.stream(resumeRequest(l), l, this);
                 })
                 .exceptionally(e -> null);
     }
@@ -132,7 +134,22 @@ final class SseSession implements ClientSession, HttpConnection.StreamEnd {
         HttpConnection s = stream;
         if (s != null) {
             s.close();
+            remember(s);
         }
+    }
+
+    private void remember(HttpConnection connection) {
+        String v = connection.lastVectorId();
+        if (v != null) {
+            lastVectorId = v;
+        }
+    }
+
+    private io.netty.buffer.ByteBuf resumeRequest(StreamListener l) {
+        String v = lastVectorId;
+        return v != null
+                ? SseDriver.getStream(driver.basePath() + "/sse", credential, v)
+                : SseDriver.getStream(driver.basePath() + "/sse", credential, l.lastPosition());
     }
 
     @Override
@@ -144,7 +161,7 @@ final class SseSession implements ClientSession, HttpConnection.StreamEnd {
         suspended = false;
         return driver.open(instance).thenCompose(n -> {
             stream = n;
-            return n.stream(SseDriver.getStream(driver.basePath() + "/sse", credential, l.lastPosition()), l, this);
+            return n.stream(resumeRequest(l), l, this);
         });
     }
 
