@@ -31,6 +31,9 @@ import java.nio.charset.StandardCharsets;
  * {p}:r:&lt;room&gt;     set     the room's members (gone when empty)
  * {p}:kv:&lt;key&gt;     string  application key/value
  * {p}:rl:&lt;key&gt;     hash    rate-limit token bucket (expires once it would be full again)
+ * {p}:ao:&lt;id&gt;      hash    P &gt; 1: the session's appendOnce records of entries into partition p
+ * {p}:prm:&lt;room&gt;   hash    P &gt; 1: live session → user of the sessions counted in the room's presence
+ * {p}:pus:&lt;user&gt;   set     P &gt; 1: the user's live sessions (in the user's partition)
  * {prefix}:meta    hash    a partitioned log's partition count (checked at start; none with one partition)
  * </pre>
  */
