@@ -65,8 +65,15 @@ import org.jspecify.annotations.Nullable;
  * matters when the old master still runs), and drops the connection that gets a {@code READONLY}
  * reply. {@code docs/scaling.md} has the measured failover times.
  *
+ * <p><b>Partitions</b> ({@link RedisBackendOptions.Builder#partitions(int)}): the log is split into P
+ * partitions, each with its own hash tag, and every key belongs to one of them (a room's keys to the
+ * room's, a session's to the session's); an operation that touches a session and a room of different
+ * partitions runs as one script per partition, in an order that keeps the room side authoritative
+ * ({@code docs/scaling.md}, "Partitions"). With one partition (the default) everything is as below.
+ *
  * <p><b>Redis Cluster</b> ({@link RedisBackendOptions.Builder#clusterNodes(List)}, {@link #createCluster}):
- * every key shares the hash tag {@code {prefix}}, so one slot holds them all. Commands are routed to
+ * with one partition every key shares the hash tag {@code {prefix}}, so one slot holds them all; with
+ * P partitions, their tags spread over the slot ranges of the masters. Commands are routed to
  * that slot's master and follow redirects; the topology is read again periodically and on
  * redirects and failures. Subscriptions read from the slot's current master on connections of
  * their own, follow a slot migration at once and a failover as soon as the replica is promoted.
@@ -216,7 +223,7 @@ public final class RedisBackend implements Backend {
         return log.heads();
     }
 
-    /** One reader per partition: see {@link RedisLog#subscribe(long[], LogListener)}. */
+    /** One reader per partition (its own connection and thread, to the partition's current master). */
     @Override
     public LogSubscription subscribe(long[] afterPositions, LogListener listener) {
         return log.subscribe(afterPositions, listener);

@@ -8,7 +8,6 @@ import io.socketserve.redis.internal.Scripts.Script;
 import io.socketserve.redis.internal.StreamSubscription;
 import io.socketserve.redis.internal.VolatileChannel;
 import io.socketserve.spi.LogListener;
-import io.socketserve.spi.LogPosition;
 import io.socketserve.spi.LogRecord;
 import io.socketserve.spi.LogSlice;
 import io.socketserve.spi.LogStore;
@@ -18,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -124,22 +122,6 @@ final class RedisLog implements LogStore {
     public CompletionStage<Long> head(int partition) {
         checkPartition(partition);
         return calls.newestPosition(partition).thenApply(h -> calls.seen(partition, h));
-    }
-
-    /** Every partition's head, read in parallel (one {@code XREVRANGE … COUNT 1} each). */
-    @Override
-    public CompletionStage<LogPosition> heads() {
-        int n = partitions();
-        if (n == 1) {
-            return head(0).thenApply(LogPosition::of);
-        }
-        long[] heads = new long[n];
-        CompletableFuture<?>[] all = new CompletableFuture<?>[n];
-        for (int p = 0; p < n; p++) {
-            int partition = p;
-            all[p] = head(p).thenAccept(h -> heads[partition] = h).toCompletableFuture();
-        }
-        return CompletableFuture.allOf(all).thenApply(v -> LogPosition.of(heads));
     }
 
     @Override
