@@ -51,11 +51,23 @@ class ClusterIT {
 
     @Test
     void aListenerMovedBetweenInstancesGetsEveryMessageOnceInOrder() throws Exception {
+        listenerMovedBetweenInstances(1);
+    }
+
+    /** The same with a log of 4 partitions (issue 15): positions are vectors the client keeps as text. */
+    @Test
+    void withAPartitionedLogTooEveryMessageArrivesOnceInOrder() throws Exception {
+        listenerMovedBetweenInstances(4);
+    }
+
+    private void listenerMovedBetweenInstances(int partitions) throws Exception {
         redis = new RedisServerProcess().start();
         for (int i = 0; i < 3; i++) {
             SocketServer server = SocketServer.create(ServerOptions.builder()
-                    .backend(new RedisBackend(
-                            RedisBackendOptions.builder().uri(redis.uri()).build()))
+                    .backend(new RedisBackend(RedisBackendOptions.builder()
+                            .uri(redis.uri())
+                            .partitions(partitions)
+                            .build()))
                     .eventRateLimit(0, 1)
                     .connectionRateLimit(0, 1)
                     .build());
@@ -108,7 +120,8 @@ class ClusterIT {
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> got.size() >= count);
         last.get(30, TimeUnit.SECONDS);
-        System.out.printf("ClusterIT: %d messages, listener moved %d times%n", got.size(), moves);
+        System.out.printf(
+                "ClusterIT: %d partition(s), %d messages, listener moved %d times%n", partitions, got.size(), moves);
         assertThat(got)
                 .containsExactlyElementsOf(
                         IntStream.rangeClosed(1, count).boxed().toList());
