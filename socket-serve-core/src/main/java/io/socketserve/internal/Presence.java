@@ -178,7 +178,37 @@ final class Presence {
 
     /** A session was attached here (stream or poll): confirm it now rather than at the next beat. */
     void seen(String sessionId) {
-        refresh(List.of(sessionId));
+        seenSoon.add(sessionId);
+        if (seenScheduled.compareAndSet(false, true)) {
+            try {
+                timer.schedule(this::refreshSeen, SEEN_COALESCE_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                seenScheduled.set(false); // shutting down: nothing to refresh any more
+            }
+        }
+    }
+
+    /**
+     * How long {@link #seen} gathers sessions before refreshing them in one call: a storm of stream
+     * attaches costs one presence round trip per window instead of one per attach (issue 16). A
+     * liveness deadline is many seconds away, so the delay changes nothing visible.
+     */
+    static final long SEEN_COALESCE_MILLIS = 5;
+
+    private final java.util.concurrent.ConcurrentLinkedQueue<String> seenSoon =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicBoolean seenScheduled =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    private void refreshSeen() {
+        seenScheduled.set(false);
+        java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+        for (String id; (id = seenSoon.poll()) != null; ) {
+            ids.add(id);
+        }
+        if (!ids.isEmpty()) {
+            refresh(ids);
+        }
     }
 
     private void heartbeat() {
