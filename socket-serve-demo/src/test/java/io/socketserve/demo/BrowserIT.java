@@ -25,6 +25,7 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 
 /**
@@ -47,6 +48,9 @@ import org.junit.jupiter.api.TestFactory;
  * /usr/bin/chromium} (never a downloaded browser): without it this test fails and says to run {@code
  * ./test.sh}, which installs it. The pinned npm packages are installed ({@code npm ci}) if missing.
  */
+// The longest suites run on the first JDK of CI only (test.sh: -DexcludedGroups=first-jdk-only on
+// Temurin 25), which keeps CI under 40 minutes on the 2-core machine.
+@Tag("first-jdk-only")
 class BrowserIT {
 
     private static final Path E2E_DIR = E2eSuite.DIR;

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -34,6 +35,9 @@ import org.springframework.boot.test.web.server.LocalServerPort;
             // lists within about 2 s, well inside the suite's waits.
             "socketserve.presence.heartbeat=1s"
         })
+// The longest suites run on the first JDK of CI only (test.sh: -DexcludedGroups=first-jdk-only on
+// Temurin 25), which keeps CI under 40 minutes on the 2-core machine.
+@Tag("first-jdk-only")
 class SampleBrowserIT {
 
     private static final Path SUITE = Path.of("test", "chat.test.js");
