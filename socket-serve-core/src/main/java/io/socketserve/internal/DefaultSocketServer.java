@@ -69,6 +69,9 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
     private final AtomicBoolean closed = new AtomicBoolean();
     private final EngineStats stats;
 
+    /** Records kept by the {@link SessionCache} at most (about 400 bytes each). */
+    private static final int SESSION_CACHE_ENTRIES = 32_768;
+
     private DefaultSocketServer(ServerOptions options, Backend backend, LogPosition head) {
         this.options = options;
         this.backend = backend;
@@ -88,9 +91,10 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
         this.stats = new EngineStats(instanceId, backendKind(backend));
         stats.head(ReaderWatch.sum(head));
         AckRegistry acks = new AckRegistry(instanceId, timer, execution.executor, stats);
+        SessionCache sessionCache = new SessionCache(options.sessionTimeout(), SESSION_CACHE_ENTRIES);
         this.dispatcher = new Dispatcher(
                 backend,
-                new DeliveryEvents(acks, json, health, options.recoveryMaxAge().toMillis(), stats),
+                new DeliveryEvents(acks, json, health, options.recoveryMaxAge().toMillis(), sessionCache, stats),
                 Math.min(options.recoveryMaxMessages(), 65_536),
                 options.recoveryMaxBytes(),
                 options.recoveryMaxAge().toMillis(),
@@ -128,6 +132,7 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
                 execution.executor,
                 options.maxSessions(),
                 options.payloadValidator(),
+                sessionCache,
                 stats);
         this.root = new NamespaceImpl(services, "/", namespaces.root(), null);
         Liveness liveness = new Liveness(backend, dispatcher, services.sessions, health, options.sessionTimeout());
@@ -144,6 +149,7 @@ public final class DefaultSocketServer implements SocketServer, EndpointProvider
                 new EventInvoker(options, namespaces, execution, services, publisher, acks, json, failures, stats),
                 new Attacher(options, backend, dispatcher, liveness, presence, timer, execution.executor, stats),
                 closed::get,
+                sessionCache,
                 stats);
         stats.gauges(
                 dispatcher::localRooms,

@@ -20,8 +20,17 @@ final class DeliveryEvents implements Dispatcher.Host {
     /** Whether the last availability report said the backend was down (reader thread only). */
     private boolean down;
 
-    DeliveryEvents(AckRegistry acks, Json json, BackendHealth health, long recoveryMaxAgeMillis, EngineStats stats) {
+    private final SessionCache sessionCache;
+
+    DeliveryEvents(
+            AckRegistry acks,
+            Json json,
+            BackendHealth health,
+            long recoveryMaxAgeMillis,
+            SessionCache sessionCache,
+            EngineStats stats) {
         this.stats = stats;
+        this.sessionCache = sessionCache;
         this.acks = acks;
         this.json = json;
         this.health = health;
@@ -46,7 +55,13 @@ final class DeliveryEvents implements Dispatcher.Host {
     }
 
     @Override
+    public void onGap() {
+        sessionCache.clear();
+    }
+
+    @Override
     public void onSessionEnded(String sessionId) {
+        sessionCache.invalidate(sessionId);
         acks.failSession(sessionId);
         stats.sessionEnded(sessionId);
     }
@@ -55,6 +70,8 @@ final class DeliveryEvents implements Dispatcher.Host {
     public void onAvailability(boolean available) {
         health.trouble();
         if (!available) {
+            // it may come back without its data
+            sessionCache.clear();
             stats.backendErrors.increment();
         }
         if (available == down) {

@@ -130,6 +130,9 @@ final class Dispatcher implements LogListener {
 
         /** A replaying client that did not read was cut off (metrics, log). */
         default void onSlowClientCut(String namespace, String sessionId) {}
+
+        /** Entries were trimmed before this instance read them: whatever they said is unknown. */
+        default void onGap() {}
     }
 
     private static final class Attachment {
@@ -394,6 +397,7 @@ final class Dispatcher implements LogListener {
      */
     @Override
     public void onGap(int partition, long afterPosition, long oldestPosition) {
+        host.onGap();
         post(() -> {
             if (partitions == 1) {
                 log.warn(

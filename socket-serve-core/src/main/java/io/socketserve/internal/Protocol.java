@@ -55,6 +55,7 @@ final class Protocol implements SocketEndpoint {
     private final BooleanSupplier closed;
     private final OneAtATime admissions = new OneAtATime();
     private final EngineStats stats;
+    private final SessionCache sessionCache;
 
     /** A session created for a connect, before its connection listeners ran. */
     private record Admitted(Credentials.Identity id, SessionRecord record) {}
@@ -71,8 +72,10 @@ final class Protocol implements SocketEndpoint {
             EventInvoker invoker,
             Attacher attacher,
             BooleanSupplier closed,
+            SessionCache sessionCache,
             EngineStats stats) {
         this.stats = stats;
+        this.sessionCache = sessionCache;
         this.options = options;
         this.json = json;
         this.backend = backend;
@@ -243,15 +246,26 @@ final class Protocol implements SocketEndpoint {
         if (parsed == null) {
             throw ProtocolException.badRequest("invalid_session_id", "'sessionId' is not a session credential");
         }
+        SessionRecord cached = sessionCache.get(parsed.publicId());
+        if (cached != null) {
+            return CompletableFuture.completedFuture(verified(parsed, cached));
+        }
+        long epoch = sessionCache.epoch(parsed.publicId());
         return backend.findSession(parsed.publicId()).thenApply(record -> {
             if (record == null) {
                 throw new ProtocolException(404, "unknown_session", "no such session (disconnected or expired)");
             }
-            if (!Credentials.verify(parsed.secret(), record.secretHash())) {
-                throw new ProtocolException(403, "forbidden", "the credential does not match the session");
-            }
+            verified(parsed, record);
+            sessionCache.put(record, epoch);
             return record;
         });
+    }
+
+    private static SessionRecord verified(Credentials.Parsed parsed, SessionRecord record) {
+        if (!Credentials.verify(parsed.secret(), record.secretHash())) {
+            throw new ProtocolException(403, "forbidden", "the credential does not match the session");
+        }
+        return record;
     }
 
     // ------------------------------------------------------------------------------------ connect
@@ -289,6 +303,7 @@ final class Protocol implements SocketEndpoint {
                 // see room for one more session and overshoot maxSessions together.
                 .thenCompose(v -> admissions.run(() -> {
                     Credentials.Identity id = Credentials.generate();
+                    long epoch = sessionCache.epoch(id.publicId());
                     long now = System.currentTimeMillis();
                     SessionRecord fresh = new SessionRecord(
                             id.publicId(), id.secretHash(), namespace, now, 0, 0, storedAttributes(handshake, request));
@@ -304,7 +319,9 @@ final class Protocol implements SocketEndpoint {
                                     503, "too_many_sessions", "the server holds its maximum of sessions");
                         }
                         liveness.created(id.publicId(), now);
-                        return new Admitted(id, fresh.withCreatedAt(position));
+                        SessionRecord record = fresh.withCreatedAt(position);
+                        sessionCache.put(record, epoch);
+                        return new Admitted(id, record);
                     });
                 }))
                 .thenCompose(admitted -> runConnectionListeners(admitted.record(), handlers)

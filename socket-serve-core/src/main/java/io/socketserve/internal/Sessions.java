@@ -27,6 +27,7 @@ final class Sessions {
     private final KeyedSerialExecutor perSession;
     private final Function<RemovedSession, Socket> endedSocket;
     private final EngineStats stats;
+    private final SessionCache sessionCache;
 
     Sessions(
             Backend backend,
@@ -34,8 +35,10 @@ final class Sessions {
             Namespaces namespaces,
             KeyedSerialExecutor perSession,
             Function<RemovedSession, Socket> endedSocket,
+            SessionCache sessionCache,
             EngineStats stats) {
         this.stats = stats;
+        this.sessionCache = sessionCache;
         this.backend = backend;
         this.presence = presence;
         this.namespaces = namespaces;
@@ -58,6 +61,7 @@ final class Sessions {
 
     /** What follows a removal this instance made (single or batched): presence, listeners, once. */
     void ended(RemovedSession removed, DisconnectReason reason) {
+        sessionCache.invalidate(removed.session().id());
         stats.disconnected(reason);
         LogFields.info(
                 LogFields.SESSIONS,

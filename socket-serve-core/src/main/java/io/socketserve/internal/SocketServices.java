@@ -43,6 +43,7 @@ final class SocketServices {
             java.util.concurrent.Executor callbacks,
             int maxSelection,
             io.socketserve.PayloadValidator payloadValidator,
+            SessionCache sessionCache,
             EngineStats stats) {
         this.backend = backend;
         this.json = json;
@@ -60,7 +61,13 @@ final class SocketServices {
         // The disconnect listeners see a socket that can still broadcast (its "user left" message):
         // built from these same services once they exist.
         this.sessions = new Sessions(
-                backend, presence, namespaces, perSession, removed -> SocketImpl.ended(this, removed), stats);
+                backend,
+                presence,
+                namespaces,
+                perSession,
+                removed -> SocketImpl.ended(this, removed),
+                sessionCache,
+                stats);
     }
 
     /**

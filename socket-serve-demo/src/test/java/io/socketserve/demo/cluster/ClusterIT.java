@@ -254,6 +254,56 @@ class ClusterIT {
                 .until(() -> disconnectCounts.get(alice.id()).get() == 1);
     }
 
+    /**
+     * Issue 16: an instance keeps the session records it has just seen, so that the requests after a
+     * connect authenticate without a backend round trip. A session ended on another instance must not
+     * live on there: every instance drops it when it reads the session's {@code Disconnect} entry from
+     * the log, not only when the cache's time to live (1 s with this cluster's 4-s session timeout)
+     * runs out.
+     */
+    @Test
+    void aSessionEndedOnOneInstanceIsRefusedByTheOthersThatHadItCached() {
+        TestClient alice = cluster.client(0); // created (and so cached) on instance 0
+        alice.connect();
+        ok(cluster.as(alice, 1).emit("joinChannel", Map.of("channelName", "cached"))); // cached on 1
+        // a listener streaming on each of instances 0 and 1, for a barrier message
+        List<TestClient> listeners = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            TestClient listener = cluster.client(i);
+            listener.connect();
+            listener.openStream();
+            ok(listener.emit("join", Map.of("room", "barrier")));
+            listeners.add(listener);
+        }
+        ok(cluster.as(alice, 2).disconnect());
+        // the instance that ended it refuses it at once
+        HttpResult same = cluster.as(alice, 2).emit("joinChannel", Map.of("channelName", "late"));
+        assertThat(same.status()).as("%s", same).isEqualTo(404);
+        assertThat(same.json().path("error").asText()).isEqualTo("unknown_session");
+        if (partitions() == 1) {
+            // One log: a message appended after the Disconnect entry reaches a stream on an instance
+            // only after that instance has read the Disconnect. Then its first answer is 404.
+            TestClient carol = cluster.client(2);
+            carol.connect();
+            ok(carol.emit("say", Map.of("room", "barrier", "n", 1)));
+            for (int i = 0; i < 2; i++) {
+                listeners.get(i).awaitEvent("said");
+                HttpResult r = cluster.as(alice, i).emit("joinChannel", Map.of("channelName", "late"));
+                assertThat(r.status()).as("instance %d: %s", i, r).isEqualTo(404);
+                assertThat(r.json().path("error").asText()).isEqualTo("unknown_session");
+            }
+        } else {
+            for (int i = 0; i < 2; i++) {
+                TestClient other = cluster.as(alice, i);
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                    HttpResult r = other.emit("joinChannel", Map.of("channelName", "late"));
+                    assertThat(r.status()).as("%s", r).isEqualTo(404);
+                    assertThat(r.json().path("error").asText()).isEqualTo("unknown_session");
+                });
+            }
+        }
+    }
+
     @Test
     void noSessionOrRoomKeysRemainOnceEverySessionIsGone() {
         List<TestClient> clients = new ArrayList<>();
