@@ -407,6 +407,12 @@ public final class BenchMain {
         @Option(names = "--runs", description = "repetitions, each with a fresh server (default: ${DEFAULT-VALUE})")
         int runs = 1;
 
+        @Option(
+                names = "--generator-warm-up",
+                description = "set-ups the generator runs first against a throwaway in-memory server (its own JIT"
+                        + " warm-up; not measured), 0: none (default: ${DEFAULT-VALUE})")
+        int generatorWarmUp = 3_000;
+
         @Override
         public Integer call() throws Exception {
             boolean onRedis = redis || resume;
@@ -426,7 +432,8 @@ public final class BenchMain {
                                 common.serverFlags(name),
                                 common.sources,
                                 common.genThreads,
-                                common.out.resolve("logs")));
+                                common.out.resolve("logs"),
+                                generatorWarmUp));
                 results.add(r);
                 System.out.println(Tables.coldStorm(List.of(r)));
             }
