@@ -182,7 +182,9 @@ final class Attacher {
                         catchUpTo,
                         System.currentTimeMillis() + ATTACH_DEADLINE_MILLIS,
                         result));
-                presence.seen(record.id());
+                if (snapshot.presence()) { // a session that tracks none has no liveness to confirm
+                    presence.seen(record.id());
+                }
                 return result;
             });
         });

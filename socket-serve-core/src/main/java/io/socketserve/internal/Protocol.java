@@ -98,6 +98,11 @@ final class Protocol implements SocketEndpoint {
     }
 
     @Override
+    public int warmUpBackend(int rounds, java.time.Duration timeout, BooleanSupplier stop) throws InterruptedException {
+        return BackendWarmUp.run(backend, rounds, timeout, stop);
+    }
+
+    @Override
     public long keepaliveMillis() {
         return options.keepaliveInterval().toMillis();
     }

@@ -11,12 +11,22 @@ import java.util.Set;
  *
  * @param exists whether the session exists at all
  * @param at the position, one component per partition
+ * @param presence whether the session may have presence entries ({@link PresenceStore}); {@code
+ *     false} only when the backend knows it had none when it read the rooms. A stream attach
+ *     refreshes the liveness of a session's presence only when this is {@code true} (issue 16: one
+ *     round trip less per attach of a session that tracks no presence). A backend that does not
+ *     know answers {@code true}, as the constructors without this parameter do.
  */
-public record MembershipSnapshot(boolean exists, Set<String> rooms, LogPosition at) {
+public record MembershipSnapshot(boolean exists, Set<String> rooms, LogPosition at, boolean presence) {
 
     public MembershipSnapshot {
         rooms = Set.copyOf(rooms);
         Objects.requireNonNull(at, "at == null");
+    }
+
+    /** A snapshot of a session that may have presence entries. */
+    public MembershipSnapshot(boolean exists, Set<String> rooms, LogPosition at) {
+        this(exists, rooms, at, true);
     }
 
     /** A snapshot of a single-partition log, with its version as a number. */

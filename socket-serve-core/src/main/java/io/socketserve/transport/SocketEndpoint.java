@@ -35,6 +35,20 @@ public interface SocketEndpoint {
         throw new IllegalArgumentException("not a server made by SocketServer.create: " + server.getClass());
     }
 
+    /**
+     * Warms the application backend's client before the instance reports ready (issue 16), with
+     * {@code rounds} pairs of reads that change nothing: the record and the membership of sessions
+     * that do not exist. A transport's warm-up calls it after its in-process requests, which ran
+     * against a throwaway in-memory server. Stops early at the first failure (the server works
+     * without it) or when {@code stop} says so; returns the pairs done. Blocks.
+     *
+     * @throws InterruptedException if interrupted while waiting for the backend
+     */
+    default int warmUpBackend(int rounds, java.time.Duration timeout, java.util.function.BooleanSupplier stop)
+            throws InterruptedException {
+        return 0;
+    }
+
     /** Whether the request opens a Server-Sent Events stream ({@code GET /sse} without polling). */
     boolean isStream(TransportRequest request);
 

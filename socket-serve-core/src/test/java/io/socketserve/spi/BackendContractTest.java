@@ -74,6 +74,24 @@ public abstract class BackendContractTest extends PartContractSuite<Backend>
         assertThat(get(store().kvGet(id))).isNull();
     }
 
+    /**
+     * A membership snapshot may say "no presence" only of a session that has none: a stream attach
+     * skips the presence refresh on its word (issue 16).
+     */
+    @Test
+    void membershipSaysPresenceOfASessionThatTracksSome() {
+        String id = createSession();
+        get(store().presenceEnter(
+                        id,
+                        "lobby",
+                        "ann",
+                        "{}",
+                        System.currentTimeMillis() + 60_000,
+                        bytes("join:lobby:ann"),
+                        bytes("update:lobby:ann")));
+        assertThat(get(store().membership(id)).presence()).isTrue();
+    }
+
     // ---------------------------------------------------------------------------------- lifecycle
 
     @Test

@@ -147,7 +147,9 @@ public final class EmbeddedServer implements AutoCloseable {
         if (b.warmUpSessions > 0) {
             io.socketserve.netty.internal.WarmUp warmUp = new io.socketserve.netty.internal.WarmUp(
                     boss, workers, channelType, b.server.options(), b.maxHeaderBytes);
-            Thread t = new Thread(() -> warmUp(warmUp, b.warmUpSessions), "socket-serve-warm-up");
+            io.socketserve.transport.SocketEndpoint endpoint = io.socketserve.transport.SocketEndpoint.of(b.server);
+            java.time.Duration timeout = b.server.options().backendTimeout();
+            Thread t = new Thread(() -> warmUp(warmUp, endpoint, timeout, b.warmUpSessions), "socket-serve-warm-up");
             t.setDaemon(true);
             t.start();
         } else {
@@ -155,14 +157,20 @@ public final class EmbeddedServer implements AutoCloseable {
         }
     }
 
-    private void warmUp(io.socketserve.netty.internal.WarmUp warmUp, int sessions) {
+    private void warmUp(
+            io.socketserve.netty.internal.WarmUp warmUp,
+            io.socketserve.transport.SocketEndpoint endpoint,
+            java.time.Duration timeout,
+            int sessions) {
         long t0 = System.nanoTime();
         try {
             int done = warmUp.run(sessions, () -> closed.get() || draining != null);
+            int lookups = endpoint.warmUpBackend(sessions, timeout, () -> closed.get() || draining != null);
             log.info(
-                    "socket-serve on port {} warmed up: {} sessions in {} ms; ready",
+                    "socket-serve on port {} warmed up: {} sessions and {} backend lookups in {} ms; ready",
                     port,
                     done,
+                    lookups,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         } catch (Exception e) {
             if (e instanceof InterruptedException) {

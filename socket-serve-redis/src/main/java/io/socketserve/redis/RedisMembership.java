@@ -187,7 +187,10 @@ final class RedisMembership implements MembershipStore {
                         return MembershipSnapshot.missing();
                     }
                     return new MembershipSnapshot(
-                            true, Replies.strings(Replies.list(reply.get(2))), Replies.number(reply.get(1)));
+                            true,
+                            Replies.strings(Replies.list(reply.get(2))),
+                            LogPosition.of(Replies.number(reply.get(1))),
+                            Replies.number(reply.get(3)) != 0);
                 },
                 bytes(id));
     }

@@ -1,9 +1,13 @@
 package io.socketserve.redis;
 
+import static io.socketserve.spi.ContractSupport.get;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.socketserve.redis.testing.RedisServerProcess;
 import io.socketserve.spi.Backend;
 import io.socketserve.spi.BackendContractTest;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -24,6 +28,14 @@ class RedisBackendContractIT extends BackendContractTest {
     protected Backend newBackend() {
         return new RedisBackend(
                 RedisBackendOptions.builder().uri(redis.uri()).keyPrefix(prefix).build());
+    }
+
+    /** Redis knows (the session's {@code pu:} key): a session without presence is attached without a refresh. */
+    @Test
+    void membershipOfASessionWithoutPresenceSaysSo() {
+        String id = createSession();
+        assertThat(get(store().membership(id)).presence()).isFalse();
+        assertThat(get(store().membership(id)).exists()).isTrue();
     }
 
     @Override

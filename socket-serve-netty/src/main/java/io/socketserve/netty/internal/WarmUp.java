@@ -36,7 +36,9 @@ import org.jspecify.annotations.Nullable;
  * socket on 127.0.0.1 (an ephemeral port) on the real server's event loops, with the real pipeline
  * ({@link HttpInitializer}). The same classes and methods get hot as for real traffic; nothing of
  * it reaches the application's server, its handlers, its middleware or its backend (no session, no
- * Redis key). Afterwards the throwaway socket, its connections and its server are closed.
+ * Redis key). Afterwards the throwaway socket, its connections and its server are closed, and the
+ * server warms its backend's client with reads that change nothing ({@code
+ * SocketEndpoint#warmUpBackend}, called by {@code EmbeddedServer}).
  *
  * <p>Runs on the calling thread; stops early when {@code stop} says so.
  */
