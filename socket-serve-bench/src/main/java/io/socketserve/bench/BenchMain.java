@@ -433,7 +433,8 @@ public final class BenchMain {
                                 common.sources,
                                 common.genThreads,
                                 common.out.resolve("logs"),
-                                generatorWarmUp));
+                                generatorWarmUp,
+                                common.serverIoThreads));
                 results.add(r);
                 System.out.println(Tables.coldStorm(List.of(r)));
             }

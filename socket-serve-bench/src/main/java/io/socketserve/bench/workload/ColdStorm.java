@@ -61,7 +61,8 @@ public final class ColdStorm {
             int sources,
             int genThreads,
             Path logs,
-            int generatorWarmUp) {}
+            int generatorWarmUp,
+            int serverIoThreads) {}
 
     /** The result; times in ms. */
     public record Result(
@@ -190,6 +191,10 @@ public final class ColdStorm {
 
     private static List<String> args(Config c, @Nullable RedisProcess redis, int port) {
         List<String> args = new ArrayList<>(List.of("--warm-up", Integer.toString(c.warmUp())));
+        if (c.serverIoThreads() > 0) {
+            args.add("--io-threads");
+            args.add(Integer.toString(c.serverIoThreads()));
+        }
         if (port > 0) {
             args.add("--port");
             args.add(Integer.toString(port));
