@@ -3,6 +3,7 @@ package io.socketserve.internal;
 import io.socketserve.ServerOptions;
 import io.socketserve.spi.Backend;
 import io.socketserve.spi.LogPosition;
+import io.socketserve.spi.MembershipSnapshot;
 import io.socketserve.spi.SessionRecord;
 import io.socketserve.transport.StreamSink;
 import io.socketserve.transport.TransportRequest;
@@ -77,7 +78,7 @@ final class Attacher {
             if (poll.after() != null) {
                 PollTarget target =
                         new PollTarget(dispatcher, timer, backend, record, pendingCursors, poll.waitMillis(), stats);
-                answer = attach(record, poll.after(), target, false).thenCompose(ok -> target.response());
+                answer = attach(record, poll.after(), target, false, null).thenCompose(ok -> target.response());
             } else {
                 answer = cursorPoll(record.id(), poll.waitMillis());
             }
@@ -99,8 +100,12 @@ final class Attacher {
         return after;
     }
 
+    /**
+     * Attaches a stream; {@code known} is the session's membership when the caller has just read it
+     * (with the record, in one step), null to read it here.
+     */
     CompletionStage<@Nullable TransportResponse> stream(
-            SessionRecord record, @Nullable LogPosition after, StreamSink sink) {
+            SessionRecord record, @Nullable LogPosition after, StreamSink sink, @Nullable MembershipSnapshot known) {
         // An attached stream keeps its session alive: push the expiry forward now (the heartbeat
         // refreshes it from here on), so a session reattaching just before its expiry is not swept.
         liveness.touch(record.id());
@@ -116,7 +121,7 @@ final class Attacher {
             dispatcher.detach(record.id(), target);
             liveness.touchNow(record.id());
         });
-        return attach(record, after, target, true).thenApply(ok -> (TransportResponse) null);
+        return attach(record, after, target, true, known).thenApply(ok -> (TransportResponse) null);
     }
 
     /**
@@ -141,7 +146,7 @@ final class Attacher {
                         SessionRecord from = current.withCursorAt(pendingCursors.cursor(sessionId, current.cursorAt()));
                         PollTarget target =
                                 new PollTarget(dispatcher, timer, backend, from, pendingCursors, wait, stats);
-                        return attach(from, null, target, false).thenCompose(ok -> target.response());
+                        return attach(from, null, target, false, null).thenCompose(ok -> target.response());
                     })
                     .toCompletableFuture();
             return created[0];
@@ -152,7 +157,11 @@ final class Attacher {
     }
 
     private CompletionStage<Boolean> attach(
-            SessionRecord record, @Nullable LogPosition after, Dispatcher.Target target, boolean stream) {
+            SessionRecord record,
+            @Nullable LogPosition after,
+            Dispatcher.Target target,
+            boolean stream,
+            @Nullable MembershipSnapshot known) {
         LogPosition from = (after != null ? after : record.cursorAt()).max(record.createdAt());
         // A poll answers with everything committed before it arrived, so it waits for the head. A
         // client-given position is checked against the head at once (a position beyond the log is
@@ -168,7 +177,10 @@ final class Attacher {
                         "position " + after + " is beyond the end of the log (" + headPosition + ")");
             }
             LogPosition catchUpTo = stream ? zero : headPosition;
-            return backend.membership(record.id()).thenCompose(snapshot -> {
+            // A snapshot is exact at its own position, so one read before the head serves as well.
+            CompletionStage<MembershipSnapshot> membership =
+                    known != null ? CompletableFuture.completedFuture(known) : backend.membership(record.id());
+            return membership.thenCompose(snapshot -> {
                 if (!snapshot.exists()) {
                     throw new ProtocolException(404, "unknown_session", "no such session (disconnected or expired)");
                 }

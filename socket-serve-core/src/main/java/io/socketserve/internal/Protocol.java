@@ -237,6 +237,28 @@ final class Protocol implements SocketEndpoint {
     // --------------------------------------------------------------------------------- credential
 
     private CompletionStage<SessionRecord> authenticate(TransportRequest request, @Nullable ObjectNode body) {
+        Credentials.Parsed parsed = credential(request, body);
+        SessionRecord cached = sessionCache.get(parsed.publicId());
+        if (cached != null) {
+            return CompletableFuture.completedFuture(verified(parsed, cached));
+        }
+        long epoch = sessionCache.epoch(parsed.publicId());
+        return backend.findSession(parsed.publicId()).thenApply(record -> {
+            if (record == null) {
+                throw unknownSession();
+            }
+            verified(parsed, record);
+            sessionCache.put(record, epoch);
+            return record;
+        });
+    }
+
+    private static ProtocolException unknownSession() {
+        return new ProtocolException(404, "unknown_session", "no such session (disconnected or expired)");
+    }
+
+    /** The request's credential, shape-checked (not verified). */
+    private static Credentials.Parsed credential(TransportRequest request, @Nullable ObjectNode body) {
         String credential = request.header(SESSION_HEADER);
         if (credential == null && body != null) {
             credential = Json.optionalString(body, "sessionId");
@@ -251,19 +273,7 @@ final class Protocol implements SocketEndpoint {
         if (parsed == null) {
             throw ProtocolException.badRequest("invalid_session_id", "'sessionId' is not a session credential");
         }
-        SessionRecord cached = sessionCache.get(parsed.publicId());
-        if (cached != null) {
-            return CompletableFuture.completedFuture(verified(parsed, cached));
-        }
-        long epoch = sessionCache.epoch(parsed.publicId());
-        return backend.findSession(parsed.publicId()).thenApply(record -> {
-            if (record == null) {
-                throw new ProtocolException(404, "unknown_session", "no such session (disconnected or expired)");
-            }
-            verified(parsed, record);
-            sessionCache.put(record, epoch);
-            return record;
-        });
+        return parsed;
     }
 
     private static SessionRecord verified(Credentials.Parsed parsed, SessionRecord record) {
@@ -521,9 +531,24 @@ final class Protocol implements SocketEndpoint {
             if (closed.getAsBoolean()) {
                 throw new ProtocolException(503, "unavailable", "the server is shutting down");
             }
-            CompletionStage<SessionRecord> auth = authenticate(request, null);
+            Credentials.Parsed parsed = credential(request, null);
             io.socketserve.spi.LogPosition after = attacher.streamPosition(request);
-            stage = auth.thenCompose(record -> attacher.stream(record, after, sink));
+            SessionRecord cached = sessionCache.get(parsed.publicId());
+            if (cached != null) {
+                stage = attacher.stream(verified(parsed, cached), after, sink, null);
+            } else {
+                // An instance that has not seen the session reads its record and rooms in one step.
+                long epoch = sessionCache.epoch(parsed.publicId());
+                stage = backend.findSessionWithMembership(parsed.publicId()).thenCompose(found -> {
+                    SessionRecord record = found.record();
+                    if (record == null) {
+                        throw unknownSession();
+                    }
+                    verified(parsed, record);
+                    sessionCache.put(record, epoch);
+                    return attacher.stream(record, after, sink, found.membership());
+                });
+            }
         } catch (RuntimeException e) {
             stage = CompletableFuture.failedFuture(e);
         }

@@ -82,6 +82,24 @@ public interface Backend
                 AutoCloseable {
 
     /**
+     * A session's record and its membership snapshot (issue 16: a stream attach on an instance that
+     * has not seen the session needs both). The default reads the record ({@link #findSession}),
+     * then the membership ({@link #membership}); the snapshot must be exact at its own position,
+     * which holds whichever is read first. A backend that can should read both in one step (the Redis
+     * backend: one script, one round trip). No such session: {@link SessionAttach#missing()},
+     * whichever of the two found it missing.
+     */
+    default CompletionStage<SessionAttach> findSessionWithMembership(String id) {
+        return findSession(id)
+                .thenCompose(record -> record == null
+                        ? java.util.concurrent.CompletableFuture.completedFuture(SessionAttach.missing())
+                        : membership(id)
+                                .thenApply(snapshot -> snapshot.exists()
+                                        ? new SessionAttach(record, snapshot)
+                                        : SessionAttach.missing()));
+    }
+
+    /**
      * Connects and checks the store. Called once by {@link io.socketserve.SocketServer} before it
      * serves anything; a failure here makes server start-up fail fast.
      *

@@ -92,6 +92,28 @@ public abstract class BackendContractTest extends PartContractSuite<Backend>
         assertThat(get(store().membership(id)).presence()).isTrue();
     }
 
+    /** What a stream attach on an instance that has not seen the session reads (issue 16). */
+    @Test
+    void findSessionWithMembershipReadsTheRecordAndTheRooms() {
+        String id = createSession();
+        get(store().join(id, "a", 10, bytes("join a")));
+        get(store().join(id, "b", 10, bytes("join b")));
+        SessionAttach both = get(store().findSessionWithMembership(id));
+        assertThat(both.record()).isEqualTo(get(store().findSession(id)));
+        MembershipSnapshot alone = get(store().membership(id));
+        assertThat(both.membership().exists()).isTrue();
+        assertThat(both.membership().rooms()).containsExactlyInAnyOrder("a", "b");
+        if (store().partitions() == 1) { // the version: the last change, as the membership read alone says
+            assertThat(both.membership().version()).isEqualTo(alone.version());
+        } else {
+            assertThat(heads().covers(both.membership().at())).isTrue();
+        }
+
+        assertThat(get(store().findSessionWithMembership("nobody"))).isEqualTo(SessionAttach.missing());
+        get(store().removeSession(id, bytes("gone")));
+        assertThat(get(store().findSessionWithMembership(id))).isEqualTo(SessionAttach.missing());
+    }
+
     // ---------------------------------------------------------------------------------- lifecycle
 
     @Test

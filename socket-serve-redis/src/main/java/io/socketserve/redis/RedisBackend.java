@@ -321,6 +321,12 @@ public final class RedisBackend implements Backend {
     }
 
     @Override
+    public CompletionStage<io.socketserve.spi.SessionAttach> findSessionWithMembership(String id) {
+        // one script where both sides are in one slot; over partitions, the default's two steps
+        return partitions() > 1 ? Backend.super.findSessionWithMembership(id) : membership.sessionWithMembership(id);
+    }
+
+    @Override
     public CompletionStage<MembershipSnapshot> membership(String id) {
         return membership.membership(id);
     }

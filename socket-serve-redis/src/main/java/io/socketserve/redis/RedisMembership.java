@@ -10,9 +10,12 @@ import io.socketserve.spi.JoinResult;
 import io.socketserve.spi.LogPosition;
 import io.socketserve.spi.MembershipSnapshot;
 import io.socketserve.spi.MembershipStore;
+import io.socketserve.spi.SessionAttach;
+import io.socketserve.spi.SessionRecord;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -191,6 +194,32 @@ final class RedisMembership implements MembershipStore {
                             Replies.strings(Replies.list(reply.get(2))),
                             LogPosition.of(Replies.number(reply.get(1))),
                             Replies.number(reply.get(3)) != 0);
+                },
+                bytes(id));
+    }
+
+    /** The record and the membership in one script; a single partition only (issue 16). */
+    CompletionStage<SessionAttach> sessionWithMembership(String id) {
+        return calls.script(
+                Script.SESSION_MEMBERSHIP,
+                r -> {
+                    List<Object> reply = Replies.list(r);
+                    if (Replies.number(reply.get(0)) == 0) {
+                        return SessionAttach.missing();
+                    }
+                    Map<String, String> fields = Replies.pairs(Replies.list(reply.get(1)));
+                    SessionRecord record = RedisSessions.record(id, fields);
+                    String version = fields.get("v");
+                    if (record == null || version == null) {
+                        return SessionAttach.missing();
+                    }
+                    return new SessionAttach(
+                            record,
+                            new MembershipSnapshot(
+                                    true,
+                                    Replies.strings(Replies.list(reply.get(2))),
+                                    LogPosition.of(Long.parseLong(version)),
+                                    Replies.number(reply.get(3)) != 0));
                 },
                 bytes(id));
     }

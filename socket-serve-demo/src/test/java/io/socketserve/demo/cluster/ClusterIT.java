@@ -304,6 +304,34 @@ class ClusterIT {
         }
     }
 
+    /**
+     * Issue 16: an instance that has not seen a session reads its record and rooms in one step when
+     * its stream arrives; the credential is checked all the same.
+     */
+    @Test
+    void aStreamOnAnInstanceThatNeverSawTheSessionChecksTheCredential() {
+        TestClient victim = cluster.client(0);
+        victim.connect();
+        ok(victim.emit("join", Map.of("room", "r")));
+        String secret = victim.credential().substring(victim.credential().indexOf('.') + 1);
+        String forged = victim.id() + "." + new StringBuilder(secret).reverse();
+        HttpResult refused = cluster.as(victim, 1).withCredential(forged).tryOpenStream(Map.of(), Map.of());
+        assertThat(refused.status()).as("%s", refused).isEqualTo(403);
+        assertThat(refused.json().path("error").asText()).isEqualTo("forbidden");
+        HttpResult unknown = cluster.as(victim, 2)
+                .withCredential("AAAAAAAAAAAAAAAA." + secret)
+                .tryOpenStream(Map.of(), Map.of());
+        assertThat(unknown.status()).as("%s", unknown).isEqualTo(404);
+        assertThat(unknown.json().path("error").asText()).isEqualTo("unknown_session");
+        // the real one, on an instance that has not seen it either, streams with its rooms
+        TestClient stream = cluster.as(victim, 2);
+        stream.openStream();
+        TestClient other = cluster.client(1);
+        other.connect();
+        ok(other.emit("say", Map.of("room", "r", "n", 7)));
+        assertThat(stream.awaitEvent("said").data().path("n").asInt()).isEqualTo(7);
+    }
+
     @Test
     void noSessionOrRoomKeysRemainOnceEverySessionIsGone() {
         List<TestClient> clients = new ArrayList<>();

@@ -50,6 +50,7 @@ public final class Scripts implements RedisConnectionStateListener {
         JOIN("join", true, ScriptOutputType.MULTI),
         LEAVE("leave", true, ScriptOutputType.MULTI),
         MEMBERSHIP("membership", true, ScriptOutputType.MULTI),
+        SESSION_MEMBERSHIP("session_membership", true, ScriptOutputType.MULTI),
         PUT_DATA("put_data", true, ScriptOutputType.INTEGER),
         CAS_DATA("cas_data", true, ScriptOutputType.INTEGER),
         PRESENCE_ENTER("presence_enter", true, ScriptOutputType.MULTI),
