@@ -71,7 +71,7 @@ final class Attacher {
     }
 
     CompletionStage<TransportResponse> poll(SessionRecord record, PollRequest poll) {
-        liveness.touch(record.id());
+        liveness.touch(record.id(), record.createdMillis());
         stats.pollsOpen.incrementAndGet();
         CompletionStage<TransportResponse> answer;
         try {
@@ -108,7 +108,7 @@ final class Attacher {
             SessionRecord record, @Nullable LogPosition after, StreamSink sink, @Nullable MembershipSnapshot known) {
         // An attached stream keeps its session alive: push the expiry forward now (the heartbeat
         // refreshes it from here on), so a session reattaching just before its expiry is not swept.
-        liveness.touch(record.id());
+        liveness.touch(record.id(), record.createdMillis());
         StreamTarget target =
                 new StreamTarget(sink, options.maxStreamBufferBytes() / 2, stats, record.namespace(), record.id());
         stats.streamsOpen.incrementAndGet();

@@ -76,6 +76,19 @@ final class Liveness {
     }
 
     /**
+     * {@link #touch(String)} of a session created at {@code createdMillis} (its record says so):
+     * the creation set its expiry as a touch would have, on whichever instance it happened, so within
+     * the touch interval after it there is nothing to push forward — a stream that attaches to
+     * another instance than the one that answered the connect costs no expiry refresh (issue 16).
+     */
+    void touch(String sessionId, long createdMillis) {
+        if (System.currentTimeMillis() - createdMillis < touchIntervalMillis()) {
+            lastTouch.putIfAbsent(sessionId, createdMillis);
+        }
+        touch(sessionId);
+    }
+
+    /**
      * A session this instance has just created, with a fresh expiry: a touch within the touch
      * interval (its stream attaching, its first events) is skipped as after any other touch — one
      * Redis round trip less per session set-up (issue 16).

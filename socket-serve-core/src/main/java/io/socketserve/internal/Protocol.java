@@ -486,7 +486,7 @@ final class Protocol implements SocketEndpoint {
                             return record;
                         }))
                 .thenCompose(record -> {
-                    liveness.touch(record.id());
+                    liveness.touch(record.id(), record.createdMillis());
                     return invoker.handle(record, event, data, messageId, requiresAck, ackInResponse, seq);
                 });
     }

@@ -332,6 +332,39 @@ class ClusterIT {
         assertThat(stream.awaitEvent("said").data().path("n").asInt()).isEqualTo(7);
     }
 
+    /**
+     * Issue 16's goal, "a session set-up costs at most 3 Redis round trips": connect, stream (here or
+     * on an instance that never saw the session) and a join send Redis exactly three commands that
+     * name the session — {@code create_session}, the stream's membership read, {@code join} — as
+     * {@code MONITOR} shows them (commands run inside scripts left out). Fewest of five tries, so
+     * that a background refresh that happened to name the session does not count.
+     */
+    @Test
+    void aSessionSetUpSendsRedisThreeCommands() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(partitions() == 1 && cluster.redis != null);
+        for (int streamOn : new int[] {0, 1}) {
+            List<String> fewest = null;
+            for (int attempt = 0; attempt < 5; attempt++) {
+                RedisMonitor.Watched<TestClient> w = RedisMonitor.watch(cluster.redis.port(), () -> {
+                    TestClient c = cluster.client(0);
+                    c.connect();
+                    TestClient stream = cluster.as(c, streamOn);
+                    stream.openStream();
+                    ok(stream.emit("join", Map.of("room", "set-up")));
+                    return c;
+                });
+                List<String> mine = w.sent().stream()
+                        .filter(sent -> sent.line().contains(w.result().id()))
+                        .map(sent -> sent.command().equals("eval") ? "evalsha" : sent.command())
+                        .toList();
+                if (fewest == null || mine.size() < fewest.size()) {
+                    fewest = mine;
+                }
+            }
+            assertThat(fewest).as("stream on instance %d", streamOn).containsExactly("evalsha", "evalsha", "evalsha");
+        }
+    }
+
     @Test
     void noSessionOrRoomKeysRemainOnceEverySessionIsGone() {
         List<TestClient> clients = new ArrayList<>();
