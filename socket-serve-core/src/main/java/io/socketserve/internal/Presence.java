@@ -227,9 +227,15 @@ final class Presence {
     }
 
     private void refresh(Collection<String> ids) {
+        if (timer.isShutdown()) {
+            return; // the server is closing (its timer stops first): nothing is refreshed any more
+        }
         backend.presenceRefresh(ids, deadline())
                 .thenAccept(lapsed -> lapsed.forEach(id -> revive(id, 0)))
                 .exceptionally(e -> {
+                    if (timer.isShutdown()) {
+                        return null; // it ran into the server's close: no one retries, nothing failed
+                    }
                     // like a failed session heartbeat: hold the lapse sweep back, so that sessions
                     // whose refresh failed for the backend's fault do not leave their rooms' presence
                     health.trouble();

@@ -243,18 +243,20 @@ final class Protocol implements SocketEndpoint {
             return CompletableFuture.completedFuture(verified(parsed, cached));
         }
         long epoch = sessionCache.epoch(parsed.publicId());
-        return backend.findSession(parsed.publicId()).thenApply(record -> {
-            if (record == null) {
-                throw unknownSession();
-            }
-            verified(parsed, record);
-            sessionCache.put(record, epoch);
-            return record;
-        });
+        return backend.findSession(parsed.publicId()).thenApply(record -> looked(parsed, record, epoch));
     }
 
-    private static ProtocolException unknownSession() {
-        return new ProtocolException(404, "unknown_session", "no such session (disconnected or expired)");
+    /**
+     * The record a backend lookup that started at {@code epoch} found, once the credential matches
+     * it (kept in the {@link SessionCache}); 404 if there is none, 403 if the secret is another.
+     */
+    private SessionRecord looked(Credentials.Parsed parsed, @Nullable SessionRecord record, long epoch) {
+        if (record == null) {
+            throw new ProtocolException(404, "unknown_session", "no such session (disconnected or expired)");
+        }
+        verified(parsed, record);
+        sessionCache.put(record, epoch);
+        return record;
     }
 
     /** The request's credential, shape-checked (not verified). */
@@ -539,15 +541,9 @@ final class Protocol implements SocketEndpoint {
             } else {
                 // An instance that has not seen the session reads its record and rooms in one step.
                 long epoch = sessionCache.epoch(parsed.publicId());
-                stage = backend.findSessionWithMembership(parsed.publicId()).thenCompose(found -> {
-                    SessionRecord record = found.record();
-                    if (record == null) {
-                        throw unknownSession();
-                    }
-                    verified(parsed, record);
-                    sessionCache.put(record, epoch);
-                    return attacher.stream(record, after, sink, found.membership());
-                });
+                stage = backend.findSessionWithMembership(parsed.publicId())
+                        .thenCompose(found -> attacher.stream(
+                                looked(parsed, found.record(), epoch), after, sink, found.membership()));
             }
         } catch (RuntimeException e) {
             stage = CompletableFuture.failedFuture(e);

@@ -176,8 +176,13 @@ public final class EmbeddedServer implements AutoCloseable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            // The warm-up only makes the first requests cheaper: the server works without it.
-            log.warn("socket-serve on port {}: warm-up failed, ready without it", port, e);
+            if (closed.get() || draining != null) {
+                // closed or draining while warming up: its connections were cut, nothing failed
+                log.info("socket-serve on port {}: warm-up stopped, the server is closing", port);
+            } else {
+                // The warm-up only makes the first requests cheaper: the server works without it.
+                log.warn("socket-serve on port {}: warm-up failed, ready without it", port, e);
+            }
         } finally {
             warm.countDown();
         }

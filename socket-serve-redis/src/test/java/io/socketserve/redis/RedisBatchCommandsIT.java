@@ -5,21 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.socketserve.redis.testing.RedisMonitor;
 import io.socketserve.redis.testing.RedisServerProcess;
 import io.socketserve.spi.Selection;
 import io.socketserve.spi.SessionRecord;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -173,50 +166,21 @@ class RedisBatchCommandsIT {
     }
 
     private static Counts count(Runnable action) {
-        try (Socket monitor = new Socket("127.0.0.1", redis.port())) {
-            monitor.setSoTimeout(10_000);
-            OutputStream out = monitor.getOutputStream();
-            out.write("MONITOR\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            BufferedReader in =
-                    new BufferedReader(new InputStreamReader(monitor.getInputStream(), StandardCharsets.UTF_8));
-            assertThat(in.readLine()).isEqualTo("+OK");
-            String start = "start-" + UUID.randomUUID();
-            String end = "end-" + UUID.randomUUID();
-            inspect.configResetstat();
-            inspect.echo(start);
+        inspect.configResetstat();
+        RedisMonitor.Watched<Void> watched = RedisMonitor.watch(redis.port(), () -> {
             action.run();
-            inspect.echo(end);
-            long stats = commandStats().entrySet().stream()
-                    .filter(e -> e.getKey().equals("evalsha") || e.getKey().equals("eval"))
-                    .mapToLong(Map.Entry::getValue)
-                    .sum();
-            Map<String, Long> client = new TreeMap<>();
-            Map<String, Long> script = new TreeMap<>();
-            boolean started = false;
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                if (line.contains(start)) {
-                    started = true;
-                    continue;
-                }
-                if (line.contains(end)) {
-                    break;
-                }
-                if (!started) {
-                    continue;
-                }
-                // +<time> [<db> <client address>|lua] "<command>" "<arg>"…
-                int bracket = line.indexOf(']');
-                String source = line.substring(line.indexOf('[') + 1, bracket);
-                int quote = line.indexOf('"', bracket);
-                String command =
-                        line.substring(quote + 1, line.indexOf('"', quote + 1)).toLowerCase();
-                (source.endsWith(" lua") ? script : client).merge(command, 1L, Long::sum);
-            }
-            return new Counts(client, script, stats);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return null;
+        });
+        long stats = commandStats().entrySet().stream()
+                .filter(e -> e.getKey().equals("evalsha") || e.getKey().equals("eval"))
+                .mapToLong(Map.Entry::getValue)
+                .sum();
+        Map<String, Long> client = new TreeMap<>();
+        Map<String, Long> script = new TreeMap<>();
+        for (RedisMonitor.Command c : watched.commands()) {
+            (c.fromScript() ? script : client).merge(c.name(), 1L, Long::sum);
         }
+        return new Counts(client, script, stats);
     }
 
     private static void report(String what, Counts ten, Counts hundred) {

@@ -345,17 +345,18 @@ class ClusterIT {
         for (int streamOn : new int[] {0, 1}) {
             List<String> fewest = null;
             for (int attempt = 0; attempt < 5; attempt++) {
-                RedisMonitor.Watched<TestClient> w = RedisMonitor.watch(cluster.redis.port(), () -> {
-                    TestClient c = cluster.client(0);
-                    c.connect();
-                    TestClient stream = cluster.as(c, streamOn);
-                    stream.openStream();
-                    ok(stream.emit("join", Map.of("room", "set-up")));
-                    return c;
-                });
+                io.socketserve.redis.testing.RedisMonitor.Watched<TestClient> w =
+                        io.socketserve.redis.testing.RedisMonitor.watch(cluster.redis.port(), () -> {
+                            TestClient c = cluster.client(0);
+                            c.connect();
+                            TestClient stream = cluster.as(c, streamOn);
+                            stream.openStream();
+                            ok(stream.emit("join", Map.of("room", "set-up")));
+                            return c;
+                        });
                 List<String> mine = w.sent().stream()
                         .filter(sent -> sent.line().contains(w.result().id()))
-                        .map(sent -> sent.command().equals("eval") ? "evalsha" : sent.command())
+                        .map(sent -> sent.name().equals("eval") ? "evalsha" : sent.name())
                         .toList();
                 if (fewest == null || mine.size() < fewest.size()) {
                     fewest = mine;

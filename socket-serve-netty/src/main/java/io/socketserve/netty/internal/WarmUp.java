@@ -124,10 +124,14 @@ public final class WarmUp {
             }
             return done;
         } finally {
-            if (listener != null) {
-                listener.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            // Once the server is closing, its event loops close these channels themselves (and
+            // refuse the listener tasks a close from here would submit).
+            if (!boss.isShuttingDown() && !workers.isShuttingDown()) {
+                if (listener != null) {
+                    listener.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+                }
+                connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             }
-            connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             server.close();
         }
     }

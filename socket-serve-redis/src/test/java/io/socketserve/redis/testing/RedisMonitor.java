@@ -1,4 +1,4 @@
-package io.socketserve.demo.cluster;
+package io.socketserve.redis.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -9,24 +9,36 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
- * What clients sent a test Redis while an action ran, as {@code MONITOR} shows it: one line per
- * command, the commands that scripts ran marked {@code [<db> lua]} (left out here).
+ * What a test Redis ran while an action ran, as {@code MONITOR} shows it: one line per command,
+ * the commands that scripts ran marked {@code [<db> lua]}, those that clients sent with the
+ * client's address. Markers ({@code ECHO}, on a connection of its own) bound the action.
  */
-final class RedisMonitor {
+public final class RedisMonitor {
 
-    /** A command a client sent: its name (lower case) and the whole MONITOR line. */
-    record Sent(String command, String line) {}
+    /**
+     * A command: its name (lower case), whether a script ran it (rather than a client sending it),
+     * and the whole MONITOR line.
+     */
+    public record Command(String name, boolean fromScript, String line) {}
 
-    /** What {@code action} returned, and the commands clients sent while it ran. */
-    record Watched<T>(T result, List<Sent> sent) {}
+    /** What {@code action} returned, and the commands Redis ran while it ran, in order. */
+    public record Watched<T>(T result, List<Command> commands) {
+
+        /** The commands that clients sent (not those run by scripts). */
+        public List<Command> sent() {
+            return commands.stream().filter(c -> !c.fromScript()).toList();
+        }
+    }
 
     private RedisMonitor() {}
 
-    static <T> Watched<T> watch(int port, Supplier<T> action) {
+    /** Runs {@code action} while {@code MONITOR} watches the Redis on 127.0.0.1:{@code port}. */
+    public static <T> Watched<T> watch(int port, Supplier<T> action) {
         try (Socket monitor = new Socket("127.0.0.1", port);
                 Socket marker = new Socket("127.0.0.1", port)) {
             monitor.setSoTimeout(10_000);
@@ -48,7 +60,7 @@ final class RedisMonitor {
             send(marker, "ECHO " + end);
             markerIn.readLine();
             markerIn.readLine();
-            List<Sent> sent = new ArrayList<>();
+            List<Command> commands = new ArrayList<>();
             boolean started = false;
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 if (line.contains(start)) {
@@ -64,14 +76,12 @@ final class RedisMonitor {
                 // +<time> [<db> <client address>|lua] "<command>" "<arg>"…
                 int bracket = line.indexOf(']');
                 String source = line.substring(line.indexOf('[') + 1, bracket);
-                if (source.endsWith(" lua")) {
-                    continue;
-                }
                 int quote = line.indexOf('"', bracket);
-                sent.add(new Sent(
-                        line.substring(quote + 1, line.indexOf('"', quote + 1)).toLowerCase(), line));
+                String name =
+                        line.substring(quote + 1, line.indexOf('"', quote + 1)).toLowerCase(Locale.ROOT);
+                commands.add(new Command(name, source.endsWith(" lua"), line));
             }
-            return new Watched<>(result, sent);
+            return new Watched<>(result, commands);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
