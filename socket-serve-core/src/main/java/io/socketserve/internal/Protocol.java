@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -316,9 +317,10 @@ final class Protocol implements SocketEndpoint {
                     }
                     return runConnectionMiddleware(handshake, handlers);
                 })
-                // Counted and created one at a time on this instance: concurrent connects would all
-                // see room for one more session and overshoot maxSessions together.
-                .thenCompose(v -> admissions.run(() -> {
+                // Counted and created one at a time on this instance unless the backend does both
+                // in one atomic step: concurrent connects would all see room for one more session
+                // and overshoot maxSessions together.
+                .thenCompose(v -> admit(() -> {
                     Credentials.Identity id = Credentials.generate();
                     long epoch = sessionCache.epoch(id.publicId());
                     long now = System.currentTimeMillis();
@@ -354,6 +356,18 @@ final class Protocol implements SocketEndpoint {
                                     address);
                             return connected(admitted.id(), r);
                         }));
+    }
+
+    /**
+     * Runs a connect's count-and-create step: at once where the backend {@linkplain
+     * io.socketserve.spi.SessionStore#admitsAtomically admits atomically}, else after every step
+     * submitted before it has completed.
+     */
+    private <T> CompletionStage<T> admit(Supplier<CompletionStage<T>> step) {
+        if (backend.admitsAtomically()) {
+            return step.get();
+        }
+        return admissions.run(step);
     }
 
     /**

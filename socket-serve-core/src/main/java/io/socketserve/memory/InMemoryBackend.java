@@ -191,6 +191,12 @@ public final class InMemoryBackend implements Backend {
         return sessions.createSessionIfRoom(session, expiresAtMillis, maxSessions);
     }
 
+    /** The count and the creation happen under the store's lock. */
+    @Override
+    public boolean admitsAtomically() {
+        return sessions.admitsAtomically();
+    }
+
     @Override
     public CompletionStage<@Nullable LogPosition> createSessionIfRoomAt(
             SessionRecord session, long expiresAtMillis, long maxSessions) {

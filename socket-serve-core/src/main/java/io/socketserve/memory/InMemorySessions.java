@@ -88,6 +88,12 @@ final class InMemorySessions implements SessionStore {
         }
     }
 
+    /** The count and the creation happen under {@code lock}. */
+    @Override
+    public boolean admitsAtomically() {
+        return true;
+    }
+
     @Override
     public CompletionStage<@Nullable LogPosition> createSessionIfRoomAt(
             SessionRecord session, long expiresAtMillis, long maxSessions) {

@@ -65,8 +65,9 @@ public interface SessionStore {
      * As {@link #createSession}, but only while fewer than {@code maxSessions} sessions exist:
      * completes with the creation position, or with {@code -1} (and stores nothing) when the count is
      * reached. The default counts ({@link #sessionCount}), then creates: two steps, so concurrent
-     * callers may overshoot together (the engine admits one connect at a time per instance); a
-     * backend that does both in one step (one round trip, issue 16) overrides it.
+     * callers may overshoot together (the engine then admits one connect at a time per instance); a
+     * backend that does both in one step (one round trip, issue 16) overrides it, and says so with
+     * {@link #admitsAtomically}.
      *
      * @since 0.5
      */
@@ -75,6 +76,20 @@ public interface SessionStore {
                 .thenCompose(count -> count >= maxSessions
                         ? java.util.concurrent.CompletableFuture.completedFuture(-1L)
                         : createSession(session, expiresAtMillis));
+    }
+
+    /**
+     * Whether {@link #createSessionIfRoomAt} counts and creates in one atomic step, so that
+     * concurrent callers (on this instance or any other) never overshoot {@code maxSessions}
+     * together. When it does not (the default, whose count and creation are two steps), the engine
+     * admits one connect at a time per instance, each waiting for the creation before it; when it
+     * does, connects are admitted concurrently: with a remote store that is the difference between
+     * one creation per round trip and as many as are in flight (issue 16).
+     *
+     * @since 0.7
+     */
+    default boolean admitsAtomically() {
+        return false;
     }
 
     /**

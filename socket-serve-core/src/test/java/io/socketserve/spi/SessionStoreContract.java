@@ -6,10 +6,14 @@ import static io.socketserve.spi.ContractSupport.newId;
 import static io.socketserve.spi.ContractSupport.race;
 import static io.socketserve.spi.ContractSupport.record;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -81,6 +85,39 @@ public interface SessionStoreContract<S extends LogStore & SessionStore> extends
         assertThat(get(store().findSession(refused))).isNull();
         assertThat(get(store().sessionCount())).isEqualTo(2L);
         assertThat(get(store().findSession(second))).isEqualTo(record(second).withCreatedAt(heads));
+    }
+
+    /**
+     * A store that says it {@linkplain SessionStore#admitsAtomically admits atomically} is trusted
+     * with concurrent connects (the engine no longer admits them one at a time): 64 creations in
+     * flight at once, from 16 threads, for 10 places, create exactly 10 sessions.
+     */
+    @Test
+    default void concurrentCreationsOfAStoreThatAdmitsAtomicallyNeverOvershoot() throws Exception {
+        assumeTrue(store().admitsAtomically(), "the store admits in two steps: the engine serialises");
+        long expires = System.currentTimeMillis() + 60_000;
+        List<List<CompletableFuture<@Nullable LogPosition>>> sent = race(16, () -> {
+            List<CompletableFuture<@Nullable LogPosition>> mine = new ArrayList<>();
+            for (int i = 0; i < 4; i++) { // sent without waiting: all 64 are in flight together
+                mine.add(store().createSessionIfRoomAt(record(newId()), expires, 10)
+                        .toCompletableFuture());
+            }
+            return mine;
+        });
+        long created = 0;
+        long refused = 0;
+        for (List<CompletableFuture<@Nullable LogPosition>> mine : sent) {
+            for (CompletableFuture<@Nullable LogPosition> f : mine) {
+                if (get(f) == null) {
+                    refused++;
+                } else {
+                    created++;
+                }
+            }
+        }
+        assertThat(created).as("sessions created").isEqualTo(10);
+        assertThat(refused).isEqualTo(54);
+        assertThat(get(store().sessionCount())).isEqualTo(10L);
     }
 
     @Test

@@ -246,6 +246,12 @@ public final class RedisBackend implements Backend {
         return sessions.createSessionIfRoom(session, expiresAtMillis, maxSessions);
     }
 
+    /** With one partition the count and the creation run in one script; with several, in two steps. */
+    @Override
+    public boolean admitsAtomically() {
+        return sessions.admitsAtomically();
+    }
+
     @Override
     public CompletionStage<@Nullable LogPosition> createSessionIfRoomAt(
             SessionRecord session, long expiresAtMillis, long maxSessions) {

@@ -101,6 +101,15 @@ final class RedisSessions implements SessionStore {
                 createArgs(session, expiresAtMillis, maxSessions, null, "", ""));
     }
 
+    /**
+     * With one partition the {@code create_session} script counts and creates; with several the
+     * other partitions' counts are read in a step before (see the class comment).
+     */
+    @Override
+    public boolean admitsAtomically() {
+        return keys.partitions() == 1;
+    }
+
     /** {@code maxSessions} 0 means no limit, as in {@link #createSessionIfRoom}. */
     @Override
     public CompletionStage<@Nullable LogPosition> createSessionIfRoomAt(

@@ -1,29 +1,39 @@
 package io.socketserve.netty.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.socketserve.memory.InMemoryBackend;
 import io.socketserve.netty.testing.HttpResult;
 import io.socketserve.netty.testing.TestClient;
 import io.socketserve.netty.testing.TestServer;
+import io.socketserve.spi.Backend;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every configurable limit, pushed one past its value: sessions, rooms per socket, room names,
@@ -116,6 +126,108 @@ class LimitsIT {
         assertThat(accepted).as("sessions created").isEqualTo(10);
         assertThat(backend.sessionCount().toCompletableFuture().get(5, TimeUnit.SECONDS))
                 .isEqualTo(10);
+    }
+
+    /**
+     * A backend that counts and creates in one atomic step is trusted with concurrent connects:
+     * they reach it together, instead of one creation per backend round trip (issue 16). One that
+     * does not gets them one at a time, each after the creation before it has completed.
+     */
+    @ParameterizedTest(name = "admits atomically: {0}")
+    @ValueSource(booleans = {true, false})
+    void connectsReachTheBackendTogetherOnlyWhereItAdmitsAtomically(boolean atomic) throws Exception {
+        HeldCreations held = new HeldCreations(new InMemoryBackend(), atomic);
+        TestServer s = server(o -> o.backend(held.backend).maxSessions(100).connectionRateLimit(0, 1));
+        int connects = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(connects);
+        byte[] request = "POST /socket/connect HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        List<Future<Integer>> statuses = new ArrayList<>();
+        for (int i = 0; i < connects; i++) {
+            statuses.add(pool.submit(() -> {
+                RawExchange.Result r = RawExchange.send(s.address(), request, Duration.ofSeconds(20));
+                return r.answered() ? r.response().status() : -1;
+            }));
+        }
+        try {
+            if (atomic) {
+                // every creation is held until released: all eight are in flight together
+                await().atMost(Duration.ofSeconds(10)).until(() -> held.inFlight() == connects);
+            } else {
+                for (int released = 0; released < connects; released++) {
+                    await().atMost(Duration.ofSeconds(10)).until(() -> held.inFlight() == 1);
+                    held.releaseAll();
+                }
+            }
+            held.releaseAll();
+            for (Future<Integer> f : statuses) {
+                assertThat(f.get(20, TimeUnit.SECONDS)).isEqualTo(200);
+            }
+        } finally {
+            held.releaseAll();
+            pool.shutdownNow();
+        }
+        assertThat(held.maxInFlight()).as("creations in flight at once").isEqualTo(atomic ? connects : 1);
+        assertThat(held.created()).isEqualTo(connects);
+    }
+
+    /**
+     * An in-memory backend (behind a proxy) whose session creations complete only when released,
+     * and which says it admits atomically or not; counts the creations in flight.
+     */
+    private static final class HeldCreations {
+        final Backend backend;
+        private final List<CompletableFuture<Void>> gates = new CopyOnWriteArrayList<>();
+        private final AtomicInteger inFlight = new AtomicInteger();
+        private final AtomicInteger maxInFlight = new AtomicInteger();
+        private final AtomicInteger created = new AtomicInteger();
+
+        HeldCreations(InMemoryBackend memory, boolean atomic) {
+            this.backend = (Backend) Proxy.newProxyInstance(
+                    Backend.class.getClassLoader(), memory.getClass().getInterfaces(), (proxy, method, args) -> {
+                        String name = method.getName();
+                        if (name.equals("admitsAtomically")) {
+                            return atomic;
+                        }
+                        Object result;
+                        try {
+                            result = method.invoke(memory, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                        if (name.equals("createSessionIfRoom") || name.equals("createSessionIfRoomAt")) {
+                            return hold((CompletionStage<?>) result);
+                        }
+                        return result;
+                    });
+        }
+
+        private CompletionStage<?> hold(CompletionStage<?> creation) {
+            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            created.incrementAndGet();
+            CompletableFuture<Void> gate = new CompletableFuture<>();
+            gates.add(gate);
+            return gate.thenCompose(v -> {
+                inFlight.decrementAndGet();
+                return creation;
+            });
+        }
+
+        int inFlight() {
+            return inFlight.get();
+        }
+
+        int maxInFlight() {
+            return maxInFlight.get();
+        }
+
+        int created() {
+            return created.get();
+        }
+
+        void releaseAll() {
+            gates.forEach(g -> g.complete(null));
+        }
     }
 
     // ------------------------------------------------------------------------------------- rooms
