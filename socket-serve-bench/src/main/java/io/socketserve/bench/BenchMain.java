@@ -387,6 +387,9 @@ public final class BenchMain {
         @Option(names = "--resume", description = "the resume storm (implies --redis)")
         boolean resume;
 
+        @Option(names = "--redis-partitions", description = "the log's partitions on Redis (default: ${DEFAULT-VALUE})")
+        int redisPartitions = 1;
+
         @Option(names = "--sessions", description = "default: ${DEFAULT-VALUE}")
         int sessions = 10_000;
 
@@ -434,7 +437,8 @@ public final class BenchMain {
                                 common.genThreads,
                                 common.out.resolve("logs"),
                                 generatorWarmUp,
-                                common.serverIoThreads));
+                                common.serverIoThreads,
+                                redisPartitions));
                 results.add(r);
                 System.out.println(Tables.coldStorm(List.of(r)));
             }

@@ -156,6 +156,9 @@ final class Dispatcher implements LogListener {
     private final Map<String, Attachment> attached = new HashMap<>();
     private final Map<String, Set<Attachment>> roomIndex = new HashMap<>();
     private final List<PendingAttach> parked = new ArrayList<>();
+    /** Per partition, the replay read from the backend that others may wait for, or null. */
+    private final SharedRead[] reading;
+
     private final List<Consumer<LogPosition>> afterBatch = new ArrayList<>();
     /** The number of partitions of the log; every position here has one component per partition. */
     private final int partitions;
@@ -200,6 +203,7 @@ final class Dispatcher implements LogListener {
         this.host = host;
         this.partitions = startPosition.partitions();
         this.recent = new RecentLog(recentCapacity, recentMaxBytes, recentMaxAgeMillis, startPosition.toArray());
+        this.reading = new SharedRead[partitions];
         this.processed = startPosition.toArray();
         this.processedVolatile = startPosition;
         this.loop = Executors.newSingleThreadExecutor(r -> {
@@ -743,6 +747,23 @@ final class Dispatcher implements LogListener {
         }
     }
 
+    /**
+     * A read of a partition's entries in {@code (after, upTo]} from the backend for a replay, whose
+     * entries go into the recent entries when it lands ({@link RecentLog#prepend}), and the attaches
+     * that need no older entries than it reads: they wait for it instead of reading the same range
+     * again (a resume storm on a fresh instance: thousands of clients from nearby positions).
+     */
+    private static final class SharedRead {
+        final long after;
+        final long upTo;
+        final List<PendingAttach> waiting = new ArrayList<>();
+
+        SharedRead(long after, long upTo) {
+            this.after = after;
+            this.upTo = upTo;
+        }
+    }
+
     /** Attaches (any thread). The request's future completes when done, {@code false} if the session ended. */
     void attach(AttachRequest request) {
         post(() -> runAttach(new PendingAttach(request)));
@@ -769,21 +790,43 @@ final class Dispatcher implements LogListener {
             if (pa.covered[p] >= recent.floor(p)) {
                 continue;
             }
-            // this partition's entries before the recent ones: read them from the backend first
+            // this partition's entries before the recent ones: read them from the backend first,
+            // unless a read in flight already covers them (then they will be here when it lands)
             int partition = p;
             long upTo = recent.floor(p);
+            SharedRead shared = reading[p];
+            if (shared != null && shared.upTo == upTo && shared.after <= pa.covered[p]) {
+                shared.waiting.add(pa);
+                return;
+            }
+            SharedRead mine = shared == null && recent.hasRoom() ? new SharedRead(pa.covered[p], upTo) : null;
+            if (mine != null) {
+                reading[p] = mine;
+            }
             readRange(partition, pa.covered[p], upTo)
                     .whenComplete((slice, error) -> post(() -> {
+                        List<PendingAttach> waiting = List.of();
+                        if (mine != null && reading[partition] == mine) {
+                            reading[partition] = null;
+                            waiting = mine.waiting;
+                        }
                         if (error != null) {
                             r.result().completeExceptionally(error);
-                            return;
+                        } else {
+                            if (mine != null) {
+                                recent.prepend(partition, slice.entries, slice.sizes, upTo, System.currentTimeMillis());
+                            }
+                            if (pa.trimmedOldest[partition] < 0 && slice.oldest > pa.covered[partition] + 1) {
+                                pa.trimmedOldest[partition] = slice.oldest;
+                            }
+                            pa.prefix.addAll(slice.entries);
+                            pa.covered[partition] = Math.max(upTo, pa.covered[partition]);
+                            runAttach(pa);
                         }
-                        if (pa.trimmedOldest[partition] < 0 && slice.oldest > pa.covered[partition] + 1) {
-                            pa.trimmedOldest[partition] = slice.oldest;
+                        // covered by the recent entries now, or (a failure, no room) reading on their own
+                        for (PendingAttach w : waiting) {
+                            runAttach(w);
                         }
-                        pa.prefix.addAll(slice.entries);
-                        pa.covered[partition] = Math.max(upTo, pa.covered[partition]);
-                        runAttach(pa);
                     }));
             return;
         }
@@ -1079,27 +1122,24 @@ final class Dispatcher implements LogListener {
      * at the hole's last position, which the replay turns into {@code __missed}. A range that starts
      * before the oldest entry kept (trimmed) is reported through {@link Slice#oldest} instead.
      */
-    private record Slice(List<Positioned> entries, long oldest) {}
+    private record Slice(List<Positioned> entries, List<Integer> sizes, long oldest) {}
 
     private CompletionStage<Slice> readRange(int partition, long after, long upTo) {
         CompletableFuture<Slice> result = new CompletableFuture<>();
-        List<Positioned> acc = new ArrayList<>();
-        readChunk(partition, after, upTo, after + 1, acc, -1, result);
+        readChunk(partition, after, upTo, after + 1, new Slice(new ArrayList<>(), new ArrayList<>(), -1), result);
         return result;
     }
 
-    /** @param expected the next position the range should hold (holes before it are already marked) */
+    /**
+     * @param expected the next position the range should hold (holes before it are already marked)
+     * @param acc the entries read so far and their encoded lengths; its {@code oldest} is the oldest
+     *     position the store had at the first read, -1 before it
+     */
     private void readChunk(
-            int partition,
-            long after,
-            long upTo,
-            long expected,
-            List<Positioned> acc,
-            long oldest,
-            CompletableFuture<Slice> result) {
+            int partition, long after, long upTo, long expected, Slice acc, CompletableFuture<Slice> result) {
         if (after >= upTo) {
             markLost(acc, partition, expected, upTo);
-            result.complete(new Slice(acc, oldest < 0 ? after + 1 : oldest));
+            result.complete(new Slice(acc.entries, acc.sizes, acc.oldest < 0 ? after + 1 : acc.oldest));
             return;
         }
         int max = (int) Math.min(READ_CHUNK, upTo - after);
@@ -1108,9 +1148,9 @@ final class Dispatcher implements LogListener {
                 result.completeExceptionally(error);
                 return;
             }
-            long first = oldest < 0 ? slice.oldestPosition() : oldest;
+            long first = acc.oldest < 0 ? slice.oldestPosition() : acc.oldest;
             // trimmed entries at the start are reported as such, not as a hole
-            long next = oldest < 0 ? Math.max(expected, slice.oldestPosition()) : expected;
+            long next = acc.oldest < 0 ? Math.max(expected, slice.oldestPosition()) : expected;
             long last = after;
             for (LogRecord rec : slice.records()) {
                 if (rec.position() > upTo) {
@@ -1121,7 +1161,8 @@ final class Dispatcher implements LogListener {
                 }
                 next = rec.position() + 1;
                 try {
-                    acc.add(new Positioned(partition, rec.position(), EntryCodec.decode(rec.entry())));
+                    acc.entries.add(new Positioned(partition, rec.position(), EntryCodec.decode(rec.entry())));
+                    acc.sizes.add(rec.entry().length);
                 } catch (IllegalArgumentException e) {
                     log.error("skipping undecodable log entry at {}", rec.position(), e);
                 }
@@ -1130,15 +1171,15 @@ final class Dispatcher implements LogListener {
             if (slice.records().isEmpty() || last >= upTo || last == after) {
                 // up to upTo, the dispatcher has read positions the store no longer has
                 markLost(acc, partition, next, upTo);
-                result.complete(new Slice(acc, first));
+                result.complete(new Slice(acc.entries, acc.sizes, first));
             } else {
-                readChunk(partition, last, upTo, next, acc, first, result);
+                readChunk(partition, last, upTo, next, new Slice(acc.entries, acc.sizes, first), result);
             }
         });
     }
 
     /** Adds a {@link LogEntry.Lost} marker for the positions {@code from..to}, if any. */
-    private static void markLost(List<Positioned> acc, int partition, long from, long to) {
+    private static void markLost(Slice acc, int partition, long from, long to) {
         if (from <= to) {
             log.warn(
                     "log positions {}..{} (partition {}) are missing from the store: clients that resume across them"
@@ -1146,7 +1187,9 @@ final class Dispatcher implements LogListener {
                     from,
                     to,
                     partition);
-            acc.add(new Positioned(partition, to, new LogEntry.Lost(System.currentTimeMillis(), from - 1, to + 1)));
+            acc.entries.add(
+                    new Positioned(partition, to, new LogEntry.Lost(System.currentTimeMillis(), from - 1, to + 1)));
+            acc.sizes.add(0);
         }
     }
 

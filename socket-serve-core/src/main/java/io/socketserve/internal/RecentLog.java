@@ -75,6 +75,56 @@ final class RecentLog {
         }
     }
 
+    /**
+     * Puts entries of {@code partition} older than the ones kept, read from the backend for a
+     * replay, before them, so that the next replays from that far back find them here instead of
+     * reading and decoding them again (issue 16: a resume storm on a fresh instance read the same
+     * range once per client). {@code older} are the entries in {@code (x, upTo]}, oldest first, with
+     * their encoded lengths in {@code entrySizes}; they are taken only while {@code upTo} is still the
+     * partition's floor (nothing between them and the entries kept is missing), from the newest
+     * back, as long as positions are contiguous (a {@link LogEntry.Lost} marker or an entry that
+     * could not be decoded ends the run) and the count and byte bounds leave room; they share the
+     * age of the oldest entry kept, and leave with it. The partition's floor moves down to before
+     * the oldest entry taken.
+     *
+     * @return the number of entries taken
+     */
+    int prepend(int partition, List<Positioned> older, List<Integer> entrySizes, long upTo, long nowMillis) {
+        if (floors[partition] != upTo) {
+            return 0;
+        }
+        long expected = upTo;
+        long room = maxBytes - bytes;
+        int taken = 0;
+        long at = size == 0 ? nowMillis : addedAt[start];
+        for (int i = older.size() - 1; i >= 0 && size < ring.length; i--) {
+            Positioned e = older.get(i);
+            int entryBytes = entrySizes.get(i);
+            if (e.partition() != partition
+                    || e.position() != expected
+                    || e.entry() instanceof LogEntry.Lost
+                    || entryBytes > room) {
+                break;
+            }
+            start = (start - 1 + ring.length) % ring.length;
+            ring[start] = e;
+            sizes[start] = entryBytes;
+            addedAt[start] = at;
+            size++;
+            bytes += entryBytes;
+            room -= entryBytes;
+            expected--;
+            taken++;
+        }
+        floors[partition] = expected;
+        return taken;
+    }
+
+    /** Whether {@link #prepend} has room for at least one more entry. */
+    boolean hasRoom() {
+        return size < ring.length && bytes < maxBytes;
+    }
+
     private void dropOldest() {
         floors[ring[start].partition()] = ring[start].position();
         bytes -= sizes[start];

@@ -62,7 +62,8 @@ public final class ColdStorm {
             int genThreads,
             Path logs,
             int generatorWarmUp,
-            int serverIoThreads) {}
+            int serverIoThreads,
+            int redisPartitions) {}
 
     /** The result; times in ms. */
     public record Result(
@@ -204,6 +205,8 @@ public final class ColdStorm {
         if (redis != null) {
             args.add("--redis");
             args.add(redis.uri());
+            args.add("--redis-partitions");
+            args.add(Integer.toString(c.redisPartitions()));
         }
         return args;
     }
@@ -396,7 +399,7 @@ public final class ColdStorm {
         Histogram h = storm.latency.merged();
         return new Result(
                 scenario,
-                redis == null ? "in-memory" : "Redis",
+                redis == null ? "in-memory" : c.redisPartitions() == 1 ? "Redis" : "Redis, " + c.redisPartitions() + " partitions",
                 c.sessions(),
                 c.rooms(),
                 c.concurrency(),

@@ -1,0 +1,184 @@
+package io.socketserve.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.socketserve.ServerOptions;
+import io.socketserve.SocketServer;
+import io.socketserve.memory.InMemoryBackend;
+import io.socketserve.spi.Backend;
+import io.socketserve.transport.SocketEndpoint;
+import io.socketserve.transport.TransportResponse;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Clients resuming on an instance that started after their position (a fresh instance after a
+ * deploy: issue 16's resume storm) replay from the backend; the entries one replay read are kept
+ * with the recent ones, so the next clients from as far back replay from memory instead of reading
+ * and decoding the same range again. Every client still gets exactly what it missed.
+ */
+class SharedReplayReadsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final InMemoryBackend memory = new InMemoryBackend();
+    private final AtomicInteger reads = new AtomicInteger();
+    private final List<SocketServer> servers = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        for (int i = servers.size() - 1; i >= 0; i--) {
+            servers.get(i).close();
+        }
+    }
+
+    private SocketServer server(Backend backend) {
+        SocketServer s =
+                SocketServer.create(ServerOptions.builder().backend(backend).build());
+        servers.add(s);
+        s.on("join", (socket, data, ack) -> socket.join(data.path("room").asText()));
+        s.on(
+                "say",
+                (socket, data, ack) -> socket.broadcastToRoom(
+                        data.path("room").asText(),
+                        "said",
+                        Map.of("text", data.path("text").asText())));
+        return s;
+    }
+
+    /**
+     * The shared in-memory backend as a second instance sees it: started and closed by the first,
+     * its log reads counted.
+     */
+    private Backend counted() {
+        return (Backend) Proxy.newProxyInstance(
+                Backend.class.getClassLoader(), memory.getClass().getInterfaces(), (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "start":
+                            return CompletableFuture.completedFuture(null);
+                        case "close":
+                            return null;
+                        case "read":
+                            reads.incrementAndGet();
+                            break;
+                        default:
+                            break;
+                    }
+                    try {
+                        return method.invoke(memory, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    private record Client(String credential, String id) {}
+
+    private static TransportResponse call(SocketEndpoint endpoint, Requests request) throws Exception {
+        return endpoint.handle(request).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    private static Client connect(SocketEndpoint endpoint) throws Exception {
+        TransportResponse r = call(endpoint, Requests.post("/connect", ""));
+        assertThat(r.status()).isEqualTo(200);
+        JsonNode body = JSON.readTree(r.body());
+        return new Client(body.get("sessionId").asText(), body.get("id").asText());
+    }
+
+    private static void emit(SocketEndpoint endpoint, Client c, String event, String data) throws Exception {
+        TransportResponse r = call(
+                endpoint,
+                Requests.post(
+                        "/message",
+                        "{\"sessionId\":\"" + c.credential() + "\",\"event\":\"" + event + "\",\"data\":" + data
+                                + "}"));
+        assertThat(r.status()).as("%s", new String(r.body())).isEqualTo(200);
+    }
+
+    private static RecordingSink open(SocketEndpoint endpoint, Client c, long lastEventId) throws Exception {
+        RecordingSink sink = new RecordingSink();
+        Requests r = Requests.get("/sse").query("sessionId", c.credential());
+        if (lastEventId >= 0) {
+            r.header("Last-Event-ID", Long.toString(lastEventId));
+        }
+        TransportResponse error =
+                endpoint.openStream(r, sink).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(error).as("stream opened").isNull();
+        sink.assertEvent("connected");
+        return sink;
+    }
+
+    /** The texts of the {@code count} next events, each of which must be {@code said}. */
+    private static List<String> said(RecordingSink sink, int count) {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            texts.add(sink.assertEvent("said").json().path("data").path("text").asText());
+        }
+        return texts;
+    }
+
+    @Test
+    void clientsResumingFromAsFarBackShareOneReadAndEachGetsWhatItMissed() throws Exception {
+        SocketEndpoint first = SocketEndpoint.of(server(memory));
+        Client speaker = connect(first);
+        List<Client> early = new ArrayList<>();
+        List<Client> late = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            Client c = connect(first);
+            emit(first, c, "join", "{\"room\":\"r\"}");
+            early.add(c);
+        }
+        emit(first, speaker, "say", "{\"room\":\"r\",\"text\":\"e\"}");
+        long earlyPosition = memory.head().toCompletableFuture().get();
+        for (int i = 0; i < 10; i++) {
+            Client c = connect(first);
+            emit(first, c, "join", "{\"room\":\"r\"}");
+            late.add(c);
+        }
+        emit(first, speaker, "say", "{\"room\":\"r\",\"text\":\"l\"}");
+        long latePosition = memory.head().toCompletableFuture().get();
+        List<String> away = new ArrayList<>();
+        for (int i = 1; i <= 30; i++) {
+            emit(first, speaker, "say", "{\"room\":\"r\",\"text\":\"" + i + "\"}");
+            away.add(Integer.toString(i));
+        }
+
+        // a fresh instance: everything before its start is in the backend only
+        SocketEndpoint fresh = SocketEndpoint.of(server(counted()));
+        List<RecordingSink> lateStreams = new ArrayList<>();
+        for (Client c : late) {
+            lateStreams.add(open(fresh, c, latePosition));
+        }
+        assertThat(reads.get()).as("reads for the ten late clients").isEqualTo(1);
+        List<RecordingSink> earlyStreams = new ArrayList<>();
+        for (Client c : early) {
+            earlyStreams.add(open(fresh, c, earlyPosition));
+        }
+        assertThat(reads.get())
+                .as("one more read, of what lies before the first one, for the ten early clients")
+                .isEqualTo(2);
+
+        // each got what it missed, once, then live messages as usual
+        emit(fresh, speaker, "say", "{\"room\":\"r\",\"text\":\"live\"}");
+        List<String> lateExpected = new ArrayList<>(away);
+        lateExpected.add("live");
+        for (RecordingSink s : lateStreams) {
+            assertThat(said(s, lateExpected.size())).isEqualTo(lateExpected);
+        }
+        List<String> earlyExpected = new ArrayList<>(List.of("l"));
+        earlyExpected.addAll(lateExpected);
+        for (RecordingSink s : earlyStreams) {
+            assertThat(said(s, earlyExpected.size())).isEqualTo(earlyExpected);
+        }
+    }
+}
