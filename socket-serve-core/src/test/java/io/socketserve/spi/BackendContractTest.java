@@ -114,6 +114,38 @@ public abstract class BackendContractTest extends PartContractSuite<Backend>
         assertThat(get(store().findSessionWithMembership(id))).isEqualTo(SessionAttach.missing());
     }
 
+    @Test
+    void findSessionWithMembershipOfASessionWhoseRoomsNeverChangedSaysNoRooms() {
+        for (int p = 0; p < store().partitions(); p++) {
+            get(appendTo(p, bytes("before " + p)));
+        }
+        String id = createSession();
+        for (int p = 0; p < store().partitions(); p++) {
+            get(appendTo(p, bytes("after " + p)));
+        }
+
+        SessionAttach fresh = get(store().findSessionWithMembership(id));
+
+        assertThat(fresh.record()).isEqualTo(get(store().findSession(id)));
+        assertThat(fresh.membership().exists()).isTrue();
+        assertThat(fresh.membership().rooms()).isEmpty();
+        assertThat(heads().covers(fresh.membership().at())).isTrue();
+
+        // joined and left since: no room, exact at a position after both changes
+        get(store().join(id, "a", 10, bytes("join a")));
+        get(store().leave(id, "a", bytes("leave a")));
+        LogPosition changed = heads();
+        SessionAttach after = get(store().findSessionWithMembership(id));
+        assertThat(after.membership().rooms()).isEmpty();
+        if (store().partitions() == 1) { // the version: the last change
+            assertThat(after.membership().version()).isEqualTo(changed.single());
+        } else {
+            assertThat(after.membership().at().covers(changed))
+                    .as("at %s covers the changes (%s)", after.membership().at(), changed)
+                    .isTrue();
+        }
+    }
+
     // ---------------------------------------------------------------------------------- lifecycle
 
     @Test

@@ -328,8 +328,11 @@ public final class RedisBackend implements Backend {
 
     @Override
     public CompletionStage<io.socketserve.spi.SessionAttach> findSessionWithMembership(String id) {
-        // one script where both sides are in one slot; over partitions, the default's two steps
-        return partitions() > 1 ? Backend.super.findSessionWithMembership(id) : membership.sessionWithMembership(id);
+        // one script where both sides are in one slot; over partitions, one for a session whose
+        // rooms never changed, else the record and the rooms' partitions
+        return partitions() > 1
+                ? membership.sessionWithMembershipPartitioned(id)
+                : membership.sessionWithMembership(id);
     }
 
     @Override

@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link MembershipStore} of {@link RedisBackend}: a set of rooms per session and a set of
@@ -224,8 +225,71 @@ final class RedisMembership implements MembershipStore {
                 bytes(id));
     }
 
-    /** The session side: {@code null} when there is no such session, else {change counter, rooms}. */
-    private record SessionRooms(long changes, Set<String> rooms) {}
+    /**
+     * {@link #sessionWithMembership} over partitions: the record and the session side of its rooms
+     * in one script on the session's partition. A session whose rooms never changed ({@code sv}
+     * absent, no room) had none at any position up to now, so its rooms are exact, empty, at its
+     * creation position: one round trip, which is every stream attach that comes before the
+     * session's first join (a set-up, issue 16). Any other reads the room sides as {@link
+     * #membership} does.
+     */
+    CompletionStage<SessionAttach> sessionWithMembershipPartitioned(String id) {
+        return calls.<Object, Attach>script(
+                        Script.SESSION_MEMBERSHIP,
+                        keys.sessionPartition(id),
+                        r -> {
+                            List<Object> reply = Replies.list(r);
+                            if (Replies.number(reply.get(0)) == 0) {
+                                return new Attach(null, null);
+                            }
+                            Map<String, String> fields = Replies.pairs(Replies.list(reply.get(1)));
+                            SessionRecord record = RedisSessions.record(id, fields);
+                            if (record == null) {
+                                return new Attach(null, null);
+                            }
+                            SessionRooms side = new SessionRooms(
+                                    Long.parseLong(fields.getOrDefault("sv", "0")),
+                                    Replies.strings(Replies.list(reply.get(2))),
+                                    record.createdAt());
+                            if (side.neverChanged()) {
+                                // presence keys live on the rooms' partitions: "may have"
+                                return new Attach(record, new MembershipSnapshot(true, Set.of(), side.created(), true));
+                            }
+                            return new Attach(record, null);
+                        },
+                        bytes(id))
+                .thenCompose(read -> {
+                    SessionRecord record = read.record();
+                    if (record == null) {
+                        return CompletableFuture.completedFuture(SessionAttach.missing());
+                    }
+                    MembershipSnapshot known = read.membership();
+                    if (known != null) {
+                        return CompletableFuture.completedFuture(new SessionAttach(record, known));
+                    }
+                    return membershipPartitioned(id, 1)
+                            .thenApply(m -> m.exists() ? new SessionAttach(record, m) : SessionAttach.missing());
+                });
+    }
+
+    /** The record read on the session's partition and, where it settles them, its rooms. */
+    private record Attach(@Nullable SessionRecord record, @Nullable MembershipSnapshot membership) {}
+
+    /**
+     * The session side: {@code null} when there is no such session, else {change counter, rooms,
+     * creation position}.
+     */
+    private record SessionRooms(long changes, Set<String> rooms, LogPosition created) {
+
+        /**
+         * Its rooms never changed: it had none at any position up to this read, so its membership is
+         * exact, empty, at its creation position, without reading any room side (issue 16: the
+         * stream attach of a set-up comes before the session's first join).
+         */
+        boolean neverChanged() {
+            return changes == 0 && rooms.isEmpty();
+        }
+    }
 
     private CompletionStage<SessionRooms> sessionRooms(String id) {
         return calls.script(
@@ -236,7 +300,10 @@ final class RedisMembership implements MembershipStore {
                     if (Replies.number(reply.get(0)) == 0) {
                         return null;
                     }
-                    return new SessionRooms(Replies.number(reply.get(1)), Replies.strings(Replies.list(reply.get(2))));
+                    return new SessionRooms(
+                            Replies.number(reply.get(1)),
+                            Replies.strings(Replies.list(reply.get(2))),
+                            RedisSessions.position(Replies.string(reply.get(3))));
                 },
                 bytes(id));
     }
@@ -245,6 +312,10 @@ final class RedisMembership implements MembershipStore {
         return sessionRooms(id).thenCompose(first -> {
             if (first == null) {
                 return CompletableFuture.completedFuture(MembershipSnapshot.missing());
+            }
+            if (first.neverChanged()) {
+                // presence keys live on the rooms' partitions: "may have"
+                return CompletableFuture.completedFuture(new MembershipSnapshot(true, Set.of(), first.created(), true));
             }
             int n = keys.partitions();
             List<List<String>> candidates = new ArrayList<>(n);

@@ -366,6 +366,58 @@ class ClusterIT {
         }
     }
 
+    /**
+     * Over partitions a membership read is several scripts (the session side, each room partition's
+     * view, the session side again), but a session whose rooms never changed has none at its
+     * creation position: its stream attach, which comes before its first join in a set-up, sends
+     * one script wherever it lands (issue 16). Four partitions on one Redis, two instances.
+     */
+    @Test
+    void overPartitionsAStreamBeforeTheFirstJoinSendsOneScript() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(partitions() == 1 && cluster.redis != null);
+        try (Cluster partitioned = Cluster.standalone(
+                4,
+                2,
+                o -> o.eventRateLimit(0, 1).connectionRateLimit(0, 1),
+                server -> server.on(
+                        "join",
+                        (socket, data, ack) -> socket.join(data.path("room").asText())))) {
+            for (int streamOn : new int[] {0, 1}) {
+                List<String> fewest = null;
+                TestClient last = null;
+                for (int attempt = 0; attempt < 5; attempt++) {
+                    TestClient c = partitioned.client(0);
+                    c.connect();
+                    TestClient stream = partitioned.as(c, streamOn);
+                    io.socketserve.redis.testing.RedisMonitor.Watched<TestClient> w =
+                            io.socketserve.redis.testing.RedisMonitor.watch(partitioned.redis.port(), () -> {
+                                stream.openStream();
+                                return c;
+                            });
+                    List<String> mine = w.sent().stream()
+                            .filter(sent -> sent.line().contains(c.id()))
+                            .map(sent -> sent.name().equals("eval") ? "evalsha" : sent.name())
+                            .toList();
+                    if (fewest == null || mine.size() < fewest.size()) {
+                        fewest = mine;
+                    }
+                    last = stream;
+                }
+                assertThat(fewest).as("stream on instance %d", streamOn).containsExactly("evalsha");
+                // and the stream works: a join after it delivers the room's messages
+                ok(last.emit("join", Map.of("room", "after")));
+                partitioned
+                        .node(1)
+                        .server
+                        .to("after")
+                        .emit("hello", Map.of("n", streamOn))
+                        .toCompletableFuture()
+                        .join();
+                assertThat(last.awaitEvent("hello").data().path("n").asInt()).isEqualTo(streamOn);
+            }
+        }
+    }
+
     @Test
     void noSessionOrRoomKeysRemainOnceEverySessionIsGone() {
         List<TestClient> clients = new ArrayList<>();
