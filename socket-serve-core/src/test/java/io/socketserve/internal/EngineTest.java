@@ -3,15 +3,14 @@ package io.socketserve.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.socketserve.ServerOptions;
 import io.socketserve.SocketServer;
+import io.socketserve.internal.EndpointClient.Session;
 import io.socketserve.transport.SocketEndpoint;
 import io.socketserve.transport.TransportResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,9 +21,9 @@ import org.junit.jupiter.api.Test;
  */
 class EngineTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private SocketServer server;
     private SocketEndpoint endpoint;
+    private EndpointClient calls;
 
     @BeforeEach
     void start() {
@@ -37,6 +36,7 @@ class EngineTest {
         }
         server = SocketServer.create(options);
         endpoint = io.socketserve.transport.SocketEndpoint.of(server);
+        calls = new EndpointClient(endpoint);
         server.on("join", (socket, data, ack) -> socket.join(data.path("room").asText()));
         server.on("leave", (socket, data, ack) -> socket.leave(data.path("room").asText()));
         server.on(
@@ -55,49 +55,30 @@ class EngineTest {
         server.close();
     }
 
-    private record Client(String credential, String id) {}
-
-    private Client connect() throws Exception {
-        JsonNode body = json(call(Requests.post("/connect", "")), 200);
-        return new Client(body.get("sessionId").asText(), body.get("id").asText());
+    private Session connect() throws Exception {
+        return calls.connect();
     }
 
     private TransportResponse call(Requests request) throws Exception {
-        return endpoint.handle(request).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        return calls.call(request);
     }
 
     private static JsonNode json(TransportResponse response, int status) throws Exception {
-        JsonNode body = JSON.readTree(response.body());
-        assertThat(response.status()).as("status of %s", body).isEqualTo(status);
-        return body;
+        return EndpointClient.json(response, status);
     }
 
-    private JsonNode emit(Client c, String event, String data) throws Exception {
-        return json(
-                call(Requests.post(
-                        "/message",
-                        "{\"sessionId\":\"" + c.credential() + "\",\"event\":\"" + event + "\",\"data\":" + data
-                                + "}")),
-                200);
+    private JsonNode emit(Session c, String event, String data) throws Exception {
+        return calls.emit(c, event, data);
     }
 
-    private RecordingSink open(Client c, long lastEventId) throws Exception {
-        RecordingSink sink = new RecordingSink();
-        Requests r = Requests.get("/sse").query("sessionId", c.credential());
-        if (lastEventId >= 0) {
-            r.header("Last-Event-ID", Long.toString(lastEventId));
-        }
-        TransportResponse error =
-                endpoint.openStream(r, sink).toCompletableFuture().get(5, TimeUnit.SECONDS);
-        assertThat(error).as("stream opened").isNull();
-        sink.assertEvent("connected");
-        return sink;
+    private RecordingSink open(Session c, long lastEventId) throws Exception {
+        return calls.open(c, lastEventId);
     }
 
     @Test
     void broadcastToRoomReachesEveryMemberIncludingTheSender() throws Exception {
-        Client a = connect();
-        Client b = connect();
+        Session a = connect();
+        Session b = connect();
         RecordingSink sa = open(a, -1);
         RecordingSink sb = open(b, -1);
         emit(a, "join", "{\"room\":\"r\"}");
@@ -113,8 +94,8 @@ class EngineTest {
 
     @Test
     void toRoomExcludesTheSender() throws Exception {
-        Client a = connect();
-        Client b = connect();
+        Session a = connect();
+        Session b = connect();
         RecordingSink sa = open(a, -1);
         RecordingSink sb = open(b, -1);
         emit(a, "join", "{\"room\":\"r\"}");
@@ -129,8 +110,8 @@ class EngineTest {
 
     @Test
     void lateJoinerDoesNotReceiveEarlierRoomMessages() throws Exception {
-        Client a = connect();
-        Client late = connect();
+        Session a = connect();
+        Session late = connect();
         RecordingSink sLate = open(late, -1);
         emit(a, "join", "{\"room\":\"r\"}");
         emit(a, "say", "{\"room\":\"r\",\"text\":\"before\"}");
@@ -144,7 +125,7 @@ class EngineTest {
     @Test
     void emitsMadeBeforeTheFirstStreamAreDeliveredOnIt() throws Exception {
         server.onConnection(socket -> socket.emit("welcome", Map.of("id", socket.id())));
-        Client a = connect();
+        Session a = connect();
         RecordingSink s = open(a, -1);
         assertThat(s.assertEvent("welcome").json().path("data").path("id").asText())
                 .isEqualTo(a.id());
@@ -152,8 +133,8 @@ class EngineTest {
 
     @Test
     void resumeReplaysExactlyTheMissedMessagesInOrder() throws Exception {
-        Client a = connect();
-        Client b = connect();
+        Session a = connect();
+        Session b = connect();
         RecordingSink first = open(a, -1);
         emit(a, "join", "{\"room\":\"r\"}");
         emit(b, "join", "{\"room\":\"r\"}");
@@ -178,8 +159,8 @@ class EngineTest {
 
     @Test
     void replayUsesTheMembershipThatHeldAtEachPosition() throws Exception {
-        Client a = connect();
-        Client b = connect();
+        Session a = connect();
+        Session b = connect();
         RecordingSink first = open(a, -1);
         emit(a, "ping", "0");
         long position = first.assertEvent("pong").position();
@@ -212,8 +193,8 @@ class EngineTest {
     @Test
     void pastTheRecoveryWindowTheClientIsToldItMissedMessages() throws Exception {
         startWith(ServerOptions.builder().recoveryMaxMessages(10).build());
-        Client a = connect();
-        Client b = connect();
+        Session a = connect();
+        Session b = connect();
         RecordingSink first = open(a, -1);
         emit(a, "join", "{\"room\":\"r\"}");
         emit(b, "join", "{\"room\":\"r\"}");
@@ -244,7 +225,7 @@ class EngineTest {
 
     @Test
     void aSecondStreamReplacesTheFirst() throws Exception {
-        Client a = connect();
+        Session a = connect();
         RecordingSink first = open(a, -1);
         RecordingSink second = open(a, -1);
         JsonNode bye = first.assertEvent("__disconnect").json();
@@ -255,8 +236,8 @@ class EngineTest {
 
     @Test
     void pollReturnsEverythingSinceTheLastPollWithoutDuplicates() throws Exception {
-        Client a = connect();
-        Client b = connect();
+        Session a = connect();
+        Session b = connect();
         emit(a, "join", "{\"room\":\"r\"}");
         emit(b, "join", "{\"room\":\"r\"}");
         emit(b, "say", "{\"room\":\"r\",\"text\":\"1\"}");
@@ -273,7 +254,7 @@ class EngineTest {
 
     @Test
     void unknownAndForgedCredentialsAreRejectedWithoutSideEffects() throws Exception {
-        Client a = connect();
+        Session a = connect();
         String forged = a.id() + "." + "A".repeat(43);
         TransportResponse wrongSecret =
                 call(Requests.post("/message", "{\"sessionId\":\"" + forged + "\",\"event\":\"ping\"}"));

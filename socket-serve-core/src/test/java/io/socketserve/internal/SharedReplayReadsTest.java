@@ -2,21 +2,18 @@ package io.socketserve.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.socketserve.ServerOptions;
 import io.socketserve.SocketServer;
+import io.socketserve.internal.EndpointClient.Session;
 import io.socketserve.memory.InMemoryBackend;
 import io.socketserve.spi.Backend;
 import io.socketserve.transport.SocketEndpoint;
-import io.socketserve.transport.TransportResponse;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,8 +25,6 @@ import org.junit.jupiter.api.Test;
  * and decoding the same range again. Every client still gets exactly what it missed.
  */
 class SharedReplayReadsTest {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final InMemoryBackend memory = new InMemoryBackend();
     private final AtomicInteger reads = new AtomicInteger();
@@ -82,40 +77,25 @@ class SharedReplayReadsTest {
                 });
     }
 
-    private record Client(String credential, String id) {}
-
-    private static TransportResponse call(SocketEndpoint endpoint, Requests request) throws Exception {
-        return endpoint.handle(request).toCompletableFuture().get(5, TimeUnit.SECONDS);
-    }
-
-    private static Client connect(SocketEndpoint endpoint) throws Exception {
-        TransportResponse r = call(endpoint, Requests.post("/connect", ""));
-        assertThat(r.status()).isEqualTo(200);
-        JsonNode body = JSON.readTree(r.body());
-        return new Client(body.get("sessionId").asText(), body.get("id").asText());
-    }
-
-    private static void emit(SocketEndpoint endpoint, Client c, String event, String data) throws Exception {
-        TransportResponse r = call(
-                endpoint,
-                Requests.post(
-                        "/message",
-                        "{\"sessionId\":\"" + c.credential() + "\",\"event\":\"" + event + "\",\"data\":" + data
-                                + "}"));
-        assertThat(r.status()).as("%s", new String(r.body())).isEqualTo(200);
-    }
-
-    private static RecordingSink open(SocketEndpoint endpoint, Client c, long lastEventId) throws Exception {
-        RecordingSink sink = new RecordingSink();
-        Requests r = Requests.get("/sse").query("sessionId", c.credential());
-        if (lastEventId >= 0) {
-            r.header("Last-Event-ID", Long.toString(lastEventId));
+    /** {@code n} new sessions, each in room {@code r}. */
+    private static List<Session> joined(EndpointClient instance, int n) throws Exception {
+        List<Session> sessions = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Session c = instance.connect();
+            instance.emit(c, "join", "{\"room\":\"r\"}");
+            sessions.add(c);
         }
-        TransportResponse error =
-                endpoint.openStream(r, sink).toCompletableFuture().get(5, TimeUnit.SECONDS);
-        assertThat(error).as("stream opened").isNull();
-        sink.assertEvent("connected");
-        return sink;
+        return sessions;
+    }
+
+    /** Opens the streams of {@code clients} one after the other, each after {@code position}. */
+    private static List<RecordingSink> resume(EndpointClient instance, List<Session> clients, long position)
+            throws Exception {
+        List<RecordingSink> streams = new ArrayList<>();
+        for (Session c : clients) {
+            streams.add(instance.open(c, position));
+        }
+        return streams;
     }
 
     /** The texts of the {@code count} next events, each of which must be {@code said}. */
@@ -129,47 +109,31 @@ class SharedReplayReadsTest {
 
     @Test
     void clientsResumingFromAsFarBackShareOneReadAndEachGetsWhatItMissed() throws Exception {
-        SocketEndpoint first = SocketEndpoint.of(server(memory));
-        Client speaker = connect(first);
-        List<Client> early = new ArrayList<>();
-        List<Client> late = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            Client c = connect(first);
-            emit(first, c, "join", "{\"room\":\"r\"}");
-            early.add(c);
-        }
-        emit(first, speaker, "say", "{\"room\":\"r\",\"text\":\"e\"}");
+        EndpointClient first = new EndpointClient(SocketEndpoint.of(server(memory)));
+        Session speaker = first.connect();
+        List<Session> early = joined(first, 10);
+        first.emit(speaker, "say", "{\"room\":\"r\",\"text\":\"e\"}");
         long earlyPosition = memory.head().toCompletableFuture().get();
-        for (int i = 0; i < 10; i++) {
-            Client c = connect(first);
-            emit(first, c, "join", "{\"room\":\"r\"}");
-            late.add(c);
-        }
-        emit(first, speaker, "say", "{\"room\":\"r\",\"text\":\"l\"}");
+        List<Session> late = joined(first, 10);
+        first.emit(speaker, "say", "{\"room\":\"r\",\"text\":\"l\"}");
         long latePosition = memory.head().toCompletableFuture().get();
         List<String> away = new ArrayList<>();
         for (int i = 1; i <= 30; i++) {
-            emit(first, speaker, "say", "{\"room\":\"r\",\"text\":\"" + i + "\"}");
+            first.emit(speaker, "say", "{\"room\":\"r\",\"text\":\"" + i + "\"}");
             away.add(Integer.toString(i));
         }
 
         // a fresh instance: everything before its start is in the backend only
-        SocketEndpoint fresh = SocketEndpoint.of(server(counted()));
-        List<RecordingSink> lateStreams = new ArrayList<>();
-        for (Client c : late) {
-            lateStreams.add(open(fresh, c, latePosition));
-        }
+        EndpointClient fresh = new EndpointClient(SocketEndpoint.of(server(counted())));
+        List<RecordingSink> lateStreams = resume(fresh, late, latePosition);
         assertThat(reads.get()).as("reads for the ten late clients").isEqualTo(1);
-        List<RecordingSink> earlyStreams = new ArrayList<>();
-        for (Client c : early) {
-            earlyStreams.add(open(fresh, c, earlyPosition));
-        }
+        List<RecordingSink> earlyStreams = resume(fresh, early, earlyPosition);
         assertThat(reads.get())
                 .as("one more read, of what lies before the first one, for the ten early clients")
                 .isEqualTo(2);
 
         // each got what it missed, once, then live messages as usual
-        emit(fresh, speaker, "say", "{\"room\":\"r\",\"text\":\"live\"}");
+        fresh.emit(speaker, "say", "{\"room\":\"r\",\"text\":\"live\"}");
         List<String> lateExpected = new ArrayList<>(away);
         lateExpected.add("live");
         for (RecordingSink s : lateStreams) {
