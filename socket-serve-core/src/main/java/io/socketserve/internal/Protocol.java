@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +53,7 @@ final class Protocol implements SocketEndpoint {
     private final EventInvoker invoker;
     private final Attacher attacher;
     private final BooleanSupplier closed;
-    private final OneAtATime admissions = new OneAtATime();
+    private final Admissions admissions;
     private final EngineStats stats;
     private final SessionCache sessionCache;
 
@@ -78,6 +77,7 @@ final class Protocol implements SocketEndpoint {
         this.stats = stats;
         this.sessionCache = sessionCache;
         this.options = options;
+        this.admissions = new Admissions(options.maxSessions());
         this.json = json;
         this.backend = backend;
         this.namespaces = namespaces;
@@ -317,10 +317,9 @@ final class Protocol implements SocketEndpoint {
                     }
                     return runConnectionMiddleware(handshake, handlers);
                 })
-                // Counted and created one at a time on this instance unless the backend does both
-                // in one atomic step: concurrent connects would all see room for one more session
-                // and overshoot maxSessions together.
-                .thenCompose(v -> admit(() -> {
+                // Counted and created in one atomic step where the backend can; else concurrent
+                // connects on this instance keep a place for each other (Admissions).
+                .thenCompose(v -> admit(limit -> {
                     Credentials.Identity id = Credentials.generate();
                     long epoch = sessionCache.epoch(id.publicId());
                     long now = System.currentTimeMillis();
@@ -329,13 +328,12 @@ final class Protocol implements SocketEndpoint {
                     // Count and create in one step where the backend can (one Redis round trip, issue 16).
                     long expires = now + options.sessionTimeout().toMillis();
                     CompletionStage<@Nullable LogPosition> created = backend.partitions() == 1
-                            ? backend.createSessionIfRoom(fresh, expires, options.maxSessions())
+                            ? backend.createSessionIfRoom(fresh, expires, limit)
                                     .thenApply(p -> p < 0 ? null : LogPosition.of(p))
-                            : backend.createSessionIfRoomAt(fresh, expires, options.maxSessions());
+                            : backend.createSessionIfRoomAt(fresh, expires, limit);
                     return created.thenApply(position -> {
                         if (position == null) {
-                            throw new ProtocolException(
-                                    503, "too_many_sessions", "the server holds its maximum of sessions");
+                            return null;
                         }
                         liveness.created(id.publicId(), now);
                         SessionRecord record = fresh.withCreatedAt(position);
@@ -343,6 +341,13 @@ final class Protocol implements SocketEndpoint {
                         return new Admitted(id, record);
                     });
                 }))
+                .thenApply(admitted -> {
+                    if (admitted == null) {
+                        throw new ProtocolException(
+                                503, "too_many_sessions", "the server holds its maximum of sessions");
+                    }
+                    return admitted;
+                })
                 .thenCompose(admitted -> runConnectionListeners(admitted.record(), handlers)
                         .thenApply(x -> {
                             stats.connects.increment();
@@ -359,15 +364,15 @@ final class Protocol implements SocketEndpoint {
     }
 
     /**
-     * Runs a connect's count-and-create step: at once where the backend {@linkplain
-     * io.socketserve.spi.SessionStore#admitsAtomically admits atomically}, else after every step
-     * submitted before it has completed.
+     * Runs a connect's count-and-create step: at once, with {@code maxSessions}, where the backend
+     * {@linkplain io.socketserve.spi.SessionStore#admitsAtomically admits atomically}, else through
+     * {@link Admissions}.
      */
-    private <T> CompletionStage<T> admit(Supplier<CompletionStage<T>> step) {
+    private <T> CompletionStage<@Nullable T> admit(Admissions.Step<T> step) {
         if (backend.admitsAtomically()) {
-            return step.get();
+            return step.below(options.maxSessions());
         }
-        return admissions.run(step);
+        return admissions.admit(step);
     }
 
     /**

@@ -65,7 +65,8 @@ public interface SessionStore {
      * As {@link #createSession}, but only while fewer than {@code maxSessions} sessions exist:
      * completes with the creation position, or with {@code -1} (and stores nothing) when the count is
      * reached. The default counts ({@link #sessionCount}), then creates: two steps, so concurrent
-     * callers may overshoot together (the engine then admits one connect at a time per instance); a
+     * callers may overshoot together (the engine then keeps a place for each connect in flight on
+     * the instance, see {@link #admitsAtomically}); a
      * backend that does both in one step (one round trip, issue 16) overrides it, and says so with
      * {@link #admitsAtomically}.
      *
@@ -81,10 +82,12 @@ public interface SessionStore {
     /**
      * Whether {@link #createSessionIfRoomAt} counts and creates in one atomic step, so that
      * concurrent callers (on this instance or any other) never overshoot {@code maxSessions}
-     * together. When it does not (the default, whose count and creation are two steps), the engine
-     * admits one connect at a time per instance, each waiting for the creation before it; when it
-     * does, connects are admitted concurrently: with a remote store that is the difference between
-     * one creation per round trip and as many as are in flight (issue 16).
+     * together. When it does (in memory, Redis with one partition), the engine sends every connect's
+     * creation with the whole limit as soon as it arrives. When it does not (the default, whose count
+     * and creation are two steps), connects on one instance still run concurrently, each with the
+     * limit minus the connects in flight (they may not be in its count yet), and one refused while
+     * others were in flight is tried again alone: never past the limit on one instance, and no
+     * waiting for each other far from it (issue 16).
      *
      * @since 0.7
      */

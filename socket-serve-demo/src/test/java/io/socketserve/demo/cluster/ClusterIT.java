@@ -418,6 +418,41 @@ class ClusterIT {
         }
     }
 
+    /**
+     * Over partitions the count and the creation are two steps, and an instance's concurrent
+     * connects keep a place for each other (issue 16: they no longer wait for each other): 120
+     * connects at once, from 16 threads, for 10 places on one instance create exactly 10 sessions.
+     */
+    @Test
+    void overPartitionsConcurrentConnectsOnAnInstanceCreateExactlyMaxSessions() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(partitions() == 1 && cluster.redis != null);
+        try (Cluster partitioned =
+                Cluster.standalone(4, 1, o -> o.maxSessions(10).connectionRateLimit(0, 1), server -> {})) {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+            try {
+                List<java.util.concurrent.Future<Integer>> statuses = new ArrayList<>();
+                for (int i = 0; i < 120; i++) {
+                    statuses.add(pool.submit(() -> partitioned
+                            .client(0)
+                            .rawPost("/connect", new byte[0], Map.of())
+                            .status()));
+                }
+                int created = 0;
+                for (java.util.concurrent.Future<Integer> f : statuses) {
+                    int status = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                    assertThat(status).isIn(200, 503);
+                    created += status == 200 ? 1 : 0;
+                }
+                assertThat(created).isEqualTo(10);
+                assertThat(partitioned.keys().stream().filter(k -> k.contains("}:s:")))
+                        .as("session records")
+                        .hasSize(10);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void noSessionOrRoomKeysRemainOnceEverySessionIsGone() {
         List<TestClient> clients = new ArrayList<>();
