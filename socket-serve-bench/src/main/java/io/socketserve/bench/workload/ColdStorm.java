@@ -399,7 +399,9 @@ public final class ColdStorm {
         Histogram h = storm.latency.merged();
         return new Result(
                 scenario,
-                redis == null ? "in-memory" : c.redisPartitions() == 1 ? "Redis" : "Redis, " + c.redisPartitions() + " partitions",
+                redis == null
+                        ? "in-memory"
+                        : c.redisPartitions() == 1 ? "Redis" : "Redis, " + c.redisPartitions() + " partitions",
                 c.sessions(),
                 c.rooms(),
                 c.concurrency(),
